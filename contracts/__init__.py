@@ -1,0 +1,43 @@
+"""The freeseat wire contract: topics, event payloads and their codec, shared by agents and server."""
+
+from contracts.codec import MAX_PAYLOAD_BYTES, Decoded, decode, encode
+from contracts.errors import ContractError
+from contracts.events import (
+    SCHEMA_VERSION,
+    DeskPresenceChanged,
+    DeviceBooted,
+    DeviceCommand,
+    DeviceEvent,
+    DeviceState,
+    DeviceStatus,
+    SensorClass,
+    event_id,
+)
+from contracts.ids import ID_PATTERN, is_valid_id, validate_id
+from contracts.topics import Channel, Kind, Topic, build_topic, parse_topic, subscription
+
+__all__ = [
+    "ID_PATTERN",
+    "MAX_PAYLOAD_BYTES",
+    "SCHEMA_VERSION",
+    "Channel",
+    "ContractError",
+    "Decoded",
+    "DeskPresenceChanged",
+    "DeviceBooted",
+    "DeviceCommand",
+    "DeviceEvent",
+    "DeviceState",
+    "DeviceStatus",
+    "Kind",
+    "SensorClass",
+    "Topic",
+    "build_topic",
+    "decode",
+    "encode",
+    "event_id",
+    "is_valid_id",
+    "parse_topic",
+    "subscription",
+    "validate_id",
+]

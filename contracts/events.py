@@ -1,0 +1,89 @@
+"""Versioned payload models: every event carries `device`, `epoch`, `seq` and `at`."""
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from contracts.ids import ID_PATTERN
+
+SCHEMA_VERSION = 1
+
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+Counter = Annotated[int, Field(ge=0, le=2**53 - 1)]
+
+
+class SensorClass(StrEnum):
+    """How a desk senses presence; each class has its own hold times."""
+
+    PIR = "pir"
+    MMWAVE = "mmwave"
+    PRESSURE = "pressure"
+    THERMAL = "thermal"
+    SIMULATED = "simulated"
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    v: Literal[1] = 1
+    device: Id
+    at: AwareDatetime
+
+
+class _Sequenced(_Message):
+    epoch: Counter = Field(description="Boot counter, persisted on the device, +1 on every start")
+    seq: Counter = Field(description="Monotonic within one epoch")
+
+
+class DeskPresenceChanged(_Sequenced):
+    """A desk sensor saw presence begin or end (already debounced by the agent)."""
+
+    type: Literal["desk.presence_changed"] = "desk.presence_changed"
+    desk: Id
+    present: bool
+    sensor: SensorClass
+
+
+class DeviceBooted(_Sequenced):
+    """An agent started a new epoch."""
+
+    type: Literal["device.booted"] = "device.booted"
+    version: Annotated[str, Field(max_length=64)]
+
+
+DeviceEvent = Annotated[DeskPresenceChanged | DeviceBooted, Field(discriminator="type")]
+
+
+class DeviceState(_Message):
+    """Retained heartbeat: what the device believes now; expires after about two intervals."""
+
+    type: Literal["device.state"] = "device.state"
+    epoch: Counter
+    seq: Counter = Field(description="The last event seq this epoch has produced")
+    interval_s: Annotated[float, Field(gt=0, le=86400)]
+    version: Annotated[str, Field(max_length=64)] = ""
+    uptime_s: Annotated[float, Field(ge=0)] = 0.0
+    battery: Annotated[float, Field(ge=0, le=100)] | None = None
+    rssi: Annotated[float, Field(ge=-130, le=0)] | None = None
+    desks: dict[Id, bool] = Field(default_factory=dict, description="Presence per served desk")
+
+
+class DeviceStatus(_Message):
+    """Retained online/offline; the offline form is the device's last will."""
+
+    type: Literal["device.status"] = "device.status"
+    epoch: Counter
+    status: Literal["online", "offline"]
+
+
+class DeviceCommand(_Message):
+    """A command from the server to one device."""
+
+    type: Literal["device.command"] = "device.command"
+    command: Literal["identify", "resync"]
+
+
+def event_id(event: DeskPresenceChanged | DeviceBooted) -> str:
+    """The idempotency key `device:epoch:seq`."""
+    return f"{event.device}:{event.epoch}:{event.seq}"

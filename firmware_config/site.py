@@ -1,0 +1,159 @@
+"""The site model: one YAML file describes the building, its desks, rooms, APs and devices."""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from contracts import ID_PATTERN, SensorClass
+
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+Metres = Annotated[float, Field(ge=0, le=10_000)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Rect(_Model):
+    """An axis-aligned rectangle on the floor plan, in metres from the floor's top-left corner."""
+
+    x: Metres
+    y: Metres
+    w: Annotated[float, Field(gt=0, le=10_000)]
+    h: Annotated[float, Field(gt=0, le=10_000)]
+
+
+class HoldTimes(_Model):
+    """How a sensor class turns raw readings into presence: occupied fast, free slowly."""
+
+    occupied_after_s: Annotated[float, Field(ge=0, le=600)] = 0
+    free_after_s: Annotated[float, Field(ge=0, le=7200)]
+    ttl_s: Annotated[float, Field(gt=0, le=86_400)] = Field(
+        description="A desk whose last report is older than this is unknown, never free"
+    )
+
+
+def _default_hold_times() -> dict[SensorClass, HoldTimes]:
+    return {
+        SensorClass.PIR: HoldTimes(free_after_s=600, ttl_s=1800),
+        SensorClass.MMWAVE: HoldTimes(free_after_s=60, ttl_s=600),
+        SensorClass.PRESSURE: HoldTimes(free_after_s=120, ttl_s=1800),
+        SensorClass.THERMAL: HoldTimes(free_after_s=420, ttl_s=1800),
+        SensorClass.SIMULATED: HoldTimes(free_after_s=0, ttl_s=600),
+    }
+
+
+class Policy(_Model):
+    """Site-wide seating rules."""
+
+    no_show_grace_min: Annotated[int, Field(ge=10, le=60)] = 30
+    max_same_desk_days: Annotated[int, Field(ge=1, le=30)] = 3
+    consolidate_zones: bool = False
+
+
+class SiteInfo(_Model):
+    id: Id
+    name: str
+    name_ja: str = ""
+    timezone: str = "Asia/Tokyo"
+
+
+class Department(_Model):
+    id: Id
+    name: str
+    name_ja: str = ""
+
+
+class Zone(_Model):
+    """A team neighbourhood on a floor."""
+
+    id: Id
+    name: str
+    department: Id | None = None
+    rect: Rect
+
+
+Equipment = Literal["monitor", "dual-monitor", "dock", "standing", "accessible", "phone-booth"]
+
+
+class Desk(_Model):
+    id: Id
+    zone: Id
+    x: Metres
+    y: Metres
+    equipment: list[Equipment] = Field(default_factory=list)
+
+
+class Monitor(_Model):
+    size_in: Annotated[int, Field(ge=10, le=150)] = 55
+    inputs: list[Literal["hdmi", "usb-c", "displayport", "wireless"]] = Field(
+        default_factory=lambda: ["hdmi", "usb-c"]
+    )
+
+
+class Room(_Model):
+    id: Id
+    name: str
+    name_ja: str = ""
+    capacity: Annotated[int, Field(ge=1, le=500)]
+    rect: Rect
+    monitor: Monitor
+
+
+class AccessPoint(_Model):
+    id: Id
+    x: Metres
+    y: Metres
+    bssids: list[Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")]] = (
+        Field(default_factory=list)
+    )
+
+
+class Floor(_Model):
+    id: Id
+    name: str
+    level: int
+    width: Annotated[float, Field(gt=0, le=10_000)]
+    height: Annotated[float, Field(gt=0, le=10_000)]
+    zones: list[Zone] = Field(default_factory=list)
+    desks: list[Desk] = Field(default_factory=list)
+    rooms: list[Room] = Field(default_factory=list)
+    access_points: list[AccessPoint] = Field(default_factory=list)
+
+
+class Building(_Model):
+    id: Id
+    name: str
+    floors: list[Floor]
+
+
+class Device(_Model):
+    """A publisher: a desk sensor or floor gateway, an AP agent, or a room-monitor agent."""
+
+    id: Id
+    kind: Literal["desk", "ap", "room"]
+    sensor: SensorClass | None = None
+    desks: list[Id] = Field(default_factory=list)
+    room: Id | None = None
+    access_point: Id | None = None
+
+
+class Site(_Model):
+    """A whole site file."""
+
+    site: SiteInfo
+    policy: Policy = Field(default_factory=Policy)
+    hold_times: dict[SensorClass, HoldTimes] = Field(default_factory=_default_hold_times)
+    departments: list[Department] = Field(default_factory=list)
+    buildings: list[Building]
+    devices: list[Device] = Field(default_factory=list)
+
+    def floors(self) -> list[Floor]:
+        """Every floor of every building, in file order."""
+        return [floor for building in self.buildings for floor in building.floors]
+
+    def floor(self, floor_id: str) -> Floor | None:
+        return next((f for f in self.floors() if f.id == floor_id), None)
+
+    def desks(self) -> list[tuple[Floor, Desk]]:
+        return [(floor, desk) for floor in self.floors() for desk in floor.desks]

@@ -1,0 +1,104 @@
+"""The ingest pump: drains the bridge's queue in batches, commits, then acks, then feeds the live feed."""
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+
+from server.adapters.mqtt_bridge import Received
+from server.services.ingest import BatchOutcome, Inbound, Ingest
+from server.services.ports import Clock, LiveFeed, Store
+
+log = logging.getLogger(__name__)
+
+RETRY_DELAYS_S = (0.2, 1.0, 5.0)
+
+
+class IngestPump:
+    """Applies messages in commit-sized batches; an ack never precedes its commit."""
+
+    def __init__(
+        self,
+        *,
+        queue: asyncio.Queue[Received],
+        ingest: Ingest,
+        store: Store,
+        ack: Callable[[Received], None],
+        live: LiveFeed,
+        clock: Clock,
+        batch_max: int,
+    ) -> None:
+        self._queue = queue
+        self._ingest = ingest
+        self._store = store
+        self._ack = ack
+        self._live = live
+        self._clock = clock
+        self._batch_max = batch_max
+        self.applied = 0
+        self.quarantined = 0
+        self.duplicates = 0
+        self.batches = 0
+
+    async def run(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < self._batch_max and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            await self.process(batch)
+
+    async def process(self, batch: Sequence[Received]) -> BatchOutcome:
+        """Apply, commit, ack, publish; a failing batch is retried, then split to find the culprit."""
+        received_at = self._clock.now()
+        inbound = [Inbound(m.topic, m.payload, received_at) for m in batch]
+        outcome = await self._commit(inbound)
+        if outcome is None:
+            outcome = BatchOutcome()
+            for message, one in zip(batch, inbound, strict=True):
+                single = await self._commit([one]) or await self._quarantine_failed(one)
+                self._merge(outcome, single)
+                self._ack(message)
+        else:
+            for message in batch:
+                self._ack(message)
+        self.batches += 1
+        self.applied += outcome.applied
+        self.quarantined += outcome.quarantined
+        self.duplicates += outcome.duplicates
+        self._live.publish(outcome.changes.values())
+        return outcome
+
+    async def _commit(self, inbound: list[Inbound]) -> BatchOutcome | None:
+        for delay in (*RETRY_DELAYS_S, None):
+            try:
+                return await asyncio.to_thread(self._ingest.apply_batch, inbound)
+            except Exception:
+                log.exception("applying %d message(s) failed", len(inbound))
+                if delay is None:
+                    return None
+                await asyncio.sleep(delay)
+        return None
+
+    async def _quarantine_failed(self, one: Inbound) -> BatchOutcome:
+        # The message itself breaks the transaction: keep it with the reason, never drop it.
+        # If even that fails the database is down, so wait for it rather than lose anything.
+        delay = 1.0
+        while True:
+            try:
+                await asyncio.to_thread(self._quarantine, one)
+                return BatchOutcome(quarantined=1)
+            except Exception:
+                log.exception("database unavailable; holding message on %s", one.topic)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+
+    def _quarantine(self, one: Inbound) -> None:
+        with self._store.transaction() as tx:
+            tx.quarantine(one.topic, one.payload, "could not be applied (internal error)", one.received_at)
+
+    @staticmethod
+    def _merge(total: BatchOutcome, part: BatchOutcome) -> None:
+        total.applied += part.applied
+        total.stale += part.stale
+        total.duplicates += part.duplicates
+        total.quarantined += part.quarantined
+        total.changes.update(part.changes)

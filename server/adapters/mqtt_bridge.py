@@ -1,0 +1,161 @@
+"""The MQTT bridge: paho on its own thread hands messages to the event loop; acks after commit."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from contracts import Channel, Kind, subscription
+
+log = logging.getLogger(__name__)
+
+# Long enough that a server restart or upgrade finds its unacked messages still queued.
+SESSION_EXPIRY_S = 7 * 24 * 3600
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """A message waiting for its transaction; `mid`/`qos` are what the ack needs."""
+
+    topic: str
+    payload: bytes
+    mid: int
+    qos: int
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerAddress:
+    host: str
+    port: int
+    tls: bool
+
+    @classmethod
+    def parse(cls, url: str) -> BrokerAddress:
+        parsed = urlparse(url)
+        if parsed.scheme not in ("mqtt", "mqtts") or not parsed.hostname:
+            raise ValueError(f"broker URL {url!r} must look like mqtt://host:1883 or mqtts://host:8883")
+        tls = parsed.scheme == "mqtts"
+        return cls(parsed.hostname, parsed.port or (8883 if tls else 1883), tls)
+
+
+class MqttBridge:
+    """Subscribes to the site's device topics with a persistent session and manual acks."""
+
+    def __init__(
+        self,
+        *,
+        broker_url: str,
+        client_id: str,
+        site: str,
+        loop: asyncio.AbstractEventLoop,
+        queue: asyncio.Queue[Received],
+        receive_maximum: int,
+        protocol: str = "5",
+        username: str | None = None,
+        password: str | None = None,
+    ) -> None:
+        self._address = BrokerAddress.parse(broker_url)
+        self._site = site
+        self._loop = loop
+        self._queue = queue
+        self.overflowed = 0
+        self.connected = False
+        client = mqtt.Client(
+            callback_api_version=CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            protocol=mqtt.MQTTv5 if protocol == "5" else mqtt.MQTTv311,
+            # MQTT 3.1.1 has no clean-start property: a persistent session is clean_session=False.
+            clean_session=None if protocol == "5" else False,
+            manual_ack=True,
+        )
+        self._v5 = protocol == "5"
+        if username:
+            client.username_pw_set(username, password)
+        if self._address.tls:
+            client.tls_set()
+        client.reconnect_delay_set(min_delay=1, max_delay=10)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_message = self._on_message
+        client.on_socket_open = _set_nodelay
+        self._client = client
+        self._receive_maximum = receive_maximum
+
+    def start(self) -> None:
+        """Connect (asynchronously; paho retries until the broker is there) and start paho's thread."""
+        if self._v5:
+            properties = Properties(PacketTypes.CONNECT)
+            properties.SessionExpiryInterval = SESSION_EXPIRY_S
+            properties.ReceiveMaximum = self._receive_maximum
+            self._client.connect_async(
+                self._address.host,
+                self._address.port,
+                keepalive=30,
+                clean_start=False,
+                properties=properties,
+            )
+        else:
+            self._client.connect_async(self._address.host, self._address.port, keepalive=30)
+        self._client.loop_start()
+
+    def stop(self) -> None:
+        self._client.disconnect()
+        self._client.loop_stop()
+
+    def ack(self, received: Received) -> None:
+        """Acknowledge one message; call only after its effect is committed."""
+        if received.qos > 0:
+            self._client.ack(received.mid, received.qos)
+
+    def _on_connect(
+        self, client: mqtt.Client, _userdata: Any, flags: Any, reason: Any, _properties: Any
+    ) -> None:
+        if reason.is_failure:
+            log.error("broker refused the connection: %s", reason)
+            return
+        self.connected = True
+        log.info("connected to broker (session present: %s)", flags.session_present)
+        topics = [
+            (subscription(self._site, kind, channel), 1)
+            for kind in Kind
+            for channel in (Channel.EVENT, Channel.STATE, Channel.STATUS)
+        ]
+        client.subscribe(topics)
+
+    def _on_disconnect(
+        self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _props: Any
+    ) -> None:
+        self.connected = False
+        log.warning("disconnected from broker: %s", reason)
+
+    def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
+        received = Received(message.topic, bytes(message.payload), message.mid, message.qos)
+        self._loop.call_soon_threadsafe(self._enqueue, received)
+
+    def _enqueue(self, received: Received) -> None:
+        try:
+            self._queue.put_nowait(received)
+        except asyncio.QueueFull:
+            # Not acked, so the broker redelivers it on the next session; counted for health.
+            self.overflowed += 1
+
+
+def _set_nodelay(_client: mqtt.Client, _userdata: Any, sock: Any) -> None:
+    # paho leaves Nagle on; small QoS 1 packets and their acks would otherwise wait ~40 ms.
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except (OSError, AttributeError):
+        pass
+
+
+Acker = Callable[[Received], None]

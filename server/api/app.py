@@ -1,0 +1,79 @@
+"""`create_app`: the composition root. Adapters are opened in the lifespan, never at import."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from importlib import resources
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from firmware_config.site import Site
+from server.adapters.system_clock import SystemClock
+from server.api import floors, health, live
+from server.api.runtime import Runtime
+from server.services.ports import Clock
+from server.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def dashboard_dir() -> Path:
+    """Where the dashboard's static files are (shipped as package data)."""
+    return Path(str(resources.files("server").joinpath("..", "dashboard"))).resolve()
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None, site: Site | None = None) -> FastAPI:
+    """The freeseat server; `clock` and `site` are injectable for tests."""
+    clock = clock or SystemClock()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = await asyncio.to_thread(Runtime.open, settings, clock, site)
+        app.state.runtime = runtime
+        loops: list[asyncio.Task[None]] = []
+        try:
+            async with asyncio.TaskGroup() as group:
+                loops.append(group.create_task(runtime.hub.run(settings.live_tick_s)))
+                loops.append(group.create_task(_sweep_forever(runtime)))
+                if settings.enable_mqtt:
+                    pump = runtime.start_mqtt(asyncio.get_running_loop())
+                    loops.append(group.create_task(pump.run()))
+                try:
+                    yield
+                finally:
+                    for task in loops:
+                        task.cancel()
+        finally:
+            runtime.close()
+
+    app = FastAPI(
+        title="freeseat",
+        description="Free-address desks and paperless meeting rooms: live state, history, API.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.include_router(health.router)
+    app.include_router(floors.router)
+    app.include_router(live.router)
+    static = dashboard_dir()
+    if static.is_dir():
+        app.mount("/static", StaticFiles(directory=static), name="static")
+
+        @app.get("/", include_in_schema=False)
+        async def index() -> FileResponse:
+            return FileResponse(static / "index.html")
+
+    return app
+
+
+async def _sweep_forever(runtime: Runtime) -> None:
+    while True:
+        await asyncio.sleep(runtime.settings.sweep_interval_s)
+        try:
+            await runtime.run_sweep()
+        except Exception:
+            log.exception("liveness sweep failed; retrying next interval")

@@ -1,0 +1,158 @@
+"""Floors: geometry from the site file, desk states from the live projection."""
+
+from collections import Counter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException
+from pydantic import BaseModel
+
+from firmware_config.site import Floor, Rect
+from server.api.deps import runtime
+from server.api.runtime import Runtime
+
+router = APIRouter(prefix="/api", tags=["floors"])
+
+
+class RectOut(BaseModel):
+    x: float
+    y: float
+    w: float
+    h: float
+
+
+class FloorSummary(BaseModel):
+    id: str
+    name: str
+    level: int
+    building: str
+    desks: int
+    counts: dict[str, int]
+
+
+class ZoneOut(BaseModel):
+    id: str
+    name: str
+    department: str | None
+    department_name: str | None
+    rect: RectOut
+
+
+class DeskOut(BaseModel):
+    id: str
+    zone: str
+    x: float
+    y: float
+    equipment: list[str]
+    state: str
+    since: str | None
+    reason: str | None
+
+
+class RoomOut(BaseModel):
+    id: str
+    name: str
+    name_ja: str
+    capacity: int
+    rect: RectOut
+
+
+class AccessPointOut(BaseModel):
+    id: str
+    x: float
+    y: float
+
+
+class FloorDetail(BaseModel):
+    id: str
+    name: str
+    level: int
+    width: float
+    height: float
+    version: int
+    zones: list[ZoneOut]
+    desks: list[DeskOut]
+    rooms: list[RoomOut]
+    access_points: list[AccessPointOut]
+
+
+Rt = Annotated[Runtime, Depends(runtime)]
+
+
+@router.get("/floors")
+def list_floors(rt: Rt) -> list[FloorSummary]:
+    """Every floor with its desk count and how many desks are in each state now."""
+    out = []
+    for building in rt.site.buildings:
+        for floor in building.floors:
+            states = rt.hub.states(floor.id)
+            counts = Counter(view["state"] for view in states.values())
+            out.append(
+                FloorSummary(
+                    id=floor.id,
+                    name=floor.name,
+                    level=floor.level,
+                    building=building.id,
+                    desks=len(floor.desks),
+                    counts=dict(counts),
+                )
+            )
+    return out
+
+
+@router.get("/floors/{floor_id}", responses={404: {"description": "No such floor"}})
+def floor_detail(floor_id: str, rt: Rt) -> FloorDetail:
+    """A floor's plan (metres), its desks with live state, rooms and access points."""
+    floor = rt.site.floor(floor_id)
+    if floor is None:
+        known = ", ".join(f.id for f in rt.site.floors())
+        raise HTTPException(404, f"floor {floor_id!r} does not exist; known floors: {known}")
+    return _detail(rt, floor)
+
+
+def _detail(rt: Runtime, floor: Floor) -> FloorDetail:
+    departments = {d.id: d.name for d in rt.site.departments}
+    states: dict[str, dict[str, Any]] = rt.hub.states(floor.id)
+    version = rt.hub.version(floor.id)
+    desks = []
+    for desk in floor.desks:
+        view = states.get(desk.id, {})
+        desks.append(
+            DeskOut(
+                id=desk.id,
+                zone=desk.zone,
+                x=desk.x,
+                y=desk.y,
+                equipment=list(desk.equipment),
+                state=view.get("state", "unknown"),
+                since=view.get("since"),
+                reason=view.get("reason"),
+            )
+        )
+    return FloorDetail(
+        id=floor.id,
+        name=floor.name,
+        level=floor.level,
+        width=floor.width,
+        height=floor.height,
+        version=version,
+        zones=[
+            ZoneOut(
+                id=z.id,
+                name=z.name,
+                department=z.department,
+                department_name=departments.get(z.department) if z.department else None,
+                rect=_rect(z.rect),
+            )
+            for z in floor.zones
+        ],
+        desks=desks,
+        rooms=[
+            RoomOut(id=r.id, name=r.name, name_ja=r.name_ja, capacity=r.capacity, rect=_rect(r.rect))
+            for r in floor.rooms
+        ],
+        access_points=[AccessPointOut(id=a.id, x=a.x, y=a.y) for a in floor.access_points],
+    )
+
+
+def _rect(rect: Rect) -> RectOut:
+    return RectOut(x=rect.x, y=rect.y, w=rect.w, h=rect.h)

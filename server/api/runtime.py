@@ -1,0 +1,107 @@
+"""The composition root's product: every adapter and service, built in one place."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from firmware_config.site import Site
+from server.adapters.database import make_engine, upgrade
+from server.adapters.ingest_pump import IngestPump
+from server.adapters.live_feed import LiveFeedHub
+from server.adapters.mqtt_bridge import MqttBridge, Received
+from server.adapters.repository import SqlStore
+from server.services.ingest import Ingest
+from server.services.liveness import LivenessSweep
+from server.services.ports import Clock
+from server.services.site_index import SiteIndex
+from server.settings import Settings
+
+
+def load_configured_site(settings: Settings) -> Site:
+    """The site file from settings, or the bundled demo site."""
+    from firmware_config.demo_site import demo_site_path
+    from firmware_config.loader import load_site
+
+    return load_site(Path(settings.site_file) if settings.site_file else demo_site_path())
+
+
+@dataclass
+class Runtime:
+    """What request handlers and background loops share; built by `Runtime.open`."""
+
+    settings: Settings
+    clock: Clock
+    site: Site
+    index: SiteIndex
+    engine: Engine
+    store: SqlStore
+    ingest: Ingest
+    sweep: LivenessSweep
+    hub: LiveFeedHub
+    queue: asyncio.Queue[Received] = field(default_factory=asyncio.Queue)
+    bridge: MqttBridge | None = None
+    pump: IngestPump | None = None
+
+    @classmethod
+    def open(cls, settings: Settings, clock: Clock, site: Site | None = None) -> Runtime:
+        site = site or load_configured_site(settings)
+        if settings.auto_migrate:
+            upgrade(settings.database_url)
+        engine = make_engine(settings.database_url)
+        store = SqlStore(engine)
+        index = SiteIndex.from_site(site)
+        store.seed_desks(index.desk_floor, clock.now())
+        hub = LiveFeedHub(settings.live_client_queue)
+        hub.load(store.all_desks())
+        ingest = Ingest(index, store)
+        return cls(
+            settings=settings,
+            clock=clock,
+            site=site,
+            index=index,
+            engine=engine,
+            store=store,
+            ingest=ingest,
+            sweep=LivenessSweep(index, store, ingest, clock),
+            hub=hub,
+            queue=asyncio.Queue(maxsize=2 * settings.mqtt_receive_maximum),
+        )
+
+    def start_mqtt(self, loop: asyncio.AbstractEventLoop) -> IngestPump:
+        s = self.settings
+        self.bridge = MqttBridge(
+            broker_url=s.broker_url,
+            client_id=s.mqtt_client_id,
+            site=self.index.site_id,
+            loop=loop,
+            queue=self.queue,
+            receive_maximum=s.mqtt_receive_maximum,
+            protocol=s.mqtt_protocol,
+            username=s.broker_username,
+            password=s.broker_password,
+        )
+        self.pump = IngestPump(
+            queue=self.queue,
+            ingest=self.ingest,
+            store=self.store,
+            ack=self.bridge.ack,
+            live=self.hub,
+            clock=self.clock,
+            batch_max=s.ingest_batch_max,
+        )
+        self.bridge.start()
+        return self.pump
+
+    async def run_sweep(self) -> None:
+        """One liveness sweep; its changes go to the live feed after commit."""
+        outcome = await asyncio.to_thread(self.sweep.run)
+        self.hub.publish(outcome.changes.values())
+
+    def close(self) -> None:
+        if self.bridge is not None:
+            self.bridge.stop()
+        self.engine.dispose()

@@ -1,0 +1,137 @@
+"""The `freeseat` command line."""
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="freeseat: free-address desks and paperless meeting rooms.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+site_app = typer.Typer(help="Site files.", no_args_is_help=True)
+contracts_app = typer.Typer(help="The MQTT wire contract.", no_args_is_help=True)
+agent_app = typer.Typer(help="Edge agents that run beside sensors, APs and room monitors.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(site_app, name="site")
+app.add_typer(contracts_app, name="contracts")
+app.add_typer(agent_app, name="agent")
+
+
+@app.command()
+def demo(
+    broker: Annotated[str | None, typer.Option(help="Use this broker (mqtt://host:port) instead of an embedded one.")] = None,
+    port: Annotated[int, typer.Option(help="HTTP port of the dashboard and API.")] = 8000,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    duration: Annotated[float | None, typer.Option(help="Stop after this many seconds (default: run until Ctrl-C).")] = None,
+    speed: Annotated[float, typer.Option(help="Simulated seconds per real second.")] = 120.0,
+    database: Annotated[str | None, typer.Option(help="Database URL (default: a fresh SQLite file).")] = None,
+) -> None:
+    """Run everything on this machine: broker, server on SQLite, simulated city hall, dashboard."""
+    from server.demo import run_demo
+
+    code = asyncio.run(
+        run_demo(broker=broker, host=host, port=port, duration=duration, speed=speed, database=database)
+    )
+    raise typer.Exit(code)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="HTTP port.")] = 8000,
+) -> None:
+    """Run the server; configure it with FREESEAT_* environment variables."""
+    import uvicorn
+
+    from server.api.app import create_app
+    from server.settings import Settings
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    uvicorn.run(create_app(Settings()), host=host, port=port, log_level="info")
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    url: Annotated[str | None, typer.Option(help="Database URL (default: FREESEAT_DATABASE_URL).")] = None,
+) -> None:
+    """Create or migrate the database schema to the latest revision."""
+    from server.adapters.database import upgrade
+    from server.settings import Settings
+
+    target = url or Settings().database_url
+    upgrade(target)
+    typer.echo(f"database at {target} is at the latest revision")
+
+
+@site_app.command("check")
+def site_check(file: Annotated[Path, typer.Argument(help="The site YAML file.")]) -> None:
+    """Validate a site file; errors name the file, the line, the place in it and what was expected."""
+    from firmware_config.check import check_site
+    from firmware_config.loader import SiteError
+
+    try:
+        typer.echo(check_site(file))
+    except SiteError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+
+
+@contracts_app.command("schema")
+def contracts_schema(
+    out: Annotated[Path | None, typer.Option(help="Write to this file instead of standard output.")] = None,
+) -> None:
+    """Print the JSON Schema of every MQTT payload."""
+    from contracts.schema import render_schema
+
+    text = render_schema()
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text)
+        typer.echo(f"wrote {out}")
+
+
+@agent_app.command("desk")
+def agent_desk(
+    config: Annotated[Path, typer.Option(help="The agent's YAML configuration.")],
+) -> None:
+    """Run a desk agent (one sensor, or a floor gateway serving many desks)."""
+    from edge_agent.desk_agent import run_desk_agent
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    run_desk_agent(config)
+
+
+@app.command()
+def simulate(
+    broker: Annotated[str, typer.Option(help="Broker URL, e.g. mqtt://127.0.0.1:1883.")],
+    site: Annotated[Path | None, typer.Option(help="Site file (default: the bundled demo site).")] = None,
+    speed: Annotated[float, typer.Option(help="Simulated seconds per real second.")] = 60.0,
+    duration: Annotated[float | None, typer.Option(help="Stop after this many real seconds.")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed, for a repeatable day.")] = 1,
+) -> None:
+    """Drive every desk of a site through a plausible working day."""
+    from edge_agent.simulator import run_simulation
+    from firmware_config.demo_site import demo_site_path
+    from firmware_config.loader import SiteError, load_site
+
+    try:
+        loaded = load_site(site or demo_site_path())
+    except SiteError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    report = run_simulation(loaded, broker, speed=speed, duration=duration, seed=seed)
+    typer.echo(str(report))
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

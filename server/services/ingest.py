@@ -1,0 +1,226 @@
+"""The ingest handler: turns a batch of raw MQTT messages into one committed transaction."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from contracts import (
+    Channel,
+    ContractError,
+    DeskPresenceChanged,
+    DeviceBooted,
+    DeviceState,
+    DeviceStatus,
+    decode,
+    encode,
+    event_id,
+)
+from contracts.topics import Topic
+from server.domain.occupancy import DeskStatus, Transition, lost_contact, sensed
+from server.domain.sequencing import Position, is_newer
+from server.services.ports import DeviceRecord, EventRecord, Store, Transaction
+from server.services.site_index import SiteIndex
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One message as it came off the broker."""
+
+    topic: str
+    payload: bytes
+    received_at: datetime
+
+
+@dataclass
+class BatchOutcome:
+    """What a committed batch did; `changes` are the desks whose visible state moved."""
+
+    applied: int = 0
+    stale: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    changes: dict[str, DeskStatus] = field(default_factory=dict)
+
+    def add(self, transition: Transition | None) -> None:
+        if transition is not None and transition.before.state != transition.after.state:
+            self.changes[transition.desk] = transition.after
+
+
+class Rejected(Exception):
+    """A message that follows the contract but must not be applied (unknown or spoofed device)."""
+
+
+class Ingest:
+    """Applies inbound messages exactly once, in device order, in one transaction per batch."""
+
+    def __init__(self, index: SiteIndex, store: Store) -> None:
+        self._index = index
+        self._store = store
+
+    def apply_batch(self, batch: Sequence[Inbound]) -> BatchOutcome:
+        """Apply and commit the batch; returns only after the commit, so callers may then ack."""
+        outcome = BatchOutcome()
+        with self._store.transaction() as tx:
+            for message in batch:
+                self._apply_one(tx, message, outcome)
+        return outcome
+
+    def _apply_one(self, tx: Transaction, message: Inbound, outcome: BatchOutcome) -> None:
+        try:
+            decoded = decode(message.topic, message.payload)
+            self._check_sender(decoded.topic, decoded.message)
+        except (ContractError, Rejected) as exc:
+            tx.quarantine(message.topic, message.payload, str(exc), message.received_at)
+            outcome.quarantined += 1
+            return
+        body = decoded.message
+        if decoded.topic.channel is Channel.EVENT:
+            self._event(tx, body, message.received_at, outcome)
+        elif decoded.topic.channel is Channel.STATE:
+            self._heartbeat(tx, body, message.received_at, outcome)
+        elif decoded.topic.channel is Channel.STATUS:
+            self._status(tx, body, message.received_at, outcome)
+        else:
+            tx.quarantine(
+                message.topic, message.payload, "cmd topics are server to device only",
+                message.received_at,
+            )
+            outcome.quarantined += 1
+
+    def _check_sender(self, topic: Topic, body: object) -> None:
+        if topic.site != self._index.site_id:
+            raise Rejected(f"site {topic.site!r} is not this server's site {self._index.site_id!r}")
+        info = self._index.devices.get(topic.device)
+        if info is None:
+            raise Rejected(f"unknown device {topic.device!r}: it is not in the site file")
+        if info.kind != topic.kind.value:
+            raise Rejected(
+                f"device {topic.device!r} is a {info.kind} device but published as {topic.kind.value}"
+            )
+        if isinstance(body, DeskPresenceChanged) and body.desk not in info.desks:
+            raise Rejected(f"device {topic.device!r} does not serve desk {body.desk!r}")
+        if isinstance(body, DeviceState):
+            foreign = sorted(set(body.desks) - info.desks)
+            if foreign:
+                raise Rejected(f"device {topic.device!r} does not serve desks {foreign[:5]}")
+
+    def _device(self, tx: Transaction, device_id: str) -> DeviceRecord:
+        record = tx.device(device_id)
+        if record is None:
+            record = DeviceRecord(id=device_id, kind=self._index.devices[device_id].kind)
+        return record
+
+    def _event(
+        self,
+        tx: Transaction,
+        event: DeskPresenceChanged | DeviceBooted,
+        received_at: datetime,
+        outcome: BatchOutcome,
+    ) -> None:
+        device = self._device(tx, event.device)
+        position = Position(event.epoch, event.seq)
+        last = None if device.epoch is None else Position(device.epoch, device.seq or 0)
+        newer = is_newer(position, last)
+        stored = tx.add_event(
+            EventRecord(
+                event_id=event_id(event),
+                device=event.device,
+                epoch=event.epoch,
+                seq=event.seq,
+                type=event.type,
+                payload=encode(event).decode(),
+                at=event.at,
+                received_at=received_at,
+                applied=newer,
+            )
+        )
+        if not stored:
+            outcome.duplicates += 1
+            return
+        if not newer:
+            outcome.stale += 1
+            return
+        outcome.applied += 1
+        device = self._alive(device, event.epoch, received_at)
+        device = replace(device, epoch=event.epoch, seq=event.seq)
+        if isinstance(event, DeviceBooted):
+            device = replace(device, version=event.version)
+        tx.save_device(device)
+        if isinstance(event, DeskPresenceChanged):
+            self._sense(tx, event.desk, event.present, event.at, event.sensor.value, outcome,
+                        event_id(event))
+
+    def _heartbeat(
+        self, tx: Transaction, state: DeviceState, received_at: datetime, outcome: BatchOutcome
+    ) -> None:
+        device = self._device(tx, state.device)
+        last = None if device.epoch is None else Position(device.epoch, device.seq or 0)
+        position = Position(state.epoch, state.seq)
+        if last is not None and position < last:
+            return  # an older retained heartbeat: it says nothing about now
+        device = self._alive(device, state.epoch, received_at)
+        device = replace(
+            device,
+            epoch=state.epoch,
+            seq=state.seq,
+            version=state.version or device.version,
+            battery=state.battery,
+            rssi=state.rssi,
+        )
+        tx.save_device(device)
+        for desk, present in state.desks.items():
+            self._sense(tx, desk, present, received_at, "heartbeat", outcome, None)
+
+    def _status(
+        self, tx: Transaction, status: DeviceStatus, received_at: datetime, outcome: BatchOutcome
+    ) -> None:
+        device = self._device(tx, status.device)
+        if device.status_epoch is not None and status.epoch < device.status_epoch:
+            return  # a late will from an earlier boot must not overwrite the reconnect
+        if status.status == "online":
+            tx.save_device(self._alive(device, status.epoch, received_at))
+            return
+        tx.save_device(replace(device, status="offline", status_epoch=status.epoch))
+        self.lose_contact(tx, device.id, received_at, "sensor offline (device went away)", outcome)
+
+    def lose_contact(
+        self, tx: Transaction, device_id: str, at: datetime, reason: str, outcome: BatchOutcome
+    ) -> None:
+        """Every desk the device serves becomes unknown."""
+        for desk_id in sorted(self._index.devices[device_id].desks):
+            status = tx.desk(desk_id)
+            if status is None:
+                continue
+            transition = lost_contact(status, at, reason)
+            if transition is not None:
+                tx.save_desk(transition.after)
+                tx.record_transition(transition, None)
+                outcome.add(transition)
+
+    @staticmethod
+    def _alive(device: DeviceRecord, epoch: int, received_at: datetime) -> DeviceRecord:
+        status_epoch = device.status_epoch
+        if status_epoch is None or epoch >= status_epoch:
+            return replace(device, status="online", status_epoch=epoch, last_seen=received_at)
+        return replace(device, last_seen=received_at)
+
+    def _sense(
+        self,
+        tx: Transaction,
+        desk_id: str,
+        present: bool,
+        at: datetime,
+        source: str,
+        outcome: BatchOutcome,
+        cause: str | None,
+    ) -> None:
+        status = tx.desk(desk_id)
+        if status is None:
+            return
+        transition = sensed(status, present, at, source)
+        if transition is None:
+            return
+        tx.save_desk(transition.after)
+        if transition.before.state != transition.after.state:
+            tx.record_transition(transition, cause)
+        outcome.add(transition)

@@ -1,0 +1,72 @@
+"""Ports: what the application layer needs from the outside world, as protocols."""
+
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from server.domain.occupancy import DeskStatus, Transition
+
+
+class Clock(Protocol):
+    """Tells the time; tests inject one they advance."""
+
+    def now(self) -> datetime: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceRecord:
+    """The server's view of a device: stream position and liveness."""
+
+    id: str
+    kind: str
+    epoch: int | None = None
+    seq: int | None = None
+    status: str = "unknown"
+    status_epoch: int | None = None
+    last_seen: datetime | None = None
+    version: str | None = None
+    battery: float | None = None
+    rssi: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    event_id: str
+    device: str
+    epoch: int
+    seq: int
+    type: str
+    payload: str
+    at: datetime
+    received_at: datetime
+    applied: bool
+
+
+class Transaction(Protocol):
+    """One unit of work; nothing is visible to others until the context exits cleanly."""
+
+    def add_event(self, event: EventRecord) -> bool:
+        """Store the event; False when its event_id was stored before (a duplicate)."""
+        ...
+
+    def device(self, device_id: str) -> DeviceRecord | None: ...
+    def devices(self) -> list[DeviceRecord]: ...
+    def save_device(self, record: DeviceRecord) -> None: ...
+    def desk(self, desk_id: str) -> DeskStatus | None: ...
+    def save_desk(self, status: DeskStatus) -> None: ...
+    def record_transition(self, transition: Transition, event_id: str | None) -> None: ...
+    def quarantine(self, topic: str, payload: bytes, reason: str, received_at: datetime) -> None: ...
+
+
+class Store(Protocol):
+    """Opens units of work against the database."""
+
+    def transaction(self) -> AbstractContextManager[Transaction]: ...
+
+
+class LiveFeed(Protocol):
+    """Where committed desk changes go so browsers see them."""
+
+    def publish(self, changes: Iterable[DeskStatus]) -> None: ...

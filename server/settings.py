@@ -1,0 +1,31 @@
+"""Server settings, read from FREESEAT_* environment variables (never at import time)."""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything the server needs to know about its surroundings."""
+
+    model_config = SettingsConfigDict(env_prefix="FREESEAT_", extra="ignore")
+
+    database_url: str = "sqlite:///freeseat.db"
+    broker_url: str = "mqtt://127.0.0.1:1883"
+    broker_username: str | None = None
+    broker_password: str | None = None
+    mqtt_client_id: str = "freeseat-server"
+    # MQTT 5 by default; 3.1.1 for brokers without it (the embedded amqtt fallback).
+    mqtt_protocol: Literal["5", "3.1.1"] = "5"
+    # Unacked messages the broker may have in flight to us; bounds the ingest batch too.
+    mqtt_receive_maximum: int = Field(default=1000, ge=1, le=65535)
+    site_file: Path | None = Field(default=None, description="None means the bundled demo site")
+    ingest_batch_max: int = Field(default=500, ge=1)
+    live_tick_s: float = Field(default=0.1, gt=0)
+    live_client_queue: int = Field(default=64, ge=1)
+    sweep_interval_s: float = Field(default=5.0, gt=0)
+    allowed_origins: list[str] = Field(default_factory=list)
+    auto_migrate: bool = True
+    enable_mqtt: bool = True
