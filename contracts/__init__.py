@@ -1,4 +1,4 @@
-"""The freeseat wire contract: topics, event payloads and their codec, shared by agents and server."""
+"""The freeseat wire contract: topics, payloads and their codec, shared by agents and server."""
 
 from contracts.codec import MAX_PAYLOAD_BYTES, Decoded, decode, encode
 from contracts.errors import ContractError

@@ -63,11 +63,15 @@ def parse_topic(topic: str) -> Topic:
     if root != ROOT:
         raise ContractError(f"topic {topic!r} does not start with {ROOT!r}")
     if version != VERSION:
-        raise ContractError(f"topic {topic!r} has version {version!r}; this server speaks {VERSION}")
+        raise ContractError(
+            f"topic {topic!r} has version {version!r}; this server speaks {VERSION}"
+        )
     return _make(site, kind, device, channel)
 
 
-def subscription(site: str | None = None, kind: Kind | None = None, channel: Channel | None = None) -> str:
+def subscription(
+    site: str | None = None, kind: Kind | None = None, channel: Channel | None = None
+) -> str:
     """A subscription filter; the parts left out become single-level wildcards."""
     return "/".join(
         [

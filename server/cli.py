@@ -16,7 +16,9 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 site_app = typer.Typer(help="Site files.", no_args_is_help=True)
 contracts_app = typer.Typer(help="The MQTT wire contract.", no_args_is_help=True)
-agent_app = typer.Typer(help="Edge agents that run beside sensors, APs and room monitors.", no_args_is_help=True)
+agent_app = typer.Typer(
+    help="Edge agents that run beside sensors, APs and room monitors.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.add_typer(site_app, name="site")
 app.add_typer(contracts_app, name="contracts")
@@ -25,18 +27,27 @@ app.add_typer(agent_app, name="agent")
 
 @app.command()
 def demo(
-    broker: Annotated[str | None, typer.Option(help="Use this broker (mqtt://host:port) instead of an embedded one.")] = None,
+    broker: Annotated[
+        str | None,
+        typer.Option(help="Use this broker (mqtt://host:port) instead of an embedded one."),
+    ] = None,
     port: Annotated[int, typer.Option(help="HTTP port of the dashboard and API.")] = 8000,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    duration: Annotated[float | None, typer.Option(help="Stop after this many seconds (default: run until Ctrl-C).")] = None,
+    duration: Annotated[
+        float | None, typer.Option(help="Stop after this many seconds (default: run until Ctrl-C).")
+    ] = None,
     speed: Annotated[float, typer.Option(help="Simulated seconds per real second.")] = 120.0,
-    database: Annotated[str | None, typer.Option(help="Database URL (default: a fresh SQLite file).")] = None,
+    database: Annotated[
+        str | None, typer.Option(help="Database URL (default: a fresh SQLite file).")
+    ] = None,
 ) -> None:
     """Run everything on this machine: broker, server on SQLite, simulated city hall, dashboard."""
     from server.demo import run_demo
 
     code = asyncio.run(
-        run_demo(broker=broker, host=host, port=port, duration=duration, speed=speed, database=database)
+        run_demo(
+            broker=broker, host=host, port=port, duration=duration, speed=speed, database=database
+        )
     )
     raise typer.Exit(code)
 
@@ -52,13 +63,17 @@ def serve(
     from server.api.app import create_app
     from server.settings import Settings
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     uvicorn.run(create_app(Settings()), host=host, port=port, log_level="info")
 
 
 @db_app.command("upgrade")
 def db_upgrade(
-    url: Annotated[str | None, typer.Option(help="Database URL (default: FREESEAT_DATABASE_URL).")] = None,
+    url: Annotated[
+        str | None, typer.Option(help="Database URL (default: FREESEAT_DATABASE_URL).")
+    ] = None,
 ) -> None:
     """Create or migrate the database schema to the latest revision."""
     from server.adapters.database import upgrade
@@ -71,7 +86,7 @@ def db_upgrade(
 
 @site_app.command("check")
 def site_check(file: Annotated[Path, typer.Argument(help="The site YAML file.")]) -> None:
-    """Validate a site file; errors name the file, the line, the place in it and what was expected."""
+    """Validate a site file; errors name the file, line, place in it and what was expected."""
     from firmware_config.check import check_site
     from firmware_config.loader import SiteError
 
@@ -84,7 +99,9 @@ def site_check(file: Annotated[Path, typer.Argument(help="The site YAML file.")]
 
 @contracts_app.command("schema")
 def contracts_schema(
-    out: Annotated[Path | None, typer.Option(help="Write to this file instead of standard output.")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write to this file instead of standard output.")
+    ] = None,
 ) -> None:
     """Print the JSON Schema of every MQTT payload."""
     from contracts.schema import render_schema
@@ -104,16 +121,22 @@ def agent_desk(
     """Run a desk agent (one sensor, or a floor gateway serving many desks)."""
     from edge_agent.desk_agent import run_desk_agent
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     run_desk_agent(config)
 
 
 @app.command()
 def simulate(
     broker: Annotated[str, typer.Option(help="Broker URL, e.g. mqtt://127.0.0.1:1883.")],
-    site: Annotated[Path | None, typer.Option(help="Site file (default: the bundled demo site).")] = None,
+    site: Annotated[
+        Path | None, typer.Option(help="Site file (default: the bundled demo site).")
+    ] = None,
     speed: Annotated[float, typer.Option(help="Simulated seconds per real second.")] = 60.0,
-    duration: Annotated[float | None, typer.Option(help="Stop after this many real seconds.")] = None,
+    duration: Annotated[
+        float | None, typer.Option(help="Stop after this many real seconds.")
+    ] = None,
     seed: Annotated[int, typer.Option(help="Random seed, for a repeatable day.")] = 1,
 ) -> None:
     """Drive every desk of a site through a plausible working day."""

@@ -5,6 +5,7 @@ import contextlib
 import logging
 import tempfile
 from pathlib import Path
+from typing import Literal
 
 import uvicorn
 
@@ -37,7 +38,7 @@ async def run_demo(
         broker = own_broker.url
         kind = "Mosquitto" if isinstance(own_broker, MosquittoBroker) else "amqtt (pure Python)"
         print(f"embedded MQTT broker ({kind}) at {broker}", flush=True)
-    protocol = "3.1.1" if isinstance(own_broker, AmqttBroker) else "5"
+    protocol: Literal["5", "3.1.1"] = "3.1.1" if isinstance(own_broker, AmqttBroker) else "5"
     settings = Settings(
         database_url=database or f"sqlite:///{workdir / 'freeseat.db'}",
         broker_url=broker,
@@ -67,7 +68,10 @@ async def run_demo(
         )
         print(f"Dashboard: http://{host}:{port}/?floor={busiest.id}", flush=True)
         print(f"API docs:  http://{host}:{port}/docs", flush=True)
-        print("Press Ctrl-C to stop." if duration is None else f"Stopping after {duration:g} s.", flush=True)
+        print(
+            "Press Ctrl-C to stop." if duration is None else f"Stopping after {duration:g} s.",
+            flush=True,
+        )
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(serving), timeout=duration)
         return 0

@@ -35,17 +35,41 @@ def small_site(desks_per_zone: int = 4) -> Site:
         zones, desks = [], []
         for letter, dept in (("a", "tax"), ("b", "welfare")):
             zone_id = f"f{level}-{letter}"
-            zones.append(Zone(id=zone_id, name=f"Zone {letter.upper()}", department=dept,
-                              rect=Rect(x=0 if letter == "a" else 10, y=0, w=10, h=10)))
+            zones.append(
+                Zone(
+                    id=zone_id,
+                    name=f"Zone {letter.upper()}",
+                    department=dept,
+                    rect=Rect(x=0 if letter == "a" else 10, y=0, w=10, h=10),
+                )
+            )
             ids = [f"desk-f{level}-{letter}-01-{n:02d}" for n in range(1, desks_per_zone + 1)]
-            desks += [Desk(id=d, zone=zone_id, x=(0 if letter == "a" else 10) + 1.5 * (i + 1), y=2)
-                      for i, d in enumerate(ids)]
-            devices.append(Device(id=f"gw-f{level}-{letter}", kind="desk", sensor="mmwave", desks=ids))
+            desks += [
+                Desk(id=d, zone=zone_id, x=(0 if letter == "a" else 10) + 1.5 * (i + 1), y=2)
+                for i, d in enumerate(ids)
+            ]
+            devices.append(
+                Device(id=f"gw-f{level}-{letter}", kind="desk", sensor="mmwave", desks=ids)
+            )
         floors.append(
-            Floor(id=f"f{level}", name=f"{level}F", level=level, width=20, height=12, zones=zones,
-                  desks=desks,
-                  rooms=[Room(id=f"room-f{level}-1", name="Room 1", capacity=6,
-                              rect=Rect(x=0, y=10, w=5, h=2), monitor=Monitor())])
+            Floor(
+                id=f"f{level}",
+                name=f"{level}F",
+                level=level,
+                width=20,
+                height=12,
+                zones=zones,
+                desks=desks,
+                rooms=[
+                    Room(
+                        id=f"room-f{level}-1",
+                        name="Room 1",
+                        capacity=6,
+                        rect=Rect(x=0, y=10, w=5, h=2),
+                        monitor=Monitor(),
+                    )
+                ],
+            )
         )
     return Site(
         site=SiteInfo(id="testhall", name="Test Hall"),
@@ -74,7 +98,9 @@ class ServerThread:
         self.port = free_port()
         self.app = app
         self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+            uvicorn.Config(
+                app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
+            )
         )
         self._thread = threading.Thread(target=self._run, daemon=True)
 

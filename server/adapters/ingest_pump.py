@@ -1,4 +1,4 @@
-"""The ingest pump: drains the bridge's queue in batches, commits, then acks, then feeds the live feed."""
+"""The ingest pump: drains the bridge queue in batches; commit, then ack, then live feed."""
 
 import asyncio
 import logging
@@ -47,7 +47,7 @@ class IngestPump:
             await self.process(batch)
 
     async def process(self, batch: Sequence[Received]) -> BatchOutcome:
-        """Apply, commit, ack, publish; a failing batch is retried, then split to find the culprit."""
+        """Commit, ack, publish; a failing batch is retried, then split to find the culprit."""
         received_at = self._clock.now()
         inbound = [Inbound(m.topic, m.payload, received_at) for m in batch]
         outcome = await self._commit(inbound)
@@ -93,7 +93,9 @@ class IngestPump:
 
     def _quarantine(self, one: Inbound) -> None:
         with self._store.transaction() as tx:
-            tx.quarantine(one.topic, one.payload, "could not be applied (internal error)", one.received_at)
+            tx.quarantine(
+                one.topic, one.payload, "could not be applied (internal error)", one.received_at
+            )
 
     @staticmethod
     def _merge(total: BatchOutcome, part: BatchOutcome) -> None:

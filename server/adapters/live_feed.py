@@ -100,7 +100,12 @@ class LiveFeedHub:
             channel.version += 1
             # Serialised once per floor and tick; every client gets the same string.
             frame = json.dumps(
-                {"type": "delta", "floor": floor, "version": channel.version, "desks": channel.pending},
+                {
+                    "type": "delta",
+                    "floor": floor,
+                    "version": channel.version,
+                    "desks": channel.pending,
+                },
                 separators=(",", ":"),
             )
             channel.pending = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
 from collections.abc import Callable
@@ -43,7 +44,9 @@ class BrokerAddress:
     def parse(cls, url: str) -> BrokerAddress:
         parsed = urlparse(url)
         if parsed.scheme not in ("mqtt", "mqtts") or not parsed.hostname:
-            raise ValueError(f"broker URL {url!r} must look like mqtt://host:1883 or mqtts://host:8883")
+            raise ValueError(
+                f"broker URL {url!r} must look like mqtt://host:1883 or mqtts://host:8883"
+            )
         tls = parsed.scheme == "mqtts"
         return cls(parsed.hostname, parsed.port or (8883 if tls else 1883), tls)
 
@@ -92,9 +95,9 @@ class MqttBridge:
         self._receive_maximum = receive_maximum
 
     def start(self) -> None:
-        """Connect (asynchronously; paho retries until the broker is there) and start paho's thread."""
+        """Connect in the background (paho retries until the broker is up) and start its thread."""
         if self._v5:
-            properties = Properties(PacketTypes.CONNECT)
+            properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
             properties.SessionExpiryInterval = SESSION_EXPIRY_S
             properties.ReceiveMaximum = self._receive_maximum
             self._client.connect_async(
@@ -152,10 +155,8 @@ class MqttBridge:
 
 def _set_nodelay(_client: mqtt.Client, _userdata: Any, sock: Any) -> None:
     # paho leaves Nagle on; small QoS 1 packets and their acks would otherwise wait ~40 ms.
-    try:
+    with contextlib.suppress(OSError, AttributeError):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    except (OSError, AttributeError):
-        pass
 
 
 Acker = Callable[[Received], None]

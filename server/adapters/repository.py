@@ -8,9 +8,10 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from server.domain.occupancy import DeskState, DeskStatus, Transition
-from server.services.ports import DeviceRecord, EventRecord
 from server.adapters.tables import DeskRow, DeskTransitionRow, DeviceRow, EventRow, QuarantineRow
+from server.domain.occupancy import DeskState, DeskStatus, Transition
+from server.domain.sequencing import Position, Reading
+from server.services.ports import DeviceRecord, EventRecord
 
 
 class SqlTransaction:
@@ -77,6 +78,10 @@ class SqlTransaction:
         row.since = status.since
         row.reason = status.reason
         row.present = status.present
+        reading = status.reading
+        row.reading_device = reading.device if reading else None
+        row.reading_epoch = reading.position.epoch if reading else None
+        row.reading_seq = reading.position.seq if reading else None
 
     def record_transition(self, transition: Transition, event_id: str | None) -> None:
         self._session.add(
@@ -92,7 +97,9 @@ class SqlTransaction:
 
     def quarantine(self, topic: str, payload: bytes, reason: str, received_at: datetime) -> None:
         self._session.add(
-            QuarantineRow(topic=topic, payload=bytes(payload), reason=reason, received_at=received_at)
+            QuarantineRow(
+                topic=topic, payload=bytes(payload), reason=reason, received_at=received_at
+            )
         )
 
 
@@ -135,6 +142,10 @@ class SqlStore:
 
 
 def desk_status(row: DeskRow) -> DeskStatus:
+    reading = None
+    if row.reading_device is not None:
+        position = Position(row.reading_epoch or 0, row.reading_seq or 0)
+        reading = Reading(row.reading_device, position)
     return DeskStatus(
         desk=row.id,
         floor=row.floor,
@@ -142,6 +153,7 @@ def desk_status(row: DeskRow) -> DeskStatus:
         since=row.since,
         reason=row.reason,
         present=row.present,
+        reading=reading,
     )
 
 

@@ -1,7 +1,7 @@
 """Database tables (SQLAlchemy 2); Alembic migrations under migrations/ must match them."""
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
@@ -48,7 +48,7 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UtcDateTime}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UtcDateTime}
 
 
 class DeskRow(Base):
@@ -62,6 +62,10 @@ class DeskRow(Base):
     since: Mapped[datetime] = mapped_column(UtcDateTime)
     reason: Mapped[str] = mapped_column(Text)
     present: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # The reading that set `present`: older readings of the same device are ignored.
+    reading_device: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    reading_epoch: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    reading_seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class DeviceRow(Base):

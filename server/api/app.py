@@ -26,7 +26,9 @@ def dashboard_dir() -> Path:
     return Path(str(resources.files("server").joinpath("..", "dashboard"))).resolve()
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None, site: Site | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, *, clock: Clock | None = None, site: Site | None = None
+) -> FastAPI:
     """The freeseat server; `clock` and `site` are injectable for tests."""
     clock = clock or SystemClock()
 

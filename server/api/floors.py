@@ -147,7 +147,9 @@ def _detail(rt: Runtime, floor: Floor) -> FloorDetail:
         ],
         desks=desks,
         rooms=[
-            RoomOut(id=r.id, name=r.name, name_ja=r.name_ja, capacity=r.capacity, rect=_rect(r.rect))
+            RoomOut(
+                id=r.id, name=r.name, name_ja=r.name_ja, capacity=r.capacity, rect=_rect(r.rect)
+            )
             for r in floor.rooms
         ],
         access_points=[AccessPointOut(id=a.id, x=a.x, y=a.y) for a in floor.access_points],

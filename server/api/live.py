@@ -23,7 +23,9 @@ async def live_feed(
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason="origin not allowed")
         return
     if rt.site.floor(floor) is None:
-        await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason=f"unknown floor {floor!r}")
+        await websocket.close(
+            code=status.WS_1008_POLICY_VIOLATION, reason=f"unknown floor {floor!r}"
+        )
         return
     await websocket.accept()
     subscriber = rt.hub.subscribe(floor)
@@ -34,7 +36,9 @@ async def live_feed(
         while True:
             frame = await subscriber.queue.get()
             if subscriber.dropped:
-                await websocket.close(code=CLOSE_TRY_AGAIN_LATER, reason="client fell behind; resync")
+                await websocket.close(
+                    code=CLOSE_TRY_AGAIN_LATER, reason="client fell behind; resync"
+                )
                 return
             await websocket.send_text(frame)
     except (WebSocketDisconnect, asyncio.CancelledError, RuntimeError):

@@ -4,6 +4,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
+from server.domain.sequencing import Reading
+
 
 class DeskState(StrEnum):
     """What the map shows for a desk."""
@@ -26,6 +28,7 @@ class DeskStatus:
     since: datetime
     reason: str
     present: bool | None = None  # last sensor reading; None when never reported
+    reading: Reading | None = None  # which reading set `present`, to ignore older ones
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,38 +43,30 @@ class Transition:
         return self.after.desk
 
 
-def sensed(status: DeskStatus, present: bool, at: datetime, source: str) -> Transition | None:
-    """Apply a (debounced) presence reading; None when nothing a person would see changed."""
-    if status.state is DeskState.BLOCKED:
-        return _record_reading(status, present)
-    if present:
-        target = DeskState.OCCUPIED
-        reason = f"{source}: presence detected"
-    else:
-        target = DeskState.FREE
-        reason = f"{source}: nobody present"
-    return _move(status, target, at, reason, present)
+def sensed(
+    status: DeskStatus, present: bool, at: datetime, source: str, reading: Reading | None = None
+) -> Transition | None:
+    """Apply a (debounced) presence reading; None when nothing about the desk changed."""
+    after = _after_reading(status, present, at, source)
+    if reading is not None:
+        after = replace(after, reading=reading)
+    return None if after == status else Transition(status, after)
 
 
 def lost_contact(status: DeskStatus, at: datetime, reason: str) -> Transition | None:
     """The desk's sensor went offline or stale: the desk becomes unknown, never free."""
     if status.state in (DeskState.UNKNOWN, DeskState.BLOCKED):
         return None
-    return _move(status, DeskState.UNKNOWN, at, reason, status.present)
+    return Transition(status, replace(status, state=DeskState.UNKNOWN, since=at, reason=reason))
 
 
-def _move(
-    status: DeskStatus, target: DeskState, at: datetime, reason: str, present: bool | None
-) -> Transition | None:
+def _after_reading(status: DeskStatus, present: bool, at: datetime, source: str) -> DeskStatus:
+    if status.state is DeskState.BLOCKED:
+        return replace(status, present=present)  # remembered for when maintenance ends
+    if present:
+        target, reason = DeskState.OCCUPIED, f"{source}: presence detected"
+    else:
+        target, reason = DeskState.FREE, f"{source}: nobody present"
     if status.state is target:
-        if status.present == present:
-            return None
-        # Same state, new reading: keep `since`, remember the reading silently.
-        return Transition(status, replace(status, present=present))
-    return Transition(status, replace(status, state=target, since=at, reason=reason, present=present))
-
-
-def _record_reading(status: DeskStatus, present: bool) -> Transition | None:
-    if status.present == present:
-        return None
-    return Transition(status, replace(status, present=present))
+        return replace(status, present=present)  # `since` keeps counting from the first reading
+    return replace(status, state=target, since=at, reason=reason, present=present)

@@ -14,3 +14,20 @@ class Position:
 def is_newer(candidate: Position, last_applied: Position | None) -> bool:
     """True when `candidate` comes after everything applied so far for the device."""
     return last_applied is None or candidate > last_applied
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """Which device reading set a desk's presence last, and where it sat in that device's stream."""
+
+    device: str
+    position: Position
+
+
+def supersedes(device: str, position: Position, last: Reading | None) -> bool:
+    """True when a reading from `device` at `position` is newer than the desk's last reading.
+
+    Order only means something within one device's stream; a reading from another device
+    (a sensor swapped for a new one) always counts.
+    """
+    return last is None or last.device != device or position > last.position

@@ -17,7 +17,7 @@ from contracts import (
 )
 from contracts.topics import Topic
 from server.domain.occupancy import DeskStatus, Transition, lost_contact, sensed
-from server.domain.sequencing import Position, is_newer
+from server.domain.sequencing import Position, Reading, is_newer, supersedes
 from server.services.ports import DeviceRecord, EventRecord, Store, Transaction
 from server.services.site_index import SiteIndex
 
@@ -82,7 +82,9 @@ class Ingest:
             self._status(tx, body, message.received_at, outcome)
         else:
             tx.quarantine(
-                message.topic, message.payload, "cmd topics are server to device only",
+                message.topic,
+                message.payload,
+                "cmd topics are server to device only",
                 message.received_at,
             )
             outcome.quarantined += 1
@@ -95,7 +97,8 @@ class Ingest:
             raise Rejected(f"unknown device {topic.device!r}: it is not in the site file")
         if info.kind != topic.kind.value:
             raise Rejected(
-                f"device {topic.device!r} is a {info.kind} device but published as {topic.kind.value}"
+                f"device {topic.device!r} is a {info.kind} device"
+                f" but published as {topic.kind.value}"
             )
         if isinstance(body, DeskPresenceChanged) and body.desk not in info.desks:
             raise Rejected(f"device {topic.device!r} does not serve desk {body.desk!r}")
@@ -119,8 +122,12 @@ class Ingest:
     ) -> None:
         device = self._device(tx, event.device)
         position = Position(event.epoch, event.seq)
-        last = None if device.epoch is None else Position(device.epoch, device.seq or 0)
-        newer = is_newer(position, last)
+        if isinstance(event, DeskPresenceChanged):
+            desk = tx.desk(event.desk)
+            # Order matters per desk: a gateway's later event for another desk says nothing here.
+            newer = desk is not None and supersedes(event.device, position, desk.reading)
+        else:
+            newer = is_newer(position, _cursor(device))
         stored = tx.add_event(
             EventRecord(
                 event_id=event_id(event),
@@ -137,24 +144,34 @@ class Ingest:
         if not stored:
             outcome.duplicates += 1
             return
+        device = self._alive(device, event.epoch, received_at)
+        if is_newer(position, _cursor(device)):
+            device = replace(device, epoch=event.epoch, seq=event.seq)
+        if isinstance(event, DeviceBooted) and newer:
+            device = replace(device, version=event.version)
+        tx.save_device(device)
         if not newer:
             outcome.stale += 1
             return
         outcome.applied += 1
-        device = self._alive(device, event.epoch, received_at)
-        device = replace(device, epoch=event.epoch, seq=event.seq)
-        if isinstance(event, DeviceBooted):
-            device = replace(device, version=event.version)
-        tx.save_device(device)
         if isinstance(event, DeskPresenceChanged):
-            self._sense(tx, event.desk, event.present, event.at, event.sensor.value, outcome,
-                        event_id(event))
+            reading = Reading(event.device, position)
+            self._sense(
+                tx,
+                event.desk,
+                event.present,
+                event.at,
+                event.sensor.value,
+                outcome,
+                event_id(event),
+                reading,
+            )
 
     def _heartbeat(
         self, tx: Transaction, state: DeviceState, received_at: datetime, outcome: BatchOutcome
     ) -> None:
         device = self._device(tx, state.device)
-        last = None if device.epoch is None else Position(device.epoch, device.seq or 0)
+        last = _cursor(device)
         position = Position(state.epoch, state.seq)
         if last is not None and position < last:
             return  # an older retained heartbeat: it says nothing about now
@@ -168,8 +185,16 @@ class Ingest:
             rssi=state.rssi,
         )
         tx.save_device(device)
+        reading = Reading(state.device, position)
         for desk, present in state.desks.items():
-            self._sense(tx, desk, present, received_at, "heartbeat", outcome, None)
+            current = tx.desk(desk)
+            if current is None or (
+                current.reading is not None
+                and current.reading.device == state.device
+                and current.reading.position > position
+            ):
+                continue
+            self._sense(tx, desk, present, received_at, "heartbeat", outcome, None, reading)
 
     def _status(
         self, tx: Transaction, status: DeviceStatus, received_at: datetime, outcome: BatchOutcome
@@ -213,14 +238,19 @@ class Ingest:
         source: str,
         outcome: BatchOutcome,
         cause: str | None,
+        reading: Reading,
     ) -> None:
         status = tx.desk(desk_id)
         if status is None:
             return
-        transition = sensed(status, present, at, source)
+        transition = sensed(status, present, at, source, reading)
         if transition is None:
             return
         tx.save_desk(transition.after)
         if transition.before.state != transition.after.state:
             tx.record_transition(transition, cause)
         outcome.add(transition)
+
+
+def _cursor(device: DeviceRecord) -> Position | None:
+    return None if device.epoch is None else Position(device.epoch, device.seq or 0)

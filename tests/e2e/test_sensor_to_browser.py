@@ -34,15 +34,24 @@ def test_presence_event_reaches_websocket_and_rest(broker: MosquittoBroker, tmp_
         mqtt_client_id="e2e-server",
     )
     with ServerThread(create_app(settings, site=small_site())) as server:
-        wait_until(lambda: httpx.get(f"{server.url}/api/health").json()["broker_connected"],
-                   what="server connected to broker")
+        wait_until(
+            lambda: httpx.get(f"{server.url}/api/health").json()["broker_connected"],
+            what="server connected to broker",
+        )
         with connect(f"{server.ws_url}/ws/live?floor=f1", open_timeout=5) as ws:
             snapshot = json.loads(ws.recv(timeout=5))
             assert snapshot["type"] == "snapshot"
             assert snapshot["desks"][DESK]["state"] == "unknown"
 
-            event = DeskPresenceChanged(device="gw-f1-a", epoch=1, seq=1, at=datetime.now(UTC),
-                                        desk=DESK, present=True, sensor="mmwave")
+            event = DeskPresenceChanged(
+                device="gw-f1-a",
+                epoch=1,
+                seq=1,
+                at=datetime.now(UTC),
+                desk=DESK,
+                present=True,
+                sensor="mmwave",
+            )
             publish(broker, build_topic("testhall", "desk", "gw-f1-a", "event"), encode(event))
 
             delta = json.loads(ws.recv(timeout=10))

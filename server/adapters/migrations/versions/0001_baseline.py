@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -41,6 +40,9 @@ def upgrade() -> None:
         sa.Column("since", sa.DateTime(timezone=True), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("present", sa.Boolean(), nullable=True),
+        sa.Column("reading_device", sa.String(length=24), nullable=True),
+        sa.Column("reading_epoch", sa.BigInteger(), nullable=True),
+        sa.Column("reading_seq", sa.BigInteger(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_desks")),
     )
     with op.batch_alter_table("desks", schema=None) as batch_op:
