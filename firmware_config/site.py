@@ -84,11 +84,17 @@ class Desk(_Model):
     equipment: list[Equipment] = Field(default_factory=list)
 
 
+MonitorInput = Literal["hdmi", "usb-c", "displayport", "wireless"]
+
+
+def _default_monitor_inputs() -> list[MonitorInput]:
+    # A named function, not a lambda: mypy infers a lambda's list as list[str].
+    return ["hdmi", "usb-c"]
+
+
 class Monitor(_Model):
     size_in: Annotated[int, Field(ge=10, le=150)] = 55
-    inputs: list[Literal["hdmi", "usb-c", "displayport", "wireless"]] = Field(
-        default_factory=lambda: ["hdmi", "usb-c"]
-    )
+    inputs: list[MonitorInput] = Field(default_factory=_default_monitor_inputs)
 
 
 class Room(_Model):

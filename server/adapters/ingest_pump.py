@@ -26,6 +26,7 @@ class IngestPump:
         live: LiveFeed,
         clock: Clock,
         batch_max: int,
+        retry_delays: Sequence[float] = RETRY_DELAYS_S,
     ) -> None:
         self._queue = queue
         self._ingest = ingest
@@ -34,6 +35,7 @@ class IngestPump:
         self._live = live
         self._clock = clock
         self._batch_max = batch_max
+        self._retry_delays = tuple(retry_delays)
         self.applied = 0
         self.quarantined = 0
         self.duplicates = 0
@@ -68,7 +70,7 @@ class IngestPump:
         return outcome
 
     async def _commit(self, inbound: list[Inbound]) -> BatchOutcome | None:
-        for delay in (*RETRY_DELAYS_S, None):
+        for delay in (*self._retry_delays, None):
             try:
                 return await asyncio.to_thread(self._ingest.apply_batch, inbound)
             except Exception:

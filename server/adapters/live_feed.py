@@ -12,6 +12,7 @@ from server.domain.occupancy import DeskStatus
 log = logging.getLogger(__name__)
 
 CLOSE_TRY_AGAIN_LATER = 1013
+PING = '{"type":"ping"}'
 
 
 def desk_view(status: DeskStatus) -> dict[str, Any]:
@@ -124,8 +125,19 @@ class LiveFeedHub:
             channel = self._floors[floor] = FloorChannel()
         return channel
 
-    async def run(self, tick_s: float) -> None:
-        """Tick forever."""
+    def ping(self) -> None:
+        """Tell every client the feed is alive, so a quiet floor is not mistaken for a dead one."""
+        for channel in self._floors.values():
+            for subscriber in channel.subscribers:
+                subscriber.offer(PING)
+
+    async def run(self, tick_s: float, ping_s: float = 25.0) -> None:
+        """Tick forever; ping quiet clients every `ping_s` seconds."""
+        loop = asyncio.get_running_loop()
+        next_ping = loop.time() + ping_s
         while True:
             await asyncio.sleep(tick_s)
             self.tick()
+            if loop.time() >= next_ping:
+                self.ping()
+                next_ping = loop.time() + ping_s

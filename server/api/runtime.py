@@ -42,6 +42,7 @@ class Runtime:
     ingest: Ingest
     sweep: LivenessSweep
     hub: LiveFeedHub
+    # Unbounded here because the bridge bounds what is in flight (see MqttBridge).
     queue: asyncio.Queue[Received] = field(default_factory=asyncio.Queue)
     bridge: MqttBridge | None = None
     pump: IngestPump | None = None
@@ -68,7 +69,7 @@ class Runtime:
             ingest=ingest,
             sweep=LivenessSweep(index, store, ingest, clock),
             hub=hub,
-            queue=asyncio.Queue(maxsize=2 * settings.mqtt_receive_maximum),
+            queue=asyncio.Queue(),
         )
 
     def start_mqtt(self, loop: asyncio.AbstractEventLoop) -> IngestPump:

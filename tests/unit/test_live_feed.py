@@ -1,0 +1,79 @@
+"""The live-feed hub: snapshot then consecutive deltas, coalesced, slow clients cut off."""
+
+import json
+from datetime import UTC, datetime
+
+from server.adapters.live_feed import LiveFeedHub
+from server.domain.occupancy import DeskState, DeskStatus
+
+AT = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+
+
+def status(desk: str, state: DeskState, floor: str = "f1") -> DeskStatus:
+    return DeskStatus(desk=desk, floor=floor, state=state, since=AT, reason="test")
+
+
+def frames(hub_queue: "object") -> list[dict[str, object]]:
+    out = []
+    queue = hub_queue.queue  # type: ignore[attr-defined]
+    while not queue.empty():
+        out.append(json.loads(queue.get_nowait()))
+    return out
+
+
+def test_snapshot_then_consecutive_coalesced_deltas() -> None:
+    hub = LiveFeedHub()
+    hub.load([status("d1", DeskState.UNKNOWN), status("d2", DeskState.FREE)])
+    client = hub.subscribe("f1")
+    hub.publish([status("d1", DeskState.OCCUPIED)])
+    hub.publish([status("d1", DeskState.FREE), status("d2", DeskState.OCCUPIED)])
+    hub.tick()
+    hub.publish([status("d2", DeskState.FREE)])
+    hub.tick()
+    hub.tick()  # nothing pending: no empty delta, no version bump
+    snapshot, first, second = frames(client)
+    assert snapshot["type"] == "snapshot" and snapshot["version"] == 0
+    assert snapshot["desks"] == {
+        "d1": {"state": "unknown", "since": AT.isoformat(), "reason": "test"},
+        "d2": {"state": "free", "since": AT.isoformat(), "reason": "test"},
+    }
+    assert (first["version"], second["version"]) == (1, 2)
+    # Two changes of d1 within one tick arrive as one, with the latest state.
+    assert {k: v["state"] for k, v in first["desks"].items()} == {"d1": "free", "d2": "occupied"}
+    assert {k: v["state"] for k, v in second["desks"].items()} == {"d2": "free"}
+
+
+def test_late_subscriber_snapshot_includes_everything_committed() -> None:
+    hub = LiveFeedHub()
+    hub.publish([status("d1", DeskState.OCCUPIED)])
+    hub.tick()
+    late = hub.subscribe("f1")
+    hub.publish([status("d1", DeskState.FREE)])
+    (snapshot,) = frames(late)
+    assert snapshot["version"] == 1 and snapshot["desks"]["d1"]["state"] == "occupied"
+    hub.tick()
+    (delta,) = frames(late)
+    assert delta["version"] == 2 and delta["desks"]["d1"]["state"] == "free"
+
+
+def test_floors_are_separate_channels() -> None:
+    hub = LiveFeedHub()
+    f1, f2 = hub.subscribe("f1"), hub.subscribe("f2")
+    hub.publish([status("d9", DeskState.OCCUPIED, floor="f2")])
+    hub.tick()
+    assert [f["type"] for f in frames(f1)] == ["snapshot"]
+    assert [f["type"] for f in frames(f2)] == ["snapshot", "delta"]
+
+
+def test_a_client_that_falls_behind_is_dropped_not_awaited() -> None:
+    hub = LiveFeedHub(client_queue=3)
+    slow, fast = hub.subscribe("f1"), hub.subscribe("f1")
+    for n in range(5):
+        hub.publish([status("d1", DeskState.OCCUPIED if n % 2 else DeskState.FREE)])
+        hub.tick()
+        frames(fast)  # the fast client keeps draining
+    assert slow.dropped and not fast.dropped
+    assert hub.dropped_clients == 1
+    hub.publish([status("d1", DeskState.UNKNOWN)])
+    hub.tick()
+    assert frames(fast)[0]["version"] == 6  # the others carry on with consecutive versions
