@@ -40,13 +40,23 @@ def demo(
     database: Annotated[
         str | None, typer.Option(help="Database URL (default: a fresh SQLite file).")
     ] = None,
+    embedded_broker: Annotated[
+        str,
+        typer.Option(help="Embedded broker when --broker is not given: auto, mosquitto or amqtt."),
+    ] = "auto",
 ) -> None:
     """Run everything on this machine: broker, server on SQLite, simulated city hall, dashboard."""
     from server.demo import run_demo
 
     code = asyncio.run(
         run_demo(
-            broker=broker, host=host, port=port, duration=duration, speed=speed, database=database
+            broker=broker,
+            host=host,
+            port=port,
+            duration=duration,
+            speed=speed,
+            database=database,
+            embedded=embedded_broker,
         )
     )
     raise typer.Exit(code)

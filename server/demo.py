@@ -25,6 +25,7 @@ async def run_demo(
     duration: float | None,
     speed: float,
     database: str | None,
+    embedded: str = "auto",
 ) -> int:
     """Run until `duration` passes or Ctrl-C; returns the process exit code."""
     from edge_agent.simulator import Simulation
@@ -33,7 +34,7 @@ async def run_demo(
     workdir = Path(tempfile.mkdtemp(prefix="freeseat-demo-"))
     own_broker: MosquittoBroker | AmqttBroker | None = None
     if broker is None:
-        own_broker = embedded_broker()
+        own_broker = embedded_broker(prefer=embedded)
         own_broker.start()
         broker = own_broker.url
         kind = "Mosquitto" if isinstance(own_broker, MosquittoBroker) else "amqtt (pure Python)"

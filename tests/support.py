@@ -94,8 +94,8 @@ def wait_until(predicate: Callable[[], T], timeout: float = 10.0, what: str = "c
 class ServerThread:
     """A real uvicorn server for `app` on a free loopback port, in a background thread."""
 
-    def __init__(self, app: FastAPI) -> None:
-        self.port = free_port()
+    def __init__(self, app: FastAPI, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.app = app
         self.server = uvicorn.Server(
             uvicorn.Config(

@@ -9,6 +9,17 @@ const SVG_NS = "http://www.w3.org/2000/svg";
 const MARGIN_M = 1.5;
 const ZONE_TINTS = ["#e0f2fe", "#ede9fe", "#dcfce7", "#fef9c3", "#fce7f3", "#e0e7ff", "#ccfbf1", "#ffedd5"];
 
+/** Squeeze a label into `width` metres when it would spill out of its box (text stays whole). */
+function fitText(text, width) {
+  text.removeAttribute("textLength");
+  text.removeAttribute("lengthAdjust");
+  if (!text.isConnected || width <= 0) return;
+  if (text.getComputedTextLength() > width) {
+    text.setAttribute("textLength", String(width));
+    text.setAttribute("lengthAdjust", "spacingAndGlyphs");
+  }
+}
+
 function el(name, attrs = {}, text) {
   const node = document.createElementNS(SVG_NS, name);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
@@ -100,7 +111,9 @@ export class FloorMap {
         tabindex: "-1",
         role: "button",
       });
-      g.append(el("title"), el("use", { href: `#${glyphId(desk.state)}` }));
+      // Glyphs are drawn 1 m wide; back-to-back desk rows can be 0.8 m apart, so draw them at
+      // 0.75 m to keep neighbours from overlapping (and clicks from landing on the wrong desk).
+      g.append(el("title"), el("use", { href: `#${glyphId(desk.state)}`, transform: "scale(0.75)" }));
       this.#deskEls.set(desk.id, g);
       this.#writeDesk(g, desk);
       fragment.append(g);
@@ -177,6 +190,7 @@ export class FloorMap {
     this.#labels.push(() => {
       name.textContent = localName(zone);
       dept.textContent = localField(zone, "department_name") || zone.department || "";
+      fitText(label, w - 0.8);
     });
     return g;
   }
@@ -192,6 +206,8 @@ export class FloorMap {
     this.#labels.push(() => {
       name.textContent = localName(room);
       capacity.textContent = room.capacity ? t("room.capacity", { n: room.capacity }) : "";
+      fitText(name, w - 0.4);
+      fitText(capacity, w - 0.4);
       title.textContent = t("room.label", { name: localName(room), capacity: room.capacity ?? "?" });
     });
     return g;

@@ -25,6 +25,8 @@ export class LiveFeed {
   #stopped = true;
   #status = "stopped";
   #onOnline = () => this.#reconnectNow();
+  // A half-open socket would otherwise keep saying "live" until the stale timer fires.
+  #onOffline = () => this.resync("browser went offline");
 
   /**
    * @param {string} url websocket URL of the floor's feed
@@ -59,12 +61,14 @@ export class LiveFeed {
     if (!this.#stopped) return;
     this.#stopped = false;
     globalThis.addEventListener?.("online", this.#onOnline);
+    globalThis.addEventListener?.("offline", this.#onOffline);
     this.#connect();
   }
 
   stop() {
     this.#stopped = true;
     globalThis.removeEventListener?.("online", this.#onOnline);
+    globalThis.removeEventListener?.("offline", this.#onOffline);
     clearTimeout(this.#retryTimer);
     clearTimeout(this.#staleTimer);
     this.#dropSocket(1000, "client stopped");

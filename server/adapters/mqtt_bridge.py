@@ -96,6 +96,7 @@ class MqttBridge:
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
+        client.on_subscribe = self._on_subscribe
         client.on_socket_open = _set_nodelay
         self._client = client
         self._receive_maximum = receive_maximum
@@ -134,7 +135,6 @@ class MqttBridge:
         if reason.is_failure:
             log.error("broker refused the connection: %s", reason)
             return
-        self.connected = True
         log.info("connected to broker (session present: %s)", flags.session_present)
         topics = [
             (subscription(self._site, kind, channel), 1)
@@ -142,6 +142,14 @@ class MqttBridge:
             for channel in (Channel.EVENT, Channel.STATE, Channel.STATUS)
         ]
         client.subscribe(topics)
+
+    def _on_subscribe(
+        self, _client: mqtt.Client, _userdata: Any, _mid: int, reasons: Any, _props: Any
+    ) -> None:
+        # Only now can nothing published to the site's topics pass us by.
+        self.connected = all(not r.is_failure for r in reasons)
+        if not self.connected:
+            log.error("broker refused a subscription: %s", reasons)
 
     def _on_disconnect(
         self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _props: Any

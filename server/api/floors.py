@@ -34,6 +34,7 @@ class ZoneOut(BaseModel):
     name: str
     department: str | None
     department_name: str | None
+    department_name_ja: str | None
     rect: RectOut
 
 
@@ -110,7 +111,7 @@ def floor_detail(floor_id: str, rt: Rt) -> FloorDetail:
 
 
 def _detail(rt: Runtime, floor: Floor) -> FloorDetail:
-    departments = {d.id: d.name for d in rt.site.departments}
+    departments = {d.id: d for d in rt.site.departments}
     states: dict[str, dict[str, Any]] = rt.hub.states(floor.id)
     version = rt.hub.version(floor.id)
     desks = []
@@ -140,7 +141,10 @@ def _detail(rt: Runtime, floor: Floor) -> FloorDetail:
                 id=z.id,
                 name=z.name,
                 department=z.department,
-                department_name=departments.get(z.department) if z.department else None,
+                department_name=departments[z.department].name if z.department else None,
+                department_name_ja=departments[z.department].name_ja or None
+                if z.department
+                else None,
                 rect=_rect(z.rect),
             )
             for z in floor.zones
