@@ -128,13 +128,10 @@ def contracts_schema(
 def agent_desk(
     config: Annotated[Path, typer.Option(help="The agent's YAML configuration.")],
 ) -> None:
-    """Run a desk agent (one sensor, or a floor gateway serving many desks)."""
-    from edge_agent.desk_agent import run_desk_agent
+    """Run a desk agent (one sensor, or a floor gateway serving many desks) until SIGTERM."""
+    from edge_agent.__main__ import main as agent_main
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    run_desk_agent(config)
+    raise typer.Exit(agent_main([str(config)]))
 
 
 @app.command()

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
-import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -61,8 +64,14 @@ def find_mosquitto() -> str | None:
 
 def mosquitto_config(port: int, data_dir: Path, host: str = "127.0.0.1") -> str:
     """A development broker config with the settings that matter for freeseat (DESIGN §5.6)."""
+    lines = []
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        # Started as root, Mosquitto drops to the "mosquitto" user, which cannot write our
+        # private data directory: persistence would then fail silently. Stay the same user.
+        lines.append("user root")
     return "\n".join(
         [
+            *lines,
             "per_listener_settings false",
             f"listener {port} {host}",
             "allow_anonymous true",
@@ -135,54 +144,85 @@ class MosquittoBroker:
 
 @dataclass
 class AmqttBroker:
-    """A pure-Python broker (amqtt) in a background thread, for machines without Mosquitto."""
+    """A pure-Python broker (amqtt) in a child process, for machines without Mosquitto.
+
+    A process of its own, because amqtt gives up on a PUBACK after 5 s and drops the message:
+    sharing one GIL with the server and the simulator made that happen under load.
+    """
 
     port: int = field(default_factory=free_port)
     host: str = "127.0.0.1"
-    _thread: threading.Thread | None = None
-    _loop: asyncio.AbstractEventLoop | None = None
-    _broker: Any = None
+    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="freeseat-amqtt-")))
+    _proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         return f"mqtt://{self.host}:{self.port}"
 
     def start(self) -> None:
-        from amqtt.broker import Broker as _Amqtt
-
-        ready = threading.Event()
-        config = {
-            "listeners": {"default": {"type": "tcp", "bind": f"{self.host}:{self.port}"}},
-            "plugins": {
-                "amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}
-            },
-        }
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            asyncio.set_event_loop(loop)
-            self._broker = _Amqtt(config, loop=loop)
-            loop.run_until_complete(self._broker.start())
-            ready.set()
-            loop.run_forever()
-            loop.close()
-
-        self._thread = threading.Thread(target=run, name="amqtt-broker", daemon=True)
-        self._thread.start()
-        if not ready.wait(15):
-            raise RuntimeError("the embedded amqtt broker did not start within 15 s")
-        wait_for_port(self.host, self.port)
+        log = (self.workdir / "amqtt.log").open("ab")
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "server.adapters.embedded_broker", self.host, str(self.port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_for_port(self.host, self.port, timeout=30)
+        except TimeoutError:
+            self.stop()
+            tail = (self.workdir / "amqtt.log").read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"the embedded amqtt broker did not start:\n{tail}") from None
 
     def stop(self) -> None:
-        loop, broker = self._loop, self._broker
-        if loop is None or broker is None:
+        proc, self._proc = self._proc, None
+        if proc is None:
             return
-        asyncio.run_coroutine_threadsafe(broker.shutdown(), loop).result(timeout=10)
-        loop.call_soon_threadsafe(loop.stop)
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        self._loop = self._broker = None
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def serve_amqtt(host: str, port: int) -> None:
+    """Run an amqtt broker in this process until it is terminated."""
+    import signal
+
+    from amqtt.broker import Broker as _Amqtt
+
+    # Its "no data" error for the readiness probe's empty connection is noise.
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("amqtt.broker").setLevel(logging.CRITICAL)
+    config = {
+        "listeners": {"default": {"type": "tcp", "bind": f"{host}:{port}"}},
+        "plugins": {"amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}},
+    }
+
+    async def main() -> None:
+        broker = _Amqtt(config)
+        # amqtt 0.12 iterates this dict across awaits while other clients subscribe
+        # ("dictionary changed size during iteration" kills that client's connection
+        # when many connect at once); iterating a copy makes that safe.
+        broker._subscriptions = _SnapshotIterDict(broker._subscriptions)
+        await broker.start()
+        stopped = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGTERM, stopped.set)
+        loop.add_signal_handler(signal.SIGINT, stopped.set)
+        await stopped.wait()
+        await broker.shutdown()
+
+    asyncio.run(main())
+
+
+class _SnapshotIterDict(dict[Any, Any]):
+    """A dict whose iteration walks a copy of its keys, so it may change meanwhile."""
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(list(super().keys()))
 
 
 def embedded_broker(port: int | None = None, prefer: str = "auto") -> MosquittoBroker | AmqttBroker:
@@ -193,3 +233,7 @@ def embedded_broker(port: int | None = None, prefer: str = "auto") -> MosquittoB
     if binary is not None and prefer != "amqtt":
         return MosquittoBroker(binary, port=port or free_port())
     return AmqttBroker(port=port or free_port())
+
+
+if __name__ == "__main__":
+    serve_amqtt(sys.argv[1], int(sys.argv[2]))

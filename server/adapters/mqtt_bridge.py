@@ -155,7 +155,10 @@ class MqttBridge:
         self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _props: Any
     ) -> None:
         self.connected = False
-        log.warning("disconnected from broker: %s", reason)
+        if self._stopping.is_set():
+            log.info("disconnected from broker on shutdown")
+        else:
+            log.warning("disconnected from broker: %s", reason)
 
     def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
         received = Received(message.topic, bytes(message.payload), message.mid, message.qos)

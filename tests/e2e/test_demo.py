@@ -1,4 +1,4 @@
-"""`freeseat demo --duration` starts broker, server and simulator, shows live desks, stops cleanly."""
+"""`freeseat demo --duration`: broker, server and simulator run, desks go live, it stops."""
 
 import re
 import subprocess
@@ -72,4 +72,4 @@ def test_demo_runs_the_city_hall_and_stops_on_time(tmp_path: Path, broker: str) 
             proc.kill()
     output = "\n".join(lines)
     assert "freeseat demo stopped" in output
-    assert "Traceback" not in output
+    assert "Traceback" not in output, output
