@@ -211,6 +211,25 @@ def _device_problems(
                 (*loc, "desks"), f"only a 'desk' device serves desks, this one is {device.kind!r}"
             )
         )
+    if device.esphome is not None and device.zigbee2mqtt is not None:
+        problems.append(
+            ReferenceProblem(
+                (*loc, "zigbee2mqtt"), "a device is either an ESPHome node or a Zigbee2MQTT one"
+            )
+        )
+    source = "esphome" if device.esphome is not None else "zigbee2mqtt"
+    if device.mapped_desks() and device.kind != "desk":
+        problems.append(
+            ReferenceProblem((*loc, source), "only a 'desk' device maps sensors to desks")
+        )
+    unlisted = [d for d in device.mapped_desks() if d not in device.desks]
+    if unlisted:
+        problems.append(
+            ReferenceProblem(
+                (*loc, source),
+                f"maps desks that the device's desks list leaves out: {_listing(unlisted)}",
+            )
+        )
     if device.sensor is not None and device.sensor not in site.hold_times:
         problems.append(
             ReferenceProblem(

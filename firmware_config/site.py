@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from contracts import ID_PATTERN, SensorClass
 
@@ -133,6 +133,30 @@ class Building(_Model):
     floors: list[Floor]
 
 
+MqttTopicPart = Annotated[str, StringConstraints(pattern=r"^[^#+\x00]+$", min_length=1)]
+
+
+class EsphomeSource(_Model):
+    """An ESPHome node publishing its native MQTT topics; no custom firmware needed.
+
+    Presence comes from `<prefix>/binary_sensor/<object_id>/state` (`ON`/`OFF`), liveness from
+    `<prefix>/status` (`online`/`offline`, ESPHome's birth and will) and any other message.
+    """
+
+    prefix: MqttTopicPart = Field(description="The node's topic_prefix (by default its name)")
+    binary_sensors: dict[Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+$")], Id] = Field(
+        description="binary_sensor object_id -> desk id", min_length=1
+    )
+
+
+class Zigbee2MqttSource(_Model):
+    """A Zigbee occupancy/presence sensor reported by Zigbee2MQTT."""
+
+    base_topic: MqttTopicPart = "zigbee2mqtt"
+    friendly_name: MqttTopicPart
+    desk: Id
+
+
 class Device(_Model):
     """A publisher: a desk sensor or floor gateway, an AP agent, or a room-monitor agent."""
 
@@ -142,6 +166,24 @@ class Device(_Model):
     desks: list[Id] = Field(default_factory=list)
     room: Id | None = None
     access_point: Id | None = None
+    # Off-the-shelf devices: their desks follow from the mapping when `desks` is left out.
+    esphome: EsphomeSource | None = None
+    zigbee2mqtt: Zigbee2MqttSource | None = None
+
+    @model_validator(mode="after")
+    def _desks_from_source(self) -> "Device":
+        mapped = self.mapped_desks()
+        if mapped and not self.desks:
+            object.__setattr__(self, "desks", mapped)
+        return self
+
+    def mapped_desks(self) -> list[str]:
+        """Desks named by an off-the-shelf source mapping, in file order."""
+        if self.esphome is not None:
+            return list(dict.fromkeys(self.esphome.binary_sensors.values()))
+        if self.zigbee2mqtt is not None:
+            return [self.zigbee2mqtt.desk]
+        return []
 
 
 class Site(_Model):

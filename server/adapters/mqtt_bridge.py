@@ -7,7 +7,7 @@ import contextlib
 import logging
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
@@ -65,11 +65,13 @@ class MqttBridge:
         queue: asyncio.Queue[Received],
         receive_maximum: int,
         protocol: str = "5",
+        extra_filters: Sequence[str] = (),
         username: str | None = None,
         password: str | None = None,
     ) -> None:
         self._address = BrokerAddress.parse(broker_url)
         self._site = site
+        self._extra_filters = list(extra_filters)
         self._loop = loop
         self._queue = queue
         # Brokers do not reliably honour Receive Maximum (Mosquitto sent 140 past a window
@@ -141,6 +143,7 @@ class MqttBridge:
             for kind in Kind
             for channel in (Channel.EVENT, Channel.STATE, Channel.STATUS)
         ]
+        topics += [(topic_filter, 1) for topic_filter in self._extra_filters]
         client.subscribe(topics)
 
     def _on_subscribe(

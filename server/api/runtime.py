@@ -82,6 +82,7 @@ class Runtime:
             queue=self.queue,
             receive_maximum=s.mqtt_receive_maximum,
             protocol=s.mqtt_protocol,
+            extra_filters=self.index.foreign_filters(),
             username=s.broker_username,
             password=s.broker_password,
         )

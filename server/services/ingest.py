@@ -11,15 +11,20 @@ from contracts import (
     DeviceBooted,
     DeviceState,
     DeviceStatus,
+    SensorClass,
     decode,
     encode,
     event_id,
 )
-from contracts.topics import Topic
+from contracts.topics import ROOT, Topic
 from server.domain.occupancy import DeskStatus, Transition, lost_contact, sensed
 from server.domain.sequencing import Position, Reading, is_newer, supersedes
+from server.services.off_the_shelf import read_foreign
 from server.services.ports import DeviceRecord, EventRecord, Store, Transaction
 from server.services.site_index import SiteIndex
+
+# ESPHome and Zigbee2MQTT devices have no boot counter; their stream is one server-numbered epoch.
+FOREIGN_EPOCH = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +71,9 @@ class Ingest:
         return outcome
 
     def _apply_one(self, tx: Transaction, message: Inbound, outcome: BatchOutcome) -> None:
+        if not message.topic.startswith(ROOT + "/"):
+            self._apply_foreign(tx, message, outcome)
+            return
         try:
             decoded = decode(message.topic, message.payload)
             self._check_sender(decoded.topic, decoded.message)
@@ -88,6 +96,42 @@ class Ingest:
                 message.received_at,
             )
             outcome.quarantined += 1
+
+    def _apply_foreign(self, tx: Transaction, message: Inbound, outcome: BatchOutcome) -> None:
+        route = self._index.foreign_route(message.topic)
+        try:
+            if route is None:
+                raise Rejected("no device in the site file publishes on this topic")
+            reading = read_foreign(route, message.payload)
+        except (ContractError, Rejected) as exc:
+            tx.quarantine(message.topic, message.payload, str(exc), message.received_at)
+            outcome.quarantined += 1
+            return
+        device = self._device(tx, route.device)
+        at = message.received_at
+        if reading.online is not None:
+            status = DeviceStatus(
+                device=route.device,
+                epoch=FOREIGN_EPOCH,
+                status="online" if reading.online else "offline",
+                at=at,
+            )
+            self._status(tx, status, at, outcome)
+        elif reading.present is not None and route.desk is not None:
+            # No sequence numbers on the wire: the server numbers them in broker order.
+            info = self._index.devices[route.device]
+            event = DeskPresenceChanged(
+                device=route.device,
+                epoch=FOREIGN_EPOCH,
+                seq=(device.seq or 0) + 1,
+                at=at,
+                desk=route.desk,
+                present=reading.present,
+                sensor=info.sensor or SensorClass.PIR,
+            )
+            self._event(tx, event, at, outcome)
+        else:
+            tx.save_device(self._alive(device, FOREIGN_EPOCH, at))
 
     def _check_sender(self, topic: Topic, body: object) -> None:
         if topic.site != self._index.site_id:

@@ -1,6 +1,7 @@
 """Fast look-ups over the site file that the handlers need on every message."""
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from contracts import SensorClass
 from firmware_config.site import Site
@@ -16,12 +17,42 @@ class DeviceInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class ForeignRoute:
+    """Where an off-the-shelf device's topic leads: desk presence, availability or liveness."""
+
+    device: str
+    protocol: Literal["esphome", "zigbee2mqtt"]
+    role: Literal["presence", "status", "seen"]
+    desk: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SiteIndex:
     """Which devices exist, what they serve, and which floor each desk is on."""
 
     site_id: str
     devices: dict[str, DeviceInfo] = field(default_factory=dict)
     desk_floor: dict[str, str] = field(default_factory=dict)
+    foreign_topics: dict[str, ForeignRoute] = field(default_factory=dict)
+    # ESPHome publishes sensors, logs and diagnostics under its prefix: all of it shows liveness.
+    foreign_prefixes: dict[str, str] = field(default_factory=dict)
+
+    def foreign_route(self, topic: str) -> ForeignRoute | None:
+        """The route of a non-freeseat topic, or None when no device of the site uses it."""
+        route = self.foreign_topics.get(topic)
+        if route is not None:
+            return route
+        prefix, _, _ = topic.partition("/")
+        device = self.foreign_prefixes.get(prefix)
+        if device is not None and topic.startswith(prefix + "/"):
+            return ForeignRoute(device, "esphome", "seen")
+        return None
+
+    def foreign_filters(self) -> list[str]:
+        """Subscription filters for every off-the-shelf device's topics."""
+        filters = [f"{prefix}/#" for prefix in self.foreign_prefixes]
+        filters += [t for t, r in self.foreign_topics.items() if r.protocol == "zigbee2mqtt"]
+        return sorted(filters)
 
     @classmethod
     def from_site(cls, site: Site) -> "SiteIndex":
@@ -36,4 +67,19 @@ class SiteIndex:
                 ttl_s=hold.ttl_s if hold else 600.0,
             )
         desk_floor = {desk.id: floor.id for floor, desk in site.desks()}
-        return cls(site.site.id, devices, desk_floor)
+        topics: dict[str, ForeignRoute] = {}
+        prefixes: dict[str, str] = {}
+        for device in site.devices:
+            if device.esphome is not None:
+                prefix = device.esphome.prefix.strip("/")
+                prefixes[prefix] = device.id
+                topics[f"{prefix}/status"] = ForeignRoute(device.id, "esphome", "status")
+                for object_id, desk in device.esphome.binary_sensors.items():
+                    topic = f"{prefix}/binary_sensor/{object_id}/state"
+                    topics[topic] = ForeignRoute(device.id, "esphome", "presence", desk)
+            if device.zigbee2mqtt is not None:
+                z2m = device.zigbee2mqtt
+                base = f"{z2m.base_topic.strip('/')}/{z2m.friendly_name}"
+                topics[base] = ForeignRoute(device.id, "zigbee2mqtt", "presence", z2m.desk)
+                topics[f"{base}/availability"] = ForeignRoute(device.id, "zigbee2mqtt", "status")
+        return cls(site.site.id, devices, desk_floor, topics, prefixes)

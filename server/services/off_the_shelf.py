@@ -1,0 +1,83 @@
+"""What ESPHome and Zigbee2MQTT devices publish, read as presence and availability.
+
+Payload forms, as those projects publish them:
+- ESPHome MQTT: `<prefix>/binary_sensor/<object_id>/state` is `ON` or `OFF`;
+  `<prefix>/status` is `online` (birth) or `offline` (will), both retained.
+- Zigbee2MQTT: `<base>/<friendly_name>` is a JSON object with `occupancy` (PIR sensors) or
+  `presence` (mmWave sensors) among other fields; `<base>/<friendly_name>/availability` is
+  `{"state":"online"}` since Zigbee2MQTT 1.30 or the legacy bare `online`/`offline`.
+These carry no sequence numbers: order is broker order, and time is the server's receive time.
+"""
+
+import json
+from dataclasses import dataclass
+
+from contracts import ContractError
+from server.services.site_index import ForeignRoute
+
+_STATES = {"online": True, "offline": False}
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignReading:
+    """What one message said: a desk's presence, availability, or only that the device lives."""
+
+    present: bool | None = None
+    online: bool | None = None
+
+
+def read_foreign(route: ForeignRoute, payload: bytes) -> ForeignReading:
+    """Interpret one message on a routed topic; raises ContractError saying what was expected."""
+    if route.role == "seen":
+        return ForeignReading()
+    text = _text(payload)
+    if route.protocol == "esphome":
+        if route.role == "presence":
+            if text not in ("ON", "OFF"):
+                raise ContractError(f"ESPHome binary_sensor state must be ON or OFF, got {text!r}")
+            return ForeignReading(present=text == "ON")
+        return ForeignReading(online=_availability(text, allow_json=False))
+    if route.role == "status":
+        return ForeignReading(online=_availability(text, allow_json=True))
+    return _zigbee_state(text)
+
+
+def _zigbee_state(text: str) -> ForeignReading:
+    try:
+        body = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ContractError(f"Zigbee2MQTT state is not JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise ContractError("Zigbee2MQTT state must be a JSON object")
+    for key in ("occupancy", "presence"):
+        if key in body:
+            value = body[key]
+            if not isinstance(value, bool):
+                raise ContractError(f"Zigbee2MQTT {key!r} must be true or false, got {value!r}")
+            return ForeignReading(present=value)
+    return ForeignReading()  # a battery or link-quality report: alive, nothing about presence
+
+
+def _availability(text: str, *, allow_json: bool) -> bool:
+    if text in _STATES:
+        return _STATES[text]
+    if allow_json:
+        try:
+            body = json.loads(text)
+        except json.JSONDecodeError:
+            body = None
+        if isinstance(body, dict) and body.get("state") in _STATES:
+            return _STATES[body["state"]]
+        raise ContractError(
+            f'availability must be online/offline or {{"state":"online"}}, got {text[:60]!r}'
+        )
+    raise ContractError(f"ESPHome status must be online or offline, got {text[:60]!r}")
+
+
+def _text(payload: bytes) -> str:
+    if len(payload) > 4096:
+        raise ContractError(f"payload of {len(payload)} bytes is too large for a sensor state")
+    try:
+        return payload.decode().strip()
+    except UnicodeDecodeError:
+        raise ContractError("payload is not UTF-8 text") from None
