@@ -43,13 +43,17 @@ def decode(topic: str, payload: bytes | bytearray | str) -> Decoded:
     if isinstance(payload, str):
         payload = payload.encode()
     if len(payload) > MAX_PAYLOAD_BYTES:
-        raise ContractError(f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD_BYTES}")
+        raise ContractError(
+            f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD_BYTES}", "oversized"
+        )
     try:
         data = json.loads(payload)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ContractError(f"payload is not JSON: {exc}") from None
+        raise ContractError(f"payload is not JSON: {exc}", "malformed") from None
     if not isinstance(data, dict):
-        raise ContractError(f"payload must be a JSON object, got {type(data).__name__}")
+        raise ContractError(
+            f"payload must be a JSON object, got {type(data).__name__}", "malformed"
+        )
     if data.get("v") != 1 and "v" in data:
         raise ContractError(f"schema version {data.get('v')!r} is not supported (expected 1)")
     try:
@@ -58,7 +62,8 @@ def decode(topic: str, payload: bytes | bytearray | str) -> Decoded:
         raise ContractError(_describe(exc, parsed.channel)) from None
     if message.device != parsed.device:
         raise ContractError(
-            f"payload device {message.device!r} does not match topic device {parsed.device!r}"
+            f"payload device {message.device!r} does not match topic device {parsed.device!r}",
+            "mismatch",
         )
     return Decoded(parsed, message)
 

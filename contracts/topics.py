@@ -51,6 +51,13 @@ def build_topic(site: str, kind: Kind | str, device: str, channel: Channel | str
 
 def parse_topic(topic: str) -> Topic:
     """Parse a publish topic or raise ContractError naming the part that is wrong."""
+    try:
+        return _parse(topic)
+    except ContractError as exc:
+        raise ContractError(str(exc), "topic") from None
+
+
+def _parse(topic: str) -> Topic:
     if "+" in topic or "#" in topic:
         raise ContractError(f"topic {topic!r} contains a wildcard; publish topics must not")
     parts = topic.split("/")

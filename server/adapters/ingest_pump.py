@@ -36,9 +36,7 @@ class IngestPump:
         self._clock = clock
         self._batch_max = batch_max
         self._retry_delays = tuple(retry_delays)
-        self.applied = 0
-        self.quarantined = 0
-        self.duplicates = 0
+        self.totals = BatchOutcome()
         self.batches = 0
 
     async def run(self) -> None:
@@ -57,15 +55,14 @@ class IngestPump:
             outcome = BatchOutcome()
             for message, one in zip(batch, inbound, strict=True):
                 single = await self._commit([one]) or await self._quarantine_failed(one)
-                self._merge(outcome, single)
+                outcome.merge(single)
                 self._ack(message)
         else:
             for message in batch:
                 self._ack(message)
         self.batches += 1
-        self.applied += outcome.applied
-        self.quarantined += outcome.quarantined
-        self.duplicates += outcome.duplicates
+        self.totals.merge(outcome)
+        self.totals.changes.clear()  # totals count; the changes went to the live feed
         self._live.publish(outcome.changes.values())
         return outcome
 
@@ -87,7 +84,9 @@ class IngestPump:
         while True:
             try:
                 await asyncio.to_thread(self._quarantine, one)
-                return BatchOutcome(quarantined=1)
+                failed = BatchOutcome(quarantined=1)
+                failed.quarantine_kinds["internal_error"] += 1
+                return failed
             except Exception:
                 log.exception("database unavailable; holding message on %s", one.topic)
                 await asyncio.sleep(delay)
@@ -98,11 +97,3 @@ class IngestPump:
             tx.quarantine(
                 one.topic, one.payload, "could not be applied (internal error)", one.received_at
             )
-
-    @staticmethod
-    def _merge(total: BatchOutcome, part: BatchOutcome) -> None:
-        total.applied += part.applied
-        total.stale += part.stale
-        total.duplicates += part.duplicates
-        total.quarantined += part.quarantined
-        total.changes.update(part.changes)

@@ -86,6 +86,9 @@ class LiveFeedHub:
     def unsubscribe(self, subscriber: Subscriber) -> None:
         self._channel(subscriber.floor).subscribers.discard(subscriber)
 
+    def client_count(self) -> int:
+        return sum(len(channel.subscribers) for channel in self._floors.values())
+
     def version(self, floor: str) -> int:
         return self._channel(floor).version
 

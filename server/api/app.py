@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from firmware_config.site import Site
 from server.adapters.system_clock import SystemClock
-from server.api import floors, health, live
+from server.api import floors, health, live, metrics
 from server.api.runtime import Runtime
 from server.services.ports import Clock
 from server.settings import Settings
@@ -61,6 +61,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(floors.router)
     app.include_router(live.router)
+    app.include_router(metrics.router)
     static = dashboard_dir()
     if static.is_dir():
         app.mount("/static", StaticFiles(directory=static), name="static")

@@ -32,8 +32,8 @@ def health(rt: Annotated[Runtime, Depends(runtime)]) -> Health:
         site=rt.index.site_id,
         broker_connected=connected,
         ingest_queue=rt.queue.qsize(),
-        applied=pump.applied if pump else 0,
-        quarantined=pump.quarantined if pump else 0,
-        duplicates=pump.duplicates if pump else 0,
+        applied=pump.totals.applied if pump else 0,
+        quarantined=pump.totals.quarantined if pump else 0,
+        duplicates=pump.totals.duplicates if pump else 0,
         live_clients_dropped=rt.hub.dropped_clients,
     )

@@ -1,8 +1,10 @@
 """The ingest handler: turns a batch of raw MQTT messages into one committed transaction."""
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Literal
 
 from contracts import (
     Channel,
@@ -44,15 +46,37 @@ class BatchOutcome:
     stale: int = 0
     duplicates: int = 0
     quarantined: int = 0
+    quarantine_kinds: Counter[str] = field(default_factory=Counter)
     changes: dict[str, DeskStatus] = field(default_factory=dict)
+
+    def quarantine(self, tx: Transaction, message: Inbound, reason: str, kind: str) -> None:
+        """Keep a rejected message with its reason; it is acked like any other."""
+        tx.quarantine(message.topic, message.payload, reason, message.received_at)
+        self.quarantined += 1
+        self.quarantine_kinds[kind] += 1
+
+    def merge(self, part: "BatchOutcome") -> None:
+        self.applied += part.applied
+        self.stale += part.stale
+        self.duplicates += part.duplicates
+        self.quarantined += part.quarantined
+        self.quarantine_kinds.update(part.quarantine_kinds)
+        self.changes.update(part.changes)
 
     def add(self, transition: Transition | None) -> None:
         if transition is not None and transition.before.state != transition.after.state:
             self.changes[transition.desk] = transition.after
 
 
+RejectionKind = Literal["unknown_device", "wrong_site", "spoofed", "wrong_direction"]
+
+
 class Rejected(Exception):
     """A message that follows the contract but must not be applied (unknown or spoofed device)."""
+
+    def __init__(self, message: str, kind: RejectionKind) -> None:
+        super().__init__(message)
+        self.kind: RejectionKind = kind
 
 
 class Ingest:
@@ -78,8 +102,7 @@ class Ingest:
             decoded = decode(message.topic, message.payload)
             self._check_sender(decoded.topic, decoded.message)
         except (ContractError, Rejected) as exc:
-            tx.quarantine(message.topic, message.payload, str(exc), message.received_at)
-            outcome.quarantined += 1
+            outcome.quarantine(tx, message, str(exc), exc.kind)
             return
         body = decoded.message
         if decoded.topic.channel is Channel.EVENT:
@@ -89,23 +112,20 @@ class Ingest:
         elif decoded.topic.channel is Channel.STATUS:
             self._status(tx, body, message.received_at, outcome)
         else:
-            tx.quarantine(
-                message.topic,
-                message.payload,
-                "cmd topics are server to device only",
-                message.received_at,
+            outcome.quarantine(
+                tx, message, "cmd topics are server to device only", "wrong_direction"
             )
-            outcome.quarantined += 1
 
     def _apply_foreign(self, tx: Transaction, message: Inbound, outcome: BatchOutcome) -> None:
         route = self._index.foreign_route(message.topic)
         try:
             if route is None:
-                raise Rejected("no device in the site file publishes on this topic")
+                raise Rejected(
+                    "no device in the site file publishes on this topic", "unknown_device"
+                )
             reading = read_foreign(route, message.payload)
         except (ContractError, Rejected) as exc:
-            tx.quarantine(message.topic, message.payload, str(exc), message.received_at)
-            outcome.quarantined += 1
+            outcome.quarantine(tx, message, str(exc), exc.kind)
             return
         device = self._device(tx, route.device)
         at = message.received_at
@@ -135,21 +155,29 @@ class Ingest:
 
     def _check_sender(self, topic: Topic, body: object) -> None:
         if topic.site != self._index.site_id:
-            raise Rejected(f"site {topic.site!r} is not this server's site {self._index.site_id!r}")
+            raise Rejected(
+                f"site {topic.site!r} is not this server's site {self._index.site_id!r}",
+                "wrong_site",
+            )
         info = self._index.devices.get(topic.device)
         if info is None:
-            raise Rejected(f"unknown device {topic.device!r}: it is not in the site file")
+            raise Rejected(
+                f"unknown device {topic.device!r}: it is not in the site file", "unknown_device"
+            )
         if info.kind != topic.kind.value:
             raise Rejected(
                 f"device {topic.device!r} is a {info.kind} device"
-                f" but published as {topic.kind.value}"
+                f" but published as {topic.kind.value}",
+                "spoofed",
             )
         if isinstance(body, DeskPresenceChanged) and body.desk not in info.desks:
-            raise Rejected(f"device {topic.device!r} does not serve desk {body.desk!r}")
+            raise Rejected(f"device {topic.device!r} does not serve desk {body.desk!r}", "spoofed")
         if isinstance(body, DeviceState):
             foreign = sorted(set(body.desks) - info.desks)
             if foreign:
-                raise Rejected(f"device {topic.device!r} does not serve desks {foreign[:5]}")
+                raise Rejected(
+                    f"device {topic.device!r} does not serve desks {foreign[:5]}", "spoofed"
+                )
 
     def _device(self, tx: Transaction, device_id: str) -> DeviceRecord:
         record = tx.device(device_id)

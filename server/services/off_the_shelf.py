@@ -46,7 +46,7 @@ def _zigbee_state(text: str) -> ForeignReading:
     try:
         body = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ContractError(f"Zigbee2MQTT state is not JSON: {exc}") from None
+        raise ContractError(f"Zigbee2MQTT state is not JSON: {exc}", "malformed") from None
     if not isinstance(body, dict):
         raise ContractError("Zigbee2MQTT state must be a JSON object")
     for key in ("occupancy", "presence"):
@@ -76,8 +76,10 @@ def _availability(text: str, *, allow_json: bool) -> bool:
 
 def _text(payload: bytes) -> str:
     if len(payload) > 4096:
-        raise ContractError(f"payload of {len(payload)} bytes is too large for a sensor state")
+        raise ContractError(
+            f"payload of {len(payload)} bytes is too large for a sensor state", "oversized"
+        )
     try:
         return payload.decode().strip()
     except UnicodeDecodeError:
-        raise ContractError("payload is not UTF-8 text") from None
+        raise ContractError("payload is not UTF-8 text", "malformed") from None

@@ -1,0 +1,85 @@
+"""`GET /metrics`: Prometheus text exposition of ingest, quarantine, live feed and desk states."""
+
+from collections import Counter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import PlainTextResponse
+
+from server.api.deps import runtime
+from server.api.runtime import Runtime
+from server.services.ingest import BatchOutcome
+
+router = APIRouter(tags=["health"])
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+@router.get("/metrics", response_class=PlainTextResponse)
+def metrics(rt: Annotated[Runtime, Depends(runtime)]) -> PlainTextResponse:
+    """Counters since this process started, and gauges of now."""
+    totals = rt.pump.totals if rt.pump else BatchOutcome()
+    lines: list[str] = []
+
+    def metric(name: str, kind: str, help_text: str, samples: list[tuple[str, float]]) -> None:
+        lines.append(f"# HELP {name} {help_text}")
+        lines.append(f"# TYPE {name} {kind}")
+        lines.extend(f"{name}{labels} {value:g}" for labels, value in samples)
+
+    metric(
+        "freeseat_ingest_applied_total",
+        "counter",
+        "Events applied to desk state.",
+        [("", totals.applied)],
+    )
+    metric(
+        "freeseat_ingest_duplicates_total",
+        "counter",
+        "Redelivered events recognised by event_id and not applied again.",
+        [("", totals.duplicates)],
+    )
+    metric(
+        "freeseat_ingest_stale_total",
+        "counter",
+        "Events logged but older than what a desk already showed.",
+        [("", totals.stale)],
+    )
+    metric(
+        "freeseat_quarantined_total",
+        "counter",
+        "Messages rejected, kept in the quarantine table with their reason, and acked.",
+        [(f'{{kind="{kind}"}}', n) for kind, n in sorted(totals.quarantine_kinds.items())]
+        or [('{kind="none"}', 0)],
+    )
+    metric(
+        "freeseat_ingest_queue",
+        "gauge",
+        "Messages received and waiting for their commit.",
+        [("", rt.queue.qsize())],
+    )
+    connected = rt.bridge.connected if rt.bridge else False
+    metric(
+        "freeseat_broker_connected",
+        "gauge",
+        "1 when subscribed at the broker.",
+        [("", 1 if connected else 0)],
+    )
+    metric(
+        "freeseat_live_clients", "gauge", "Open websocket clients.", [("", rt.hub.client_count())]
+    )
+    metric(
+        "freeseat_live_clients_dropped_total",
+        "counter",
+        "Websocket clients closed with 1013 because they fell behind.",
+        [("", rt.hub.dropped_clients)],
+    )
+    states: Counter[str] = Counter()
+    for floor in rt.site.floors():
+        states.update(view["state"] for view in rt.hub.states(floor.id).values())
+    metric(
+        "freeseat_desks",
+        "gauge",
+        "Desks by state now.",
+        [(f'{{state="{state}"}}', n) for state, n in sorted(states.items())],
+    )
+    return PlainTextResponse("\n".join(lines) + "\n", media_type=CONTENT_TYPE)
