@@ -45,7 +45,12 @@ def small_site(desks_per_zone: int = 4) -> Site:
             )
             ids = [f"desk-f{level}-{letter}-01-{n:02d}" for n in range(1, desks_per_zone + 1)]
             desks += [
-                Desk(id=d, zone=zone_id, x=(0 if letter == "a" else 10) + 1.5 * (i + 1), y=2)
+                Desk(
+                    id=d,
+                    zone=zone_id,
+                    x=(0 if letter == "a" else 10) + 1.5 * (i % 6 + 1),
+                    y=2 + 2 * (i // 6),
+                )
                 for i, d in enumerate(ids)
             ]
             devices.append(

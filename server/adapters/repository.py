@@ -115,6 +115,36 @@ class SqlStore:
         with self._sessions.begin() as session:
             yield SqlTransaction(session)
 
+    def log_page(self, after_id: int, limit: int) -> list[tuple[int, EventRecord]]:
+        """Up to `limit` event-log rows after `after_id`, oldest first."""
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(EventRow).where(EventRow.id > after_id).order_by(EventRow.id).limit(limit)
+            )
+            return [
+                (
+                    row.id,
+                    EventRecord(
+                        event_id=row.event_id,
+                        device=row.device,
+                        epoch=row.epoch,
+                        seq=row.seq,
+                        type=row.type,
+                        payload=row.payload,
+                        at=row.at,
+                        received_at=row.received_at,
+                        applied=row.applied,
+                    ),
+                )
+                for row in rows
+            ]
+
+    def replace_desks(self, statuses: list[DeskStatus]) -> None:
+        """Overwrite the live desk projection with `statuses` in one transaction."""
+        with self.transaction() as tx:
+            for status in statuses:
+                tx.save_desk(status)
+
     def all_desks(self) -> list[DeskStatus]:
         """Every desk's live state, for loading the live feed at start."""
         with self._sessions() as session:

@@ -1,5 +1,6 @@
 """The ingest handler: turns a batch of raw MQTT messages into one committed transaction."""
 
+import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -24,6 +25,13 @@ from server.domain.sequencing import Position, Reading, is_newer, supersedes
 from server.services.off_the_shelf import read_foreign
 from server.services.ports import DeviceRecord, EventRecord, Store, Transaction
 from server.services.site_index import SiteIndex
+
+OFFLINE_REASON = "sensor offline (device went away)"
+
+
+CONTACT_LOST = "desk.contact_lost"  # a log record of the TTL sweep, never on the wire
+_LOGGED_CHANNELS = {"device.state": Channel.STATE, "device.status": Channel.STATUS}
+
 
 # ESPHome and Zigbee2MQTT devices have no boot counter; their stream is one server-numbered epoch.
 FOREIGN_EPOCH = 0
@@ -92,6 +100,24 @@ class Ingest:
         with self._store.transaction() as tx:
             for message in batch:
                 self._apply_one(tx, message, outcome)
+        return outcome
+
+    def replay(self, records: Sequence[EventRecord]) -> BatchOutcome:
+        """Apply logged records again, in log order, through the same handlers as live ingest."""
+        outcome = BatchOutcome()
+        with self._store.transaction() as tx:
+            for record in records:
+                if record.type == CONTACT_LOST:
+                    reason = json.loads(record.payload)["reason"]
+                    self.lose_contact(tx, record.device, record.at, reason, outcome)
+                    self.log_contact_lost(tx, record.device, record.at, reason)
+                    continue
+                channel = _LOGGED_CHANNELS.get(record.type, Channel.EVENT)
+                info = self._index.devices.get(record.device)
+                kind = info.kind if info else "desk"
+                topic = f"{ROOT}/v1/{self._index.site_id}/{kind}/{record.device}/{channel.value}"
+                inbound = Inbound(topic, record.payload.encode(), record.received_at)
+                self._apply_one(tx, inbound, outcome)
         return outcome
 
     def _apply_one(self, tx: Transaction, message: Inbound, outcome: BatchOutcome) -> None:
@@ -258,6 +284,7 @@ class Ingest:
         )
         tx.save_device(device)
         reading = Reading(state.device, position)
+        changed_before = len(outcome.changes)
         for desk, present in state.desks.items():
             current = tx.desk(desk)
             if current is None or (
@@ -266,7 +293,24 @@ class Ingest:
                 and current.reading.position > position
             ):
                 continue
+            # A heartbeat that only confirms what the desk shows changes nothing, not even its
+            # reading: so only heartbeats that move a desk need logging, and the log stays a
+            # complete fold of desk state.
+            if sensed(current, present, received_at, "heartbeat") is None:
+                continue
             self._sense(tx, desk, present, received_at, "heartbeat", outcome, None, reading)
+        if len(outcome.changes) != changed_before:
+            # Only heartbeats that moved a desk are logged: the log stays a fold of desk state
+            # without keeping every routine heartbeat.
+            self._log(
+                tx,
+                state.device,
+                state.type,
+                encode(state).decode(),
+                state.epoch,
+                state.seq,
+                received_at,
+            )
 
     def _status(
         self, tx: Transaction, status: DeviceStatus, received_at: datetime, outcome: BatchOutcome
@@ -278,7 +322,38 @@ class Ingest:
             tx.save_device(self._alive(device, status.epoch, received_at))
             return
         tx.save_device(replace(device, status="offline", status_epoch=status.epoch))
-        self.lose_contact(tx, device.id, received_at, "sensor offline (device went away)", outcome)
+        self._log(
+            tx, status.device, status.type, encode(status).decode(), status.epoch, 0, received_at
+        )
+        self.lose_contact(tx, device.id, received_at, OFFLINE_REASON, outcome)
+
+    @staticmethod
+    def _log(
+        tx: Transaction,
+        device: str,
+        kind: str,
+        payload: str,
+        epoch: int,
+        seq: int,
+        received_at: datetime,
+    ) -> None:
+        tx.add_event(
+            EventRecord(
+                event_id=f"{device}:{kind}:{epoch}:{seq}:{received_at.isoformat()}",
+                device=device,
+                epoch=epoch,
+                seq=seq,
+                type=kind,
+                payload=payload,
+                at=received_at,
+                received_at=received_at,
+                applied=True,
+            )
+        )
+
+    def log_contact_lost(self, tx: Transaction, device_id: str, at: datetime, reason: str) -> None:
+        """Record that the server gave up on a silent device, so a rebuild can replay it."""
+        self._log(tx, device_id, CONTACT_LOST, json.dumps({"reason": reason}), 0, 0, at)
 
     def lose_contact(
         self, tx: Transaction, device_id: str, at: datetime, reason: str, outcome: BatchOutcome

@@ -26,7 +26,9 @@ class LivenessSweep:
                 if info is None or info.kind != "desk" or device.last_seen is None:
                     continue
                 if now - device.last_seen > timedelta(seconds=info.ttl_s):
-                    self._ingest.lose_contact(
-                        tx, device.id, now, f"sensor silent for over {info.ttl_s:.0f} s", outcome
-                    )
+                    reason = f"sensor silent for over {info.ttl_s:.0f} s"
+                    before = len(outcome.changes)
+                    self._ingest.lose_contact(tx, device.id, now, reason, outcome)
+                    if len(outcome.changes) != before:
+                        self._ingest.log_contact_lost(tx, device.id, now, reason)
         return outcome

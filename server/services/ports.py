@@ -68,6 +68,12 @@ class Store(Protocol):
     def transaction(self) -> AbstractContextManager[Transaction]: ...
 
 
+class EventLog(Protocol):
+    """Reads the event log in the order it was written."""
+
+    def log_page(self, after_id: int, limit: int) -> list[tuple[int, EventRecord]]: ...
+
+
 class LiveFeed(Protocol):
     """Where committed desk changes go so browsers see them."""
 

@@ -1,0 +1,42 @@
+"""Maintenance commands that open the database directly (no server running needed)."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from firmware_config.site import Site
+from server.adapters.database import make_engine
+from server.adapters.repository import SqlStore
+from server.adapters.tables import Base
+from server.services.rebuild import RebuildReport, compare, replay_log
+from server.services.site_index import SiteIndex
+
+# Desks the log never mentions keep this time, so they can be told apart when comparing.
+SEEDED_AT = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass
+class Rebuild:
+    report: RebuildReport
+    written: int
+
+
+def rebuild_state(database_url: str, site: Site, *, write: bool) -> Rebuild:
+    """Fold the event log into fresh desk states; compare with the live ones, optionally replace."""
+    index = SiteIndex.from_site(site)
+    live_engine = make_engine(database_url)
+    scratch_engine = make_engine("sqlite://")
+    try:
+        Base.metadata.create_all(scratch_engine)
+        live, scratch = SqlStore(live_engine), SqlStore(scratch_engine)
+        scratch.seed_desks(index.desk_floor, SEEDED_AT)
+        records = replay_log(index, live, scratch)
+        report = compare(live.all_desks(), scratch.all_desks(), SEEDED_AT)
+        report.records = records
+        written = 0
+        if write and report.differences:
+            live.replace_desks([rebuilt for _, rebuilt in report.differences])
+            written = len(report.differences)
+        return Rebuild(report, written)
+    finally:
+        live_engine.dispose()
+        scratch_engine.dispose()
