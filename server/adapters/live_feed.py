@@ -17,7 +17,14 @@ PING = '{"type":"ping"}'
 
 def desk_view(status: DeskStatus) -> dict[str, Any]:
     """What a browser gets for one desk."""
-    return {"state": status.state.value, "since": status.since.isoformat(), "reason": status.reason}
+    view: dict[str, Any] = {
+        "state": status.state.value,
+        "since": status.since.isoformat(),
+        "reason": status.reason,
+    }
+    if status.walk_in:
+        view["walk_in"] = True
+    return view
 
 
 class Subscriber:

@@ -82,6 +82,10 @@ class SqlTransaction:
         row.reading_device = reading.device if reading else None
         row.reading_epoch = reading.position.epoch if reading else None
         row.reading_seq = reading.position.seq if reading else None
+        row.contact = status.contact
+        row.holder = status.holder
+        row.checked_in = status.checked_in
+        row.blocked = status.blocked
 
     def record_transition(self, transition: Transition, event_id: str | None) -> None:
         self._session.add(
@@ -162,6 +166,8 @@ class SqlStore:
                     "since": now,
                     "reason": "no sensor report yet",
                     "present": None,
+                    "contact": False,
+                    "checked_in": False,
                 }
                 for desk, floor in desks.items()
                 if desk not in known
@@ -184,6 +190,10 @@ def desk_status(row: DeskRow) -> DeskStatus:
         reason=row.reason,
         present=row.present,
         reading=reading,
+        contact=row.contact,
+        holder=row.holder,
+        checked_in=row.checked_in,
+        blocked=row.blocked,
     )
 
 

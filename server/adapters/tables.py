@@ -66,6 +66,10 @@ class DeskRow(Base):
     reading_device: Mapped[str | None] = mapped_column(String(24), nullable=True)
     reading_epoch: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     reading_seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    holder: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    checked_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    blocked: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class DeviceRow(Base):

@@ -20,7 +20,11 @@ class DeskState(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class DeskStatus:
-    """The live state of one desk and why it is so."""
+    """The live state of one desk, the facts it follows from, and why it is so.
+
+    `state` is derived from the facts (see `_derive`); `since` and `reason` tell when and why
+    it last changed.
+    """
 
     desk: str
     floor: str
@@ -29,11 +33,20 @@ class DeskStatus:
     reason: str
     present: bool | None = None  # last sensor reading; None when never reported
     reading: Reading | None = None  # which reading set `present`, to ignore older ones
+    contact: bool = False  # False while the sensor is offline, silent, or never heard from
+    holder: str | None = None  # who the desk is assigned to today
+    checked_in: bool = False  # the holder has arrived (QR scan or sensed presence)
+    blocked: str | None = None  # why it is out of service, when it is
+
+    @property
+    def walk_in(self) -> bool:
+        """Someone sits at a desk nobody holds: shown as taken."""
+        return self.state is DeskState.OCCUPIED and self.holder is None
 
 
 @dataclass(frozen=True, slots=True)
 class Transition:
-    """A desk changed state; `reason` is shown to people and kept in history."""
+    """A desk changed; `after.reason` is shown to people and kept in history."""
 
     before: DeskStatus
     after: DeskStatus
@@ -42,31 +55,106 @@ class Transition:
     def desk(self) -> str:
         return self.after.desk
 
+    @property
+    def visible(self) -> bool:
+        """True when the map shows something different (state or holder)."""
+        return (self.before.state, self.before.holder) != (self.after.state, self.after.holder)
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A command the desk's state does not allow; `reason` says why, for the person asking."""
+
+    reason: str
+
+
+def _derive(status: DeskStatus) -> DeskState:
+    if status.blocked is not None:
+        return DeskState.BLOCKED
+    if not status.contact or (status.present is None and status.holder is None):
+        return DeskState.UNKNOWN
+    if status.present:
+        return DeskState.OCCUPIED
+    if status.holder is not None:
+        return DeskState.AWAY if status.checked_in else DeskState.HELD
+    return DeskState.FREE
+
+
+def _settle(before: DeskStatus, after: DeskStatus, at: datetime, reason: str) -> Transition | None:
+    state = _derive(after)
+    if state is not before.state:
+        after = replace(after, state=state, since=at, reason=reason)
+    elif after.holder != before.holder:
+        after = replace(after, reason=reason)
+    return None if after == before else Transition(before, after)
+
 
 def sensed(
     status: DeskStatus, present: bool, at: datetime, source: str, reading: Reading | None = None
 ) -> Transition | None:
     """Apply a (debounced) presence reading; None when nothing about the desk changed."""
-    after = _after_reading(status, present, at, source)
+    after = replace(status, present=present, contact=True)
     if reading is not None:
         after = replace(after, reading=reading)
-    return None if after == status else Transition(status, after)
+    if present and status.holder is not None:
+        after = replace(after, checked_in=True)  # the holder arrived: presence checks them in
+    if present:
+        reason = f"{source}: presence detected"
+    elif status.holder is not None and after.checked_in:
+        reason = f"{source}: the holder stepped away"
+    else:
+        reason = f"{source}: nobody present"
+    return _settle(status, after, at, reason)
 
 
 def lost_contact(status: DeskStatus, at: datetime, reason: str) -> Transition | None:
     """The desk's sensor went offline or stale: the desk becomes unknown, never free."""
-    if status.state in (DeskState.UNKNOWN, DeskState.BLOCKED):
+    if not status.contact:
         return None
-    return Transition(status, replace(status, state=DeskState.UNKNOWN, since=at, reason=reason))
+    return _settle(status, replace(status, contact=False), at, reason)
 
 
-def _after_reading(status: DeskStatus, present: bool, at: datetime, source: str) -> DeskStatus:
-    if status.state is DeskState.BLOCKED:
-        return replace(status, present=present)  # remembered for when maintenance ends
-    if present:
-        target, reason = DeskState.OCCUPIED, f"{source}: presence detected"
-    else:
-        target, reason = DeskState.FREE, f"{source}: nobody present"
-    if status.state is target:
-        return replace(status, present=present)  # `since` keeps counting from the first reading
-    return replace(status, state=target, since=at, reason=reason, present=present)
+def assign(status: DeskStatus, person: str, at: datetime) -> Transition | Rejected:
+    """Hold the desk for `person` until they arrive."""
+    if status.blocked is not None:
+        return Rejected(f"desk {status.desk} is out of service: {status.blocked}")
+    if status.holder is not None:
+        return Rejected(f"desk {status.desk} is already held")
+    if status.present:
+        return Rejected(f"desk {status.desk} is taken by someone sitting there")
+    return _changed(_settle(status, replace(status, holder=person), at, f"held for {person}"))
+
+
+def check_in(status: DeskStatus, person: str, at: datetime, how: str) -> Transition | Rejected:
+    """The holder arrived (`how`: a QR scan, the sensor, ...)."""
+    if status.holder != person:
+        return Rejected(f"desk {status.desk} is not held by {person}")
+    if status.checked_in:
+        return Rejected(f"{person} has already checked in at desk {status.desk}")
+    after = replace(status, checked_in=True)
+    return _changed(_settle(status, after, at, f"{person} checked in by {how}"))
+
+
+def _changed(transition: Transition | None) -> Transition:
+    # For commands that always change a fact: _settle only returns None for no change at all.
+    assert transition is not None
+    return transition
+
+
+def release(status: DeskStatus, at: datetime, reason: str) -> Transition | None:
+    """End the hold (by hand, end of day, no-show); the desk shows what its sensor says."""
+    if status.holder is None:
+        return None
+    return _settle(status, replace(status, holder=None, checked_in=False), at, reason)
+
+
+def block(status: DeskStatus, at: datetime, reason: str) -> Transition | None:
+    """Take the desk out of service; readings are still remembered for when it returns."""
+    return _settle(status, replace(status, blocked=reason), at, f"out of service: {reason}")
+
+
+def unblock(status: DeskStatus, at: datetime) -> Transition | None:
+    """Return the desk to service: it shows what its sensor and hold say now."""
+    if status.blocked is None:
+        return None
+    return _settle(status, replace(status, blocked=None), at, "back in service")

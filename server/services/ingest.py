@@ -72,7 +72,7 @@ class BatchOutcome:
         self.changes.update(part.changes)
 
     def add(self, transition: Transition | None) -> None:
-        if transition is not None and transition.before.state != transition.after.state:
+        if transition is not None and transition.visible:
             self.changes[transition.desk] = transition.after
 
 
@@ -394,7 +394,7 @@ class Ingest:
         if transition is None:
             return
         tx.save_desk(transition.after)
-        if transition.before.state != transition.after.state:
+        if transition.visible:
             tx.record_transition(transition, cause)
         outcome.add(transition)
 

@@ -43,6 +43,10 @@ def upgrade() -> None:
         sa.Column("reading_device", sa.String(length=24), nullable=True),
         sa.Column("reading_epoch", sa.BigInteger(), nullable=True),
         sa.Column("reading_seq", sa.BigInteger(), nullable=True),
+        sa.Column("contact", sa.Boolean(), nullable=False),
+        sa.Column("holder", sa.String(length=64), nullable=True),
+        sa.Column("checked_in", sa.Boolean(), nullable=False),
+        sa.Column("blocked", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_desks")),
     )
     with op.batch_alter_table("desks", schema=None) as batch_op:

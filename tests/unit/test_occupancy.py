@@ -1,0 +1,126 @@
+"""The desk state machine: every state, walk-ins, and why each transition happened."""
+
+from datetime import UTC, datetime, timedelta
+
+from server.domain.occupancy import (
+    DeskState,
+    DeskStatus,
+    Rejected,
+    Transition,
+    assign,
+    block,
+    check_in,
+    lost_contact,
+    release,
+    sensed,
+    unblock,
+)
+from server.domain.sequencing import Position, Reading
+
+T0 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+
+
+def at(minutes: float) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def new_desk() -> DeskStatus:
+    return DeskStatus("desk-1", "f1", DeskState.UNKNOWN, T0, "no sensor report yet")
+
+
+def step(result: Transition | Rejected | None) -> DeskStatus:
+    assert isinstance(result, Transition), result
+    return result.after
+
+
+def test_a_desk_never_heard_from_is_unknown_until_its_sensor_reports() -> None:
+    desk = new_desk()
+    assert desk.state is DeskState.UNKNOWN
+    desk = step(sensed(desk, False, at(1), "mmwave"))
+    assert (desk.state, desk.reason, desk.since) == (
+        DeskState.FREE,
+        "mmwave: nobody present",
+        at(1),
+    )
+
+
+def test_walk_in_is_occupied_with_nobody_holding_it() -> None:
+    desk = step(sensed(new_desk(), False, at(0), "pir"))
+    desk = step(sensed(desk, True, at(5), "pir"))
+    assert desk.state is DeskState.OCCUPIED and desk.walk_in
+    assert desk.reason == "pir: presence detected"
+
+
+def test_held_then_arrival_then_away_then_back_then_release() -> None:
+    desk = step(sensed(new_desk(), False, at(0), "mmwave"))
+    desk = step(assign(desk, "s00042", at(1)))
+    assert (desk.state, desk.reason, desk.holder) == (DeskState.HELD, "held for s00042", "s00042")
+    desk = step(sensed(desk, True, at(12), "mmwave"))  # the sensor sees the holder arrive
+    assert desk.state is DeskState.OCCUPIED and not desk.walk_in and desk.checked_in
+    desk = step(sensed(desk, False, at(60), "mmwave"))
+    assert (desk.state, desk.reason) == (DeskState.AWAY, "mmwave: the holder stepped away")
+    desk = step(sensed(desk, True, at(70), "mmwave"))
+    assert desk.state is DeskState.OCCUPIED
+    desk = step(sensed(desk, False, at(300), "mmwave"))
+    desk = step(release(desk, at(301), "released by s00042"))
+    assert (desk.state, desk.reason, desk.holder) == (DeskState.FREE, "released by s00042", None)
+
+
+def test_qr_check_in_before_the_sensor_sees_anyone_makes_the_desk_away_not_held() -> None:
+    desk = step(assign(step(sensed(new_desk(), False, at(0), "pir")), "s1", at(1)))
+    desk = step(check_in(desk, "s1", at(2), "QR code"))
+    assert (desk.state, desk.reason) == (DeskState.AWAY, "s1 checked in by QR code")
+    assert check_in(desk, "s1", at(3), "QR code") == Rejected(
+        "s1 has already checked in at desk desk-1"
+    )
+    assert check_in(desk, "s2", at(3), "QR code") == Rejected("desk desk-1 is not held by s2")
+
+
+def test_no_show_release_records_its_reason() -> None:
+    desk = step(assign(step(sensed(new_desk(), False, at(0), "pir")), "s1", at(1)))
+    desk = step(release(desk, at(31), "no-show: nobody arrived within 30 min"))
+    assert (desk.state, desk.reason) == (DeskState.FREE, "no-show: nobody arrived within 30 min")
+
+
+def test_an_occupied_or_held_desk_cannot_be_assigned() -> None:
+    taken = step(sensed(new_desk(), True, at(0), "pir"))
+    assert assign(taken, "s1", at(1)) == Rejected("desk desk-1 is taken by someone sitting there")
+    held = step(assign(step(sensed(new_desk(), False, at(0), "pir")), "s1", at(1)))
+    assert assign(held, "s2", at(2)) == Rejected("desk desk-1 is already held")
+
+
+def test_offline_sensor_makes_even_a_held_desk_unknown_and_keeps_the_hold() -> None:
+    desk = step(assign(step(sensed(new_desk(), False, at(0), "pir")), "s1", at(1)))
+    desk = step(lost_contact(desk, at(20), "sensor offline (device went away)"))
+    assert (desk.state, desk.holder) == (DeskState.UNKNOWN, "s1")
+    assert lost_contact(desk, at(21), "again") is None
+    desk = step(sensed(desk, False, at(25), "heartbeat"))
+    assert desk.state is DeskState.HELD
+
+
+def test_a_silent_free_desk_becomes_unknown_never_stays_free() -> None:
+    desk = step(sensed(new_desk(), False, at(0), "pir"))
+    desk = step(lost_contact(desk, at(40), "sensor silent for over 1800 s"))
+    assert (desk.state, desk.reason, desk.since) == (
+        DeskState.UNKNOWN,
+        "sensor silent for over 1800 s",
+        at(40),
+    )
+
+
+def test_blocked_ignores_readings_for_display_but_remembers_them() -> None:
+    desk = step(sensed(new_desk(), False, at(0), "pir"))
+    desk = step(block(desk, at(1), "chair broken"))
+    assert (desk.state, desk.reason) == (DeskState.BLOCKED, "out of service: chair broken")
+    assert assign(desk, "s1", at(2)) == Rejected("desk desk-1 is out of service: chair broken")
+    desk = step(sensed(desk, True, at(3), "pir"))
+    assert desk.state is DeskState.BLOCKED and desk.since == at(1)
+    desk = step(unblock(desk, at(4)))
+    assert (desk.state, desk.reason) == (DeskState.OCCUPIED, "back in service")
+
+
+def test_a_repeated_reading_changes_nothing_but_a_newer_reading_is_remembered() -> None:
+    desk = step(sensed(new_desk(), True, at(0), "pir", Reading("gw", Position(1, 1))))
+    assert sensed(desk, True, at(1), "pir") is None
+    moved = sensed(desk, True, at(1), "pir", Reading("gw", Position(1, 2)))
+    assert moved is not None and not moved.visible and moved.after.since == at(0)
