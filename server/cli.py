@@ -22,7 +22,9 @@ agent_app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.add_typer(site_app, name="site")
 app.add_typer(contracts_app, name="contracts")
+broker_app = typer.Typer(help="The MQTT broker's configuration.", no_args_is_help=True)
 app.add_typer(agent_app, name="agent")
+app.add_typer(broker_app, name="broker")
 
 
 @app.command()
@@ -145,6 +147,28 @@ def site_check(file: Annotated[Path, typer.Argument(help="The site YAML file.")]
     except SiteError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
+
+
+@broker_app.command("config")
+def broker_config(
+    out: Annotated[Path | None, typer.Option(help="Write here instead of standard output.")] = None,
+    password_file: Annotated[Path | None, typer.Option(help="Mosquitto password file.")] = None,
+    acl_file: Annotated[Path | None, typer.Option(help="Mosquitto ACL file.")] = None,
+    cafile: Annotated[
+        Path | None, typer.Option(help="CA certificate for the TLS listener.")
+    ] = None,
+    certfile: Annotated[Path | None, typer.Option(help="Server certificate (enables TLS).")] = None,
+    keyfile: Annotated[Path | None, typer.Option(help="Server key.")] = None,
+) -> None:
+    """Print a production mosquitto.conf: the queue, persistence and TCP settings freeseat needs."""
+    from firmware_config.mosquitto import BrokerFiles, production_config
+
+    text = production_config(BrokerFiles(password_file, acl_file, cafile, certfile, keyfile))
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text)
+        typer.echo(f"wrote {out}")
 
 
 @contracts_app.command("schema")

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from firmware_config.mosquitto import core_settings
+
 MOSQUITTO_CANDIDATES = ("mosquitto", "/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto")
 
 
@@ -75,14 +77,8 @@ def mosquitto_config(port: int, data_dir: Path, host: str = "127.0.0.1") -> str:
             "per_listener_settings false",
             f"listener {port} {host}",
             "allow_anonymous true",
-            # Persistence so a broker restart keeps queued QoS 1 messages of persistent sessions.
-            "persistence true",
-            f"persistence_location {data_dir}/",
-            "autosave_interval 1",
-            # Mosquitto drops queued QoS 1 messages past max_queued_messages (default 1000).
-            "max_queued_messages 200000",
-            "max_inflight_messages 0",
-            "set_tcp_nodelay true",
+            # Saved every second: tests stop and start the broker and expect queues to survive.
+            *core_settings(data_dir, autosave_s=1),
             "log_type error",
             "log_type warning",
             "log_dest stderr",
