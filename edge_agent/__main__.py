@@ -10,6 +10,7 @@ from types import FrameType
 
 from edge_agent.desk_agent import AgentConfigError, run_desk_agent
 from edge_agent.outbox import OutboxError
+from edge_agent.sensors import SourceOpenError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     try:
         run_desk_agent(args.config, stop=stop)
-    except (AgentConfigError, OutboxError) as exc:
+    except (AgentConfigError, OutboxError, SourceOpenError) as exc:
         print(exc, file=sys.stderr)
         return 2
     return 0

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -20,7 +20,16 @@ from edge_agent.clock import Clock, SystemClock
 from edge_agent.debouncer import Debouncer, Transition
 from edge_agent.outbox import DEFAULT_MAX_ROWS, Outbox
 from edge_agent.publisher import ConnectionSettings, DevicePublisher, parse_broker_url
-from edge_agent.sensors import PresenceSource, Reading, SimulatedSource
+from edge_agent.sensors import PresenceSource, Reading
+from edge_agent.source_config import (
+    SOURCE_TAGS,
+    GpioSourceConfig,
+    Ld2410SourceConfig,
+    SourceModel,
+    SourceSpec,
+    as_model,
+    open_presence_source,
+)
 from firmware_config.site import HoldTimes, Site
 
 log = logging.getLogger(__name__)
@@ -43,12 +52,17 @@ class AgentConfigError(ValueError):
 
 
 class ServedDesk(BaseModel):
-    """A desk this gateway reports, and how it senses presence."""
+    """A desk this gateway reports, and how it senses presence.
+
+    `source` overrides the agent's top-level `source` for this desk; `sensor` picks the hold
+    times (an ld2410 source implies mmwave; a gpio source must say pir, pressure, ...).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: Id
     sensor: SensorClass = SensorClass.SIMULATED
+    source: SourceSpec | None = None
 
 
 class DeskAgentConfig(BaseModel):
@@ -65,7 +79,9 @@ class DeskAgentConfig(BaseModel):
     outbox: Path = Field(description="SQLite outbox file; relative paths are from the config file")
     max_outbox_rows: Annotated[int, Field(ge=1, le=10_000_000)] = DEFAULT_MAX_ROWS
     heartbeat_s: Annotated[float, Field(gt=0, le=86_400)] = 30.0
-    source: Literal["simulated"] = "simulated"
+    source: SourceSpec = Field(
+        default="simulated", description="the default source of desks without their own"
+    )
     seed: int = 1
     timezone: str = "Asia/Tokyo"
     desks: Annotated[list[ServedDesk], Field(min_length=1)]
@@ -86,14 +102,57 @@ class DeskAgentConfig(BaseModel):
             raise ValueError(f"unknown time zone {value!r}, e.g. Asia/Tokyo or UTC") from None
         return value
 
+    @model_validator(mode="before")
+    @classmethod
+    def _ld2410_desks_are_mmwave(cls, data: Any) -> Any:
+        # An LD2410 can only be an mmWave sensor; saying so again in the file is optional.
+        if not isinstance(data, dict) or not isinstance(data.get("desks"), list):
+            return data
+        default = data.get("source")
+        desks = []
+        for desk in data["desks"]:
+            if isinstance(desk, dict) and "sensor" not in desk:
+                source = desk.get("source", default)
+                if isinstance(source, dict) and source.get("type") == "ld2410":
+                    desk = {**desk, "sensor": SensorClass.MMWAVE.value}
+            desks.append(desk)
+        return {**data, "desks": desks}
+
     @model_validator(mode="after")
-    def _unique_desks(self) -> DeskAgentConfig:
-        seen: set[str] = set()
-        for desk in self.desks:
+    def _desks_and_sources(self) -> DeskAgentConfig:
+        seen: dict[str, int] = {}
+        claimed: dict[str, str] = {}
+        for index, desk in enumerate(self.desks):
             if desk.id in seen:
-                raise ValueError(f"desk {desk.id!r} is listed twice")
-            seen.add(desk.id)
+                raise ValueError(f"desks.{index}.id: desk {desk.id!r} is listed twice")
+            seen[desk.id] = index
+            source = self.source_of(desk)
+            where = f"desks.{index}.source" if desk.source is not None else "source"
+            if isinstance(source, Ld2410SourceConfig) and desk.sensor is not SensorClass.MMWAVE:
+                raise ValueError(
+                    f"desks.{index}.sensor: an ld2410 source is an mmwave sensor, "
+                    f"not {desk.sensor.value}; write sensor: mmwave or leave it out"
+                )
+            if isinstance(source, GpioSourceConfig) and (
+                "sensor" not in desk.model_fields_set or desk.sensor is SensorClass.SIMULATED
+            ):
+                raise ValueError(
+                    f"desks.{index}.sensor: a gpio source needs the sensor class that drives "
+                    "the pin (pir, pressure, mmwave or thermal) for its hold times"
+                )
+            if isinstance(source, GpioSourceConfig | Ld2410SourceConfig):
+                device = source.device()
+                if device in claimed:
+                    raise ValueError(
+                        f"{where}: {device} is already the source of desk {claimed[device]}; "
+                        "each desk needs a sensor of its own (give desks their own source)"
+                    )
+                claimed[device] = desk.id
         return self
+
+    def source_of(self, desk: ServedDesk) -> SourceModel:
+        """Where `desk` gets its raw presence: its own source, else the agent's."""
+        return as_model(desk.source if desk.source is not None else self.source)
 
     def effective_hold_times(self) -> dict[SensorClass, HoldTimes]:
         """The site defaults with this file's overrides on top."""
@@ -114,14 +173,25 @@ def load_agent_config(path: Path | str) -> DeskAgentConfig:
     try:
         config = DeskAgentConfig.model_validate(data)
     except ValidationError as exc:
-        problems = [
-            f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}"
-            for err in exc.errors()
-        ]
-        raise AgentConfigError(f"{path}: " + "; ".join(problems)) from None
+        raise AgentConfigError(
+            f"{path}: " + "; ".join(_problem(err) for err in exc.errors())
+        ) from None
     if not config.outbox.is_absolute():
         config = config.model_copy(update={"outbox": (path.parent / config.outbox).resolve()})
     return config
+
+
+def _problem(error: Any) -> str:
+    """One validation error as `field.path: what is wrong`."""
+    loc = [str(part) for part in error["loc"]]
+    # Drop the union tags pydantic adds after a `source` key; users never wrote them.
+    loc = [p for i, p in enumerate(loc) if not (i and loc[i - 1] == "source" and p in SOURCE_TAGS)]
+    message = str(error["msg"])
+    if error["type"] == "value_error" and "error" in error.get("ctx", {}):
+        message = str(error["ctx"]["error"])
+        if not loc:
+            return message  # model-level checks name their own field path
+    return f"{'.'.join(loc) or '(top level)'}: {message}"
 
 
 class DeskGateway:
@@ -260,15 +330,25 @@ def run_desk_agent(
 ) -> None:
     """Run a desk agent until `stop` is set or Ctrl-C: booted, presence events, heartbeats.
 
-    `source` replaces the configured one (tests, hardware drivers); `settings` replaces the
-    connection settings derived from the file (e.g. faster reconnects in tests).
+    `source` replaces the configured ones (tests); otherwise each desk's source is opened from
+    the file, and a device that cannot be opened raises SourceOpenError before the outbox
+    starts a new epoch. `settings` replaces the connection settings derived from the file
+    (e.g. faster reconnects in tests).
     """
     config = load_agent_config(config_path)
     clock = clock or SystemClock()
     stop = stop or threading.Event()
     if source is None:
-        source = SimulatedSource([d.id for d in config.desks], seed=config.seed, tz=config.timezone)
-    outbox = Outbox(config.outbox, max_rows=config.max_outbox_rows)
+        source = open_presence_source(
+            [(d.id, config.source_of(d)) for d in config.desks],
+            seed=config.seed,
+            timezone=config.timezone,
+        )
+    try:
+        outbox = Outbox(config.outbox, max_rows=config.max_outbox_rows)
+    except BaseException:
+        source.close()
+        raise
     gateway = DeskGateway(
         site=config.site,
         device=config.device,

@@ -1,8 +1,9 @@
-"""Presence sources: where raw desk readings come from (simulation now; GPIO, serial later)."""
+"""Presence sources: where raw desk readings come from (simulation, GPIO, LD2410 serial)."""
 
 from __future__ import annotations
 
 import heapq
+import logging
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -11,6 +12,12 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from edge_agent.workday import DEFAULT_SHAPE, Toggle, WorkdayShape, plan_desk_day, present_at
+
+log = logging.getLogger(__name__)
+
+
+class SourceOpenError(RuntimeError):
+    """A sensor device cannot be opened; the message names the device and what to check."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +44,43 @@ class PresenceSource(Protocol):
     def close(self) -> None:
         """Release pins, ports or threads; read() is not called afterwards."""
         ...
+
+
+class CompositeSource:
+    """Several sources read as one: a floor gateway where each desk has its own sensor.
+
+    One failing source does not silence the others: its error is logged (once until it
+    recovers) and the rest are still read.
+    """
+
+    def __init__(self, sources: Iterable[PresenceSource]) -> None:
+        self.sources = list(sources)
+        self._failing: set[int] = set()
+
+    def read(self, now: datetime) -> list[Reading]:
+        readings: list[Reading] = []
+        for index, source in enumerate(self.sources):
+            try:
+                readings += source.read(now)
+            except Exception:
+                if index not in self._failing:
+                    self._failing.add(index)
+                    log.exception("presence source %r failed; reading the others", source)
+                continue
+            self._failing.discard(index)
+        # Each source is oldest-first; the merge must be too (sort is stable within a time).
+        readings.sort(key=lambda reading: reading.at)
+        return readings
+
+    def close(self) -> None:
+        errors: list[Exception] = []
+        for source in self.sources:
+            try:
+                source.close()
+            except Exception as exc:
+                errors.append(exc)
+        if errors:
+            raise errors[0]
 
 
 class QueuedSource:
