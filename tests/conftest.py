@@ -1,9 +1,13 @@
 """Shared fixtures: a real Mosquitto on a free port, an injected clock."""
 
 import os
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from server.adapters.embedded_broker import MosquittoBroker, find_mosquitto
 from tests.fakes import FakeClock
@@ -26,9 +30,12 @@ def mosquitto() -> Iterator[MosquittoBroker]:
 
 @pytest.fixture
 def broker(mosquitto: MosquittoBroker) -> MosquittoBroker:
-    """The session's broker, running again if an earlier test stopped it."""
-    if not mosquitto.running:
-        mosquitto.start()
+    """The session's broker, emptied for this test.
+
+    Emptied because retained statuses and queued messages of persistent sessions (the server's
+    client id is the same in many tests) would otherwise reach the next test's server.
+    """
+    mosquitto.reset()
     return mosquitto
 
 
@@ -43,3 +50,27 @@ def postgres_url() -> str:
     return os.environ.get(
         "FREESEAT_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
     )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_url: str
+) -> Iterator[str]:
+    """A fresh, empty database on each backend freeseat supports (schema not yet created).
+
+    Every database-facing test takes this fixture, so it runs on SQLite and on PostgreSQL.
+    On PostgreSQL each test gets a database of its own, dropped afterwards.
+    """
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'freeseat.db'}"
+        return
+    name = f"freeseat_t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -47,6 +47,10 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the database schema to `revision`."""
+def upgrade(url: str, revision: str = "heads") -> None:
+    """Bring the database schema to `revision` (default: every capability's latest).
+
+    Each capability's tables have a migration branch of their own off the baseline, so
+    capabilities can be added independently; "heads" applies all of them.
+    """
     command.upgrade(alembic_config(url), revision)

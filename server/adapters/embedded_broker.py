@@ -133,6 +133,13 @@ class MosquittoBroker:
             self._proc.wait(timeout=10)
             self._proc = None
 
+    def reset(self) -> None:
+        """Restart empty: no retained messages, no persistent sessions, same port."""
+        self.stop()
+        for saved in self.workdir.glob("*.db"):
+            saved.unlink()
+        self.start()
+
     @property
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None

@@ -4,12 +4,13 @@ from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import inspect
 from typer.testing import CliRunner
 
 from contracts.schema import shipped_schema
 from firmware_config.paths import demo_site_path
-from server.adapters.tables import Base
+from server.adapters.all_tables import Base
+from server.adapters.database import make_engine
 from server.cli import app
 
 runner = CliRunner()
@@ -45,11 +46,11 @@ def test_contracts_schema_prints_the_shipped_schema(tmp_path: Path) -> None:
     assert out.read_text() == shipped_schema()
 
 
-def test_db_upgrade_creates_a_schema_that_matches_the_tables(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+def test_db_upgrade_creates_a_schema_that_matches_the_tables(database_url: str) -> None:
+    url = database_url
     result = runner.invoke(app, ["db", "upgrade", "--url", url])
     assert result.exit_code == 0, result.output
-    engine = create_engine(url)
+    engine = make_engine(url)
     try:
         assert {"desks", "devices", "event_log", "desk_transitions", "quarantine"} <= set(
             inspect(engine).get_table_names()

@@ -3,8 +3,8 @@
 from alembic import context
 from sqlalchemy import Connection
 
+from server.adapters.all_tables import Base
 from server.adapters.database import make_engine
-from server.adapters.tables import Base
 
 config = context.config
 target_metadata = Base.metadata
