@@ -1,0 +1,149 @@
+"""`run_bench`: every scenario in one run, each with its own Mosquitto and server process."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from benchmarks.config import BenchConfig, config_for
+from benchmarks.footprint import run_footprint
+from benchmarks.freshness import run_fanout, run_freshness
+from benchmarks.ingest import run_ingest
+from benchmarks.processes import raise_fd_limit
+from benchmarks.raw_limit import run_raw_limit
+from benchmarks.report import BenchReport, ScenarioResult, machine_info, versions
+from benchmarks.workspace import Workspace
+from server.adapters.embedded_broker import mosquitto_config
+
+log = logging.getLogger("benchmarks")
+
+Scenario = Callable[[Workspace], ScenarioResult]
+
+# In run order: ingest's ratio needs the raw limit of the same run.
+SCENARIOS: dict[str, tuple[str, Scenario]] = {
+    "raw_limit": ("raw limit", run_raw_limit),
+    "ingest": ("ingest", run_ingest),
+    "freshness": ("freshness", run_freshness),
+    "fanout": ("fan-out", run_fanout),
+    "footprint": ("footprint", run_footprint),
+}
+NOT_YET_MEASURED = {
+    "morning_rush": (
+        "morning rush",
+        "2,000 concurrent seat requests need the seating capability, which is not built yet",
+    ),
+}
+_ALIASES = {"raw": "raw_limit", "raw-limit": "raw_limit", "fan-out": "fanout"}
+
+__all__ = ["SCENARIOS", "BenchConfig", "main", "run_bench"]
+
+
+def run_bench(
+    quick: bool,
+    out_dir: Path,
+    only: list[str] | None = None,
+    *,
+    scale: float = 1.0,
+    profile: bool = False,
+) -> BenchReport:
+    """Run the scenarios (all, or `only` these), write bench.json and bench.md to `out_dir`.
+
+    `quick` runs everything in under two minutes on two cores; `scale` shrinks the counts
+    further (the smoke test); `profile` samples the server with py-spy during ingest.
+    """
+    config = config_for(quick, scale)
+    selected = select(only)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # Every websocket client is a socket here and one in the server (which inherits the limit).
+    raise_fd_limit(2 * max(config.fanout_clients, config.footprint_clients) + 1024)
+    began = time.perf_counter()
+    report = BenchReport(
+        quick=quick,
+        scale=scale,
+        started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        machine=machine_info(),
+        versions=versions(),
+        config=config.as_dict(),
+    )
+    with tempfile.TemporaryDirectory(prefix="freeseat-bench-") as tmp:
+        ws = Workspace(config=config, tmp=Path(tmp), logs=out_dir / "logs", profile=profile)
+        ws.logs.mkdir(parents=True, exist_ok=True)
+        report.settings = _settings_used(ws)
+        for name in selected:
+            title, scenario = SCENARIOS[name]
+            log.info("bench: %s …", title)
+            started = time.perf_counter()
+            try:
+                result = scenario(ws)
+            except Exception as exc:
+                log.exception("bench: %s failed", title)
+                result = ScenarioResult(name, title, error=f"{type(exc).__name__}: {exc}")
+            result.duration_s = round(time.perf_counter() - started, 1)
+            report.scenarios[name] = result
+            log.info("bench: %s took %.0f s", title, result.duration_s)
+    for name, (title, reason) in NOT_YET_MEASURED.items():
+        report.scenarios[name] = ScenarioResult(
+            name, title, measured=False, details={"not_yet_measured": reason}
+        )
+    report.duration_s = round(time.perf_counter() - began, 1)
+    report.write(out_dir)
+    return report
+
+
+def select(only: Sequence[str] | None) -> list[str]:
+    """The scenarios to run, in run order; ingest brings the raw limit its ratio needs."""
+    if not only:
+        return list(SCENARIOS)
+    wanted = {_ALIASES.get(name.strip().lower(), name.strip().lower()) for name in only}
+    unknown = sorted(wanted - set(SCENARIOS) - set(NOT_YET_MEASURED))
+    if unknown:
+        raise ValueError(
+            f"unknown scenario(s) {', '.join(unknown)}; choose from {', '.join(SCENARIOS)}"
+        )
+    if "ingest" in wanted:
+        wanted.add("raw_limit")
+    return [name for name in SCENARIOS if name in wanted]
+
+
+def _settings_used(ws: Workspace) -> dict[str, Any]:
+    settings = ws.server_settings("<scenario>", "mqtt://127.0.0.1:<port>", ws.ingest_site())
+    shown = settings.model_dump(mode="json", exclude={"broker_password", "broker_username"})
+    shown["database_url"] = "sqlite:///<tmp>/<scenario>.db (fresh file per scenario)"
+    shown["broker_url"] = "mqtt://127.0.0.1:<free port> (private Mosquitto per scenario)"
+    shown["mqtt_client_id"] = "freeseat-bench-<scenario>"
+    shown["site_file"] = "generated per run (see bench configuration)"
+    shown["uvicorn websockets"] = "ws=auto (websockets-sansio), permessage-deflate offered"
+    shown["mosquitto.conf"] = "; ".join(
+        line
+        for line in mosquitto_config(0, Path("<tmp>")).splitlines()
+        if line and not line.startswith(("listener", "persistence_location", "log_", "user"))
+    )
+    return shown
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m benchmarks [--quick] [--out DIR] [--only NAME ...]`."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="under two minutes on two cores")
+    parser.add_argument("--out", type=Path, default=Path("bench-results"))
+    parser.add_argument("--only", nargs="+", metavar="SCENARIO", help=", ".join(SCENARIOS))
+    parser.add_argument("--scale", type=float, default=1.0, help="shrink counts (e.g. 0.5)")
+    parser.add_argument("--profile", action="store_true", help="py-spy the server during ingest")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    try:
+        report = run_bench(args.quick, args.out, args.only, scale=args.scale, profile=args.profile)
+    except ValueError as exc:
+        parser.error(str(exc))
+    sys.stdout.write(report.to_markdown())
+    sys.stdout.write(f"\nwrote {report.json_path} and {report.markdown_path}\n")
+    failed = [r.name for r in report.scenarios.values() if r.error is not None]
+    return 1 if failed else 0
