@@ -52,7 +52,38 @@ class DeviceBooted(_Sequenced):
     version: Annotated[str, Field(max_length=64)]
 
 
-DeviceEvent = Annotated[DeskPresenceChanged | DeviceBooted, Field(discriminator="type")]
+class RoomDisplayChanged(_Sequenced):
+    """A room computer's display output (DRM connector) became connected or disconnected."""
+
+    type: Literal["room.display_changed"] = "room.display_changed"
+    room: Id
+    connector: Annotated[str, Field(max_length=64, description="e.g. card0-HDMI-A-1")]
+    connected: bool
+
+
+class RoomCastChanged(_Sequenced):
+    """A host's laptop started or stopped casting to the room display."""
+
+    type: Literal["room.cast_changed"] = "room.cast_changed"
+    room: Id
+    casting: bool
+    source: Annotated[str, Field(max_length=64, description="the input that carries the cast")]
+
+
+class RoomOccupancyChanged(_Sequenced):
+    """The room's presence sensor saw the room become occupied or empty."""
+
+    type: Literal["room.occupancy_changed"] = "room.occupancy_changed"
+    room: Id
+    occupied: bool
+
+
+RoomEvent = RoomDisplayChanged | RoomCastChanged | RoomOccupancyChanged
+
+DeviceEvent = Annotated[
+    DeskPresenceChanged | DeviceBooted | RoomEvent,
+    Field(discriminator="type"),
+]
 
 
 class DeviceState(_Message):
@@ -84,6 +115,6 @@ class DeviceCommand(_Message):
     command: Literal["identify", "resync"]
 
 
-def event_id(event: DeskPresenceChanged | DeviceBooted) -> str:
+def event_id(event: DeskPresenceChanged | DeviceBooted | RoomEvent) -> str:
     """The idempotency key `device:epoch:seq`."""
     return f"{event.device}:{event.epoch}:{event.seq}"

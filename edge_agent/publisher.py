@@ -27,6 +27,7 @@ from contracts import (
     DeviceState,
     DeviceStatus,
     Kind,
+    RoomEvent,
     SensorClass,
     build_topic,
     decode,
@@ -37,7 +38,7 @@ from edge_agent.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
-SequencedEvent = DeskPresenceChanged | DeviceBooted
+SequencedEvent = DeskPresenceChanged | DeviceBooted | RoomEvent
 
 # Tags for publishes that are not outbox rows (outbox row ids start at 1).
 _OTHER = 0
