@@ -4,6 +4,8 @@ from contracts.codec import MAX_PAYLOAD_BYTES, Decoded, decode, encode
 from contracts.errors import ContractError
 from contracts.events import (
     SCHEMA_VERSION,
+    ApEvent,
+    ApStationsCounted,
     DeskPresenceChanged,
     DeviceBooted,
     DeviceCommand,
@@ -24,6 +26,8 @@ __all__ = [
     "ID_PATTERN",
     "MAX_PAYLOAD_BYTES",
     "SCHEMA_VERSION",
+    "ApEvent",
+    "ApStationsCounted",
     "Channel",
     "ContractError",
     "Decoded",

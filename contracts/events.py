@@ -80,8 +80,24 @@ class RoomOccupancyChanged(_Sequenced):
 
 RoomEvent = RoomDisplayChanged | RoomCastChanged | RoomOccupancyChanged
 
+
+class ApStationsCounted(_Sequenced):
+    """How many Wi-Fi stations an access point has associated now; never who they are."""
+
+    type: Literal["ap.stations_counted"] = "ap.stations_counted"
+    access_point: Id
+    stations: Annotated[int, Field(ge=0, le=100_000)] = Field(
+        description="Distinct stations associated now (counted by keyed hash at the agent)"
+    )
+    randomised: Annotated[int, Field(ge=0, le=100_000)] = Field(
+        description="How many of them use a randomised (locally administered) address"
+    )
+
+
+ApEvent = ApStationsCounted
+
 DeviceEvent = Annotated[
-    DeskPresenceChanged | DeviceBooted | RoomEvent,
+    DeskPresenceChanged | DeviceBooted | RoomEvent | ApEvent,
     Field(discriminator="type"),
 ]
 
@@ -115,6 +131,6 @@ class DeviceCommand(_Message):
     command: Literal["identify", "resync"]
 
 
-def event_id(event: DeskPresenceChanged | DeviceBooted | RoomEvent) -> str:
+def event_id(event: DeskPresenceChanged | DeviceBooted | RoomEvent | ApEvent) -> str:
     """The idempotency key `device:epoch:seq`."""
     return f"{event.device}:{event.epoch}:{event.seq}"

@@ -19,6 +19,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from contracts import (
+    ApEvent,
     Channel,
     ContractError,
     DeskPresenceChanged,
@@ -38,7 +39,7 @@ from edge_agent.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
-SequencedEvent = DeskPresenceChanged | DeviceBooted | RoomEvent
+SequencedEvent = DeskPresenceChanged | DeviceBooted | RoomEvent | ApEvent
 
 # Tags for publishes that are not outbox rows (outbox row ids start at 1).
 _OTHER = 0
