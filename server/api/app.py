@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from firmware_config.site import Site
 from server.adapters.system_clock import SystemClock
-from server.api import floors, health, live, metrics
+from server.api import analytics, floors, health, live, metrics, pages
 from server.api.runtime import Runtime
 from server.services.ports import Clock
 from server.settings import Settings
@@ -62,6 +62,7 @@ def create_app(
     app.include_router(floors.router)
     app.include_router(live.router)
     app.include_router(metrics.router)
+    app.include_router(analytics.router)
     static = dashboard_dir()
     if static.is_dir():
         app.mount("/static", StaticFiles(directory=static), name="static")
@@ -69,6 +70,8 @@ def create_app(
         @app.get("/", include_in_schema=False)
         async def index() -> FileResponse:
             return FileResponse(static / "index.html")
+
+        app.include_router(pages.page_router(static))
 
     return app
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -13,9 +14,11 @@ from server.adapters.database import make_engine, upgrade
 from server.adapters.ingest_pump import IngestPump
 from server.adapters.live_feed import LiveFeedHub
 from server.adapters.mqtt_bridge import MqttBridge, Received
+from server.adapters.occupancy_history import SqlOccupancyHistory
 from server.adapters.repository import SqlStore
 from server.services.ingest import Ingest
 from server.services.liveness import LivenessSweep
+from server.services.occupancy_analytics import OccupancyAnalytics
 from server.services.ports import Clock
 from server.services.site_index import SiteIndex
 from server.settings import Settings
@@ -70,6 +73,18 @@ class Runtime:
             sweep=LivenessSweep(index, store, ingest, clock),
             hub=hub,
             queue=asyncio.Queue(),
+        )
+
+    @cached_property
+    def analytics(self) -> OccupancyAnalytics:
+        """Occupancy history and sensor health for the facilities views (read-only)."""
+        desk_zone = {desk.id: desk.zone for _, desk in self.site.desks()}
+        return OccupancyAnalytics(
+            SqlOccupancyHistory(self.engine),
+            self.index,
+            desk_zone,
+            self.clock,
+            self.site.site.timezone,
         )
 
     def start_mqtt(self, loop: asyncio.AbstractEventLoop) -> IngestPump:

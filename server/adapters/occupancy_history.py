@@ -1,0 +1,56 @@
+"""Reads the desk transition history and device records for occupancy analytics."""
+
+from datetime import datetime
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from server.adapters.repository import _device
+from server.adapters.tables import DeskRow, DeskTransitionRow, DeviceRow
+from server.services.occupancy_analytics import TransitionFact
+from server.services.ports import DeviceRecord
+
+
+class SqlOccupancyHistory:
+    """The OccupancyHistory port on SQLAlchemy; read-only."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def latest_before(self, at: datetime) -> dict[str, str]:
+        # Ids grow in commit order, and a desk's transitions are recorded in order.
+        last = (
+            select(func.max(DeskTransitionRow.id))
+            .where(DeskTransitionRow.at < at)
+            .group_by(DeskTransitionRow.desk)
+        )
+        query = select(DeskTransitionRow.desk, DeskTransitionRow.after).where(
+            DeskTransitionRow.id.in_(last)
+        )
+        with Session(self._engine) as session:
+            return {desk: after for desk, after in session.execute(query)}
+
+    def transitions(self, start: datetime, end: datetime) -> list[TransitionFact]:
+        query = (
+            select(
+                DeskTransitionRow.desk,
+                DeskTransitionRow.before,
+                DeskTransitionRow.after,
+                DeskTransitionRow.at,
+            )
+            .where(DeskTransitionRow.at >= start, DeskTransitionRow.at < end)
+            .order_by(DeskTransitionRow.at, DeskTransitionRow.id)
+        )
+        with Session(self._engine) as session:
+            return [
+                TransitionFact(desk=desk, before=before, after=after, at=at)
+                for desk, before, after, at in session.execute(query)
+            ]
+
+    def current_states(self) -> dict[str, str]:
+        with Session(self._engine) as session:
+            return {d: s for d, s in session.execute(select(DeskRow.id, DeskRow.state))}
+
+    def devices(self) -> list[DeviceRecord]:
+        with Session(self._engine) as session:
+            return [_device(row) for row in session.scalars(select(DeviceRow))]
