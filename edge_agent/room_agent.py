@@ -1,0 +1,381 @@
+"""The room-monitor agent: runs on the computer that drives a meeting room's display.
+
+It advertises the display over zeroconf (`_freeseat-room._tcp`), reports the display output
+and the host's laptop input from DRM connector status, the room's presence sensor when there
+is one, sends heartbeats, and opens the room screen page full screen.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from contracts import (
+    ID_PATTERN,
+    DeviceCommand,
+    Kind,
+    RoomCastChanged,
+    RoomDisplayChanged,
+    RoomOccupancyChanged,
+)
+from edge_agent import agent_version
+from edge_agent.clock import Clock, SystemClock
+from edge_agent.drm import DEFAULT_DRM_ROOT, ConnectorChange, DrmConnectors
+from edge_agent.outbox import DEFAULT_MAX_ROWS, Outbox
+from edge_agent.publisher import ConnectionSettings, DevicePublisher, parse_broker_url
+from edge_agent.room_discovery import RoomAdvertiser, room_service_info
+
+log = logging.getLogger(__name__)
+
+Id = Annotated[str, Field(pattern=ID_PATTERN)]
+TICK_S = 0.5  # DRM status and the presence file are cheap to read; hot-plug shows within 1 s
+
+
+class RoomAgentConfigError(ValueError):
+    """A room agent config is unusable; the message names the file, the field and the fix."""
+
+
+class RoomAgentConfig(BaseModel):
+    """One room agent's YAML config."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    device: Id
+    site: Id
+    room: Id
+    name: str = Field(default="", description="display name shown to laptops; default: room id")
+    broker: str = Field(description="mqtt://host:port or mqtts://host:port")
+    username: str | None = None
+    password: str | None = None
+    ca_file: str | None = None
+    server: str = Field(description="the freeseat server's base URL, e.g. http://freeseat:8000")
+    screen_url: str | None = Field(
+        default=None, description="the room screen link (with its key) from the server"
+    )
+    outbox: Path
+    max_outbox_rows: Annotated[int, Field(ge=1, le=10_000_000)] = DEFAULT_MAX_ROWS
+    heartbeat_s: Annotated[float, Field(gt=0, le=3600)] = 30.0
+    drm_root: Path = DEFAULT_DRM_ROOT
+    cast_connectors: list[str] = Field(
+        default_factory=list,
+        description="DRM connectors a host's laptop plugs into (a capture or dock input)",
+    )
+    display_connectors: list[str] = Field(
+        default_factory=list, description="connectors of the room display; empty: all others"
+    )
+    occupancy_file: Path | None = Field(
+        default=None, description="a file holding 1 (occupied) or 0 (empty), e.g. a GPIO value"
+    )
+    advertise: bool = True
+    advertise_address: str | None = None
+    interfaces: list[str] | None = None
+    info_port: Annotated[int, Field(ge=0, le=65535)] = 8765
+    open_screen: Literal["auto", "never"] = "auto"
+
+    @field_validator("broker")
+    @classmethod
+    def _broker_url(cls, value: str) -> str:
+        parse_broker_url(value)
+        return value
+
+    @field_validator("server")
+    @classmethod
+    def _server_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"server {value!r} must start with http:// or https://")
+        return value.rstrip("/")
+
+    def screen_link(self) -> str:
+        return self.screen_url or f"{self.server}/rooms/{self.room}/screen"
+
+
+def load_room_agent_config(path: Path | str) -> RoomAgentConfig:
+    """Read and validate a room agent YAML file; errors name the file and the field."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise RoomAgentConfigError(
+            f"{path}: cannot read the agent config: {exc.strerror}"
+        ) from None
+    except yaml.YAMLError as exc:
+        raise RoomAgentConfigError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise RoomAgentConfigError(f"{path}: expected a mapping of settings at the top level")
+    try:
+        config = RoomAgentConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            message = str(err["ctx"]["error"]) if "error" in err.get("ctx", {}) else err["msg"]
+            problems.append(f"{where}: {message}")
+        raise RoomAgentConfigError(f"{path}: " + "; ".join(problems)) from None
+    updates: dict[str, Any] = {}
+    if not config.outbox.is_absolute():
+        updates["outbox"] = (path.parent / config.outbox).resolve()
+    if config.occupancy_file is not None and not config.occupancy_file.is_absolute():
+        updates["occupancy_file"] = (path.parent / config.occupancy_file).resolve()
+    return config.model_copy(update=updates) if updates else config
+
+
+class RoomMonitor:
+    """Turns connector and presence readings into room events; the caller owns the loop."""
+
+    def __init__(
+        self,
+        config: RoomAgentConfig,
+        outbox: Outbox,
+        settings: ConnectionSettings,
+        clock: Clock,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.config = config
+        self.version = agent_version()
+        self._clock = clock
+        self._connectors = DrmConnectors(config.drm_root)
+        self._casting = False
+        self._occupied: bool | None = None
+        self._monotonic = monotonic
+        self._started = monotonic()
+        self._next_heartbeat = self._started
+        self._heartbeat_requested = threading.Event()
+        self.publisher = DevicePublisher(
+            site=config.site,
+            device=config.device,
+            kind=Kind.ROOM,
+            outbox=outbox,
+            settings=settings,
+            clock=clock,
+            on_online=self._heartbeat_requested.set,
+            on_command=self._command,
+        )
+
+    def start(self) -> None:
+        self.publisher.start()
+        self.publisher.booted(self._clock.now(), self.version)
+
+    def stop(self, *, drain_s: float = 2.0) -> None:
+        self.publisher.stop(drain_s=drain_s)
+
+    def tick(self) -> int:
+        """Read connectors and presence, emit what changed, heartbeat when due; returns events."""
+        now = self._clock.now()
+        events = 0
+        changes = self._connectors.changes()
+        for change in changes:
+            if change.connector in self.config.cast_connectors:
+                continue
+            if self.config.display_connectors and (
+                change.connector not in self.config.display_connectors
+            ):
+                continue
+            self._display(change, now)
+            events += 1
+        current = self._connectors.current
+        casting = any(current.get(c, False) for c in self.config.cast_connectors)
+        if casting != self._casting:
+            self._casting = casting
+            source = next(
+                (c.connector for c in changes if c.connector in self.config.cast_connectors), ""
+            )
+            self.publisher.emit(
+                lambda epoch, seq: RoomCastChanged(
+                    device=self.config.device,
+                    epoch=epoch,
+                    seq=seq,
+                    at=now,
+                    room=self.config.room,
+                    casting=casting,
+                    source=source,
+                )
+            )
+            events += 1
+        occupied = self._read_occupancy()
+        if occupied is not None and occupied != self._occupied:
+            self._occupied = occupied
+            self.publisher.emit(
+                lambda epoch, seq: RoomOccupancyChanged(
+                    device=self.config.device,
+                    epoch=epoch,
+                    seq=seq,
+                    at=now,
+                    room=self.config.room,
+                    occupied=occupied,
+                )
+            )
+            events += 1
+        self.heartbeat_if_due(now)
+        return events
+
+    def heartbeat_if_due(self, now: datetime) -> bool:
+        mono = self._monotonic()
+        if mono < self._next_heartbeat and not self._heartbeat_requested.is_set():
+            return False
+        self._heartbeat_requested.clear()
+        sent = self.publisher.publish_state(
+            at=now,
+            interval_s=self.config.heartbeat_s,
+            version=self.version,
+            uptime_s=max(0.0, mono - self._started),
+            desks={},
+        )
+        self._next_heartbeat = mono + self.config.heartbeat_s
+        return sent
+
+    def _display(self, change: ConnectorChange, now: datetime) -> None:
+        self.publisher.emit(
+            lambda epoch, seq: RoomDisplayChanged(
+                device=self.config.device,
+                epoch=epoch,
+                seq=seq,
+                at=now,
+                room=self.config.room,
+                connector=change.connector,
+                connected=change.connected,
+            )
+        )
+
+    def _read_occupancy(self) -> bool | None:
+        path = self.config.occupancy_file
+        if path is None:
+            return None
+        try:
+            text = path.read_text(encoding="ascii").strip()
+        except OSError:
+            return None  # no reading is not "empty": the server must not end a meeting on it
+        if text not in ("0", "1"):
+            return None
+        return text == "1"
+
+    def _command(self, command: DeviceCommand) -> None:
+        if command.command == "resync":
+            self._heartbeat_requested.set()
+
+
+def primary_address() -> str:
+    """This machine's address on the default route (no packet is sent)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: only picks the outgoing interface
+            return str(probe.getsockname()[0])
+        except OSError:
+            return "127.0.0.1"
+
+
+def serve_info(config: RoomAgentConfig, address: str) -> ThreadingHTTPServer:
+    """A tiny read-only HTTP endpoint at the advertised port: which room, which server."""
+    body = json.dumps(
+        {
+            "txtvers": 1,
+            "room": config.room,
+            "name": config.name or config.room,
+            "server": config.server,
+        }
+    ).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            log.debug("info endpoint: " + format, *args)
+
+    server = ThreadingHTTPServer((address, config.info_port), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True, name="room-info").start()
+    return server
+
+
+def open_screen(
+    url: str, mode: str, out: Callable[[str], None] = print
+) -> subprocess.Popen[bytes] | None:
+    """Open the room screen full screen when there is a display and a browser; else print it."""
+    has_display = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    browser = next(
+        (b for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None
+    )
+    if mode == "never" or not has_display or browser is None:
+        out(f"room screen: {url}")
+        return None
+    return subprocess.Popen(
+        [browser, "--kiosk", "--noerrdialogs", "--disable-infobars", url],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def run_room_agent(
+    config_path: Path,
+    *,
+    stop: threading.Event | None = None,
+    clock: Clock | None = None,
+    settings: ConnectionSettings | None = None,
+    out: Callable[[str], None] = print,
+) -> None:
+    """Run until `stop` is set: advertise, report connectors and presence, heartbeat."""
+    config = load_room_agent_config(config_path)
+    clock = clock or SystemClock()
+    stop = stop or threading.Event()
+    outbox = Outbox(config.outbox, max_rows=config.max_outbox_rows)
+    monitor = RoomMonitor(
+        config,
+        outbox,
+        settings
+        or ConnectionSettings(
+            broker_url=config.broker,
+            username=config.username,
+            password=config.password,
+            ca_file=config.ca_file,
+        ),
+        clock,
+    )
+    address = config.advertise_address or primary_address()
+    info_server = serve_info(config, address)
+    port = info_server.server_address[1]
+    advertiser = None
+    if config.advertise:
+        advertiser = RoomAdvertiser(
+            room_service_info(config.room, config.name or config.room, address, port),
+            config.interfaces,
+        )
+    viewer = None
+    try:
+        monitor.start()
+        if advertiser is not None:
+            advertiser.start()
+        out(f"{config.device}: room {config.room} advertised at {address}:{port}")
+        viewer = open_screen(config.screen_link(), config.open_screen, out)
+        while not stop.is_set():
+            monitor.tick()
+            stop.wait(TICK_S)
+    except KeyboardInterrupt:
+        log.info("%s: interrupted; stopping", config.device)
+    finally:
+        try:
+            if viewer is not None:
+                viewer.terminate()
+            if advertiser is not None:
+                advertiser.stop()
+            info_server.shutdown()
+            info_server.server_close()
+            monitor.stop()
+        finally:
+            outbox.close()
