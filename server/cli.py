@@ -26,6 +26,10 @@ broker_app = typer.Typer(help="The MQTT broker's configuration.", no_args_is_hel
 app.add_typer(agent_app, name="agent")
 app.add_typer(broker_app, name="broker")
 
+from server.staff_cli import staff_app  # noqa: E402  (its own module: the people capability)
+
+app.add_typer(staff_app, name="staff")
+
 
 @app.command()
 def demo(

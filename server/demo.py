@@ -45,6 +45,7 @@ async def run_demo(
         broker_url=broker,
         mqtt_protocol=protocol,
         mqtt_client_id=f"freeseat-demo-{port}",
+        demo_mode=True,
     )
     site = load_configured_site(settings)
     server = uvicorn.Server(

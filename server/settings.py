@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -29,3 +29,10 @@ class Settings(BaseSettings):
     allowed_origins: list[str] = Field(default_factory=list)
     auto_migrate: bool = True
     enable_mqtt: bool = True
+    # Sign-in (server/api/auth.py): demo mode lets a visitor pick a demo person, no password.
+    demo_mode: bool = False
+    session_secret: SecretStr | None = Field(
+        default=None, description="HMAC key for session cookies; replicas must share it"
+    )
+    session_max_age_s: float = Field(default=12 * 3600, gt=0)
+    cookie_secure: bool = False

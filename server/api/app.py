@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from firmware_config.site import Site
 from server.adapters.system_clock import SystemClock
-from server.api import analytics, floors, health, live, metrics, pages
+from server.api import analytics, auth, floors, health, live, metrics, pages
 from server.api.runtime import Runtime
 from server.services.ports import Clock
 from server.settings import Settings
@@ -63,6 +63,7 @@ def create_app(
     app.include_router(live.router)
     app.include_router(metrics.router)
     app.include_router(analytics.router)
+    app.include_router(auth.router)
     static = dashboard_dir()
     if static.is_dir():
         app.mount("/static", StaticFiles(directory=static), name="static")

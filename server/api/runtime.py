@@ -16,6 +16,7 @@ from server.adapters.live_feed import LiveFeedHub
 from server.adapters.mqtt_bridge import MqttBridge, Received
 from server.adapters.occupancy_history import SqlOccupancyHistory
 from server.adapters.repository import SqlStore
+from server.api.accounts import Accounts, open_accounts
 from server.services.ingest import Ingest
 from server.services.liveness import LivenessSweep
 from server.services.occupancy_analytics import OccupancyAnalytics
@@ -45,6 +46,7 @@ class Runtime:
     ingest: Ingest
     sweep: LivenessSweep
     hub: LiveFeedHub
+    accounts: Accounts
     # Unbounded here because the bridge bounds what is in flight (see MqttBridge).
     queue: asyncio.Queue[Received] = field(default_factory=asyncio.Queue)
     bridge: MqttBridge | None = None
@@ -72,6 +74,7 @@ class Runtime:
             ingest=ingest,
             sweep=LivenessSweep(index, store, ingest, clock),
             hub=hub,
+            accounts=open_accounts(settings, engine),
             queue=asyncio.Queue(),
         )
 

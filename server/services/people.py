@@ -1,0 +1,193 @@
+"""The staff directory and sign-in: CSV import, local accounts, demo picking, identity providers.
+
+Seating and every other capability see only `Person` (server.domain.people); how someone
+proved who they are stays here. An identity provider turns credentials into a staff id the
+directory knows; local accounts (argon2) and the demo picker are the two shipped, and an OIDC
+provider would be a third that resolves its `sub`/email claim to a staff id the same way.
+"""
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from server.domain.people import Person, Role
+
+REQUIRED_COLUMNS = ("staff_id", "name", "department")
+OPTIONAL_COLUMNS = ("name_ja", "needs", "email", "role")
+_STAFF_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_NEED = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
+
+
+class StaffFileError(ValueError):
+    """A staff CSV that cannot be imported; the message names the file, line and fix."""
+
+
+class PeopleStore(Protocol):
+    """Where people and their local credentials are kept."""
+
+    def person(self, staff_id: str) -> Person | None: ...
+    def search(self, query: str, limit: int, demo_only: bool) -> list[Person]: ...
+    def upsert(self, people: Sequence[Person], demo: bool) -> int:
+        """Insert or update by staff id (roles and passwords of existing people are kept)."""
+        ...
+
+    def count(self) -> int: ...
+    def password_hash(self, staff_id: str) -> str | None: ...
+    def set_password_hash(self, staff_id: str, password_hash: str) -> bool: ...
+    def set_role(self, staff_id: str, role: Role) -> bool: ...
+    def is_demo(self, staff_id: str) -> bool: ...
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+    def verify(self, password_hash: str, password: str) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SignInRefused:
+    """Why sign-in failed; deliberately the same text for unknown people and wrong passwords."""
+
+    reason: str
+
+
+class IdentityProvider(Protocol):
+    """Turns credentials into a known person; each provider owns one way of proving identity."""
+
+    name: str
+
+    def authenticate(self, staff_id: str, secret: str | None) -> Person | SignInRefused: ...
+
+
+BAD_CREDENTIALS = "unknown staff id or wrong password"
+
+
+class LocalAccounts:
+    """Staff id + password checked against an argon2 hash kept in the directory."""
+
+    name = "local"
+
+    def __init__(self, store: PeopleStore, hasher: PasswordHasher) -> None:
+        self._store = store
+        self._hasher = hasher
+
+    def authenticate(self, staff_id: str, secret: str | None) -> Person | SignInRefused:
+        if not secret:
+            return SignInRefused("a password is required")
+        stored = self._store.password_hash(staff_id)
+        if stored is None or not self._hasher.verify(stored, secret):
+            return SignInRefused(BAD_CREDENTIALS)
+        person = self._store.person(staff_id)
+        return person if person is not None else SignInRefused(BAD_CREDENTIALS)
+
+    def set_password(self, staff_id: str, password: str) -> bool:
+        if len(password) < 8:
+            raise ValueError("a password needs at least 8 characters")
+        return self._store.set_password_hash(staff_id, self._hasher.hash(password))
+
+
+class DemoPicker:
+    """Demo mode only: a visitor picks any person of the directory, no password."""
+
+    name = "demo"
+
+    def __init__(self, store: PeopleStore) -> None:
+        self._store = store
+
+    def authenticate(self, staff_id: str, secret: str | None) -> Person | SignInRefused:
+        person = self._store.person(staff_id)
+        if person is None:
+            return SignInRefused(f"no person with staff id {staff_id!r}; pick one from the list")
+        return person
+
+
+class Directory:
+    """Sign-in across the configured providers, and look-ups for the rest of the server."""
+
+    def __init__(self, store: PeopleStore, providers: Sequence[IdentityProvider]) -> None:
+        self.store = store
+        self.providers = list(providers)
+
+    @property
+    def demo(self) -> bool:
+        return any(p.name == "demo" for p in self.providers)
+
+    def sign_in(self, staff_id: str, secret: str | None) -> Person | SignInRefused:
+        """The first provider that accepts wins; a password always goes to local accounts."""
+        refusal = SignInRefused(BAD_CREDENTIALS)
+        for provider in self.providers:
+            if provider.name == "demo" and secret:
+                continue
+            outcome = provider.authenticate(staff_id, secret)
+            if isinstance(outcome, Person):
+                return outcome
+            refusal = outcome
+        return refusal
+
+    def person(self, staff_id: str) -> Person | None:
+        return self.store.person(staff_id)
+
+
+def parse_staff_csv(text: str, source: str, departments: Iterable[str] = ()) -> list[Person]:
+    """People from a staff CSV (columns staff_id, name, department; optional name_ja, needs
+    separated by `;` or spaces, email, role); errors name `source`, the line and the fix."""
+    known = set(departments)
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip() for h in reader.fieldnames or []]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise StaffFileError(
+            f"{source}:1: missing column(s) {', '.join(missing)}; the header must name "
+            f"{', '.join(REQUIRED_COLUMNS)} (optional: {', '.join(OPTIONAL_COLUMNS)})"
+        )
+    people: dict[str, Person] = {}
+    for line, raw in enumerate(reader, start=2):
+        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
+        where = f"{source}:{line}"
+        staff_id = row["staff_id"]
+        if not _STAFF_ID.match(staff_id):
+            raise StaffFileError(
+                f"{where}: staff_id {staff_id!r} must be 1-64 letters, digits, '.', '_' or '-'"
+            )
+        if staff_id in people:
+            raise StaffFileError(f"{where}: staff_id {staff_id!r} appears twice")
+        if not row["name"]:
+            raise StaffFileError(f"{where}: name is empty for {staff_id}")
+        department = row["department"] or None
+        if department is not None and known and department not in known:
+            raise StaffFileError(
+                f"{where}: department {department!r} is not in the site file; "
+                f"known: {', '.join(sorted(known))}"
+            )
+        needs = frozenset(n for n in re.split(r"[;\s|]+", row.get("needs", "")) if n)
+        bad = sorted(n for n in needs if not _NEED.match(n))
+        if bad:
+            raise StaffFileError(
+                f"{where}: need(s) {bad} must be lowercase words like accessible or dual-monitor"
+            )
+        role_text = row.get("role") or Role.STAFF.value
+        try:
+            role = Role(role_text)
+        except ValueError:
+            raise StaffFileError(
+                f"{where}: role {role_text!r} must be one of {', '.join(r.value for r in Role)}"
+            ) from None
+        people[staff_id] = Person(
+            staff_id=staff_id,
+            name=row["name"],
+            name_ja=row.get("name_ja", ""),
+            email=row.get("email", ""),
+            department=department,
+            role=role,
+            needs=needs,
+        )
+    return list(people.values())
+
+
+# Demo mode's people for trying the facilities and admin pages; they join the demo staff.
+DEMO_OPERATORS = (
+    Person("demo-facilities", "Facilities (demo)", None, Role.FACILITIES, name_ja="施設管理(デモ)"),
+    Person("demo-admin", "Administrator (demo)", None, Role.ADMIN, name_ja="管理者(デモ)"),
+)

@@ -1,0 +1,103 @@
+"""`freeseat staff ...`: import the staff directory, set local passwords and roles."""
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from server.adapters.people_repository import SqlPeopleStore
+
+staff_app = typer.Typer(help="The staff directory and local accounts.", no_args_is_help=True)
+
+UrlOption = Annotated[
+    str | None, typer.Option("--url", help="Database URL (default: FREESEAT_DATABASE_URL).")
+]
+
+
+def _store(url: str | None) -> "SqlPeopleStore":
+    from server.adapters.database import make_engine, upgrade
+    from server.adapters.people_repository import SqlPeopleStore
+    from server.settings import Settings
+
+    target = url or Settings().database_url
+    upgrade(target)
+    return SqlPeopleStore(make_engine(target))
+
+
+@staff_app.command("import")
+def staff_import(
+    file: Annotated[Path, typer.Argument(help="CSV with staff_id,name,department[,needs,...].")],
+    url: UrlOption = None,
+    site: Annotated[
+        Path | None,
+        typer.Option(help="Site file whose departments the CSV must use (default: configured)."),
+    ] = None,
+) -> None:
+    """Add or update people from a CSV (columns staff_id, name, department; optional name_ja,
+    needs separated by ';', email, role). Existing passwords and non-staff roles are kept."""
+    from firmware_config.loader import SiteError
+    from server.api.runtime import load_configured_site
+    from server.services.people import StaffFileError, parse_staff_csv
+    from server.settings import Settings
+
+    settings = Settings()
+    if site is not None:
+        settings = settings.model_copy(update={"site_file": site})
+    try:
+        departments = [d.id for d in load_configured_site(settings).departments]
+        text = file.read_text(encoding="utf-8")
+        people = parse_staff_csv(text, str(file), departments)
+    except (StaffFileError, SiteError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    except OSError as exc:
+        typer.echo(f"{file}: cannot read it: {exc.strerror}", err=True)
+        raise typer.Exit(1) from None
+    count = _store(url).upsert(people, demo=False)
+    typer.echo(f"imported {count} people from {file}")
+
+
+@staff_app.command("password")
+def staff_password(
+    staff_id: Annotated[str, typer.Argument(help="Whose local password to set.")],
+    url: UrlOption = None,
+    password: Annotated[
+        str | None,
+        typer.Option(help="The password (default: ask for it without echo).", hidden=True),
+    ] = None,
+) -> None:
+    """Set a person's local-account password (stored as an argon2id hash)."""
+    from server.adapters.people_repository import Argon2Hasher
+    from server.services.people import LocalAccounts
+
+    secret = password or typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    try:
+        done = LocalAccounts(_store(url), Argon2Hasher()).set_password(staff_id, secret)
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    if not done:
+        typer.echo(f"no person with staff id {staff_id!r}; import the staff CSV first", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"password set for {staff_id}")
+
+
+@staff_app.command("role")
+def staff_role(
+    staff_id: Annotated[str, typer.Argument(help="Whose role to set.")],
+    role: Annotated[str, typer.Argument(help="staff, facilities or admin.")],
+    url: UrlOption = None,
+) -> None:
+    """Give a person the role staff, facilities or admin."""
+    from server.domain.people import Role
+
+    try:
+        chosen = Role(role)
+    except ValueError:
+        typer.echo(f"role {role!r} must be one of staff, facilities, admin", err=True)
+        raise typer.Exit(1) from None
+    if not _store(url).set_role(staff_id, chosen):
+        typer.echo(f"no person with staff id {staff_id!r}; import the staff CSV first", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{staff_id} is now {chosen.value}")
