@@ -1,0 +1,502 @@
+"""The AP agent: association events in, per-AP station counts out; no address leaves it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from contracts import ID_PATTERN, ApStationsCounted, DeviceCommand, Kind
+from edge_agent import agent_version
+from edge_agent.ap_sources.association import Association, Observation, Reset
+from edge_agent.ap_sources.hostapd import parse_hostapd
+from edge_agent.ap_sources.radius import RadiusDetailParser
+from edge_agent.ap_sources.readers import FollowedFile, HostapdControl, LineReader, SyslogListener
+from edge_agent.ap_sources.vendor_syslog import parse_vendor_syslog
+from edge_agent.clock import Clock, SystemClock
+from edge_agent.desk_agent import AgentConfigError, _problem
+from edge_agent.outbox import DEFAULT_MAX_ROWS, Outbox
+from edge_agent.publisher import ConnectionSettings, DevicePublisher, parse_broker_url
+from edge_agent.station_hash import StationHasher, StationId, normalise_mac, redact
+
+log = logging.getLogger(__name__)
+
+Id = Annotated[str, Field(pattern=ID_PATTERN)]
+TICK_S = 0.25
+
+
+class _Source(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HostapdSource(_Source):
+    """hostapd's control socket of one radio (`ctrl_interface`/<ifname>)."""
+
+    type: Literal["hostapd"]
+    ctrl: Path
+
+
+class RadiusSource(_Source):
+    """A FreeRADIUS `detail` accounting file, followed like `tail -F`."""
+
+    type: Literal["radius"]
+    file: Path
+    from_start: bool = False
+
+
+class SyslogSource(_Source):
+    """Vendor syslog: a file followed like `tail -F`, or a UDP port to listen on."""
+
+    type: Literal["syslog"]
+    file: Path | None = None
+    listen: str | None = Field(default=None, description="host:port, e.g. 127.0.0.1:5514")
+    from_start: bool = False
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str | None) -> str | None:
+        if value is not None:
+            host, sep, port = value.rpartition(":")
+            if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(f"listen {value!r} must be host:port, e.g. 127.0.0.1:5514")
+        return value
+
+    @model_validator(mode="after")
+    def _one_of(self) -> SyslogSource:
+        if (self.file is None) == (self.listen is None):
+            raise ValueError("a syslog source needs exactly one of file or listen")
+        return self
+
+
+ApSource = Annotated[HostapdSource | RadiusSource | SyslogSource, Field(discriminator="type")]
+
+
+class ApAgentConfig(BaseModel):
+    """One AP agent's YAML config (see `load_ap_config`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    device: Id
+    site: Id
+    access_point: Id
+    broker: str = Field(description="mqtt://host:port or mqtts://host:port")
+    username: str | None = None
+    password: str | None = None
+    ca_file: str | None = None
+    outbox: Path
+    max_outbox_rows: Annotated[int, Field(ge=1, le=10_000_000)] = DEFAULT_MAX_ROWS
+    # The AP's own radio addresses, as RADIUS and controller syslog name it; lines naming
+    # another AP are not ours. Lines that name no AP (hostapd on the AP itself) always are.
+    bssids: list[str] = Field(default_factory=list)
+    sources: Annotated[list[ApSource], Field(min_length=1)]
+    timezone: str = "Asia/Tokyo"
+    report_s: Annotated[float, Field(gt=0, le=86_400)] = 300.0
+    min_report_s: Annotated[float, Field(ge=0, le=3_600)] = 30.0
+    station_idle_s: Annotated[float, Field(gt=0, le=7 * 86_400)] = 8 * 3600.0
+    heartbeat_s: Annotated[float, Field(gt=0, le=86_400)] = 60.0
+
+    @field_validator("broker")
+    @classmethod
+    def _broker_url(cls, value: str) -> str:
+        parse_broker_url(value)
+        return value
+
+    @field_validator("bssids")
+    @classmethod
+    def _bssids(cls, values: list[str]) -> list[str]:
+        out = []
+        for index, value in enumerate(values):
+            mac = normalise_mac(value)
+            if mac is None:
+                raise ValueError(
+                    f"item {index} is not a MAC address; write it as aa:bb:cc:dd:ee:ff"
+                )
+            out.append(mac)
+        return out
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}, e.g. Asia/Tokyo or UTC") from None
+        return value
+
+
+def load_ap_config(path: Path | str) -> ApAgentConfig:
+    """Read and validate an AP agent YAML file; raises AgentConfigError naming file and field."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise AgentConfigError(f"{path}: cannot read the agent config: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise AgentConfigError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise AgentConfigError(f"{path}: expected a mapping of settings at the top level")
+    try:
+        config = ApAgentConfig.model_validate(data)
+    except ValidationError as exc:
+        # Config values may be MACs (bssids): keep them out of the message.
+        raise AgentConfigError(
+            f"{path}: " + "; ".join(redact(_problem(err)) for err in exc.errors())
+        ) from None
+    base = path.parent
+    updates: dict[str, Any] = {}
+    if not config.outbox.is_absolute():
+        updates["outbox"] = (base / config.outbox).resolve()
+    sources = [_resolve(source, base) for source in config.sources]
+    if sources != list(config.sources):
+        updates["sources"] = sources
+    return config.model_copy(update=updates) if updates else config
+
+
+def _resolve(source: HostapdSource | RadiusSource | SyslogSource, base: Path) -> Any:
+    for name in ("ctrl", "file"):
+        value = getattr(source, name, None)
+        if isinstance(value, Path) and not value.is_absolute():
+            return source.model_copy(update={name: (base / value).resolve()})
+    return source
+
+
+@dataclass(slots=True)
+class _Station:
+    randomised: bool
+    day: date
+    last_seen: datetime
+
+
+class StationTable:
+    """Who is associated now, by keyed hash; forgets stations idle past `idle`."""
+
+    def __init__(self, hasher: StationHasher, idle: timedelta) -> None:
+        self._hasher = hasher
+        self._idle = idle
+        self._stations: dict[str, _Station] = {}
+
+    def observe(self, association: Association, now: datetime) -> bool:
+        """Apply a join or leave; True if the set of stations changed."""
+        rotated = self._hasher.rotate_if_due(now)
+        if rotated:
+            self._drop_older_than(self._hasher.day)
+        current = self._hasher.station(association.station, now)
+        known = self._find(association.station, current)
+        if association.joined:
+            self._stations[current.token] = _Station(current.randomised, self._day(), now)
+            return known is None
+        return known is not None
+
+    def _find(self, mac: str, current: StationId) -> _Station | None:
+        found = self._stations.pop(current.token, None)
+        if found is not None:
+            return found
+        previous = self._hasher.previous(mac)
+        if previous is not None:
+            return self._stations.pop(previous.token, None)
+        return None
+
+    def reset(self) -> bool:
+        """The AP forgot everyone; True if anyone was associated."""
+        had = bool(self._stations)
+        self._stations.clear()
+        return had
+
+    def expire(self, now: datetime) -> bool:
+        """Forget stations idle too long, and keys' leftovers; True if any went."""
+        before = len(self._stations)
+        if self._hasher.rotate_if_due(now):
+            self._drop_older_than(self._hasher.day)
+        cutoff = now - self._idle
+        self._stations = {t: s for t, s in self._stations.items() if s.last_seen >= cutoff}
+        return len(self._stations) != before
+
+    def _drop_older_than(self, today: date | None) -> None:
+        # Stations from before yesterday hash under a key that no longer exists.
+        keep = {today, (today - timedelta(days=1)) if today else None}
+        self._stations = {t: s for t, s in self._stations.items() if s.day in keep}
+        if not any(s.day != today for s in self._stations.values()):
+            self._hasher.forget_previous()
+
+    def _day(self) -> date:
+        day = self._hasher.day
+        assert day is not None
+        return day
+
+    def counts(self) -> tuple[int, int]:
+        """(stations, of which randomised)."""
+        return len(self._stations), sum(s.randomised for s in self._stations.values())
+
+
+class ApGateway:
+    """One AP-kind device: station table, rate-limited counts, heartbeats, outbox and MQTT."""
+
+    def __init__(
+        self,
+        *,
+        site: str,
+        device: str,
+        access_point: str,
+        outbox: Outbox,
+        settings: ConnectionSettings,
+        clock: Clock,
+        bssids: Iterable[str] = (),
+        timezone: str = "Asia/Tokyo",
+        report_s: float = 300.0,
+        min_report_s: float = 30.0,
+        station_idle_s: float = 8 * 3600.0,
+        heartbeat_s: float = 60.0,
+        version: str | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.device = device
+        self.access_point = access_point
+        self.version = version or agent_version()
+        self.heartbeat_s = heartbeat_s
+        self._bssids = frozenset(bssids)
+        self._table = StationTable(StationHasher(timezone), timedelta(seconds=station_idle_s))
+        self._report = timedelta(seconds=report_s)
+        self._min_report = timedelta(seconds=min_report_s)
+        self._last_report: datetime | None = None
+        self._dirty = True
+        self._monotonic = monotonic
+        self._started_mono = monotonic()
+        self._next_heartbeat = self._started_mono + heartbeat_s
+        self._heartbeat_requested = threading.Event()
+        self.ignored = 0  # lines for other APs
+        self.reports = 0
+        self.publisher = DevicePublisher(
+            site=site,
+            device=device,
+            kind=Kind.AP,
+            outbox=outbox,
+            settings=settings,
+            clock=clock,
+            on_online=self._heartbeat_requested.set,
+            on_command=self._command,
+        )
+
+    def start(self, now: datetime) -> None:
+        self.publisher.start()
+        self.publisher.booted(now, self.version)
+
+    def stop(self, *, drain_s: float = 2.0) -> None:
+        self.publisher.stop(drain_s=drain_s)
+
+    def counts(self) -> tuple[int, int]:
+        """(stations, randomised) associated now."""
+        return self._table.counts()
+
+    def observe(self, observation: Observation, now: datetime) -> None:
+        """Apply one parsed observation (others' APs are ignored)."""
+        if observation.bssid is not None and observation.bssid not in self._bssids:
+            self.ignored += 1
+            return
+        if isinstance(observation, Reset):
+            changed = self._table.reset()
+        else:
+            changed = self._table.observe(observation, now)
+        self._dirty = self._dirty or changed
+
+    def tick(self, now: datetime) -> bool:
+        """Expire idle stations, publish counts if due; True if a count was emitted."""
+        if self._table.expire(now):
+            self._dirty = True
+        due = self._last_report is None or now - self._last_report >= self._report
+        allowed = self._last_report is None or now - self._last_report >= self._min_report
+        sent = False
+        if due or (self._dirty and allowed):
+            self._emit(now)
+            sent = True
+        self._heartbeat_if_due(now)
+        return sent
+
+    def _emit(self, now: datetime) -> None:
+        stations, randomised = self._table.counts()
+        self.publisher.emit(
+            lambda epoch, seq: ApStationsCounted(
+                device=self.device,
+                epoch=epoch,
+                seq=seq,
+                at=now,
+                access_point=self.access_point,
+                stations=stations,
+                randomised=randomised,
+            )
+        )
+        self._last_report = now
+        self._dirty = False
+        self.reports += 1
+
+    def _heartbeat_if_due(self, now: datetime) -> None:
+        mono = self._monotonic()
+        if mono < self._next_heartbeat and not self._heartbeat_requested.is_set():
+            return
+        self._heartbeat_requested.clear()
+        self.publisher.publish_state(
+            at=now,
+            interval_s=self.heartbeat_s,
+            version=self.version,
+            uptime_s=max(0.0, mono - self._started_mono),
+            desks={},
+        )
+        self._next_heartbeat = mono + self.heartbeat_s
+
+    def _command(self, command: DeviceCommand) -> None:
+        if command.command == "resync":
+            self._heartbeat_requested.set()
+            self._dirty = True
+
+
+class ObservationSource:
+    """One configured reader with the parser its lines need."""
+
+    def __init__(self, reader: LineReader, kind: Literal["hostapd", "radius", "syslog"]) -> None:
+        self.reader = reader
+        self.kind = kind
+        self._radius = RadiusDetailParser() if kind == "radius" else None
+        self.lines = 0
+        self.unparsed = 0
+
+    def read(self) -> list[Observation]:
+        """Whatever the new lines report; lines that report nothing are counted, not logged."""
+        out: list[Observation] = []
+        for line in self.reader.poll():
+            self.lines += 1
+            observation = self.parse(line)
+            if observation is not None:
+                out.append(observation)
+            elif self.kind != "radius":
+                self.unparsed += 1
+        return out
+
+    def parse(self, line: str) -> Observation | None:
+        if self._radius is not None:
+            return self._radius.feed(line)
+        if self.kind == "hostapd":
+            return parse_hostapd(line)
+        return parse_vendor_syslog(line)
+
+    def close(self) -> None:
+        self.reader.close()
+
+
+def open_sources(config: ApAgentConfig) -> list[ObservationSource]:
+    """A reader per configured source (UDP ports are bound now, so a clash fails early)."""
+    out = []
+    try:
+        for source in config.sources:
+            if isinstance(source, HostapdSource):
+                out.append(ObservationSource(HostapdControl(source.ctrl), "hostapd"))
+            elif isinstance(source, RadiusSource):
+                reader = FollowedFile(source.file, from_start=source.from_start)
+                out.append(ObservationSource(reader, "radius"))
+            elif source.file is not None:
+                reader = FollowedFile(source.file, from_start=source.from_start)
+                out.append(ObservationSource(reader, "syslog"))
+            else:
+                assert source.listen is not None
+                host, _, port = source.listen.rpartition(":")
+                try:
+                    listener = SyslogListener(host.strip("[]"), int(port))
+                except OSError as exc:
+                    raise AgentConfigError(
+                        f"sources: cannot listen for syslog on {source.listen}: {exc.strerror}"
+                    ) from None
+                out.append(ObservationSource(listener, "syslog"))
+    except BaseException:
+        for opened in out:
+            opened.close()
+        raise
+    return out
+
+
+def run_ap_agent(
+    config_path: Path,
+    *,
+    stop: threading.Event | None = None,
+    clock: Clock | None = None,
+    settings: ConnectionSettings | None = None,
+    on_started: Callable[[ApGateway, list[ObservationSource]], None] | None = None,
+) -> ApGateway:
+    """Run an AP agent until `stop` is set or Ctrl-C; returns the gateway (for its counters)."""
+    config = load_ap_config(config_path)
+    clock = clock or SystemClock()
+    stop = stop or threading.Event()
+    sources = open_sources(config)
+    try:
+        outbox = Outbox(config.outbox, max_rows=config.max_outbox_rows)
+    except BaseException:
+        for source in sources:
+            source.close()
+        raise
+    gateway = ApGateway(
+        site=config.site,
+        device=config.device,
+        access_point=config.access_point,
+        outbox=outbox,
+        settings=settings
+        or ConnectionSettings(
+            broker_url=config.broker,
+            username=config.username,
+            password=config.password,
+            ca_file=config.ca_file,
+        ),
+        clock=clock,
+        bssids=config.bssids,
+        timezone=config.timezone,
+        report_s=config.report_s,
+        min_report_s=config.min_report_s,
+        station_idle_s=config.station_idle_s,
+        heartbeat_s=config.heartbeat_s,
+    )
+    log.info(
+        "%s: starting epoch %d for %s with %d source(s)",
+        config.device,
+        outbox.epoch,
+        config.access_point,
+        len(sources),
+    )
+    try:
+        gateway.start(clock.now())
+        if on_started is not None:
+            on_started(gateway, sources)
+        while not stop.is_set():
+            now = clock.now()
+            for source in sources:
+                for observation in source.read():
+                    gateway.observe(observation, now)
+            gateway.tick(now)
+            stop.wait(TICK_S)
+    except KeyboardInterrupt:
+        log.info("%s: interrupted", config.device)
+    finally:
+        gateway.stop()
+        for source in sources:
+            source.close()
+        outbox.close()
+        unparsed = sum(s.unparsed for s in sources)
+        log.info(
+            "%s: stopped; %d line(s) read, %d not an association, %d for other APs",
+            config.device,
+            sum(s.lines for s in sources),
+            unparsed,
+            gateway.ignored,
+        )
+    return gateway

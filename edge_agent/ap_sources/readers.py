@@ -1,0 +1,222 @@
+"""Non-blocking readers that hand an AP agent new lines: hostapd's socket, files, syslog UDP."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import socket
+import tempfile
+import time
+from pathlib import Path
+from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+MAX_LINE = 8192  # longer "lines" are garbage or an attack; they are dropped, not buffered
+MAX_LINES_PER_POLL = 5000
+RETRY_S = 5.0
+
+
+class LineReader(Protocol):
+    """Something that has new text lines now and then."""
+
+    name: str
+
+    def poll(self) -> list[str]:
+        """Every complete line that arrived since the last poll (never blocks)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class HostapdControl:
+    """An attached monitor on hostapd's control socket (`ctrl_interface`, one per radio).
+
+    hostapd sends unsolicited events (`<3>AP-STA-CONNECTED ...`) to every attached client.
+    When hostapd restarts the attachment is lost, so a silent socket is re-attached now and
+    then (hostapd answers PING with PONG).
+    """
+
+    def __init__(self, ctrl_path: Path, *, ping_s: float = 30.0) -> None:
+        self.name = f"hostapd {ctrl_path}"
+        self.ctrl_path = ctrl_path
+        self._ping_s = ping_s
+        self._sock: socket.socket | None = None
+        self._local: Path | None = None
+        self._next_try = 0.0
+        self._last_heard = 0.0
+        self._pinged = False
+
+    def poll(self) -> list[str]:
+        now = time.monotonic()
+        if self._sock is None:
+            if now < self._next_try:
+                return []
+            self._attach(now)
+            if self._sock is None:
+                return []
+        lines: list[str] = []
+        while len(lines) < MAX_LINES_PER_POLL:
+            try:
+                data = self._sock.recv(MAX_LINE)
+            except BlockingIOError:
+                break
+            except OSError as exc:
+                log.warning("%s: %s; re-attaching", self.name, exc.strerror or exc)
+                self._detach(now)
+                break
+            self._last_heard = now
+            self._pinged = False
+            text = data.decode("utf-8", errors="replace").strip()
+            if text and text != "PONG":
+                lines.append(text)
+        if self._sock is not None and now - self._last_heard > self._ping_s:
+            if self._pinged:
+                log.warning("%s: no answer to PING; re-attaching", self.name)
+                self._detach(now)
+            else:
+                self._send(b"PING")
+                self._pinged = True
+                self._last_heard = now
+        return lines
+
+    def _attach(self, now: float) -> None:
+        self._next_try = now + RETRY_S
+        local = Path(tempfile.gettempdir()) / f"freeseat-ap-{os.getpid()}-{id(self)}"
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            local.unlink(missing_ok=True)
+            sock.bind(str(local))
+            sock.settimeout(2.0)
+            sock.sendto(b"ATTACH", str(self.ctrl_path))
+            reply = sock.recv(64)
+        except OSError as exc:
+            sock.close()
+            local.unlink(missing_ok=True)
+            log.warning("%s: cannot attach (%s); retrying", self.name, exc.strerror or exc)
+            return
+        if reply.strip() != b"OK":
+            sock.close()
+            local.unlink(missing_ok=True)
+            log.warning("%s: ATTACH answered %r; retrying", self.name, reply[:32])
+            return
+        sock.setblocking(False)
+        sock.connect(str(self.ctrl_path))
+        self._sock, self._local = sock, local
+        self._last_heard = now
+        self._pinged = False
+        log.info("%s: attached", self.name)
+
+    def _send(self, data: bytes) -> None:
+        if self._sock is None:
+            return
+        try:
+            self._sock.send(data)
+        except OSError:
+            self._detach(time.monotonic())
+
+    def _detach(self, now: float) -> None:
+        if self._sock is not None:
+            self._sock.close()
+        if self._local is not None:
+            self._local.unlink(missing_ok=True)
+        self._sock, self._local = None, None
+        self._next_try = now + RETRY_S
+
+    def close(self) -> None:
+        if self._sock is not None:
+            with contextlib.suppress(OSError):
+                self._sock.send(b"DETACH")
+        self._detach(time.monotonic())
+
+
+class FollowedFile:
+    """`tail -F`: new complete lines of a growing file, across rotation and truncation."""
+
+    def __init__(self, path: Path, *, from_start: bool = False) -> None:
+        self.name = f"file {path}"
+        self.path = path
+        self._inode: int | None = None
+        self._offset = 0
+        self._buffer = b""
+        self._from_start = from_start
+        self._skipping = False  # inside an over-long line, until its end
+
+    def poll(self) -> list[str]:
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return []
+        if self._inode != stat.st_ino or stat.st_size < self._offset:
+            # New file (first open, rotation) or truncated: read it from its start, except
+            # the very first time, when history is only read if asked for.
+            first = self._inode is None
+            self._inode = stat.st_ino
+            self._offset = stat.st_size if first and not self._from_start else 0
+            self._buffer = b""
+            self._skipping = False
+        if stat.st_size == self._offset:
+            return []
+        try:
+            with self.path.open("rb") as handle:
+                handle.seek(self._offset)
+                chunk = handle.read(MAX_LINE * 64)
+        except OSError as exc:
+            log.warning("%s: %s", self.name, exc.strerror or exc)
+            return []
+        self._offset += len(chunk)
+        return self._split(chunk)
+
+    def _split(self, chunk: bytes) -> list[str]:
+        data = self._buffer + chunk
+        *complete, rest = data.split(b"\n")
+        lines = []
+        for raw in complete:
+            if self._skipping:
+                self._skipping = False
+                continue
+            if len(raw) <= MAX_LINE:
+                lines.append(raw.decode("utf-8", errors="replace").rstrip("\r"))
+        if len(rest) > MAX_LINE:
+            self._skipping, rest = True, b""
+        self._buffer = rest
+        return lines
+
+    def close(self) -> None:
+        self._buffer = b""
+
+
+class SyslogListener:
+    """Syslog over UDP (RFC 3164 or 5424): one message per datagram, header left in place."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.name = f"syslog udp {host}:{port}"
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._sock = socket.socket(family, socket.SOCK_DGRAM)
+        self._sock.bind((host, port))
+        self._sock.setblocking(False)
+
+    @property
+    def port(self) -> int:
+        port: int = self._sock.getsockname()[1]
+        return port
+
+    def poll(self) -> list[str]:
+        lines: list[str] = []
+        while len(lines) < MAX_LINES_PER_POLL:
+            try:
+                data = self._sock.recv(MAX_LINE + 1)
+            except BlockingIOError:
+                break
+            except OSError:
+                break
+            if len(data) > MAX_LINE:
+                continue
+            lines += [
+                line for line in data.decode("utf-8", errors="replace").splitlines() if line.strip()
+            ]
+        return lines
+
+    def close(self) -> None:
+        self._sock.close()
