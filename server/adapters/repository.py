@@ -38,9 +38,10 @@ class SqlTransaction:
                 applied=event.applied,
             )
             .on_conflict_do_nothing(index_elements=["event_id"])
+            # RETURNING, not rowcount: the ORM's insert reports no usable rowcount on PostgreSQL.
+            .returning(EventRow.id)
         )
-        result = self._session.execute(statement)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return self._session.execute(statement).first() is not None
 
     def device(self, device_id: str) -> DeviceRecord | None:
         row = self._session.get(DeviceRow, device_id)

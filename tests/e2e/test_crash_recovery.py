@@ -2,7 +2,6 @@
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -12,6 +11,8 @@ import httpx
 import paho.mqtt.client as mqtt
 import yaml
 from paho.mqtt.enums import CallbackAPIVersion
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
 
 from contracts import DeskPresenceChanged, build_topic, encode
 from server.adapters.embedded_broker import MosquittoBroker, free_port
@@ -21,10 +22,12 @@ EVENTS = 400
 DESKS = [f"desk-f1-a-01-0{n}" for n in range(1, 5)]
 
 
-def start_server(tmp_path: Path, broker: MosquittoBroker, port: int) -> subprocess.Popen[bytes]:
+def start_server(
+    tmp_path: Path, broker: MosquittoBroker, port: int, url: str
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
-        "FREESEAT_DATABASE_URL": f"sqlite:///{tmp_path / 'crash.db'}",
+        "FREESEAT_DATABASE_URL": url,
         "FREESEAT_BROKER_URL": broker.url,
         "FREESEAT_SITE_FILE": str(tmp_path / "site.yaml"),
         "FREESEAT_MQTT_CLIENT_ID": "crash-test-server",
@@ -41,27 +44,28 @@ def start_server(tmp_path: Path, broker: MosquittoBroker, port: int) -> subproce
     )
 
 
-def applied(tmp_path: Path) -> tuple[int, int]:
-    db = tmp_path / "crash.db"
-    if not db.exists():
+def applied(url: str) -> tuple[int, int]:
+    """Rows in the event log and distinct event ids; (0, 0) before the schema exists."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(
+                text("SELECT count(*), count(DISTINCT event_id) FROM event_log")
+            ).one()
+    except DBAPIError:
         return (0, 0)
-    with sqlite3.connect(db) as conn:
-        try:
-            total, distinct = conn.execute(
-                "SELECT count(*), count(DISTINCT event_id) FROM event_log"
-            ).fetchone()
-        except sqlite3.OperationalError:
-            return (0, 0)
-    return total, distinct
+    finally:
+        engine.dispose()
+    return row[0], row[1]
 
 
 def test_sigkill_mid_stream_loses_nothing_and_applies_nothing_twice(
-    broker: MosquittoBroker, tmp_path: Path
+    broker: MosquittoBroker, tmp_path: Path, database_url: str
 ) -> None:
     site = small_site()
     (tmp_path / "site.yaml").write_text(yaml.safe_dump(site.model_dump(mode="json")))
     port = free_port()
-    server = start_server(tmp_path, broker, port)
+    server = start_server(tmp_path, broker, port, database_url)
     try:
         wait_until(
             lambda: _health(port).get("broker_connected"), 30, "server connected to the broker"
@@ -84,7 +88,7 @@ def test_sigkill_mid_stream_loses_nothing_and_applies_nothing_twice(
             )
             infos.append(publisher.publish(topic, encode(event), qos=1))
             if seq == EVENTS // 4:
-                wait_until(lambda: applied(tmp_path)[0] > 20, 20, "some events applied")
+                wait_until(lambda: applied(database_url)[0] > 20, 20, "some events applied")
                 server.send_signal(signal.SIGKILL)
                 server.wait(10)
         for info in infos:
@@ -92,9 +96,9 @@ def test_sigkill_mid_stream_loses_nothing_and_applies_nothing_twice(
         publisher.loop_stop()
         publisher.disconnect()
 
-        server = start_server(tmp_path, broker, port)
-        wait_until(lambda: applied(tmp_path)[0] >= EVENTS, 60, "every event applied")
-        assert applied(tmp_path) == (EVENTS, EVENTS)
+        server = start_server(tmp_path, broker, port, database_url)
+        wait_until(lambda: applied(database_url)[0] >= EVENTS, 60, "every event applied")
+        assert applied(database_url) == (EVENTS, EVENTS)
         floor = httpx.get(f"http://127.0.0.1:{port}/api/floors/f1").json()
         states = {d["id"]: d["state"] for d in floor["desks"]}
         for n, desk in enumerate(DESKS):

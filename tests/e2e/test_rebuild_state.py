@@ -27,10 +27,10 @@ def log_types(url: str) -> dict[str, int]:
 
 
 def test_rebuilt_state_equals_live_state_after_a_long_day(
-    broker: MosquittoBroker, tmp_path: Path
+    broker: MosquittoBroker, tmp_path: Path, database_url: str
 ) -> None:
     site = small_site(desks_per_zone=12)
-    url = f"sqlite:///{tmp_path / 'fold.db'}"
+    url = database_url
     clock = FakeClock()
     settings = Settings(database_url=url, broker_url=broker.url, mqtt_client_id="fold-server")
     with ServerThread(create_app(settings, clock=clock, site=site)) as server:
@@ -56,9 +56,16 @@ def test_rebuilt_state_equals_live_state_after_a_long_day(
             30,
             "every simulated event applied",
         )
-        # Stopped gateways said goodbye: their desks are unknown now, not free.
-        floors = httpx.get(f"{server.url}/api/floors").json()
-        assert all(set(f["counts"]) == {"unknown"} for f in floors)
+        # Stopped gateways said goodbye: their desks become unknown, not free. The goodbyes may
+        # still be on their way when the last presence event is applied, so wait for them.
+        wait_until(
+            lambda: all(
+                set(f["counts"]) == {"unknown"}
+                for f in httpx.get(f"{server.url}/api/floors").json()
+            ),
+            30,
+            "every desk unknown after the gateways stopped",
+        )
 
     types = log_types(url)
     assert types["desk.presence_changed"] >= report.presence_events

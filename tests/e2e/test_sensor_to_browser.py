@@ -20,7 +20,7 @@ DESK = "desk-f1-a-01-02"
 
 
 def test_desk_agent_reading_reaches_websocket_and_rest(
-    broker: MosquittoBroker, tmp_path: Path
+    broker: MosquittoBroker, tmp_path: Path, database_url: str
 ) -> None:
     site = small_site()
     gateway = next(d for d in site.devices if DESK in d.desks)
@@ -40,7 +40,7 @@ def test_desk_agent_reading_reaches_websocket_and_rest(
         )
     )
     settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'e2e.db'}",
+        database_url=database_url,
         broker_url=broker.url,
         mqtt_client_id="e2e-server",
     )

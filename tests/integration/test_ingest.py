@@ -2,7 +2,6 @@
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -62,8 +61,8 @@ class Harness:
 
 
 @pytest.fixture
-def harness(tmp_path: Path, clock: FakeClock) -> Iterator[Harness]:
-    url = f"sqlite:///{tmp_path / 'ingest.db'}"
+def harness(database_url: str, clock: FakeClock) -> Iterator[Harness]:
+    url = database_url
     upgrade(url)
     engine = make_engine(url)
     store = SqlStore(engine)

@@ -1,7 +1,6 @@
 """ESPHome and Zigbee2MQTT devices, no custom firmware: exactly what those projects publish."""
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import paho.mqtt.client as mqtt
@@ -64,9 +63,9 @@ class Publisher:
 
 @pytest.fixture
 def running(
-    broker: MosquittoBroker, tmp_path: Path
+    broker: MosquittoBroker, database_url: str
 ) -> Iterator[tuple[ServerThread, Publisher, str]]:
-    url = f"sqlite:///{tmp_path / 'ots.db'}"
+    url = database_url
     settings = Settings(database_url=url, broker_url=broker.url, mqtt_client_id="ots-server")
     with ServerThread(create_app(settings, site=site_with_off_the_shelf_devices())) as server:
         wait_until(lambda: httpx.get(f"{server.url}/api/health").json()["broker_connected"])

@@ -4,7 +4,6 @@ import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -57,8 +56,8 @@ def message(seq: int) -> Received:
 
 
 @pytest.fixture
-def parts(tmp_path: Path) -> Iterator[tuple[JournalingStore, SqlStore, list[str]]]:
-    url = f"sqlite:///{tmp_path / 'pump.db'}"
+def parts(database_url: str) -> Iterator[tuple[JournalingStore, SqlStore, list[str]]]:
+    url = database_url
     upgrade(url)
     engine = make_engine(url)
     store = SqlStore(engine)

@@ -2,7 +2,6 @@
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 import paho.mqtt.client as mqtt
@@ -35,9 +34,9 @@ def event(device: str = "gw-f1-a", desk: str = GOOD_DESK, seq: int = 1) -> dict[
 
 
 def test_each_kind_of_bad_message_is_quarantined_counted_and_acked(
-    broker: MosquittoBroker, tmp_path: Path
+    broker: MosquittoBroker, database_url: str
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'q.db'}"
+    url = database_url
     settings = Settings(database_url=url, broker_url=broker.url, mqtt_client_id="quarantine-srv")
     topic = build_topic("testhall", "desk", "gw-f1-a", "event")
     bad = [
