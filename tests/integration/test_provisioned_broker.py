@@ -1,0 +1,67 @@
+"""A real Mosquitto on the generated password and ACL files keeps every device in its lane."""
+
+from pathlib import Path
+
+import yaml
+
+from firmware_config.credentials import SERVER_IDENTITY
+from firmware_config.provision import provision
+from tests.provision_support import ESP_MMWAVE, ESP_PIR, GATEWAY, provisioning_site, write_site
+from tests.provisioned_broker import peer, provisioned_broker
+from tests.support import wait_until
+
+OWN = f"freeseat/v1/testhall/desk/{GATEWAY}/event"
+OTHERS = "freeseat/v1/testhall/desk/gw-f2-a/event"
+
+
+def _passwords(out: Path) -> dict[str, str]:
+    data = yaml.safe_load((out / "credentials.yaml").read_text())
+    passwords: dict[str, str] = data["passwords"]
+    return passwords
+
+
+def test_devices_publish_only_their_own_topics_and_the_server_reads_all(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    provision(write_site(provisioning_site(), tmp_path / "site.yaml"), out)
+    passwords = _passwords(out)
+    with (
+        provisioned_broker(out) as broker,
+        peer(broker.port, SERVER_IDENTITY, passwords[SERVER_IDENTITY], "server") as server,
+    ):
+        assert not server.connack.is_failure
+        assert not server.subscribe("#").is_failure
+        with peer(broker.port, GATEWAY, passwords[GATEWAY], GATEWAY) as gateway:
+            assert not gateway.connack.is_failure
+            assert not gateway.publish(OWN, b"mine").is_failure
+            refused = gateway.publish(OTHERS, b"spoofed")
+            assert refused.is_failure and "not authorized" in str(refused).lower()
+            # The server reads its cmd topic, the gateway only its own.
+            server.publish(f"freeseat/v1/testhall/desk/{GATEWAY}/cmd", b"resync")
+            assert gateway.subscribe(f"freeseat/v1/testhall/desk/{GATEWAY}/cmd").value < 0x80
+            assert gateway.publish(f"freeseat/v1/testhall/desk/{GATEWAY}/cmd", b"x").is_failure
+        with peer(broker.port, ESP_MMWAVE, passwords[ESP_MMWAVE], ESP_MMWAVE) as node:
+            assert not node.publish(f"{ESP_MMWAVE}/binary_sensor/desk_1/state", b"ON").is_failure
+            assert node.publish(f"{ESP_PIR}/binary_sensor/desk_3/state", b"ON").is_failure
+            assert node.publish(f"freeseat/v1/testhall/desk/{ESP_PIR}/event", b"x").is_failure
+            # A marker after the refused ones: once it arrives, they would have too.
+            assert not node.publish(f"{ESP_MMWAVE}/status", b"online").is_failure
+        wait_until(lambda: f"{ESP_MMWAVE}/status" in server.topics(), what="marker at server")
+        seen = server.topics()
+        assert OWN in seen and f"{ESP_MMWAVE}/binary_sensor/desk_1/state" in seen
+        assert OTHERS not in seen
+        assert f"{ESP_PIR}/binary_sensor/desk_3/state" not in seen
+        assert f"freeseat/v1/testhall/desk/{ESP_PIR}/event" not in seen
+
+
+def test_anonymous_and_wrong_passwords_are_refused(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    provision(write_site(provisioning_site(), tmp_path / "site.yaml"), out)
+    passwords = _passwords(out)
+    with provisioned_broker(out) as broker:
+        with peer(broker.port, None, None, "anonymous") as anonymous:
+            assert anonymous.connack.is_failure
+        with peer(broker.port, GATEWAY, passwords["gw-f2-a"], GATEWAY) as wrong:
+            assert wrong.connack.is_failure
+        # Credentials of one site-file device do not open another's topics under its name.
+        with peer(broker.port, "gw-unknown", passwords[GATEWAY], "gw-unknown") as stranger:
+            assert stranger.connack.is_failure
