@@ -1,0 +1,216 @@
+// The lobby board (/board?floor=ID): free seats per zone and meeting-room
+// availability on one floor, live, for a large screen nobody signs in to.
+
+import { ApiError, fetchFloor, fetchFloors, getJSON, liveFeedUrl } from "./api.js";
+import { renderLiveStatus, setupLanguageSwitch } from "./chrome.js";
+import { glyphIcon, installDeskGlyphs } from "./desk_states.js";
+import { FloorState } from "./floor_state.js";
+import { lang, localName, t } from "./i18n.js";
+import { LiveFeed } from "./live.js";
+
+const ROOMS_REFRESH_MS = 20_000;
+const $ = (id) => document.getElementById(id);
+
+const view = { state: null, feed: null, rooms: null, status: "connecting", cards: new Map() };
+
+installDeskGlyphs();
+
+// ---- zones
+
+/** Free desks per zone id, from the live state store. */
+function freeByZone(state) {
+  const out = new Map([...state.zones.keys()].map((z) => [z, { free: 0, desks: 0 }]));
+  for (const desk of state.desks.values()) {
+    const z = out.get(desk.zone) ?? out.set(desk.zone, { free: 0, desks: 0 }).get(desk.zone);
+    z.desks += 1;
+    if (desk.state === "free") z.free += 1;
+  }
+  return out;
+}
+
+function buildCards(state) {
+  view.cards.clear();
+  $("zone-cards").replaceChildren(
+    ...[...state.zones.values()].map((zone) => {
+      const li = document.createElement("li");
+      li.className = "zone-card";
+      li.dataset.zone = zone.id;
+      const title = document.createElement("span");
+      title.className = "zone-title";
+      const dept = document.createElement("span");
+      dept.className = "zone-dept";
+      const free = document.createElement("span");
+      free.className = "zone-free";
+      const count = document.createElement("span");
+      count.dataset.zoneFree = zone.id;
+      const of = document.createElement("span");
+      of.className = "zone-of";
+      free.append(glyphIcon("free"), count, of);
+      const meter = document.createElement("div");
+      meter.className = "meter";
+      meter.setAttribute("aria-hidden", "true");
+      const fill = document.createElement("span");
+      meter.append(fill);
+      li.append(title, dept, free, meter);
+      view.cards.set(zone.id, { li, title, dept, count, of, fill, zone });
+      return li;
+    }),
+  );
+  relabelCards();
+}
+
+function relabelCards() {
+  for (const card of view.cards.values()) {
+    card.title.textContent = localName(card.zone);
+    card.dept.textContent = (lang() === "ja" && card.zone.department_name_ja) || card.zone.department_name || "";
+  }
+  renderZones();
+}
+
+function renderZones() {
+  const state = view.state;
+  if (!state) return;
+  let total = 0;
+  for (const [zoneId, { free, desks }] of freeByZone(state)) {
+    const card = view.cards.get(zoneId);
+    total += free;
+    if (!card) continue;
+    card.li.dataset.free = String(free);
+    card.count.textContent = String(free);
+    card.of.textContent = t("board.freeOf", { free, desks });
+    card.fill.style.width = desks ? `${(100 * free) / desks}%` : "0";
+  }
+  $("board-free").textContent = String(total);
+  $("board").dataset.version = String(state.version ?? "");
+}
+
+// Many deltas in one frame cost one pass over the zones.
+let frame = 0;
+function scheduleRender() {
+  if (!frame) {
+    frame = requestAnimationFrame(() => {
+      frame = 0;
+      renderZones();
+    });
+  }
+}
+
+// ---- rooms (from the meeting-room API once it is there; the floor plan lists them meanwhile)
+
+function roomStatus(room) {
+  const raw = String(room?.status ?? room?.state ?? room?.now?.status ?? "").toLowerCase();
+  if (["free", "available", "vacant"].includes(raw)) return "free";
+  if (raw) return "busy";
+  if (room?.now === null) return "free";
+  if (room?.now) return "busy";
+  return "unknown";
+}
+
+function shortTime(iso) {
+  const d = iso ? new Date(iso) : null;
+  if (!d || Number.isNaN(d.getTime())) return "";
+  return new Intl.DateTimeFormat(lang() === "ja" ? "ja-JP" : "en-GB", { timeStyle: "short" }).format(d);
+}
+
+function renderRooms() {
+  const state = view.state;
+  if (!state) return;
+  const live = new Map((view.rooms ?? []).map((r) => [r.id ?? r.room, r]));
+  $("room-list").replaceChildren(
+    ...(state.floor.rooms ?? []).map((room) => {
+      const info = live.get(room.id);
+      const status = view.rooms ? roomStatus(info) : "unknown";
+      const li = document.createElement("li");
+      li.className = "room-item";
+      li.dataset.room = room.id;
+      li.dataset.status = status;
+      const name = document.createElement("span");
+      name.className = "room-title";
+      name.textContent = localName(room);
+      const badge = document.createElement("span");
+      badge.className = "room-status";
+      badge.textContent = status === "free" ? t("board.roomFree") : status === "busy" ? t("board.roomBusy") : "–";
+      const meta = document.createElement("span");
+      meta.className = "room-meta";
+      const parts = [t("room.capacity", { n: room.capacity })];
+      const until = info?.now?.end ?? info?.now?.ends_at ?? info?.until;
+      const next = info?.next?.start ?? info?.next?.starts_at;
+      if (status === "busy" && until) parts.push(t("board.roomUntil", { time: shortTime(until) }));
+      if (next) parts.push(t("board.roomNext", { time: shortTime(next) }));
+      meta.textContent = parts.join(" · ");
+      li.append(name, badge, meta);
+      return li;
+    }),
+  );
+  $("rooms-note").hidden = view.rooms !== null;
+}
+
+async function loadRooms(floorId) {
+  try {
+    const body = await getJSON(`/api/rooms?floor=${encodeURIComponent(floorId)}`);
+    view.rooms = Array.isArray(body) ? body : (body.rooms ?? []);
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    view.rooms = null; // not provided (yet) or failing: say "no data" rather than guess
+  }
+  renderRooms();
+}
+
+// ---- clock, status, start
+
+function tick() {
+  const fmt = new Intl.DateTimeFormat(lang() === "ja" ? "ja-JP" : "en-GB", { dateStyle: "medium", timeStyle: "short" });
+  $("board-clock").textContent = fmt.format(new Date());
+}
+
+function relabel() {
+  if (view.state) $("board-floor").textContent = localName(view.state.floor);
+  renderLiveStatus($("live-status"), view.status, view.feed);
+  relabelCards();
+  renderRooms();
+  tick();
+}
+
+async function start() {
+  setupLanguageSwitch(relabel);
+  tick();
+  setInterval(tick, 15_000);
+  const floors = await fetchFloors();
+  const requested = new URLSearchParams(location.search).get("floor") ?? floors[0]?.id;
+  if (!floors.some((f) => f.id === requested)) {
+    const notice = $("notice");
+    notice.textContent = t("board.noFloor", { floors: floors.map((f) => f.id).join(", ") });
+    notice.hidden = false;
+    return;
+  }
+  const state = new FloorState(await fetchFloor(requested));
+  view.state = state;
+  $("board").dataset.floor = state.id;
+  buildCards(state);
+  relabel();
+  view.feed = new LiveFeed(liveFeedUrl(state.id), {
+    floorId: state.id,
+    onSnapshot: (msg) => {
+      state.applySnapshot(msg.version, msg.desks);
+      scheduleRender();
+    },
+    onDelta: (msg) => {
+      if (state.applyDelta(msg.version, msg.desks).length) scheduleRender();
+      else $("board").dataset.version = String(msg.version);
+    },
+    onStatus: (status) => {
+      view.status = status;
+      renderLiveStatus($("live-status"), status, view.feed);
+    },
+  });
+  view.feed.start();
+  await loadRooms(state.id);
+  setInterval(() => loadRooms(state.id), ROOMS_REFRESH_MS);
+}
+
+start().catch((err) => {
+  const notice = $("notice");
+  notice.textContent = String(err.message ?? err);
+  notice.hidden = false;
+  setTimeout(() => location.reload(), 30_000);
+});

@@ -1,0 +1,286 @@
+"""Facilities view, lobby board and a 500-delta burst on the biggest floor, in a real Chromium.
+
+One server on the demo site (real Mosquitto, SQLite) for the module. History for the charts is
+made through the real path: desk events published over MQTT, stamped across the last day,
+ingested by the server, which records the desk transitions the analytics fold.
+"""
+
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import paho.mqtt.client as mqtt
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+from playwright.sync_api import Page, expect
+
+from contracts import DeskPresenceChanged, build_topic, encode
+from firmware_config.loader import load_site
+from firmware_config.paths import demo_site_path
+from firmware_config.site import Site
+from server.adapters.embedded_broker import MosquittoBroker
+from server.settings import Settings
+from tests.browser.test_floor_map import ALL_DESKS_LIVE, DemoServer, shoot
+from tests.support import wait_until
+
+pytestmark = pytest.mark.browser
+
+FLOOR = "f3"
+TIMEOUT_MS = 20_000
+BURST = 500
+
+
+class Publisher:
+    """Desk presence over MQTT as gateways send it: QoS 1, per-device increasing seq."""
+
+    def __init__(self, broker: MosquittoBroker, site: Site) -> None:
+        self._site_id = site.site.id
+        self.device_of = {
+            desk: device.id
+            for device in site.devices
+            if device.kind == "desk"
+            for desk in device.desks
+        }
+        self._seq: dict[str, int] = {}
+        self._client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+        self._client.max_inflight_messages_set(1000)
+        self._client.connect(broker.host, broker.port)
+        self._client.loop_start()
+
+    def presence_many(self, facts: list[tuple[str, bool, datetime]]) -> None:
+        """Publish every fact without waiting in between; return when the broker has them all."""
+        infos = []
+        for desk, present, at in facts:
+            device = self.device_of[desk]
+            seq = self._seq[device] = self._seq.get(device, 0) + 1
+            event = DeskPresenceChanged(
+                device=device, epoch=1, seq=seq, at=at, desk=desk, present=present, sensor="mmwave"
+            )
+            topic = build_topic(self._site_id, "desk", device, "event")
+            infos.append(self._client.publish(topic, encode(event), qos=1))
+        for info in infos:
+            info.wait_for_publish(10)
+
+    def close(self) -> None:
+        self._client.loop_stop()
+        self._client.disconnect()
+
+
+@pytest.fixture(scope="module")
+def site() -> Site:
+    return load_site(demo_site_path())
+
+
+@pytest.fixture(scope="module")
+def module_broker(mosquitto: MosquittoBroker) -> MosquittoBroker:
+    if not mosquitto.running:
+        mosquitto.start()
+    return mosquitto
+
+
+@pytest.fixture(scope="module")
+def server(
+    module_broker: MosquittoBroker, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DemoServer]:
+    db = tmp_path_factory.mktemp("views") / "freeseat.db"
+    settings = Settings(
+        database_url=f"sqlite:///{db}",
+        broker_url=module_broker.url,
+        mqtt_client_id=f"views-test-{uuid.uuid4().hex[:8]}",
+    )
+    demo = DemoServer(settings)
+    try:
+        yield demo
+    finally:
+        demo.stop()
+
+
+@pytest.fixture(scope="module")
+def publisher(module_broker: MosquittoBroker, site: Site) -> Iterator[Publisher]:
+    pub = Publisher(module_broker, site)
+    try:
+        yield pub
+    finally:
+        pub.close()
+
+
+@pytest.fixture(scope="module")
+def f3_desks(site: Site) -> list[str]:
+    floor = site.floor(FLOOR)
+    assert floor is not None
+    return [desk.id for desk in floor.desks]
+
+
+def states(server: DemoServer) -> dict[str, str]:
+    return {d["id"]: d["state"] for d in server.floor(FLOOR)["desks"]}
+
+
+def a_working_day(f3_desks: list[str]) -> list[tuple[str, bool, datetime]]:
+    """Yesterday's arrivals from 08:00 and departures from 17:00, a few desks at a time."""
+    start = datetime.now(UTC) - timedelta(hours=22)
+    facts = []
+    for i, desk in enumerate(f3_desks[:200]):
+        facts.append((desk, True, start + timedelta(minutes=i % 90)))
+    for i, desk in enumerate(f3_desks[:200]):
+        facts.append((desk, False, start + timedelta(hours=9, minutes=i % 120)))
+    facts.sort(key=lambda f: f[2])
+    return facts
+
+
+def test_facilities_charts_render_with_data_and_export_csv(
+    page: Page,
+    server: DemoServer,
+    publisher: Publisher,
+    f3_desks: list[str],
+    screenshot_dir: Path,
+    tmp_path: Path,
+) -> None:
+    facts = a_working_day(f3_desks)
+    publisher.presence_many(facts)
+    wait_until(
+        lambda: sum(1 for s in states(server).values() if s == "free") == 200,
+        30,
+        "the server to apply the simulated day",
+    )
+    api = httpx.get(f"{server.url}/api/analytics/occupancy", params={"days": 7}).json()
+    assert api["peak_people"] >= 100, api["peak_people"]
+
+    page.goto(f"{server.url}/facilities")
+    expect(page.locator("#facilities")).to_have_attribute("data-loaded", "true", timeout=TIMEOUT_MS)
+    for chart in (
+        "now-by-floor",
+        "now-by-zone",
+        "utilisation-by-hour",
+        "weekday-hour-heatmap",
+        "daily-peak",
+        "seat-ratio",
+        "sensor-health",
+    ):
+        expect(page.locator(f'[data-chart="{chart}"]')).to_have_attribute("data-state", "data")
+        expect(page.locator(f'[data-chart="{chart}"] svg')).to_be_visible()
+    expect(page.locator('[data-chart="weekday-hour-heatmap"] rect.cell')).to_have_count(7 * 24)
+    expect(page.locator('[data-chart="utilisation-by-hour"] .point')).not_to_have_count(0)
+    expect(page.locator('[data-chart="seat-ratio"] rect.bar[data-key="f3"]')).to_have_count(1)
+    expect(page.locator('[data-kpi="peak"] .kpi-value')).to_have_text(str(api["peak_people"]))
+    # Parts fed by other capabilities say so honestly until their data exists.
+    for chart, path in (("no-show-rate", "no-shows"), ("paperless-by-department", "paperless")):
+        provided = httpx.get(f"{server.url}/api/analytics/{path}").status_code == 200
+        if not provided:
+            expect(page.locator(f'[data-chart="{chart}"]')).to_have_attribute("data-state", "empty")
+            expect(page.locator(f'[data-chart="{chart}"] .chart-empty')).to_contain_text(
+                "No data yet"
+            )
+
+    with page.expect_download() as download_info:
+        page.locator('[data-csv="utilisation-by-hour"]').click()
+    download = download_info.value
+    assert download.suggested_filename == "utilisation-by-hour.csv"
+    saved = tmp_path / "by-hour.csv"
+    download.save_as(saved)
+    lines = saved.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "hour,utilisation"
+    assert len(lines) == 25
+    by_hour = {p["hour"]: p["utilisation"] for p in api["by_hour"]}
+    assert [float(x.split(",")[1]) if x.split(",")[1] else None for x in lines[1:]] == [
+        by_hour[h] for h in range(24)
+    ]
+    shoot(page, screenshot_dir, "facilities")
+    page.screenshot(path=str(screenshot_dir / "facilities-full-page.png"), full_page=True)
+
+    page.locator('#lang-switch [data-lang="ja"]').click()
+    expect(page.locator('[data-chart="utilisation-by-hour"] .chart-title')).to_have_text(
+        "時間帯別の利用率"
+    )
+    shoot(page, screenshot_dir, "facilities-japanese")
+    page.set_viewport_size({"width": 3840, "height": 2160})
+    page.locator('#lang-switch [data-lang="en"]').click()
+    expect(page.locator('[data-chart="utilisation-by-hour"] svg')).to_be_visible()
+    shoot(page, screenshot_dir, "facilities-4k")
+
+
+def test_lobby_board_updates_live(
+    page: Page,
+    server: DemoServer,
+    publisher: Publisher,
+    f3_desks: list[str],
+    site: Site,
+    screenshot_dir: Path,
+) -> None:
+    now = states(server)
+    desk = next(d for d in reversed(f3_desks) if now[d] != "free")
+    floor = site.floor(FLOOR)
+    assert floor is not None
+    zone = next(d.zone for d in floor.desks if d.id == desk)
+    page.goto(f"{server.url}/board?floor={FLOOR}")
+    expect(page.locator("#live-status")).to_have_attribute("data-live", "true", timeout=TIMEOUT_MS)
+    zone_free = page.locator(f'[data-zone-free="{zone}"]')
+    free_in_zone = sum(1 for d in floor.desks if d.zone == zone and now[d.id] == "free")
+    expect(zone_free).to_have_text(str(free_in_zone))
+    total = sum(1 for s in now.values() if s == "free")
+    expect(page.locator("#board-free")).to_have_text(str(total))
+    expect(page.locator(".room-item")).to_have_count(len(floor.rooms))
+    page.evaluate("window.__marker = 1")
+
+    started = time.perf_counter()
+    publisher.presence_many([(desk, False, datetime.now(UTC))])
+    expect(zone_free).to_have_text(str(free_in_zone + 1), timeout=TIMEOUT_MS)
+    print(f"\nlobby board: publish→board {(time.perf_counter() - started) * 1000:.0f} ms")
+    expect(page.locator("#board-free")).to_have_text(str(total + 1))
+    assert page.evaluate("window.__marker") == 1, "the board reloaded instead of updating live"
+    shoot(page, screenshot_dir, "lobby-board")
+    page.set_viewport_size({"width": 3840, "height": 2160})
+    shoot(page, screenshot_dir, "lobby-board-4k")
+
+
+BURST_DONE = """(expected) => Object.entries(expected).every(([id, s]) =>
+    document.querySelector(`#floor-map [data-desk="${id}"]`)?.dataset.state === s)"""
+
+WATCH_FRAMES = """() => {
+  window.__burst = { versions: 0, longest: 0, longTotal: 0 };
+  new MutationObserver(() => window.__burst.versions++).observe(
+    document.querySelector('#floor-map'), { attributes: true, attributeFilter: ['data-version'] });
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      window.__burst.longest = Math.max(window.__burst.longest, e.duration);
+      window.__burst.longTotal += e.duration;
+    }
+  }).observe({ type: 'longtask' });
+}"""
+
+
+def test_burst_of_500_deltas_on_the_biggest_floor(
+    page: Page, server: DemoServer, publisher: Publisher, f3_desks: list[str]
+) -> None:
+    assert len(f3_desks) >= 300
+    page.goto(f"{server.url}/?floor={FLOOR}", wait_until="commit")
+    handle = page.wait_for_function(ALL_DESKS_LIVE, arg=len(f3_desks), timeout=TIMEOUT_MS)
+    first_render_ms = handle.json_value()
+    page.evaluate(WATCH_FRAMES)
+
+    # 500 changes: every desk of the floor is sat at, then 188 of them are left again.
+    at = datetime.now(UTC)
+    facts = [(d, True, at) for d in f3_desks]
+    facts += [(d, False, at + timedelta(seconds=1)) for d in f3_desks[: BURST - len(f3_desks)]]
+    assert len(facts) == BURST
+    expected = {d: "occupied" for d in f3_desks}
+    expected.update({d: "free" for d in f3_desks[: BURST - len(f3_desks)]})
+
+    started = time.perf_counter()
+    publisher.presence_many(facts)
+    published_ms = (time.perf_counter() - started) * 1000
+    page.wait_for_function(BURST_DONE, arg=expected, timeout=60_000, polling="raf")
+    applied_ms = (time.perf_counter() - started) * 1000
+    burst = page.evaluate("window.__burst")
+    print(
+        f"\nburst on {FLOOR} ({len(f3_desks)} desks): first render {first_render_ms:.0f} ms;"
+        f" {BURST} desk events via MQTT → server → websocket → DOM in {applied_ms:.0f} ms"
+        f" (publishing took {published_ms:.0f} ms; {burst['versions']} coalesced deltas);"
+        f" longest main-thread task {burst['longest']:.0f} ms,"
+        f" long tasks total {burst['longTotal']:.0f} ms"
+    )
+    assert states(server) == expected
+    occupied = sum(1 for s in expected.values() if s == "occupied")
+    expect(page.locator('#legend [data-count="occupied"]')).to_have_text(str(occupied))
