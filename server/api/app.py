@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from firmware_config.site import Site
 from server.adapters.system_clock import SystemClock
-from server.api import analytics, auth, floors, health, live, metrics, pages
+from server.api import analytics, auth, floors, health, live, metrics, pages, wifi, wifi_location
 from server.api.runtime import Runtime
 from server.services.ports import Clock
 from server.settings import Settings
@@ -41,6 +41,7 @@ def create_app(
             async with asyncio.TaskGroup() as group:
                 loops.append(group.create_task(runtime.hub.run(settings.live_tick_s)))
                 loops.append(group.create_task(_sweep_forever(runtime)))
+                loops.append(group.create_task(wifi.run_jobs_forever(runtime)))
                 if settings.enable_mqtt:
                     pump = runtime.start_mqtt(asyncio.get_running_loop())
                     loops.append(group.create_task(pump.run()))
@@ -64,6 +65,8 @@ def create_app(
     app.include_router(metrics.router)
     app.include_router(analytics.router)
     app.include_router(auth.router)
+    app.include_router(wifi.router)
+    app.include_router(wifi_location.router)
     static = dashboard_dir()
     if static.is_dir():
         app.mount("/static", StaticFiles(directory=static), name="static")

@@ -16,13 +16,16 @@ from server.adapters.live_feed import LiveFeedHub
 from server.adapters.mqtt_bridge import MqttBridge, Received
 from server.adapters.occupancy_history import SqlOccupancyHistory
 from server.adapters.repository import SqlStore
+from server.adapters.wifi_store import SqlWifiStore
 from server.api.accounts import Accounts, open_accounts
 from server.services.ingest import Ingest
 from server.services.liveness import LivenessSweep
 from server.services.occupancy_analytics import OccupancyAnalytics
 from server.services.ports import Clock
 from server.services.site_index import SiteIndex
+from server.services.wifi_presence import WifiPresence, WifiSiteModel
 from server.settings import Settings
+from server.wifi_settings import WifiEnvSettings
 
 
 def load_configured_site(settings: Settings) -> Site:
@@ -51,6 +54,7 @@ class Runtime:
     queue: asyncio.Queue[Received] = field(default_factory=asyncio.Queue)
     bridge: MqttBridge | None = None
     pump: IngestPump | None = None
+    wifi: WifiPresence | None = None
 
     @classmethod
     def open(cls, settings: Settings, clock: Clock, site: Site | None = None) -> Runtime:
@@ -63,7 +67,13 @@ class Runtime:
         store.seed_desks(index.desk_floor, clock.now())
         hub = LiveFeedHub(settings.live_client_queue)
         hub.load(store.all_desks())
-        ingest = Ingest(index, store)
+        wifi = WifiPresence(
+            WifiSiteModel.from_site(site),
+            SqlWifiStore(engine),
+            clock,
+            WifiEnvSettings().to_settings(),
+        )
+        ingest = Ingest(index, store, wifi)
         return cls(
             settings=settings,
             clock=clock,
@@ -76,6 +86,7 @@ class Runtime:
             hub=hub,
             accounts=open_accounts(settings, engine),
             queue=asyncio.Queue(),
+            wifi=wifi,
         )
 
     @cached_property

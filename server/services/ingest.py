@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Literal
 
 from contracts import (
+    ApStationsCounted,
     Channel,
     ContractError,
     DeskPresenceChanged,
@@ -25,6 +26,7 @@ from server.domain.sequencing import Position, Reading, is_newer, supersedes
 from server.services.off_the_shelf import read_foreign
 from server.services.ports import DeviceRecord, EventRecord, Store, Transaction
 from server.services.site_index import SiteIndex
+from server.services.wifi_presence import WifiPresence
 
 OFFLINE_REASON = "sensor offline (device went away)"
 
@@ -90,9 +92,10 @@ class Rejected(Exception):
 class Ingest:
     """Applies inbound messages exactly once, in device order, in one transaction per batch."""
 
-    def __init__(self, index: SiteIndex, store: Store) -> None:
+    def __init__(self, index: SiteIndex, store: Store, wifi: WifiPresence | None = None) -> None:
         self._index = index
         self._store = store
+        self._wifi = wifi  # applies AP station counts; None where they need not be kept
 
     def apply_batch(self, batch: Sequence[Inbound]) -> BatchOutcome:
         """Apply and commit the batch; returns only after the commit, so callers may then ack."""
@@ -204,6 +207,10 @@ class Ingest:
                 raise Rejected(
                     f"device {topic.device!r} does not serve desks {foreign[:5]}", "spoofed"
                 )
+        if isinstance(body, ApStationsCounted) and self._wifi is not None:
+            problem = self._wifi.check(topic.device, body)
+            if problem is not None:
+                raise Rejected(problem, "spoofed")
 
     def _device(self, tx: Transaction, device_id: str) -> DeviceRecord:
         record = tx.device(device_id)
@@ -214,7 +221,7 @@ class Ingest:
     def _event(
         self,
         tx: Transaction,
-        event: DeskPresenceChanged | DeviceBooted,
+        event: DeskPresenceChanged | DeviceBooted | ApStationsCounted,
         received_at: datetime,
         outcome: BatchOutcome,
     ) -> None:
@@ -252,6 +259,8 @@ class Ingest:
             outcome.stale += 1
             return
         outcome.applied += 1
+        if isinstance(event, ApStationsCounted) and self._wifi is not None:
+            self._wifi.apply(tx, event)
         if isinstance(event, DeskPresenceChanged):
             reading = Reading(event.device, position)
             self._sense(
