@@ -71,12 +71,23 @@ function flush() {
   frame = 0;
   const state = page.state;
   if (!state) return;
+  const started = performance.now();
   const detailsChanged = details.deskId !== null && pendingDesks.has(details.deskId);
   map.updateDesks(pendingDesks);
   pendingDesks.clear();
   map.setVersion(state.version);
   renderCounts();
   if (detailsChanged) details.refresh(details.deskId);
+  // User Timing entries: what the live map costs the main thread, readable in DevTools and tests.
+  performance.measure("freeseat:render", { start: started, end: performance.now() });
+}
+
+/** Apply a live message to the store, timed like the render. */
+function timedApply(apply) {
+  const started = performance.now();
+  const changed = apply();
+  performance.measure("freeseat:apply", { start: started, end: performance.now() });
+  return changed;
 }
 
 function renderCounts() {
@@ -209,8 +220,8 @@ async function showFloor(floorId, { push = false } = {}) {
 
   page.feed = new LiveFeed(liveFeedUrl(floorId), {
     floorId,
-    onSnapshot: (msg) => scheduleRender(state.applySnapshot(msg.version, msg.desks)),
-    onDelta: (msg) => scheduleRender(state.applyDelta(msg.version, msg.desks)),
+    onSnapshot: (msg) => scheduleRender(timedApply(() => state.applySnapshot(msg.version, msg.desks))),
+    onDelta: (msg) => scheduleRender(timedApply(() => state.applyDelta(msg.version, msg.desks))),
     onStatus: (status) => renderLiveStatus(status),
   });
   page.feed.start();
