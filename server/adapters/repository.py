@@ -1,111 +1,187 @@
 """The SQLAlchemy implementation of the Store and Transaction ports."""
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, Row, Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from server.adapters.tables import DeskRow, DeskTransitionRow, DeviceRow, EventRow, QuarantineRow
+from server.adapters.tables import (
+    Base,
+    DeskRow,
+    DeskTransitionRow,
+    DeviceRow,
+    EventRow,
+    QuarantineRow,
+)
 from server.domain.occupancy import DeskState, DeskStatus, Transition
 from server.domain.sequencing import Position, Reading
 from server.services.ports import DeviceRecord, EventRecord
 
 
 class SqlTransaction:
-    """A unit of work on one SQLAlchemy session."""
+    """A unit of work on one SQLAlchemy session, written as a few bulk statements.
+
+    Ingest applies hundreds of messages per transaction; a round trip (and an ORM flush) per
+    desk, device and event made it two orders of magnitude slower than the broker. So reads
+    go through a per-transaction working set that `preload` fills with one query per table,
+    and writes are kept and sent as bulk statements by `flush`, just before the commit. On
+    PostgreSQL the preloaded desk and device rows are locked (FOR UPDATE, in id order), so
+    replicas that share a device's stream apply its events one transaction after the other.
+    """
 
     def __init__(self, session: Session) -> None:
         self._session = session
-        self._insert = (
-            postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        )
+        self._postgres = session.get_bind().dialect.name == "postgresql"
+        self._insert = postgresql.insert if self._postgres else sqlite.insert
+        # None: looked up, not in the database. Absent: not looked up yet.
+        self._desks: dict[str, DeskStatus | None] = {}
+        self._devices: dict[str, DeviceRecord | None] = {}
+        self._stored_desks: set[str] = set()
+        self._stored_devices: set[str] = set()
+        self._dirty_desks: dict[str, DeskStatus] = {}
+        self._dirty_devices: dict[str, DeviceRecord] = {}
+        self._event_ids: set[str] = set()
+        self._checked_event_ids: set[str] = set()
+        self._events: list[dict[str, object]] = []
+        self._transitions: list[dict[str, object]] = []
+        self._quarantined: list[dict[str, object]] = []
+
+    def preload(
+        self,
+        *,
+        desks: Iterable[str] = (),
+        devices: Iterable[str] = (),
+        event_ids: Iterable[str] = (),
+    ) -> None:
+        """Read (and on PostgreSQL lock) these rows with one query per table."""
+        self._load_desks(sorted(set(desks) - self._desks.keys()))
+        self._load_devices(sorted(set(devices) - self._devices.keys()))
+        # After the locks: a replica that waited for them now sees the other's events.
+        wanted = sorted(set(event_ids) - self._checked_event_ids)
+        for chunk in _chunks(wanted):
+            self._event_ids.update(
+                self._session.scalars(select(EventRow.event_id).where(EventRow.event_id.in_(chunk)))
+            )
+        self._checked_event_ids.update(wanted)
+
+    def _load_desks(self, ids: list[str]) -> None:
+        for chunk in _chunks(ids):
+            # Core rows, not ORM objects: nothing to track, since writes go through flush.
+            table = _table(DeskRow)
+            query = select(table).where(table.c.id.in_(chunk)).order_by(table.c.id)
+            if self._postgres:
+                query = query.with_for_update()
+            for row in self._session.execute(query):
+                self._desks[row.id] = desk_status(row)
+                self._stored_desks.add(row.id)
+            for desk_id in chunk:
+                self._desks.setdefault(desk_id, None)
+
+    def _load_devices(self, ids: list[str]) -> None:
+        for chunk in _chunks(ids):
+            table = _table(DeviceRow)
+            query = select(table).where(table.c.id.in_(chunk)).order_by(table.c.id)
+            if self._postgres:
+                query = query.with_for_update()
+            for row in self._session.execute(query):
+                self._devices[row.id] = _device(row)
+                self._stored_devices.add(row.id)
+            for device_id in chunk:
+                self._devices.setdefault(device_id, None)
 
     def add_event(self, event: EventRecord) -> bool:
-        statement = (
-            self._insert(EventRow)
-            .values(
-                event_id=event.event_id,
-                device=event.device,
-                epoch=event.epoch,
-                seq=event.seq,
-                type=event.type,
-                payload=event.payload,
-                at=event.at,
-                received_at=event.received_at,
-                applied=event.applied,
-            )
-            .on_conflict_do_nothing(index_elements=["event_id"])
-            # RETURNING, not rowcount: the ORM's insert reports no usable rowcount on PostgreSQL.
-            .returning(EventRow.id)
+        if event.event_id not in self._checked_event_ids:
+            self.preload(event_ids=[event.event_id])
+        if event.event_id in self._event_ids:
+            return False
+        self._event_ids.add(event.event_id)
+        self._events.append(
+            {
+                "event_id": event.event_id,
+                "device": event.device,
+                "epoch": event.epoch,
+                "seq": event.seq,
+                "type": event.type,
+                "payload": event.payload,
+                "at": event.at,
+                "received_at": event.received_at,
+                "applied": event.applied,
+            }
         )
-        return self._session.execute(statement).first() is not None
+        return True
 
     def device(self, device_id: str) -> DeviceRecord | None:
-        row = self._session.get(DeviceRow, device_id)
-        return None if row is None else _device(row)
+        if device_id not in self._devices:
+            self._load_devices([device_id])
+        return self._devices[device_id]
 
     def devices(self) -> list[DeviceRecord]:
-        return [_device(row) for row in self._session.scalars(select(DeviceRow))]
+        ids = list(self._session.scalars(select(DeviceRow.id)))
+        self._load_devices(sorted(set(ids) - self._devices.keys()))
+        return [d for d in self._devices.values() if d is not None]
 
     def save_device(self, record: DeviceRecord) -> None:
-        row = self._session.get(DeviceRow, record.id)
-        if row is None:
-            row = DeviceRow(id=record.id)
-            self._session.add(row)
-        row.kind = record.kind
-        row.epoch = record.epoch
-        row.seq = record.seq
-        row.status = record.status
-        row.status_epoch = record.status_epoch
-        row.last_seen = record.last_seen
-        row.version = record.version
-        row.battery = record.battery
-        row.rssi = record.rssi
+        self._devices[record.id] = record
+        self._dirty_devices[record.id] = record
 
     def desk(self, desk_id: str) -> DeskStatus | None:
-        row = self._session.get(DeskRow, desk_id)
-        return None if row is None else desk_status(row)
+        if desk_id not in self._desks:
+            self._load_desks([desk_id])
+        return self._desks[desk_id]
 
     def save_desk(self, status: DeskStatus) -> None:
-        row = self._session.get(DeskRow, status.desk)
-        if row is None:
-            row = DeskRow(id=status.desk)
-            self._session.add(row)
-        row.floor = status.floor
-        row.state = status.state.value
-        row.since = status.since
-        row.reason = status.reason
-        row.present = status.present
-        reading = status.reading
-        row.reading_device = reading.device if reading else None
-        row.reading_epoch = reading.position.epoch if reading else None
-        row.reading_seq = reading.position.seq if reading else None
-        row.contact = status.contact
-        row.holder = status.holder
-        row.checked_in = status.checked_in
-        row.blocked = status.blocked
+        self._desks[status.desk] = status
+        self._dirty_desks[status.desk] = status
 
     def record_transition(self, transition: Transition, event_id: str | None) -> None:
-        self._session.add(
-            DeskTransitionRow(
-                desk=transition.desk,
-                before=transition.before.state.value,
-                after=transition.after.state.value,
-                reason=transition.after.reason,
-                at=transition.after.since,
-                event_id=event_id,
-            )
+        self._transitions.append(
+            {
+                "desk": transition.desk,
+                "before": transition.before.state.value,
+                "after": transition.after.state.value,
+                "reason": transition.after.reason,
+                "at": transition.after.since,
+                "event_id": event_id,
+            }
         )
 
     def quarantine(self, topic: str, payload: bytes, reason: str, received_at: datetime) -> None:
-        self._session.add(
-            QuarantineRow(
-                topic=topic, payload=bytes(payload), reason=reason, received_at=received_at
-            )
+        self._quarantined.append(
+            {
+                "topic": topic,
+                "payload": bytes(payload),
+                "reason": reason,
+                "received_at": received_at,
+            }
         )
+
+    def flush(self) -> None:
+        """Send every kept write as bulk statements; the caller then commits."""
+        session = self._session
+        if self._events:
+            # Another replica may have logged one of these since preload: keep its row.
+            statement = self._insert(_table(EventRow)).on_conflict_do_nothing(
+                index_elements=["event_id"]
+            )
+            session.execute(statement, self._events)
+        _upsert(
+            session, DeviceRow, self._stored_devices, map(_device_row, self._dirty_devices.values())
+        )
+        _upsert(session, DeskRow, self._stored_desks, map(_desk_row, self._dirty_desks.values()))
+        if self._transitions:
+            session.execute(_table(DeskTransitionRow).insert(), self._transitions)
+        if self._quarantined:
+            session.execute(_table(QuarantineRow).insert(), self._quarantined)
+        self._stored_devices.update(self._dirty_devices)
+        self._stored_desks.update(self._dirty_desks)
+        for pending in (self._events, self._transitions, self._quarantined):
+            pending.clear()
+        self._dirty_devices.clear()
+        self._dirty_desks.clear()
 
 
 class SqlStore:
@@ -118,7 +194,9 @@ class SqlStore:
     @contextmanager
     def transaction(self) -> Iterator[SqlTransaction]:
         with self._sessions.begin() as session:
-            yield SqlTransaction(session)
+            tx = SqlTransaction(session)
+            yield tx
+            tx.flush()
 
     def log_page(self, after_id: int, limit: int) -> list[tuple[int, EventRecord]]:
         """Up to `limit` event-log rows after `after_id`, oldest first."""
@@ -174,11 +252,85 @@ class SqlStore:
                 if desk not in known
             ]
             if missing:
-                session.execute(insert(DeskRow), missing)
+                # Replicas starting together seed the same desks: the first one wins.
+                dialect_insert = (
+                    postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
+                )
+                session.execute(dialect_insert(DeskRow).on_conflict_do_nothing(), missing)
             return len(missing)
 
 
-def desk_status(row: DeskRow) -> DeskStatus:
+# Well under SQLite's limit on bound parameters per statement.
+CHUNK = 500
+
+
+def _table(model: type[Base]) -> Table:
+    """The Core table of a mapped class (bulk statements skip the ORM's per-row work)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+def _chunks(ids: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+def _upsert(
+    session: Session,
+    model: type[DeskRow] | type[DeviceRow],
+    stored: set[str],
+    rows: Iterable[dict[str, Any]],
+) -> None:
+    """Update the rows the database has, insert the others: one executemany each."""
+    updates: list[dict[str, Any]] = []
+    inserts: list[dict[str, Any]] = []
+    for row in rows:
+        (updates if row["id"] in stored else inserts).append(row)
+    table = _table(model)
+    if updates:
+        # Core, not the ORM: the SET clause comes from the parameter keys, in one executemany.
+        statement = table.update().where(table.c.id == bindparam("row_id"))
+        session.execute(statement, [{**row, "row_id": row["id"]} for row in updates])
+    if inserts:
+        session.execute(table.insert(), inserts)
+
+
+def _desk_row(status: DeskStatus) -> dict[str, Any]:
+    reading = status.reading
+    return {
+        "id": status.desk,
+        "floor": status.floor,
+        "state": status.state.value,
+        "since": status.since,
+        "reason": status.reason,
+        "present": status.present,
+        "reading_device": reading.device if reading else None,
+        "reading_epoch": reading.position.epoch if reading else None,
+        "reading_seq": reading.position.seq if reading else None,
+        "contact": status.contact,
+        "holder": status.holder,
+        "checked_in": status.checked_in,
+        "blocked": status.blocked,
+    }
+
+
+def _device_row(record: DeviceRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "kind": record.kind,
+        "epoch": record.epoch,
+        "seq": record.seq,
+        "status": record.status,
+        "status_epoch": record.status_epoch,
+        "last_seen": record.last_seen,
+        "version": record.version,
+        "battery": record.battery,
+        "rssi": record.rssi,
+    }
+
+
+def desk_status(row: DeskRow | Row[Any]) -> DeskStatus:
     reading = None
     if row.reading_device is not None:
         position = Position(row.reading_epoch or 0, row.reading_seq or 0)
@@ -198,7 +350,7 @@ def desk_status(row: DeskRow) -> DeskStatus:
     )
 
 
-def _device(row: DeviceRow) -> DeviceRecord:
+def _device(row: DeviceRow | Row[Any]) -> DeviceRecord:
     return DeviceRecord(
         id=row.id,
         kind=row.kind,

@@ -5,7 +5,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from contracts import (
     ApStationsCounted,
@@ -15,6 +15,7 @@ from contracts import (
     DeviceBooted,
     DeviceState,
     DeviceStatus,
+    RoomEvent,
     SensorClass,
     decode,
     encode,
@@ -25,6 +26,7 @@ from server.domain.occupancy import DeskStatus, Transition, lost_contact, sensed
 from server.domain.sequencing import Position, Reading, is_newer, supersedes
 from server.services.off_the_shelf import read_foreign
 from server.services.ports import DeviceRecord, EventRecord, Store, Transaction
+from server.services.room_ports import RoomEventSink
 from server.services.site_index import SiteIndex
 from server.services.wifi_presence import WifiPresence
 
@@ -89,20 +91,62 @@ class Rejected(Exception):
         self.kind: RejectionKind = kind
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A message decoded and checked: `body` on `channel`, or the `error` to quarantine it for.
+
+    Neither body nor channel: a message of an off-the-shelf device, read inside the transaction.
+    """
+
+    message: Inbound
+    body: Any = None
+    channel: Channel | None = None
+    error: ContractError | Rejected | None = None
+
+
+def _keys(prepared: Sequence[Prepared]) -> dict[str, set[str]]:
+    """The desks, devices and event ids a batch will read, so the store can fetch them at once."""
+    desks: set[str] = set()
+    devices: set[str] = set()
+    event_ids: set[str] = set()
+    for item in prepared:
+        body = item.body
+        if body is None:
+            continue
+        devices.add(body.device)
+        if isinstance(body, DeskPresenceChanged):
+            desks.add(body.desk)
+        elif isinstance(body, DeviceState):
+            desks.update(body.desks)
+        if hasattr(body, "seq") and item.channel is Channel.EVENT:
+            event_ids.add(event_id(body))
+    return {"desks": desks, "devices": devices, "event_ids": event_ids}
+
+
 class Ingest:
     """Applies inbound messages exactly once, in device order, in one transaction per batch."""
 
-    def __init__(self, index: SiteIndex, store: Store, wifi: WifiPresence | None = None) -> None:
+    def __init__(
+        self,
+        index: SiteIndex,
+        store: Store,
+        wifi: WifiPresence | None = None,
+        rooms: RoomEventSink | None = None,
+    ) -> None:
         self._index = index
         self._store = store
         self._wifi = wifi  # applies AP station counts; None where they need not be kept
+        self._rooms = rooms  # applies room-monitor events; None where rooms are not served
 
     def apply_batch(self, batch: Sequence[Inbound]) -> BatchOutcome:
         """Apply and commit the batch; returns only after the commit, so callers may then ack."""
         outcome = BatchOutcome()
+        prepared = [self._prepare(message) for message in batch]
         with self._store.transaction() as tx:
-            for message in batch:
-                self._apply_one(tx, message, outcome)
+            # One read per table for the whole batch instead of one per message.
+            tx.preload(**_keys(prepared))
+            for item in prepared:
+                self._apply_prepared(tx, item, outcome)
         return outcome
 
     def replay(self, records: Sequence[EventRecord]) -> BatchOutcome:
@@ -124,21 +168,33 @@ class Ingest:
         return outcome
 
     def _apply_one(self, tx: Transaction, message: Inbound, outcome: BatchOutcome) -> None:
+        self._apply_prepared(tx, self._prepare(message), outcome)
+
+    def _prepare(self, message: Inbound) -> "Prepared":
+        """Decode and check a message outside the transaction (no database needed)."""
         if not message.topic.startswith(ROOT + "/"):
-            self._apply_foreign(tx, message, outcome)
-            return
+            return Prepared(message)
         try:
             decoded = decode(message.topic, message.payload)
             self._check_sender(decoded.topic, decoded.message)
         except (ContractError, Rejected) as exc:
-            outcome.quarantine(tx, message, str(exc), exc.kind)
+            return Prepared(message, error=exc)
+        return Prepared(message, decoded.message, decoded.topic.channel)
+
+    def _apply_prepared(self, tx: Transaction, item: "Prepared", outcome: BatchOutcome) -> None:
+        message = item.message
+        if item.error is not None:
+            outcome.quarantine(tx, message, str(item.error), item.error.kind)
             return
-        body = decoded.message
-        if decoded.topic.channel is Channel.EVENT:
+        if item.channel is None:
+            self._apply_foreign(tx, message, outcome)
+            return
+        body = item.body
+        if item.channel is Channel.EVENT:
             self._event(tx, body, message.received_at, outcome)
-        elif decoded.topic.channel is Channel.STATE:
+        elif item.channel is Channel.STATE:
             self._heartbeat(tx, body, message.received_at, outcome)
-        elif decoded.topic.channel is Channel.STATUS:
+        elif item.channel is Channel.STATUS:
             self._status(tx, body, message.received_at, outcome)
         else:
             outcome.quarantine(
@@ -211,6 +267,10 @@ class Ingest:
             problem = self._wifi.check(topic.device, body)
             if problem is not None:
                 raise Rejected(problem, "spoofed")
+        if isinstance(body, RoomEvent) and self._rooms is not None:
+            problem = self._rooms.rejects(topic.device, body)
+            if problem is not None:
+                raise Rejected(problem, "spoofed")
 
     def _device(self, tx: Transaction, device_id: str) -> DeviceRecord:
         record = tx.device(device_id)
@@ -221,7 +281,7 @@ class Ingest:
     def _event(
         self,
         tx: Transaction,
-        event: DeskPresenceChanged | DeviceBooted | ApStationsCounted,
+        event: DeskPresenceChanged | DeviceBooted | ApStationsCounted | RoomEvent,
         received_at: datetime,
         outcome: BatchOutcome,
     ) -> None:
@@ -261,6 +321,8 @@ class Ingest:
         outcome.applied += 1
         if isinstance(event, ApStationsCounted) and self._wifi is not None:
             self._wifi.apply(tx, event)
+        if isinstance(event, RoomEvent) and self._rooms is not None:
+            self._rooms.apply_event(tx, event, received_at)
         if isinstance(event, DeskPresenceChanged):
             reading = Reading(event.device, position)
             self._sense(

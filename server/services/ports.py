@@ -51,6 +51,16 @@ class Transaction(Protocol):
         """Store the event; False when its event_id was stored before (a duplicate)."""
         ...
 
+    def preload(
+        self,
+        *,
+        desks: Iterable[str] = (),
+        devices: Iterable[str] = (),
+        event_ids: Iterable[str] = (),
+    ) -> None:
+        """Fetch these rows in bulk up front; an optimisation only, reads work without it."""
+        ...
+
     def device(self, device_id: str) -> DeviceRecord | None: ...
     def devices(self) -> list[DeviceRecord]: ...
     def save_device(self, record: DeviceRecord) -> None: ...
