@@ -18,6 +18,7 @@ from contracts import ID_PATTERN, DeviceCommand, Kind, SensorClass
 from edge_agent import agent_version
 from edge_agent.clock import Clock, SystemClock
 from edge_agent.debouncer import Debouncer, Transition
+from edge_agent.discovery import DiscoveryTimeout, discover_server
 from edge_agent.outbox import DEFAULT_MAX_ROWS, Outbox
 from edge_agent.publisher import ConnectionSettings, DevicePublisher, parse_broker_url
 from edge_agent.sensors import PresenceSource, Reading
@@ -72,7 +73,14 @@ class DeskAgentConfig(BaseModel):
 
     device: Id
     site: Id
-    broker: str = Field(description="mqtt://host:port or mqtts://host:port")
+    broker: str | None = Field(
+        default=None,
+        description="mqtt://host:port or mqtts://host:port; left out, the agent finds the "
+        "server's broker by zeroconf (_freeseat._tcp)",
+    )
+    discovery_interfaces: list[str] | None = Field(
+        default=None, description="addresses to browse zeroconf on (default: all interfaces)"
+    )
     username: str | None = None
     password: str | None = None
     ca_file: str | None = None
@@ -89,8 +97,9 @@ class DeskAgentConfig(BaseModel):
 
     @field_validator("broker")
     @classmethod
-    def _broker_url(cls, value: str) -> str:
-        parse_broker_url(value)
+    def _broker_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_broker_url(value)
         return value
 
     @field_validator("timezone")
@@ -310,9 +319,12 @@ class DeskGateway:
 
 
 def connection_settings(config: DeskAgentConfig, **overrides: Any) -> ConnectionSettings:
-    """The publisher's connection settings from an agent config."""
+    """The publisher's connection settings from an agent config (`broker_url` if discovered)."""
+    broker = overrides.pop("broker_url", None) or config.broker
+    if broker is None:
+        raise AgentConfigError(f"{config.device}: no broker configured and none discovered")
     return ConnectionSettings(
-        broker_url=config.broker,
+        broker_url=broker,
         username=config.username,
         password=config.password,
         ca_file=config.ca_file,
@@ -338,6 +350,13 @@ def run_desk_agent(
     config = load_agent_config(config_path)
     clock = clock or SystemClock()
     stop = stop or threading.Event()
+    broker = config.broker
+    if broker is None and settings is None:
+        try:
+            found = discover_server(config.site, interfaces=config.discovery_interfaces, stop=stop)
+        except DiscoveryTimeout:
+            return  # stopped before any server answered: nothing was started
+        broker = found.broker_url
     if source is None:
         source = open_presence_source(
             [(d.id, config.source_of(d)) for d in config.desks],
@@ -355,7 +374,7 @@ def run_desk_agent(
         desks={d.id: d.sensor for d in config.desks},
         hold_times=config.effective_hold_times(),
         outbox=outbox,
-        settings=settings or connection_settings(config),
+        settings=settings or connection_settings(config, broker_url=broker),
         clock=clock,
         heartbeat_s=config.heartbeat_s,
     )

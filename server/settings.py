@@ -36,3 +36,20 @@ class Settings(BaseSettings):
     )
     session_max_age_s: float = Field(default=12 * 3600, gt=0)
     cookie_secure: bool = False
+    # Provisioning (firmware_config/provision.py): zero-touch advert, revocation, HA bridge.
+    advertise: bool = Field(default=False, description="advertise _freeseat._tcp by zeroconf")
+    advertise_port: int = Field(default=8000, ge=1, le=65535, description="HTTP port to advertise")
+    advertise_address: str | None = None
+    advertise_interfaces: list[str] | None = None
+    advertise_broker_url: str | None = Field(
+        default=None, description="broker URL agents are told (default: broker_url)"
+    )
+    provision_dir: Path | None = Field(
+        default=None, description="the --out directory of `freeseat provision` (for revocation)"
+    )
+    broker_pid_file: Path | None = Field(
+        default=None, description="Mosquitto's pid_file; revocation sends it SIGHUP to reload"
+    )
+    home_assistant: bool = Field(
+        default=False, description="publish Home Assistant MQTT discovery for every desk"
+    )

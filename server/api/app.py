@@ -42,6 +42,8 @@ def create_app(
                 loops.append(group.create_task(runtime.hub.run(settings.live_tick_s)))
                 loops.append(group.create_task(_sweep_forever(runtime)))
                 loops.append(group.create_task(wifi.run_jobs_forever(runtime)))
+                if settings.advertise:
+                    loops.append(group.create_task(runtime.advertiser().run()))
                 if settings.enable_mqtt:
                     pump = runtime.start_mqtt(asyncio.get_running_loop())
                     loops.append(group.create_task(pump.run()))

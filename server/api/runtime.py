@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from firmware_config.site import Site
+from server.adapters.advertiser import ServerAdvertiser
 from server.adapters.database import make_engine, upgrade
 from server.adapters.ingest_pump import IngestPump
 from server.adapters.live_feed import LiveFeedHub
@@ -99,6 +100,17 @@ class Runtime:
             desk_zone,
             self.clock,
             self.site.site.timezone,
+        )
+
+    def advertiser(self) -> ServerAdvertiser:
+        """The zeroconf advert agents find the broker by (FREESEAT_ADVERTISE)."""
+        s = self.settings
+        return ServerAdvertiser(
+            site=self.index.site_id,
+            http_port=s.advertise_port,
+            broker_url=s.advertise_broker_url or s.broker_url,
+            address=s.advertise_address,
+            interfaces=s.advertise_interfaces,
         )
 
     def start_mqtt(self, loop: asyncio.AbstractEventLoop) -> IngestPump:
