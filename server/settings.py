@@ -29,6 +29,13 @@ class Settings(BaseSettings):
     allowed_origins: list[str] = Field(default_factory=list)
     auto_migrate: bool = True
     enable_mqtt: bool = True
+    # Scale-out (server/adapters/pg_notify.py, leader_lease.py): this process is one of several
+    # replicas on one PostgreSQL; each needs its own stable FREESEAT_MQTT_CLIENT_ID.
+    scale_out: bool = False
+    mqtt_share_group: str | None = Field(
+        default=None, description="MQTT 5 shared-subscription group; 'freeseat' when scaled out"
+    )
+    leader_retry_s: float = Field(default=1.0, gt=0)
     # Sign-in (server/api/auth.py): demo mode lets a visitor pick a demo person, no password.
     demo_mode: bool = False
     session_secret: SecretStr | None = Field(

@@ -5,7 +5,14 @@ shared `Base`); migrations, the schema test and anything that creates tables imp
 module, so a table that is not listed here does not exist.
 """
 
-from server.adapters import tables, tables_people, tables_rooms, tables_wifi
+from server.adapters import tables, tables_people, tables_rooms, tables_scaleout, tables_wifi
 from server.adapters.tables import Base
 
-__all__ = ["Base", "tables", "tables_people", "tables_rooms", "tables_wifi"]
+__all__ = [
+    "Base",
+    "tables",
+    "tables_people",
+    "tables_rooms",
+    "tables_scaleout",
+    "tables_wifi",
+]

@@ -5,11 +5,13 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
 MIGRATIONS = "server.adapters:migrations"
+# A PostgreSQL advisory lock key of its own ("fsmigrat"), held while migrating.
+MIGRATION_LOCK_KEY = 0x66736D6967726174
 
 
 def make_engine(url: str) -> Engine:
@@ -53,4 +55,18 @@ def upgrade(url: str, revision: str = "heads") -> None:
     Each capability's tables have a migration branch of their own off the baseline, so
     capabilities can be added independently; "heads" applies all of them.
     """
-    command.upgrade(alembic_config(url), revision)
+    if make_url(url).get_backend_name() != "postgresql":
+        command.upgrade(alembic_config(url), revision)
+        return
+    # Replicas started together would race to create the same tables: one migrates at a time,
+    # the others wait here and then find nothing left to do.
+    engine = make_engine(url)
+    try:
+        with engine.connect() as lock:
+            lock.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            try:
+                command.upgrade(alembic_config(url), revision)
+            finally:
+                lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+    finally:
+        engine.dispose()

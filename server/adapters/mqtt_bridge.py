@@ -68,8 +68,11 @@ class MqttBridge:
         extra_filters: Sequence[str] = (),
         username: str | None = None,
         password: str | None = None,
+        share_group: str | None = None,
     ) -> None:
         self._address = BrokerAddress.parse(broker_url)
+        # Replicas subscribe as one shared group, so the broker hands each message to one of them.
+        self._share_prefix = f"$share/{share_group}/" if share_group else ""
         self._site = site
         self._extra_filters = list(extra_filters)
         self._loop = loop
@@ -144,7 +147,7 @@ class MqttBridge:
             for channel in (Channel.EVENT, Channel.STATE, Channel.STATUS)
         ]
         topics += [(topic_filter, 1) for topic_filter in self._extra_filters]
-        client.subscribe(topics)
+        client.subscribe([(self._share_prefix + topic, qos) for topic, qos in topics])
 
     def _on_subscribe(
         self, _client: mqtt.Client, _userdata: Any, _mid: int, reasons: Any, _props: Any

@@ -13,7 +13,18 @@ from fastapi.staticfiles import StaticFiles
 
 from firmware_config.site import Site
 from server.adapters.system_clock import SystemClock
-from server.api import analytics, auth, floors, health, live, metrics, pages, wifi, wifi_location
+from server.api import (
+    analytics,
+    auth,
+    floors,
+    health,
+    live,
+    metrics,
+    pages,
+    replicas,
+    wifi,
+    wifi_location,
+)
 from server.api.runtime import Runtime
 from server.services.ports import Clock
 from server.settings import Settings
@@ -41,6 +52,8 @@ def create_app(
             async with asyncio.TaskGroup() as group:
                 loops.append(group.create_task(runtime.hub.run(settings.live_tick_s)))
                 loops.append(group.create_task(_sweep_forever(runtime)))
+                if runtime.scale_out is not None:
+                    loops += [group.create_task(t) for t in runtime.scale_out.tasks()]
                 loops.append(group.create_task(wifi.run_jobs_forever(runtime)))
                 if settings.advertise:
                     loops.append(group.create_task(runtime.advertiser().run()))
@@ -67,6 +80,7 @@ def create_app(
     app.include_router(metrics.router)
     app.include_router(analytics.router)
     app.include_router(auth.router)
+    app.include_router(replicas.router)
     app.include_router(wifi.router)
     app.include_router(wifi_location.router)
     static = dashboard_dir()
@@ -85,6 +99,8 @@ def create_app(
 async def _sweep_forever(runtime: Runtime) -> None:
     while True:
         await asyncio.sleep(runtime.settings.sweep_interval_s)
+        if not runtime.runs_ticker:
+            continue  # another replica holds the ticker lease
         try:
             await runtime.run_sweep()
         except Exception:

@@ -17,12 +17,13 @@ from server.adapters.live_feed import LiveFeedHub
 from server.adapters.mqtt_bridge import MqttBridge, Received
 from server.adapters.occupancy_history import SqlOccupancyHistory
 from server.adapters.repository import SqlStore
+from server.adapters.scale_out import ScaleOut, share_group
 from server.adapters.wifi_store import SqlWifiStore
 from server.api.accounts import Accounts, open_accounts
 from server.services.ingest import Ingest
 from server.services.liveness import LivenessSweep
 from server.services.occupancy_analytics import OccupancyAnalytics
-from server.services.ports import Clock
+from server.services.ports import Clock, LiveFeed
 from server.services.site_index import SiteIndex
 from server.services.wifi_presence import WifiPresence, WifiSiteModel
 from server.settings import Settings
@@ -56,6 +57,9 @@ class Runtime:
     bridge: MqttBridge | None = None
     pump: IngestPump | None = None
     wifi: WifiPresence | None = None
+    # Set when this process is one of several replicas (FREESEAT_SCALE_OUT).
+    scale_out: ScaleOut | None = None
+    sweeps: int = 0
 
     @classmethod
     def open(cls, settings: Settings, clock: Clock, site: Site | None = None) -> Runtime:
@@ -68,6 +72,7 @@ class Runtime:
         store.seed_desks(index.desk_floor, clock.now())
         hub = LiveFeedHub(settings.live_client_queue)
         hub.load(store.all_desks())
+        scale_out = ScaleOut.open(settings, engine, hub) if settings.scale_out else None
         wifi = WifiPresence(
             WifiSiteModel.from_site(site),
             SqlWifiStore(engine),
@@ -83,11 +88,14 @@ class Runtime:
             engine=engine,
             store=store,
             ingest=ingest,
-            sweep=LivenessSweep(index, store, ingest, clock),
+            sweep=LivenessSweep(
+                index, scale_out.fenced(engine) if scale_out else store, ingest, clock
+            ),
             hub=hub,
             accounts=open_accounts(settings, engine),
             queue=asyncio.Queue(),
             wifi=wifi,
+            scale_out=scale_out,
         )
 
     @cached_property
@@ -113,6 +121,16 @@ class Runtime:
             interfaces=s.advertise_interfaces,
         )
 
+    @property
+    def live(self) -> LiveFeed:
+        """Where committed desk changes go: this hub, or every replica's when scaled out."""
+        return self.scale_out.notifier if self.scale_out else self.hub
+
+    @property
+    def runs_ticker(self) -> bool:
+        """Whether timed jobs run here: always on one process, on the lease holder of replicas."""
+        return self.scale_out is None or self.scale_out.lease.held
+
     def start_mqtt(self, loop: asyncio.AbstractEventLoop) -> IngestPump:
         s = self.settings
         self.bridge = MqttBridge(
@@ -126,13 +144,14 @@ class Runtime:
             extra_filters=self.index.foreign_filters(),
             username=s.broker_username,
             password=s.broker_password,
+            share_group=share_group(s),
         )
         self.pump = IngestPump(
             queue=self.queue,
             ingest=self.ingest,
             store=self.store,
             ack=self.bridge.ack,
-            live=self.hub,
+            live=self.live,
             clock=self.clock,
             batch_max=s.ingest_batch_max,
         )
@@ -141,8 +160,9 @@ class Runtime:
 
     async def run_sweep(self) -> None:
         """One liveness sweep; its changes go to the live feed after commit."""
+        self.sweeps += 1
         outcome = await asyncio.to_thread(self.sweep.run)
-        self.hub.publish(outcome.changes.values())
+        self.live.publish(outcome.changes.values())
 
     def close(self) -> None:
         if self.bridge is not None:

@@ -1,0 +1,34 @@
+"""`GET /api/replica`: which replica answered, and whether it runs the ticker."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel
+
+from server.api.deps import runtime
+from server.api.runtime import Runtime
+
+router = APIRouter(prefix="/api", tags=["health"])
+
+
+class Replica(BaseModel):
+    replica: str
+    scale_out: bool
+    ticker: bool
+    lease_epoch: int | None
+    sweeps: int
+    live_listening: bool
+
+
+@router.get("/replica")
+def replica(rt: Annotated[Runtime, Depends(runtime)]) -> Replica:
+    """This process's part in a set of replicas (a lone process is its own ticker)."""
+    scale_out = rt.scale_out
+    return Replica(
+        replica=scale_out.replica if scale_out else rt.settings.mqtt_client_id,
+        scale_out=scale_out is not None,
+        ticker=rt.runs_ticker,
+        lease_epoch=scale_out.lease.epoch if scale_out else None,
+        sweeps=rt.sweeps,
+        live_listening=scale_out.listener.listening if scale_out else True,
+    )

@@ -1,0 +1,89 @@
+"""The ticker lease on PostgreSQL: one holder at a time, and a stale holder cannot write."""
+
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from server.adapters.database import make_engine, upgrade
+from server.adapters.leader_lease import TICKER, FencedStore, LeaderLease, StaleLeader
+from server.adapters.repository import SqlStore
+from server.services.site_index import SiteIndex
+from tests.fakes import FakeClock
+from tests.support import small_site
+
+INDEX = SiteIndex.from_site(small_site())
+DESK = "desk-f1-a-01-01"
+postgres_only = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+
+
+def lease(url: str, holder: str) -> LeaderLease:
+    return LeaderLease(url, name=TICKER, holder=holder, retry_s=0.1)
+
+
+def kill_lock_holders(url: str) -> int:
+    """End the database sessions holding advisory locks, as a crash or partition would."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            return len(
+                conn.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_locks"
+                        " WHERE locktype = 'advisory' AND pid <> pg_backend_pid()"
+                        " AND database = (SELECT oid FROM pg_database"
+                        "                 WHERE datname = current_database())"
+                    )
+                ).all()
+            )
+    finally:
+        engine.dispose()
+
+
+@postgres_only
+async def test_one_holder_at_a_time_and_the_epoch_moves_on_at_each_takeover(
+    database_url: str,
+) -> None:
+    upgrade(database_url)
+    a, b = lease(database_url, "a"), lease(database_url, "b")
+    try:
+        assert await a.try_acquire() and a.epoch == 1
+        assert not await b.try_acquire() and not b.held
+        assert await a.still_held()
+        await a.release()
+        assert await b.try_acquire() and b.epoch == 2
+        assert not await a.try_acquire()
+    finally:
+        await a.release()
+        await b.release()
+
+
+@postgres_only
+async def test_a_leader_that_lost_its_lock_cannot_write_behind_its_successor(
+    database_url: str,
+) -> None:
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    SqlStore(engine).seed_desks(INDEX.desk_floor, FakeClock().now())
+    a, b = lease(database_url, "a"), lease(database_url, "b")
+    try:
+        assert await a.try_acquire()
+        assert kill_lock_holders(database_url) == 1
+        assert await b.try_acquire() and b.epoch == 2
+        # `a` has not noticed yet and still believes it leads at epoch 1.
+        assert a.epoch == 1
+        with pytest.raises(StaleLeader, match="epoch 2"), FencedStore(engine, a).transaction():
+            pytest.fail("a replica that lost the lease was given a transaction")
+        # The successor writes; the stale leader finds out it lost the lease.
+        with FencedStore(engine, b).transaction() as tx:
+            desk = tx.desk(DESK)
+            assert desk is not None
+            tx.save_desk(replace(desk, blocked="maintenance by the ticker"))
+        with SqlStore(engine).transaction() as tx:
+            after = tx.desk(DESK)
+        assert after is not None and after.blocked == "maintenance by the ticker"
+        assert not await a.still_held() and a.epoch is None
+    finally:
+        await a.release()
+        await b.release()
+        engine.dispose()
