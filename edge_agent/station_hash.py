@@ -16,15 +16,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-# Separated (`aa:bb:..`, `aa-bb-..`), Cisco dotted (`aabb.ccdd.eeff`) or bare 12 hex digits.
+# Separated (`aa:bb:..`, `aa-bb-..`), grouped by four (Cisco `aabb.ccdd.eeff`, Huawei and
+# H3C `aabb-ccdd-eeff`) or bare 12 hex digits.
 _SEPARATED = re.compile(r"^[0-9a-f]{2}([:-])[0-9a-f]{2}(?:\1[0-9a-f]{2}){4}$")
-_DOTTED = re.compile(r"^[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}$")
+_GROUPED = re.compile(r"^[0-9a-f]{4}([.-])[0-9a-f]{4}\1[0-9a-f]{4}$")
 _BARE = re.compile(r"^[0-9a-f]{12}$")
 
 # Anything MAC-shaped inside free text: what `redact` hides before a line may be logged.
 MAC_IN_TEXT = re.compile(
     r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}(?![0-9A-Fa-f])"
-    r"|(?<![0-9A-Fa-f.])[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}(?![0-9A-Fa-f])"
+    r"|(?<![0-9A-Fa-f.-])[0-9A-Fa-f]{4}([.-])[0-9A-Fa-f]{4}\1[0-9A-Fa-f]{4}(?![0-9A-Fa-f])"
     r"|(?<![0-9A-Fa-f])[0-9A-Fa-f]{12}(?![0-9A-Fa-f])"
 )
 
@@ -34,8 +35,8 @@ def normalise_mac(text: str) -> str | None:
     value = text.strip().strip('"').lower()
     if _SEPARATED.match(value):
         digits = value.replace(":", "").replace("-", "")
-    elif _DOTTED.match(value):
-        digits = value.replace(".", "")
+    elif _GROUPED.match(value):
+        digits = value.replace(".", "").replace("-", "")
     elif _BARE.match(value):
         digits = value
     else:
