@@ -192,7 +192,8 @@ def test_vendor_syslog_formats(line: str, expected: Association) -> None:
         # Ruijie's authentication comes before the association: not yet associated.
         "%WLAN-6-OUTPUT: STA(3c22.fb12.3456) actives in BSSID(069c.3abe.1ac0): Auth succeed.",
         # A failed Huawei association never joined.
-        "[WLAN_STA_INFO_AP_ASSOCIATE]APMAC:069c-3abe-1ac0;MAC:3c22-fb12-3456;RESULT:ap reach max user",
+        "[WLAN_STA_INFO_AP_ASSOCIATE]APMAC:069c-3abe-1ac0;MAC:3c22-fb12-3456;"
+        "RESULT:ap reach max user",
         "hostapd: wlan0: STA 3c:22:fb:12:34:56 IEEE 802.11: authenticated",
         "hostapd: wlan0: STA 3c:22:fb:12:34:56 IEEE 802.1",  # truncated
         "Station: 3C:22:FB:12 has associated",  # truncated address

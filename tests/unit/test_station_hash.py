@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from edge_agent.ap_sources.association import Association
 from edge_agent.ap_agent import StationTable
+from edge_agent.ap_sources.association import Association
 from edge_agent.station_hash import (
     MAC_IN_TEXT,
     StationHasher,
