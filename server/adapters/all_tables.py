@@ -5,13 +5,21 @@ shared `Base`); migrations, the schema test and anything that creates tables imp
 module, so a table that is not listed here does not exist.
 """
 
-from server.adapters import tables, tables_people, tables_rooms, tables_scaleout, tables_wifi
+from server.adapters import (
+    tables,
+    tables_people,
+    tables_provisioning,
+    tables_rooms,
+    tables_scaleout,
+    tables_wifi,
+)
 from server.adapters.tables import Base
 
 __all__ = [
     "Base",
     "tables",
     "tables_people",
+    "tables_provisioning",
     "tables_rooms",
     "tables_scaleout",
     "tables_wifi",

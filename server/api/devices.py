@@ -1,0 +1,81 @@
+"""`GET /api/devices` (facilities) and `POST /api/devices/{id}/revoke` (admin)."""
+
+import asyncio
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException
+from pydantic import BaseModel, Field
+
+from server.adapters.device_admin import BrokerReloadError
+from server.api.auth import require_role
+from server.api.deps import runtime
+from server.api.runtime import Runtime
+from server.domain.people import Person, Role
+from server.services.device_registry import DeviceView, RevocationUnavailable
+
+router = APIRouter(prefix="/api", tags=["devices"])
+
+
+class DeviceOut(BaseModel):
+    id: str
+    kind: str = Field(description="desk, ap or room")
+    firmware: str = Field(description="freeseat-agent, esphome or zigbee2mqtt")
+    sensor: str | None
+    desks: list[str] = Field(description="desks it reports (desk devices)")
+    room: str | None
+    access_point: str | None
+    status: str = Field(description="what the device last said: online, offline or unknown")
+    online: bool = Field(description="online, heard from within its TTL, and not revoked")
+    last_seen: datetime | None
+    version: str | None = Field(description="agent or firmware version, when reported")
+    battery: float | None = Field(description="percent, when reported")
+    rssi: float | None = Field(description="dBm, when reported")
+    revoked_at: datetime | None
+    revoked_by: str | None
+
+
+def _out(view: DeviceView) -> DeviceOut:
+    return DeviceOut(
+        id=view.id,
+        kind=view.kind,
+        firmware=view.firmware,
+        sensor=view.sensor,
+        desks=list(view.desks),
+        room=view.room,
+        access_point=view.access_point,
+        status=view.status,
+        online=view.online,
+        last_seen=view.last_seen,
+        version=view.version,
+        battery=view.battery,
+        rssi=view.rssi,
+        revoked_at=view.revoked_at,
+        revoked_by=view.revoked_by,
+    )
+
+
+@router.get("/devices")
+async def list_devices(
+    rt: Annotated[Runtime, Depends(runtime)],
+    _person: Annotated[Person, Depends(require_role(Role.FACILITIES))],
+) -> list[DeviceOut]:
+    """Every device of the site file: liveness, version, battery, RSSI, what it serves."""
+    views = await asyncio.to_thread(rt.devices.devices)
+    return [_out(view) for view in views]
+
+
+@router.post("/devices/{device_id}/revoke")
+async def revoke(
+    device_id: str,
+    rt: Annotated[Runtime, Depends(runtime)],
+    person: Annotated[Person, Depends(require_role(Role.ADMIN))],
+) -> DeviceOut:
+    """Remove the device's broker credentials; the broker reloads them, it is not restarted."""
+    try:
+        view = await asyncio.to_thread(rt.devices.revoke, device_id, person.staff_id)
+    except (RevocationUnavailable, BrokerReloadError) as exc:
+        raise HTTPException(503, str(exc)) from None
+    if view is None:
+        raise HTTPException(404, f"no device {device_id!r} in the site file; see GET /api/devices")
+    return _out(view)
