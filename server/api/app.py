@@ -16,13 +16,13 @@ from server.adapters.system_clock import SystemClock
 from server.api import (
     analytics,
     auth,
-    devices,
     floors,
     health,
     live,
     metrics,
     pages,
     replicas,
+    rooms,
     wifi,
     wifi_location,
 )
@@ -56,6 +56,7 @@ def create_app(
                 if runtime.scale_out is not None:
                     loops += [group.create_task(t) for t in runtime.scale_out.tasks()]
                 loops.append(group.create_task(wifi.run_jobs_forever(runtime)))
+                loops.append(group.create_task(rooms.run_jobs_forever(runtime)))
                 if settings.advertise:
                     loops.append(group.create_task(runtime.advertiser().run()))
                 if settings.enable_mqtt:
@@ -81,9 +82,9 @@ def create_app(
     app.include_router(metrics.router)
     app.include_router(analytics.router)
     app.include_router(auth.router)
-    app.include_router(devices.router)
     app.include_router(replicas.router)
     app.include_router(wifi.router)
+    app.include_router(rooms.router)
     app.include_router(wifi_location.router)
     static = dashboard_dir()
     if static.is_dir():

@@ -12,20 +12,20 @@ from sqlalchemy import Engine
 from firmware_config.site import Site
 from server.adapters.advertiser import ServerAdvertiser
 from server.adapters.database import make_engine, upgrade
-from server.adapters.device_admin import MosquittoCredentials, SqlRevocations
 from server.adapters.ingest_pump import IngestPump
 from server.adapters.live_feed import LiveFeedHub
 from server.adapters.mqtt_bridge import MqttBridge, Received
 from server.adapters.occupancy_history import SqlOccupancyHistory
 from server.adapters.repository import SqlStore
+from server.adapters.room_repository import SqlRoomStore
 from server.adapters.scale_out import ScaleOut, share_group
 from server.adapters.wifi_store import SqlWifiStore
 from server.api.accounts import Accounts, open_accounts
-from server.services.device_registry import DeviceRegistry
 from server.services.ingest import Ingest
 from server.services.liveness import LivenessSweep
 from server.services.occupancy_analytics import OccupancyAnalytics
 from server.services.ports import Clock, LiveFeed
+from server.services.rooms import RoomService
 from server.services.site_index import SiteIndex
 from server.services.wifi_presence import WifiPresence, WifiSiteModel
 from server.settings import Settings
@@ -59,6 +59,7 @@ class Runtime:
     bridge: MqttBridge | None = None
     pump: IngestPump | None = None
     wifi: WifiPresence | None = None
+    rooms: RoomService | None = None
     # Set when this process is one of several replicas (FREESEAT_SCALE_OUT).
     scale_out: ScaleOut | None = None
     sweeps: int = 0
@@ -81,7 +82,10 @@ class Runtime:
             clock,
             WifiEnvSettings().to_settings(),
         )
-        ingest = Ingest(index, store, wifi)
+        room_store = SqlRoomStore(engine)
+        room_store.ensure_secret()
+        rooms = RoomService(site, room_store, clock)
+        ingest = Ingest(index, store, wifi, rooms)
         return cls(
             settings=settings,
             clock=clock,
@@ -97,6 +101,7 @@ class Runtime:
             accounts=open_accounts(settings, engine),
             queue=asyncio.Queue(),
             wifi=wifi,
+            rooms=rooms,
             scale_out=scale_out,
         )
 
@@ -110,17 +115,6 @@ class Runtime:
             desk_zone,
             self.clock,
             self.site.site.timezone,
-        )
-
-    @cached_property
-    def devices(self) -> DeviceRegistry:
-        """The device registry; revocation works when the provisioning files are configured."""
-        s = self.settings
-        broker = None
-        if s.provision_dir is not None and s.broker_pid_file is not None:
-            broker = MosquittoCredentials(self.site, s.provision_dir, s.broker_pid_file)
-        return DeviceRegistry(
-            self.site, self.index, self.store, SqlRevocations(self.engine), broker, self.clock
         )
 
     def advertiser(self) -> ServerAdvertiser:

@@ -1,0 +1,384 @@
+"""Meeting rooms, pure: bookings, pairing codes, session end, no-shows, ghosts, paperless figures.
+
+Every function that depends on time takes `now`; outcomes a person should hear about are
+`Rejected` values, not exceptions.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A request that cannot be granted, with what to do about it."""
+
+    reason: str
+    status: int = 400
+
+
+@dataclass(frozen=True, slots=True)
+class PairingRules:
+    """How pairing codes behave.
+
+    Six digits give a million codes; with at most `room_failures` wrong guesses per room per
+    `room_window` and `person_failures` per person per `person_window`, guessing a live code
+    in its lifetime has odds of about 1 in 100,000 per room, while a host who mistypes twice
+    is not locked out. A code rotates every `rotate_s` (the screen always shows a fresh one)
+    and the previous one stays valid for `overlap_s`, so a code that changes while being typed
+    still works. A code pairs once, only for the room that showed it, and every code of a
+    room dies when a session there ends.
+    """
+
+    digits: int = 6
+    rotate_s: float = 60.0
+    overlap_s: float = 15.0
+    room_failures: int = 5
+    room_window: timedelta = timedelta(minutes=1)
+    person_failures: int = 10
+    person_window: timedelta = timedelta(minutes=10)
+
+    def lifetime(self) -> timedelta:
+        return timedelta(seconds=self.rotate_s + self.overlap_s)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRules:
+    """When a session ends without the host ending it, and when a booking is released."""
+
+    # Casting stopped and the room sensor has said "empty" for this long: everyone left.
+    empty_after_cast: timedelta = timedelta(minutes=10)
+    # No heartbeat, or an offline will, for longer than this: the room computer is gone.
+    monitor_ttl: timedelta = timedelta(minutes=3)
+    # A session outlives its booking's end by at most this much ...
+    overrun: timedelta = timedelta(minutes=30)
+    # ... and one without a booking lasts at most this long: nothing stays open overnight.
+    max_unbooked: timedelta = timedelta(hours=4)
+    # A booking with no session and an empty room this long after its start is released.
+    booking_grace: timedelta = timedelta(minutes=15)
+
+
+MAX_BOOKING = timedelta(hours=12)
+MAX_REPEATS = 52
+
+
+@dataclass(frozen=True, slots=True)
+class Booking:
+    id: int
+    uid: str
+    room: str
+    title: str
+    host: str
+    host_name: str
+    department: str | None
+    starts_at: datetime
+    ends_at: datetime
+    series: str | None
+    active: bool
+    status: str  # booked | cancelled | released
+    status_reason: str | None
+    status_at: datetime | None
+    created_at: datetime
+    sequence: int
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    id: int
+    room: str
+    booking_id: int | None
+    host: str
+    host_name: str
+    department: str | None
+    title: str
+    started_at: datetime
+    ended_at: datetime | None
+    end_reason: str | None
+    token: str
+    current_material: int | None
+    current_page: int | None
+
+    @property
+    def open(self) -> bool:
+        return self.ended_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class RoomStatus:
+    """What the room monitor last reported."""
+
+    room: str
+    display_connected: bool | None = None
+    casting: bool = False
+    cast_changed_at: datetime | None = None
+    occupied: bool | None = None
+    occupancy_changed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorLiveness:
+    """The room computer as the device table sees it."""
+
+    status: str  # online | offline | unknown
+    last_seen: datetime | None
+
+
+def check_booking_times(starts_at: datetime, ends_at: datetime, now: datetime) -> Rejected | None:
+    """Why these times cannot be booked, or None."""
+    if starts_at.tzinfo is None or ends_at.tzinfo is None:
+        return Rejected("give times with a UTC offset, e.g. 2026-12-01T10:00:00+09:00")
+    if ends_at <= starts_at:
+        return Rejected("ends_at must be after starts_at")
+    if ends_at - starts_at > MAX_BOOKING:
+        return Rejected(f"a booking may last at most {MAX_BOOKING.seconds // 3600} hours")
+    if ends_at <= now:
+        return Rejected("that time has already passed; choose a time in the future")
+    return None
+
+
+def repeated(
+    starts_at: datetime, ends_at: datetime, weekly: int
+) -> list[tuple[datetime, datetime]]:
+    """The occurrences of a booking repeated every week `weekly` times (1 = just this one)."""
+    return [(starts_at + timedelta(weeks=n), ends_at + timedelta(weeks=n)) for n in range(weekly)]
+
+
+def now_and_next(
+    bookings: Iterable[Booking], now: datetime
+) -> tuple[Booking | None, Booking | None]:
+    """The active booking running at `now`, and the next one to start after it."""
+    active = sorted((b for b in bookings if b.active), key=lambda b: b.starts_at)
+    current = next((b for b in active if b.starts_at <= now < b.ends_at), None)
+    upcoming = next((b for b in active if b.starts_at > now), None)
+    return current, upcoming
+
+
+def no_show_reason(
+    booking: Booking,
+    now: datetime,
+    *,
+    has_session: bool,
+    status: RoomStatus | None,
+    rules: SessionRules,
+) -> str | None:
+    """Why an unstarted booking is released now, or None to keep it.
+
+    Kept while a session runs (or ran) for it, or while the room sensor says occupied; a room
+    without a sensor reading is judged by the session alone, and the reason says so.
+    """
+    if not booking.active or has_session or now < booking.starts_at + rules.booking_grace:
+        return None
+    grace = int(rules.booking_grace.total_seconds() // 60)
+    if status is not None and status.occupied:
+        return None
+    sensed = (
+        "room sensor empty"
+        if status is not None and status.occupied is False
+        else ("no room sensor reading")
+    )
+    return f"not started within {grace} min: no session, {sensed}"
+
+
+def end_reason(
+    session: Session,
+    now: datetime,
+    *,
+    status: RoomStatus | None,
+    monitor: MonitorLiveness | None,
+    booking_ends_at: datetime | None,
+    rules: SessionRules,
+) -> str | None:
+    """Why an open session ends now (host aside), or None while it should stay open."""
+    if not session.open:
+        return None
+    if monitor is not None and monitor.last_seen is not None:
+        silent = now - monitor.last_seen
+        if silent > rules.monitor_ttl:
+            how = "went offline" if monitor.status == "offline" else "stopped reporting"
+            return f"room monitor {how} over {int(rules.monitor_ttl.total_seconds())} s ago"
+    if (
+        status is not None
+        and not status.casting
+        and status.occupied is False
+        and status.occupancy_changed_at is not None
+    ):
+        quiet_since = max(status.occupancy_changed_at, status.cast_changed_at or session.started_at)
+        quiet_since = max(quiet_since, session.started_at)
+        if now - quiet_since >= rules.empty_after_cast:
+            minutes = int(rules.empty_after_cast.total_seconds() // 60)
+            return f"casting stopped and the room was empty for {minutes} min"
+    if booking_ends_at is not None:
+        if now >= booking_ends_at + rules.overrun:
+            return f"booking ended over {int(rules.overrun.total_seconds() // 60)} min ago"
+    elif now - session.started_at >= rules.max_unbooked:
+        return f"unbooked session reached {int(rules.max_unbooked.total_seconds() // 3600)} h"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class GhostMeeting:
+    """A recurring booking whose occurrences keep being released unused."""
+
+    series: str
+    room: str
+    title: str
+    host: str
+    department: str | None
+    occurrences: int
+    released: int
+    last_released_at: datetime | None
+
+
+def ghost_meetings(
+    bookings: Sequence[Booking], now: datetime, *, min_released: int = 2, share: float = 0.5
+) -> list[GhostMeeting]:
+    """Series with at least `min_released` past occurrences released, and half or more of them."""
+    by_series: dict[str, list[Booking]] = defaultdict(list)
+    for booking in bookings:
+        if booking.series is not None and booking.starts_at <= now:
+            by_series[booking.series].append(booking)
+    ghosts = []
+    for series, items in by_series.items():
+        held = [b for b in items if b.status != "cancelled"]
+        released = [b for b in held if b.status == "released"]
+        if len(released) >= min_released and len(released) >= share * len(held):
+            first = min(items, key=lambda b: b.starts_at)
+            ghosts.append(
+                GhostMeeting(
+                    series=series,
+                    room=first.room,
+                    title=first.title,
+                    host=first.host,
+                    department=first.department,
+                    occurrences=len(held),
+                    released=len(released),
+                    last_released_at=max(
+                        (b.status_at for b in released if b.status_at), default=None
+                    ),
+                )
+            )
+    return sorted(ghosts, key=lambda g: (-g.released, g.series))
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingRecord:
+    """One meeting for the paperless figure: who ran it and whether it ran without paper."""
+
+    department: str | None
+    paperless: bool
+    pages: int = 0  # pages of materials shared on screens instead of printed
+    copies: int = 0  # people who opened them: each would have had a printed copy
+
+
+@dataclass(frozen=True, slots=True)
+class DepartmentPaperless:
+    department: str
+    meetings: int
+    paperless_meetings: int
+    share: float
+    pages_not_printed: int
+
+
+@dataclass(frozen=True, slots=True)
+class PaperlessReport:
+    month: str
+    departments: list[DepartmentPaperless] = field(default_factory=list)
+    threshold: float = 0.7
+    departments_at_threshold: int = 0
+    departments_with_meetings: int = 0
+    headline_share: float | None = None
+
+
+def paperless_report(
+    month: str, meetings: Iterable[MeetingRecord], threshold: float = 0.7
+) -> PaperlessReport:
+    """Per department: share of meetings run as paperless sessions, and pages not printed.
+
+    Pages not printed = each material's pages x the people who opened it (at least one copy:
+    the host's). The headline is the share of departments with meetings whose meetings were at
+    least `threshold` paperless.
+    """
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for meeting in meetings:
+        row = totals[meeting.department or "unassigned"]
+        row[0] += 1
+        if meeting.paperless:
+            row[1] += 1
+            row[2] += meeting.pages * max(1, meeting.copies)
+    departments = [
+        DepartmentPaperless(
+            department=dept,
+            meetings=count,
+            paperless_meetings=paperless,
+            share=round(paperless / count, 4),
+            pages_not_printed=pages,
+        )
+        for dept, (count, paperless, pages) in sorted(totals.items())
+    ]
+    at = sum(1 for d in departments if d.share >= threshold)
+    return PaperlessReport(
+        month=month,
+        departments=departments,
+        threshold=threshold,
+        departments_at_threshold=at,
+        departments_with_meetings=len(departments),
+        headline_share=round(at / len(departments), 4) if departments else None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PdfInfo:
+    pages: int
+
+
+MAX_PDF_BYTES = 20 * 1024 * 1024
+
+
+def inspect_pdf(content: bytes, max_bytes: int = MAX_PDF_BYTES) -> PdfInfo | Rejected:
+    """Accept a PDF by its bytes (never by its name or declared type) and count its pages."""
+    if not content:
+        return Rejected("the upload is empty; attach a PDF file")
+    if len(content) > max_bytes:
+        return Rejected(
+            f"the file is {len(content) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB",
+            413,
+        )
+    if not content.startswith(b"%PDF-"):
+        return Rejected("the file is not a PDF (it does not start with %PDF-); export as PDF", 415)
+    if b"%%EOF" not in content[-2048:]:
+        return Rejected("the PDF is cut off (no %%EOF at its end); upload the whole file")
+    pages = _count_pages(content)
+    if pages == 0:
+        return Rejected("the PDF has no pages that could be counted; export it again")
+    return PdfInfo(pages=pages)
+
+
+def _count_pages(content: bytes) -> int:
+    # Page objects say `/Type /Page` (the tree nodes say `/Pages`); compressed object streams
+    # hide them, and then the page tree's `/Count` is the answer.
+    count = 0
+    index = content.find(b"/Type")
+    while index != -1:
+        rest = content[index + 5 : index + 16].lstrip()
+        if rest.startswith(b"/Page") and not rest.startswith(b"/Pages"):
+            count += 1
+        index = content.find(b"/Type", index + 5)
+    if count:
+        return count
+    best = 0
+    index = content.find(b"/Count")
+    while index != -1:
+        digits = content[index + 6 : index + 20].lstrip()
+        number = b""
+        for byte in digits:
+            if 48 <= byte <= 57:
+                number += bytes([byte])
+            else:
+                break
+        if number:
+            best = max(best, int(number))
+        index = content.find(b"/Count", index + 6)
+    return best

@@ -1,0 +1,87 @@
+"""Helpers for the meeting-room tests: a site with room monitors, signed-in clients, PDFs."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+
+from firmware_config.site import Device, Site
+from server.api.app import create_app
+from server.settings import Settings
+from tests.fakes import FakeClock
+from tests.signin import sign_in
+from tests.support import ServerThread, small_site
+
+ROOM = "room-f1-1"
+OTHER_ROOM = "room-f2-1"
+MONITOR = "display-f1-1"
+
+
+def room_site() -> Site:
+    """The small site with a room-monitor device in each room."""
+    site = small_site()
+    monitors = [
+        Device(id=MONITOR, kind="room", room=ROOM),
+        Device(id="display-f2-1", kind="room", room=OTHER_ROOM),
+    ]
+    return site.model_copy(update={"devices": [*site.devices, *monitors]})
+
+
+def room_server(
+    database_url: str, clock: FakeClock, *, broker_url: str | None = None, sweep_s: float = 0.05
+) -> ServerThread:
+    """A real server in demo mode (demo people sign in without a password) with fast jobs."""
+    settings = Settings(
+        database_url=database_url,
+        enable_mqtt=broker_url is not None,
+        broker_url=broker_url or "mqtt://127.0.0.1:1",
+        mqtt_client_id="rooms-test-server",
+        demo_mode=True,
+        sweep_interval_s=sweep_s,
+    )
+    return ServerThread(create_app(settings, clock=clock, site=room_site()))
+
+
+@contextmanager
+def client_as(server: ServerThread, staff_id: str | None) -> Iterator[httpx.Client]:
+    """An HTTP client, signed in as `staff_id` (a demo person) unless None."""
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        if staff_id is not None:
+            sign_in(client, staff_id)
+        yield client
+
+
+def make_pdf(pages: int, padding: int = 0) -> bytes:
+    """A small valid PDF with `pages` blank pages (and `padding` bytes of comment)."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>"]
+    kids = " ".join(f"{3 + i} 0 R" for i in range(pages))
+    objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode())
+    objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"] * pages
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    if padding:
+        out += b"%" + b"x" * padding + b"\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    for offset in offsets:
+        out += f"{offset:010d} 00000 n \n".encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
+    return bytes(out)
+
+
+def screen_key(server: ServerThread, room: str = ROOM) -> str:
+    """The room screen's secret key, as facilities look it up."""
+    with client_as(server, "demo-facilities") as facilities:
+        links = facilities.get(f"/api/rooms/{room}/links").json()
+    return str(links["screen_url"].split("key=")[1])
+
+
+def shown_code(server: ServerThread, key: str, room: str = ROOM) -> str:
+    """The pairing code the room screen shows now."""
+    state = httpx.get(f"{server.url}/api/rooms/{room}/screen-state", params={"key": key}).json()
+    return str(state["code"]["code"])
