@@ -16,6 +16,7 @@ from server.adapters.system_clock import SystemClock
 from server.api import (
     analytics,
     auth,
+    devices,
     floors,
     health,
     live,
@@ -82,6 +83,7 @@ def create_app(
     app.include_router(metrics.router)
     app.include_router(analytics.router)
     app.include_router(auth.router)
+    app.include_router(devices.router)
     app.include_router(replicas.router)
     app.include_router(wifi.router)
     app.include_router(rooms.router)

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from firmware_config.site import Site
 from server.adapters.advertiser import ServerAdvertiser
 from server.adapters.database import make_engine, upgrade
+from server.adapters.device_admin import MosquittoCredentials, SqlRevocations
 from server.adapters.ingest_pump import IngestPump
 from server.adapters.live_feed import LiveFeedHub
 from server.adapters.mqtt_bridge import MqttBridge, Received
@@ -21,6 +22,7 @@ from server.adapters.room_repository import SqlRoomStore
 from server.adapters.scale_out import ScaleOut, share_group
 from server.adapters.wifi_store import SqlWifiStore
 from server.api.accounts import Accounts, open_accounts
+from server.services.device_registry import DeviceRegistry
 from server.services.ingest import Ingest
 from server.services.liveness import LivenessSweep
 from server.services.occupancy_analytics import OccupancyAnalytics
@@ -115,6 +117,17 @@ class Runtime:
             desk_zone,
             self.clock,
             self.site.site.timezone,
+        )
+
+    @cached_property
+    def devices(self) -> DeviceRegistry:
+        """The device registry; revocation works when the provisioning files are configured."""
+        s = self.settings
+        broker = None
+        if s.provision_dir is not None and s.broker_pid_file is not None:
+            broker = MosquittoCredentials(self.site, s.provision_dir, s.broker_pid_file)
+        return DeviceRegistry(
+            self.site, self.index, self.store, SqlRevocations(self.engine), broker, self.clock
         )
 
     def advertiser(self) -> ServerAdvertiser:
