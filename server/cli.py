@@ -206,6 +206,55 @@ def agent_desk(
     raise typer.Exit(agent_main([str(config)]))
 
 
+@agent_app.command("room")
+def agent_room(
+    config: Annotated[Path, typer.Option(help="The room agent's YAML configuration.")],
+) -> None:
+    """Run a room-monitor agent: zeroconf advert, display and cast events, heartbeats."""
+    from edge_agent.room_main import main as room_main
+
+    raise typer.Exit(room_main(config))
+
+
+@app.command()
+def connect(
+    staff_id: Annotated[str, typer.Option("--staff-id", help="Your staff id, to sign in.")],
+    room: Annotated[str | None, typer.Option(help="Room id (default: the one found).")] = None,
+    code: Annotated[str | None, typer.Option(help="The code on the screen (or asked).")] = None,
+    server: Annotated[
+        str | None, typer.Option(help="Server URL (default: from the room display).")
+    ] = None,
+    attach: Annotated[
+        list[Path] | None, typer.Option(help="A PDF to share; repeat for several.")
+    ] = None,
+    wait: Annotated[float, typer.Option(help="Seconds to look for room displays.")] = 3.0,
+    interface: Annotated[
+        list[str] | None, typer.Option(help="Only browse on this address (repeatable).")
+    ] = None,
+) -> None:
+    """Pair this laptop with a room display by the code on its screen; starts the session."""
+    import os
+
+    from edge_agent.room_connect import ConnectError
+    from edge_agent.room_connect import connect as pair
+
+    try:
+        pair(
+            staff_id=staff_id,
+            server=server,
+            room=room,
+            code=code,
+            password=os.environ.get("FREESEAT_PASSWORD"),
+            attach=attach or [],
+            wait_s=wait,
+            interfaces=interface,
+            out=typer.echo,
+        )
+    except ConnectError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+
+
 @app.command()
 def simulate(
     broker: Annotated[str, typer.Option(help="Broker URL, e.g. mqtt://127.0.0.1:1883.")],

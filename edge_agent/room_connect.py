@@ -1,0 +1,171 @@
+"""`freeseat connect`: on the host's laptop, find the room display, type its code, pair.
+
+The room displays advertise `_freeseat-room._tcp`; each one's info endpoint (at the address and
+port of its SRV/A records) names the freeseat server, so the laptop needs no configuration.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from http.cookiejar import CookieJar
+from pathlib import Path
+from typing import Any
+
+from edge_agent.room_discovery import RoomDisplay, browse_rooms
+
+CSRF_HEADER = "X-CSRF-Token"
+
+
+class ConnectError(Exception):
+    """Something the host can fix; the message says what."""
+
+
+@dataclass(frozen=True, slots=True)
+class Connected:
+    room: str
+    session_id: int
+    title: str
+    viewer_url: str
+    started: bool
+
+
+class ServerClient:
+    """A tiny cookie-keeping JSON client for the freeseat API (stdlib only)."""
+
+    def __init__(self, base_url: str, timeout: float = 15.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._timeout = timeout
+        self._opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+        self._csrf = ""
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        raw: bytes | None = None,
+        content_type: str = "application/json",
+    ) -> Any:
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        request = urllib.request.Request(self.base_url + path, data=data, method=method)
+        if data is not None:
+            request.add_header("Content-Type", content_type)
+        if self._csrf:
+            request.add_header(CSRF_HEADER, self._csrf)
+        try:
+            with self._opener.open(request, timeout=self._timeout) as response:
+                payload = response.read()
+        except urllib.error.HTTPError as exc:
+            try:
+                detail = json.loads(exc.read()).get("detail", exc.reason)
+            except (ValueError, AttributeError):
+                detail = exc.reason
+            raise ConnectError(f"{method} {path}: {exc.code} {detail}") from None
+        except (urllib.error.URLError, OSError) as exc:
+            raise ConnectError(f"cannot reach the server at {self.base_url}: {exc}") from None
+        return json.loads(payload) if payload else None
+
+    def sign_in(self, staff_id: str, password: str | None) -> dict[str, Any]:
+        self._csrf = self.call("GET", "/api/session")["csrf_token"]
+        body = {"staff_id": staff_id} | ({"password": password} if password else {})
+        session: dict[str, Any] = self.call("POST", "/api/session", body)
+        self._csrf = session["csrf_token"]
+        return session
+
+
+def server_of(display: RoomDisplay, timeout: float = 5.0) -> str:
+    """The freeseat server a room display belongs to, from its info endpoint."""
+    try:
+        with urllib.request.urlopen(display.url + "/", timeout=timeout) as response:
+            info = json.loads(response.read())
+    except (OSError, ValueError) as exc:
+        raise ConnectError(
+            f"room display {display.room} at {display.url} did not answer ({exc}); "
+            "give the server with --server"
+        ) from None
+    return str(info["server"])
+
+
+def choose(
+    displays: Sequence[RoomDisplay],
+    room: str | None,
+    prompt: Callable[[str], str],
+    out: Callable[[str], None],
+) -> RoomDisplay | None:
+    """The display the host means: the one named, the only one, or the one they pick."""
+    if room is not None:
+        named = [d for d in displays if d.room == room]
+        return named[0] if named else None
+    if not displays:
+        return None
+    if len(displays) == 1:
+        return displays[0]
+    for number, display in enumerate(displays, start=1):
+        out(f"  {number}. {display.room}  {display.name}")
+    while True:
+        answer = prompt(f"Which room? (1-{len(displays)}): ").strip()
+        if answer.isdigit() and 1 <= int(answer) <= len(displays):
+            return displays[int(answer) - 1]
+        out(f"type a number from 1 to {len(displays)}")
+
+
+def connect(
+    *,
+    staff_id: str,
+    server: str | None = None,
+    room: str | None = None,
+    code: str | None = None,
+    password: str | None = None,
+    attach: Sequence[Path] = (),
+    wait_s: float = 3.0,
+    interfaces: Sequence[str] | None = None,
+    prompt: Callable[[str], str] = input,
+    secret_prompt: Callable[[str], str] = getpass.getpass,
+    out: Callable[[str], None] = print,
+) -> Connected:
+    """Find the room, sign in, pair with the code on its screen, and attach materials."""
+    for path in attach:
+        if path.suffix.lower() != ".pdf" or not path.is_file():
+            raise ConnectError(f"{path}: attach PDF files that exist (name ending in .pdf)")
+    out("looking for room displays / 会議室ディスプレイを検索中 …")
+    displays = browse_rooms(wait_s, interfaces)
+    chosen = choose(displays, room, prompt, out)
+    if chosen is None and (server is None or room is None):
+        found = ", ".join(d.room for d in displays) or "none"
+        raise ConnectError(
+            f"no room display {'named ' + room if room else 'found'} on this network "
+            f"(found: {found}); check the laptop is on the office network, or give --server "
+            "and --room"
+        )
+    room_id = chosen.room if chosen else str(room)
+    if chosen is not None:
+        out(f"room: {chosen.room}  {chosen.name}")
+    base = server or (server_of(chosen) if chosen else "")
+    client = ServerClient(base)
+    if password is None:
+        password = secret_prompt(f"password for {staff_id} (empty in demo mode): ") or None
+    client.sign_in(staff_id, password)
+    if code is None:
+        code = prompt("code on the room screen / 画面の接続コード: ")
+    result = client.call("POST", "/api/pairing", {"code": code, "room": room_id})
+    session = result["session"]
+    for path in attach:
+        query = urllib.parse.urlencode({"filename": path.name, "kind": "material"})
+        material = client.call(
+            "POST",
+            f"/api/sessions/{session['id']}/materials?{query}",
+            raw=path.read_bytes(),
+            content_type="application/pdf",
+        )
+        out(f"attached {material['filename']} ({material['pages']} pages)")
+    viewer = base.rstrip("/") + session["viewer_path"]
+    verb = "started" if result["started"] else "joined"
+    out(f"session {verb}: {session['title']} — attendees open {viewer}")
+    return Connected(room_id, int(session["id"]), session["title"], viewer, result["started"])
