@@ -9,6 +9,7 @@ import { FloorState } from "./floor_state.js";
 import { applyTranslations, lang, localName, onLanguageChange, setLanguage, t } from "./i18n.js";
 import { LiveFeed } from "./live.js";
 import { PanZoom } from "./pan_zoom.js";
+import { SeatPanel } from "./seat_panel.js";
 import { StateCounts } from "./state_counts.js";
 
 const FLOOR_KEY = "freeseat.floor";
@@ -40,6 +41,13 @@ const details = new DeskDetails($("desk-details"), {
   },
 });
 
+const seatPanel = new SeatPanel($("me-panel"), $("desk-actions"), {
+  floorId: () => page.floorId,
+  desk: (id) => page.state?.desks.get(id),
+  showDesk: (id, floorId) => showDesk(id, floorId),
+  mark: (marks) => map.mark(marks),
+});
+
 $("floor-map").addEventListener("keydown", (event) => {
   if (event.key === "Escape") details.close();
 });
@@ -55,6 +63,8 @@ const page = {
   feed: null,
   loadToken: 0,
   liveStatus: "connecting",
+  // A desk to open once its floor has loaded (from "my seat" or a suggestion on another floor).
+  showAfterLoad: null,
 };
 
 // ---- batched DOM writes: many deltas per frame cost one pass over changed desks
@@ -73,11 +83,16 @@ function flush() {
   if (!state) return;
   const started = performance.now();
   const detailsChanged = details.deskId !== null && pendingDesks.has(details.deskId);
+  const mineChanged = seatPanel.myDesk !== null && pendingDesks.has(seatPanel.myDesk);
   map.updateDesks(pendingDesks);
   pendingDesks.clear();
   map.setVersion(state.version);
   renderCounts();
-  if (detailsChanged) details.refresh(details.deskId);
+  if (detailsChanged) {
+    details.refresh(details.deskId);
+    seatPanel.renderActions();
+  }
+  if (mineChanged) seatPanel.refresh();
   // User Timing entries: what the live map costs the main thread, readable in DevTools and tests.
   performance.measure("freeseat:render", { start: started, end: performance.now() });
 }
@@ -216,7 +231,12 @@ async function showFloor(floorId, { push = false } = {}) {
   map.render(state);
   panZoom.setBase(map.baseBox);
   renderCounts();
+  seatPanel.render();
   ui.mapLoading.hidden = true;
+  if (page.showAfterLoad) {
+    openDetails(page.showAfterLoad);
+    page.showAfterLoad = null;
+  }
 
   page.feed = new LiveFeed(liveFeedUrl(floorId), {
     floorId,
@@ -233,6 +253,18 @@ function openDetails(deskId) {
   map.select(deskId);
   details.show(desk, page.state.zoneOf(desk));
   ui.detailsEmpty.hidden = true;
+  seatPanel.renderActions();
+  panZoom.ensureVisible(desk.x, desk.y);
+}
+
+/** Open a desk's details, switching floor first when it is on another one. */
+function showDesk(deskId, floorId) {
+  if (floorId && floorId !== page.floorId) {
+    page.showAfterLoad = deskId;
+    showFloor(floorId, { push: true });
+    return;
+  }
+  openDetails(deskId);
 }
 
 // ---- notices and small helpers
@@ -276,6 +308,7 @@ onLanguageChange(() => {
   chips.relabel();
   map.relabel();
   details.relabel();
+  seatPanel.render();
 });
 
 // ---- start
@@ -297,6 +330,7 @@ async function start() {
     ui.mapLoading.hidden = true;
     return;
   }
+  seatPanel.start();
   await showFloor(floorId);
   setInterval(() => {
     if (!document.hidden) refreshFloorList();

@@ -92,6 +92,7 @@ export class FloorMap {
       rooms: layer("layer-rooms"),
       aps: layer("layer-access-points"),
       desks: layer("layer-desks"),
+      marks: layer("layer-marks"),
       overlay: layer("layer-overlay"),
     });
 
@@ -158,6 +159,44 @@ export class FloorMap {
     for (const other of this.#svg.querySelectorAll('.desk[aria-pressed="true"]')) other.removeAttribute("aria-pressed");
     g?.setAttribute("aria-pressed", "true");
     this.#moveRing(this.#layers.selectionRing, g ? this.#state.desks.get(id) : null);
+  }
+
+  /**
+   * Mark suggested desks (ids in rank order) with a numbered ring, and the person's own desk
+   * with a double ring and a star; both survive live updates. Shape and number, not colour.
+   */
+  mark({ suggested = [], mine = null } = {}) {
+    const overlay = this.#layers.marks;
+    if (!overlay) return;
+    overlay.replaceChildren();
+    for (const g of this.#svg.querySelectorAll("[data-suggested], [data-mine]")) {
+      delete g.dataset.suggested;
+      delete g.dataset.mine;
+    }
+    suggested.forEach((id, i) => {
+      const desk = this.#state.desks.get(id);
+      const g = this.#deskEls.get(id);
+      if (!desk || !g) return;
+      g.dataset.suggested = String(i + 1);
+      const mark = el("g", { class: "desk-mark desk-mark-suggested", transform: `translate(${desk.x} ${desk.y})` });
+      mark.append(
+        el("circle", { r: 0.85 }),
+        el("circle", { class: "mark-badge", cx: 0.7, cy: -0.7, r: 0.38 }),
+        el("text", { class: "mark-rank", x: 0.7, y: -0.7, "text-anchor": "middle", "dominant-baseline": "central" }, String(i + 1)),
+      );
+      overlay.append(mark);
+    });
+    const desk = mine ? this.#state.desks.get(mine) : null;
+    if (desk) {
+      this.#deskEls.get(mine).dataset.mine = "true";
+      const mark = el("g", { class: "desk-mark desk-mark-mine", transform: `translate(${desk.x} ${desk.y})` });
+      mark.append(
+        el("circle", { r: 0.8 }),
+        el("circle", { r: 1.0 }),
+        el("text", { class: "mark-star", x: -0.75, y: -0.75, "text-anchor": "middle", "dominant-baseline": "central" }, "★"),
+      );
+      overlay.append(mark);
+    }
   }
 
   /** Move keyboard focus to a desk (and make it the map's tab stop). */

@@ -1,0 +1,312 @@
+// The staff member's own corner of the floor page: sign in (demo picker or
+// account), my seat today, "find me a seat" with the reasons, and the claim
+// button in a desk's details.
+
+import { ApiError, getJSON } from "./api.js";
+import { formatTime, lang, t } from "./i18n.js";
+import { findPeople, loadSession, send, session, signIn, signOut } from "./session.js";
+
+function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "dataset") Object.assign(node.dataset, v);
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else if (v !== undefined && v !== null && v !== false) node.setAttribute(k, v === true ? "" : String(v));
+  }
+  node.append(...children.filter((c) => c !== null && c !== undefined && c !== false));
+  return node;
+}
+
+function idempotencyKey() {
+  return crypto.randomUUID?.() ?? `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+}
+
+/** The "me" panel plus the claim button in the desk details. */
+export class SeatPanel {
+  #root;
+  #actions;
+  #host;
+  #seat = null;
+  #suggestions = [];
+  #rule = "";
+  #message = null;
+  #available = true;
+  #started = false;
+  #peopleQuery = "";
+  #people = [];
+  #peopleAsked = false;
+
+  /**
+   * @param {HTMLElement} root the #me-panel section
+   * @param {HTMLElement} actions the #desk-actions container of the details panel
+   * @param {object} host floorId(), desk(id) → FloorState desk, showDesk(id, floorId),
+   *   mark({suggested, mine}) to draw marks on the map
+   */
+  constructor(root, actions, host) {
+    this.#root = root;
+    this.#actions = actions;
+    this.#host = host;
+  }
+
+  /** The desk this person holds today, or null. */
+  get myDesk() {
+    return this.#seat?.desk ?? null;
+  }
+
+  async start() {
+    try {
+      await loadSession();
+    } catch (err) {
+      // No sign-in on this server (or it failed): the map still works read-only.
+      this.#available = !(err instanceof ApiError && err.status === 404);
+      this.#message = this.#available ? { kind: "error", text: err.message } : null;
+    }
+    await this.#refreshSeat();
+    this.#started = true;
+    this.render();
+  }
+
+  /** Fetch my seat again (my desk changed live, e.g. released as a no-show) and re-render. */
+  async refresh() {
+    await this.#refreshSeat();
+    this.render();
+  }
+
+  /** Re-render after a language switch or a live change of a shown desk. */
+  render() {
+    const s = session();
+    this.#root.hidden = !this.#available || !this.#started;
+    if (this.#root.hidden) return;
+    this.#root.dataset.signedIn = String(Boolean(s?.signed_in));
+    const body = s?.signed_in ? this.#signedIn(s) : this.#signedOut(s);
+    const message = this.#message
+      ? h("p", { class: `seat-message seat-message-${this.#message.kind}`, role: this.#message.kind === "error" ? "alert" : "status", id: "seat-message" }, this.#message.text)
+      : null;
+    const parts = [h("h2", { id: "me-title" }, t(s?.signed_in ? "me.title" : "me.signInTitle")), ...body, message];
+    this.#root.replaceChildren(...parts.filter(Boolean));
+    this.#mark();
+    this.renderActions();
+  }
+
+  /** The claim / check-in / release buttons for the desk shown in the details panel. */
+  renderActions() {
+    const deskId = this.#actions.dataset.deskId;
+    const desk = deskId ? this.#host.desk(deskId) : null;
+    this.#actions.replaceChildren();
+    if (!desk || !this.#available || !this.#started) return;
+    if (!session()?.signed_in) {
+      this.#actions.append(h("p", { class: "action-hint" }, t("me.signInToClaim")));
+      return;
+    }
+    if (this.#seat?.desk === desk.id) {
+      this.#actions.append(...this.#seatButtons());
+      return;
+    }
+    if (this.#seat) {
+      this.#actions.append(h("p", { class: "action-hint" }, t("me.alreadyHolding", { desk: this.#seat.desk })));
+      return;
+    }
+    if (desk.state !== "free") {
+      this.#actions.append(h("p", { class: "action-hint" }, t("me.notFree")));
+      return;
+    }
+    this.#actions.append(h("button", { type: "button", class: "action-button primary", id: "claim-desk", onclick: () => this.claim(desk.id) }, t("me.claim")));
+  }
+
+  async claim(deskId) {
+    await this.#act(async () => {
+      await send("POST", "/api/seats", { desk: deskId }, { idempotencyKey: idempotencyKey() });
+      this.#suggestions = [];
+      this.#message = { kind: "ok", text: t("me.claimed", { desk: deskId }) };
+    });
+  }
+
+  async findSeat() {
+    await this.#act(async () => {
+      const body = await send("POST", "/api/seats/suggest", { floor: this.#host.floorId(), limit: 3 });
+      this.#suggestions = body.suggestions ?? [];
+      this.#rule = body.anti_fixation ?? "";
+      this.#message = this.#suggestions.length ? null : { kind: "info", text: t("me.noSuggestion") };
+      if (this.#suggestions.length) this.#host.showDesk(this.#suggestions[0].desk, this.#suggestions[0].floor);
+    });
+  }
+
+  async #checkIn() {
+    await this.#act(async () => {
+      await send("POST", "/api/me/seat/check-in", { desk: this.#seat.desk, how: "app" });
+      this.#message = { kind: "ok", text: t("me.checkedIn", { desk: this.#seat.desk }) };
+    });
+  }
+
+  async #release() {
+    const desk = this.#seat?.desk;
+    await this.#act(async () => {
+      await send("DELETE", "/api/me/seat");
+      this.#message = { kind: "ok", text: t("me.released", { desk }) };
+    });
+  }
+
+  async #act(fn) {
+    this.#root.setAttribute("aria-busy", "true");
+    try {
+      await fn();
+    } catch (err) {
+      this.#message = { kind: "error", text: err.message };
+    }
+    await this.#refreshSeat();
+    this.#root.removeAttribute("aria-busy");
+    this.render();
+  }
+
+  async #refreshSeat() {
+    if (!session()?.signed_in) {
+      this.#seat = null;
+      return;
+    }
+    try {
+      this.#seat = (await getJSON("/api/me/seat")).seat ?? null;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) this.#seat = null;
+      else this.#message = { kind: "error", text: err.message };
+    }
+  }
+
+  #mark() {
+    const floor = this.#host.floorId();
+    this.#host.mark({
+      suggested: this.#suggestions.filter((s) => s.floor === floor).map((s) => s.desk),
+      mine: this.#seat?.floor === floor || !this.#seat?.floor ? this.#seat?.desk ?? null : null,
+    });
+  }
+
+  // ---- signed out: the demo picker or an account form
+
+  #signedOut(s) {
+    if (s?.demo_mode) {
+      const input = h("input", {
+        type: "search",
+        id: "person-search",
+        autocomplete: "off",
+        placeholder: t("me.searchPlaceholder"),
+        value: this.#peopleQuery,
+        "aria-label": t("me.searchPlaceholder"),
+      });
+      input.addEventListener("input", () => this.#searchPeople(input.value));
+      if (!this.#peopleAsked) this.#searchPeople("");
+      return [h("p", { class: "action-hint" }, t("me.demoHint")), input, this.#peopleList()];
+    }
+    const id = h("input", { type: "text", id: "staff-id", autocomplete: "username", required: true });
+    const pw = h("input", { type: "password", id: "staff-password", autocomplete: "current-password", required: true });
+    const form = h(
+      "form",
+      { class: "sign-in-form" },
+      h("label", {}, t("me.staffId"), id),
+      h("label", {}, t("me.password"), pw),
+      h("button", { type: "submit", class: "action-button primary" }, t("me.signIn")),
+    );
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      this.#signInAs(id.value.trim(), pw.value);
+    });
+    return [form];
+  }
+
+  #peopleList() {
+    return h(
+      "ul",
+      { class: "people-list", id: "people-list" },
+      ...this.#people.map((p) =>
+        h(
+          "li",
+          {},
+          h(
+            "button",
+            { type: "button", class: "person-button", dataset: { staffId: p.staff_id }, onclick: () => this.#signInAs(p.staff_id) },
+            (lang() === "ja" && p.name_ja) || p.name,
+            h("span", { class: "person-dept" }, p.department ?? ""),
+          ),
+        ),
+      ),
+    );
+  }
+
+  async #searchPeople(query) {
+    this.#peopleAsked = true;
+    this.#peopleQuery = query;
+    try {
+      const people = await findPeople(query);
+      if (query !== this.#peopleQuery) return;
+      this.#people = people;
+    } catch (err) {
+      this.#message = { kind: "error", text: err.message };
+    }
+    this.#root.querySelector("#people-list")?.replaceWith(this.#peopleList());
+  }
+
+  async #signInAs(staffId, password) {
+    await this.#act(async () => {
+      await signIn(staffId, password);
+      this.#message = null;
+    });
+  }
+
+  // ---- signed in: who, my seat, find me a seat
+
+  #signedIn(s) {
+    const p = s.person;
+    const who = h(
+      "p",
+      { class: "me-who", id: "me-who" },
+      (lang() === "ja" && p.name_ja) || p.name,
+      h("button", { type: "button", class: "link-button", id: "sign-out", onclick: () => this.#act(async () => {
+        await signOut();
+        this.#suggestions = [];
+      }) }, t("me.signOut")),
+    );
+    const seat = this.#seat;
+    const seatBox = h("div", { class: "my-seat", id: "my-seat", dataset: { desk: seat?.desk ?? "", state: seat?.state ?? "none" } });
+    if (seat) {
+      seatBox.append(
+        h("p", { class: "my-seat-title" }, t("me.mySeat"), " ", h("strong", {}, seat.desk)),
+        h("p", { class: "my-seat-state" }, t(seat.state === "checked_in" ? "me.checkedInState" : "me.heldState", {
+          by: seat.check_in_by ? formatTime(seat.check_in_by) : "–",
+          until: formatTime(seat.releases_at),
+        })),
+        h("div", { class: "desk-actions" }, h("button", { type: "button", class: "action-button", id: "show-my-seat", onclick: () => this.#host.showDesk(seat.desk, seat.floor) }, t("me.showOnMap")), ...this.#seatButtons()),
+      );
+    } else {
+      seatBox.append(h("p", { class: "my-seat-title" }, t("me.noSeat")));
+    }
+    const find = h("button", { type: "button", class: "action-button primary", id: "find-seat", onclick: () => this.findSeat() }, t("me.findSeat"));
+    const list = this.#suggestions.length
+      ? h(
+          "ol",
+          { class: "suggestions", id: "suggestions" },
+          ...this.#suggestions.map((sg) =>
+            h(
+              "li",
+              { dataset: { desk: sg.desk } },
+              h("button", { type: "button", class: "link-button", onclick: () => this.#host.showDesk(sg.desk, sg.floor) }, sg.desk),
+              h("ul", { class: "reasons" }, ...sg.reasons.map((r) => h("li", { dataset: { reason: r.code } }, this.#reason(r)))),
+            ),
+          ),
+        )
+      : null;
+    const rule = this.#suggestions.length && this.#rule ? h("p", { class: "action-hint" }, this.#rule) : null;
+    return [who, seatBox, seat ? null : find, list, rule];
+  }
+
+  #seatButtons() {
+    const seat = this.#seat;
+    const out = [];
+    if (seat.state !== "checked_in") out.push(h("button", { type: "button", class: "action-button primary", id: "check-in", onclick: () => this.#checkIn() }, t("me.checkIn")));
+    out.push(h("button", { type: "button", class: "action-button", id: "release-seat", onclick: () => this.#release() }, t("me.release")));
+    return out;
+  }
+
+  #reason(r) {
+    const key = `reason.${r.code}`;
+    const label = t(key);
+    return lang() === "ja" && label !== key ? label : r.text;
+  }
+}

@@ -1,0 +1,167 @@
+"""Staff on the floor map: sign in with the demo picker, find a seat, claim, check in, release.
+
+A real server in demo mode on the demo site, a real Mosquitto and Chromium; desks become free
+the way they do in the building, from sensor events over MQTT. Every change the page shows
+arrives over the live feed, not by reloading.
+"""
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from firmware_config.loader import load_site
+from firmware_config.paths import demo_site_path
+from firmware_config.site import Site
+from server.adapters.embedded_broker import MosquittoBroker
+from server.settings import Settings
+from tests.browser.harness import Publisher
+from tests.browser.test_floor_map import ALL_DESKS_LIVE, DemoServer, shoot
+from tests.support import wait_until
+
+pytestmark = pytest.mark.browser
+
+FLOOR = "f3"
+TIMEOUT_MS = 20_000
+
+
+@pytest.fixture(scope="module")
+def site() -> Site:
+    return load_site(demo_site_path())
+
+
+@pytest.fixture(scope="module")
+def server(
+    mosquitto: MosquittoBroker, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DemoServer]:
+    if not mosquitto.running:
+        mosquitto.start()
+    db = tmp_path_factory.mktemp("staff") / "freeseat.db"
+    settings = Settings(
+        database_url=f"sqlite:///{db}",
+        broker_url=mosquitto.url,
+        mqtt_client_id=f"staff-test-{uuid.uuid4().hex[:8]}",
+        demo_mode=True,
+    )
+    demo = DemoServer(settings)
+    try:
+        yield demo
+    finally:
+        demo.stop()
+
+
+@pytest.fixture(scope="module")
+def free_desks(server: DemoServer, mosquitto: MosquittoBroker, site: Site) -> list[str]:
+    """Every desk of f3 reported empty by its sensor: free to claim."""
+    floor = site.floor(FLOOR)
+    assert floor is not None
+    desks = [d.id for d in floor.desks]
+    publisher = Publisher(mosquitto, site)
+    try:
+        publisher.presence_many([(d, False, datetime.now(UTC)) for d in desks])
+    finally:
+        publisher.close()
+    wait_until(
+        lambda: all(d["state"] == "free" for d in server.floor(FLOOR)["desks"]),
+        30,
+        "every f3 desk to be free",
+    )
+    return desks
+
+
+def desk_state(page: Page, desk: str) -> str | None:
+    return page.get_attribute(f'#floor-map [data-desk="{desk}"]', "data-state")
+
+
+def test_sign_in_find_claim_check_in_and_release(
+    page: Page, server: DemoServer, free_desks: list[str], screenshot_dir: Path
+) -> None:
+    page.goto(f"{server.url}/?floor={FLOOR}", wait_until="commit")
+    page.wait_for_function(ALL_DESKS_LIVE, arg=len(free_desks), timeout=TIMEOUT_MS)
+    panel = page.locator("#me-panel")
+    expect(panel).to_be_visible()
+    expect(panel).to_have_attribute("data-signed-in", "false")
+
+    # Before signing in, a desk's details say how to claim it instead of offering a button.
+    page.locator(f'#floor-map [data-desk="{free_desks[0]}"]').click()
+    expect(page.locator("#desk-actions")).to_contain_text("Sign in")
+    expect(page.locator("#claim-desk")).to_have_count(0)
+
+    person = page.locator("#people-list .person-button").first
+    expect(person).to_be_visible()
+    name = person.inner_text().split("\n")[0]
+    person.click()
+    expect(panel).to_have_attribute("data-signed-in", "true")
+    expect(page.locator("#me-who")).to_contain_text(name)
+    expect(page.locator("#my-seat")).to_have_attribute("data-state", "none")
+
+    page.locator("#find-seat").click()
+    first = page.locator("#suggestions > li").first
+    expect(first).to_be_visible()
+    desk = first.get_attribute("data-desk")
+    assert desk in free_desks
+    expect(first.locator(".reasons li")).not_to_have_count(0)
+    expect(page.locator(f'#floor-map [data-desk="{desk}"]')).to_have_attribute(
+        "data-suggested", "1"
+    )
+    expect(page.locator("#desk-details")).to_have_attribute("data-desk-id", desk)
+    shoot(page, screenshot_dir, "staff-find-me-a-seat")
+
+    page.evaluate("window.__marker = 1")
+    page.locator("#claim-desk").click()
+    expect(page.locator(f'#floor-map [data-desk="{desk}"]')).to_have_attribute(
+        "data-state", "held", timeout=TIMEOUT_MS
+    )
+    my_seat = page.locator("#my-seat")
+    expect(my_seat).to_have_attribute("data-desk", desk)
+    expect(my_seat).to_have_attribute("data-state", "held")
+    expect(page.locator(f'#floor-map [data-desk="{desk}"]')).to_have_attribute("data-mine", "true")
+    assert {d["id"]: d["state"] for d in server.floor(FLOOR)["desks"]}[desk] == "held"
+    shoot(page, screenshot_dir, "staff-claimed")
+
+    page.locator("#check-in").first.click()
+    expect(my_seat).to_have_attribute("data-state", "checked_in")
+    expect(page.locator("#check-in")).to_have_count(0)
+    # Whatever the server now shows for the desk, the map converges to it, and it stays taken.
+    wait_until(
+        lambda: (
+            desk_state(page, desk)
+            == {d["id"]: d["state"] for d in server.floor(FLOOR)["desks"]}[desk]
+        ),
+        20,
+        "the map to show the checked-in desk as the server does",
+    )
+    assert desk_state(page, desk) in {"held", "away", "occupied"}
+
+    page.locator("#release-seat").first.click()
+    expect(my_seat).to_have_attribute("data-state", "none")
+    expect(page.locator(f'#floor-map [data-desk="{desk}"]')).to_have_attribute(
+        "data-state", "free", timeout=TIMEOUT_MS
+    )
+    assert page.evaluate("window.__marker") == 1, "the page reloaded instead of updating live"
+
+
+def test_a_claim_of_a_taken_desk_says_why(
+    page: Page, server: DemoServer, free_desks: list[str]
+) -> None:
+    page.goto(f"{server.url}/?floor={FLOOR}", wait_until="commit")
+    page.wait_for_function(ALL_DESKS_LIVE, arg=len(free_desks), timeout=TIMEOUT_MS)
+    people = page.locator("#people-list .person-button")
+    expect(people.nth(1)).to_be_visible()
+    people.nth(1).click()
+    expect(page.locator("#me-panel")).to_have_attribute("data-signed-in", "true")
+    desk = free_desks[-1]
+    page.locator(f'#floor-map [data-desk="{desk}"]').click()
+    page.locator("#claim-desk").click()
+    expect(page.locator("#my-seat")).to_have_attribute("data-desk", desk)
+
+    # A second claim while holding a desk is refused with the server's reason, shown as is.
+    other = free_desks[-2]
+    page.locator(f'#floor-map [data-desk="{other}"]').click()
+    expect(page.locator("#desk-actions")).to_contain_text(desk)
+    expect(page.locator("#claim-desk")).to_have_count(0)
+    page.locator("#release-seat").first.click()
+    expect(page.locator("#my-seat")).to_have_attribute("data-state", "none")
