@@ -142,6 +142,14 @@ class FollowedFile:
         self._buffer = b""
         self._from_start = from_start
         self._skipping = False  # inside an over-long line, until its end
+        # Where reading starts is fixed now, not at the first poll: lines written after the
+        # agent started are never skipped.
+        try:
+            stat = path.stat()
+            self._inode = stat.st_ino
+            self._offset = 0 if from_start else stat.st_size
+        except OSError:
+            self._inode = None
 
     def poll(self) -> list[str]:
         try:
@@ -149,11 +157,9 @@ class FollowedFile:
         except OSError:
             return []
         if self._inode != stat.st_ino or stat.st_size < self._offset:
-            # New file (first open, rotation) or truncated: read it from its start, except
-            # the very first time, when history is only read if asked for.
-            first = self._inode is None
+            # A file that appeared, was rotated or truncated since: all of it is new.
             self._inode = stat.st_ino
-            self._offset = stat.st_size if first and not self._from_start else 0
+            self._offset = 0
             self._buffer = b""
             self._skipping = False
         if stat.st_size == self._offset:
