@@ -1,0 +1,302 @@
+"""Three replicas on one PostgreSQL and one Mosquitto: shared ingest, one live feed, one ticker."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import paho.mqtt.client as mqtt
+import pytest
+import yaml
+from paho.mqtt.enums import CallbackAPIVersion
+from sqlalchemy import create_engine, text
+from websockets.sync.client import ClientConnection, connect
+
+from contracts import DeskPresenceChanged, build_topic, encode
+from server.adapters.database import upgrade
+from server.adapters.embedded_broker import MosquittoBroker, free_port
+from server.api.app import create_app
+from server.api.runtime import Runtime
+from server.settings import Settings
+from tests.fakes import FakeClock
+from tests.support import ServerThread, small_site, wait_until
+
+postgres_only = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+GATEWAYS = {
+    "gw-f1-a": [f"desk-f1-a-01-0{n}" for n in range(1, 5)],
+    "gw-f1-b": [f"desk-f1-b-01-0{n}" for n in range(1, 5)],
+    "gw-f2-a": [f"desk-f2-a-01-0{n}" for n in range(1, 5)],
+}
+START = datetime(2026, 11, 30, 9, tzinfo=UTC)
+
+
+def presence(device: str, seq: int) -> DeskPresenceChanged:
+    """The gateway's seq-th event: desks in turn, present unless seq is a multiple of 3."""
+    desks = GATEWAYS[device]
+    return DeskPresenceChanged(
+        device=device,
+        epoch=1,
+        seq=seq,
+        at=START + timedelta(seconds=seq),
+        desk=desks[seq % len(desks)],
+        present=seq % 3 != 0,
+        sensor="mmwave",
+    )
+
+
+class Publisher:
+    def __init__(self, broker: MosquittoBroker) -> None:
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+        self.client.connect(broker.host, broker.port)
+        self.client.loop_start()
+        self.sent: list[mqtt.MQTTMessageInfo] = []
+
+    def send(self, event: DeskPresenceChanged) -> None:
+        topic = build_topic("testhall", "desk", event.device, "event")
+        self.sent.append(self.client.publish(topic, encode(event), qos=1))
+
+    def close(self) -> None:
+        for info in self.sent:
+            info.wait_for_publish(10)
+        self.client.loop_stop()
+        self.client.disconnect()
+
+
+def get(url: str) -> dict[str, Any]:
+    try:
+        body: dict[str, Any] = httpx.get(url, timeout=5).json()
+        return body
+    except (httpx.HTTPError, ValueError):
+        return {}
+
+
+def next_delta(ws: ClientConnection, version: int, desk: str) -> tuple[int, dict[str, Any]]:
+    """Read deltas until one names `desk`; every one must follow the last without a gap."""
+    while True:
+        frame = json.loads(ws.recv(timeout=10))
+        if frame["type"] != "delta":
+            continue
+        assert frame["version"] == version + 1, "deltas must have consecutive versions"
+        version = frame["version"]
+        if desk in frame["desks"]:
+            return version, frame["desks"][desk]
+
+
+@postgres_only
+def test_a_websocket_on_one_replica_sees_what_another_replica_ingested(
+    broker: MosquittoBroker, database_url: str
+) -> None:
+    upgrade(database_url)
+    clock = FakeClock()
+    site = small_site()
+    event = presence("gw-f1-a", 1)
+    desk = event.desk
+
+    def replica(name: str, mqtt_on: bool) -> ServerThread:
+        settings = Settings(
+            database_url=database_url,
+            broker_url=broker.url,
+            mqtt_client_id=f"replica-{name}",
+            enable_mqtt=mqtt_on,
+            scale_out=True,
+            leader_retry_s=0.2,
+        )
+        return ServerThread(create_app(settings, clock=clock, site=site))
+
+    # Replica a has no broker link at all: whatever its clients see, another replica ingested.
+    with replica("a", False) as a, replica("b", True) as b, replica("c", True) as c:
+        servers = (a, b, c)
+        for server in (b, c):
+            wait_until(lambda s=server: get(f"{s.url}/api/health").get("broker_connected"))
+        for server in servers:
+            wait_until(lambda s=server: get(f"{s.url}/api/replica").get("live_listening"))
+        clients = [connect(f"{s.ws_url}/ws/live?floor=f1", open_timeout=5) for s in servers]
+        try:
+            versions = []
+            for ws in clients:
+                snapshot = json.loads(ws.recv(timeout=5))
+                assert snapshot["desks"][desk]["state"] == "unknown"
+                versions.append(snapshot["version"])
+            publisher = Publisher(broker)
+            publisher.send(event)
+            publisher.close()
+            for ws, version in zip(clients, versions, strict=True):
+                _, view = next_delta(ws, version, desk)
+                assert view["state"] == "occupied"
+        finally:
+            for ws in clients:
+                ws.close()
+        runtimes: list[Runtime] = [s.app.state.runtime for s in servers]
+        assert runtimes[0].pump is None
+        ingested = [rt.pump.totals.applied for rt in runtimes[1:] if rt.pump is not None]
+        assert sum(ingested) == 1, "exactly one replica applies the event"
+
+
+class ReplicaProcess:
+    """`freeseat serve` as a replica in a process of its own, so it can be SIGKILLed."""
+
+    def __init__(self, name: str, env: dict[str, str], log_dir: Path) -> None:
+        self.name = name
+        self.port = free_port()
+        self.env = {**os.environ, **env, "FREESEAT_MQTT_CLIENT_ID": f"replica-{name}"}
+        self.log = log_dir / f"replica-{name}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> "ReplicaProcess":
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "server", "serve", "--port", str(self.port)],
+            env=self.env,
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+        return self
+
+    def get(self, path: str) -> dict[str, Any]:
+        return get(f"http://127.0.0.1:{self.port}{path}")
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+
+
+@pytest.fixture
+def replica_env(tmp_path: Path, broker: MosquittoBroker, database_url: str) -> dict[str, str]:
+    (tmp_path / "site.yaml").write_text(yaml.safe_dump(small_site().model_dump(mode="json")))
+    upgrade(database_url)
+    return {
+        "FREESEAT_DATABASE_URL": database_url,
+        "FREESEAT_BROKER_URL": broker.url,
+        "FREESEAT_SITE_FILE": str(tmp_path / "site.yaml"),
+        "FREESEAT_SCALE_OUT": "true",
+        "FREESEAT_LEADER_RETRY_S": "0.2",
+    }
+
+
+@pytest.fixture
+def replicas(replica_env: dict[str, str], tmp_path: Path) -> Iterator[list[ReplicaProcess]]:
+    started: list[ReplicaProcess] = []
+    yield started
+    for replica in started:
+        replica.stop()
+
+
+def log_counts(url: str) -> tuple[int, int, int]:
+    """Rows in the event log, distinct event ids, and events with more than one transition."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            total, distinct = conn.execute(
+                text("SELECT count(*), count(DISTINCT event_id) FROM event_log")
+            ).one()
+            twice = conn.execute(
+                text(
+                    "SELECT count(*) FROM (SELECT event_id FROM desk_transitions"
+                    " WHERE event_id IS NOT NULL GROUP BY event_id HAVING count(*) > 1) AS t"
+                )
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    return int(total), int(distinct), int(twice)
+
+
+EVENTS_PER_GATEWAY = 150
+
+
+@postgres_only
+def test_a_replica_killed_mid_stream_loses_no_event_and_applies_none_twice(
+    replica_env: dict[str, str],
+    replicas: list[ReplicaProcess],
+    broker: MosquittoBroker,
+    tmp_path: Path,
+    database_url: str,
+) -> None:
+    # Small batches and windows, so the kill lands between commits with messages in flight.
+    env = {**replica_env, "FREESEAT_INGEST_BATCH_MAX": "5", "FREESEAT_MQTT_RECEIVE_MAXIMUM": "20"}
+    replicas += [ReplicaProcess(name, env, tmp_path).start() for name in "abc"]
+    for replica in replicas:
+        wait_until(lambda r=replica: r.get("/api/health").get("broker_connected"), 60)
+    victim = replicas[1]
+    publisher = Publisher(broker)
+    total = EVENTS_PER_GATEWAY * len(GATEWAYS)
+    try:
+        for seq in range(EVENTS_PER_GATEWAY):
+            for device in GATEWAYS:
+                publisher.send(presence(device, seq))
+            if seq == EVENTS_PER_GATEWAY // 3:
+                wait_until(
+                    lambda: victim.get("/api/health").get("applied", 0) > 5,
+                    30,
+                    "the victim replica ingesting its share",
+                )
+                victim.kill()
+    finally:
+        publisher.close()
+    # Messages the broker gave the victim wait in its session until it is back under its name.
+    victim.start()
+    wait_until(lambda: log_counts(database_url)[0] >= total, 90, "every event in the log")
+    assert log_counts(database_url) == (total, total, 0)
+
+    states: dict[str, str] = {}
+    for floor in ("f1", "f2"):
+        body = replicas[0].get(f"/api/floors/{floor}")
+        states |= {d["id"]: d["state"] for d in body["desks"]}
+    for device, desks in GATEWAYS.items():
+        for n, desk in enumerate(desks):
+            last = max(seq for seq in range(EVENTS_PER_GATEWAY) if seq % len(desks) == n)
+            expected = "occupied" if presence(device, last).present else "free"
+            assert states[desk] == expected, f"{desk} does not show its newest reading"
+
+
+@postgres_only
+def test_the_ticker_runs_on_one_replica_and_moves_when_its_holder_dies(
+    replica_env: dict[str, str], replicas: list[ReplicaProcess], tmp_path: Path, database_url: str
+) -> None:
+    env = {**replica_env, "FREESEAT_ENABLE_MQTT": "false", "FREESEAT_SWEEP_INTERVAL_S": "0.1"}
+    replicas += [ReplicaProcess(name, env, tmp_path).start() for name in "abc"]
+
+    def tickers(among: list[ReplicaProcess]) -> list[tuple[ReplicaProcess, dict[str, Any]]]:
+        views = [(r, r.get("/api/replica")) for r in among]
+        assert all(view for _, view in views), "a replica did not answer"
+        return [(r, view) for r, view in views if view["ticker"]]
+
+    for replica in replicas:
+        wait_until(lambda r=replica: r.get("/api/replica"), 60, f"replica {replica.name} up")
+    wait_until(lambda: len(tickers(replicas)) == 1, 20, "one replica holding the ticker")
+    leader, view = tickers(replicas)[0]
+    wait_until(lambda: leader.get("/api/replica")["sweeps"] >= 5, 20, "the leader sweeping")
+    others = [r for r in replicas if r is not leader]
+    assert [r.get("/api/replica")["sweeps"] for r in others] == [0, 0]
+    assert len(tickers(replicas)) == 1
+
+    leader.kill()
+    wait_until(lambda: len(tickers(others)) == 1, 20, "another replica taking the ticker over")
+    successor, successor_view = tickers(others)[0]
+    assert successor_view["lease_epoch"] == view["lease_epoch"] + 1
+    wait_until(lambda: successor.get("/api/replica")["sweeps"] >= 5, 20, "the successor sweeping")
+    bystander = next(r for r in others if r is not successor)
+    assert bystander.get("/api/replica")["sweeps"] == 0
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            holder, epoch = conn.execute(
+                text("SELECT holder, epoch FROM leader_leases WHERE name = 'ticker'")
+            ).one()
+    finally:
+        engine.dispose()
+    assert (holder, epoch) == (successor_view["replica"], successor_view["lease_epoch"])
