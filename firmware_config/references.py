@@ -160,6 +160,15 @@ def reference_problems(site: Site) -> list[ReferenceProblem]:
                 )
             else:
                 served_by[desk_id] = (device.id, s_loc)
+    zone_ids = set(zone_floor)
+    for o_index, zone_id in enumerate(site.policy.zone_order):
+        if zone_id not in zone_ids:
+            problems.append(
+                ReferenceProblem(
+                    ("policy", "zone_order", o_index),
+                    f"unknown zone {zone_id!r}: zone_order lists zones of this site's floors",
+                )
+            )
     return problems
 
 

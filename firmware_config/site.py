@@ -44,11 +44,24 @@ def _default_hold_times() -> dict[SensorClass, HoldTimes]:
 
 
 class Policy(_Model):
-    """Site-wide seating rules."""
+    """Site-wide seating rules (server/domain/seat_policy.py applies them)."""
 
-    no_show_grace_min: Annotated[int, Field(ge=10, le=60)] = 30
-    max_same_desk_days: Annotated[int, Field(ge=1, le=30)] = 3
-    consolidate_zones: bool = False
+    no_show_grace_min: Annotated[int, Field(ge=10, le=60)] = Field(
+        default=30, description="A claimed desk nobody checks in at is released after this"
+    )
+    max_same_desk_days: Annotated[int, Field(ge=1, le=30)] = Field(
+        default=3, description="Anti-fixation: nobody gets one desk more working days in a row"
+    )
+    consolidate_zones: bool = Field(
+        default=False, description="Fill zones in `zone_order` so whole zones stay empty"
+    )
+    zone_order: list[Id] = Field(
+        default_factory=list,
+        description="Zones to fill first when consolidating; zones not listed follow in file order",
+    )
+    end_of_day: Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")] = (
+        Field(default="20:00", description="Local HH:MM when every desk is released")
+    )
 
 
 class SiteInfo(_Model):

@@ -11,6 +11,7 @@ from server.adapters import (
     tables_provisioning,
     tables_rooms,
     tables_scaleout,
+    tables_seating,
     tables_wifi,
 )
 from server.adapters.tables import Base
@@ -22,5 +23,6 @@ __all__ = [
     "tables_provisioning",
     "tables_rooms",
     "tables_scaleout",
+    "tables_seating",
     "tables_wifi",
 ]

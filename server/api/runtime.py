@@ -20,6 +20,7 @@ from server.adapters.occupancy_history import SqlOccupancyHistory
 from server.adapters.repository import SqlStore
 from server.adapters.room_repository import SqlRoomStore
 from server.adapters.scale_out import ScaleOut, share_group
+from server.adapters.seating_repository import SqlSeatingStore
 from server.adapters.wifi_store import SqlWifiStore
 from server.api.accounts import Accounts, open_accounts
 from server.services.device_registry import DeviceRegistry
@@ -28,6 +29,7 @@ from server.services.liveness import LivenessSweep
 from server.services.occupancy_analytics import OccupancyAnalytics
 from server.services.ports import Clock, LiveFeed
 from server.services.rooms import RoomService
+from server.services.seating import Seating, SeatingSite
 from server.services.site_index import SiteIndex
 from server.services.wifi_presence import WifiPresence, WifiSiteModel
 from server.settings import Settings
@@ -151,6 +153,11 @@ class Runtime:
         """Whether timed jobs run here: always on one process, on the lease holder of replicas."""
         return self.scale_out is None or self.scale_out.lease.held
 
+    @cached_property
+    def seating(self) -> Seating:
+        """Seat holds, suggestions and their timed releases (stateless: all in the database)."""
+        return Seating(SeatingSite.of(self.site), SqlSeatingStore(self.engine), self.clock)
+
     def start_mqtt(self, loop: asyncio.AbstractEventLoop) -> IngestPump:
         s = self.settings
         self.bridge = MqttBridge(
@@ -183,6 +190,8 @@ class Runtime:
         self.sweeps += 1
         outcome = await asyncio.to_thread(self.sweep.run)
         self.live.publish(outcome.changes.values())
+        # Seating's timed releases (no-show, end of day) and sensor check-ins ride the same tick.
+        self.live.publish(await asyncio.to_thread(self.seating.sweep))
 
     def close(self) -> None:
         if self.bridge is not None:

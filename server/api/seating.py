@@ -1,0 +1,347 @@
+"""Seating over HTTP: find desks, get suggestions, claim, check in, release; the QR page.
+
+- `GET /api/desks?floor=&zone=&state=&equipment=` desks with their live state (the map's view).
+- `POST /api/seats/suggest` ranked free desks, each with the reasons it was chosen.
+- `POST /api/seats` `{"desk": ID}` claims a desk (201); `Idempotency-Key` header makes a retry
+  return the first answer. 409 with a `detail` when the desk is taken, the person already holds
+  a desk today, or anti-fixation refuses it.
+- `GET /api/me/seat`, `POST /api/me/seat/check-in` `{"desk": ID, "how": "qr"}`,
+  `DELETE /api/me/seat` (release by hand).
+- `GET /api/seats/rotation?days=` per-department rotation (facilities, admin).
+- `GET /checkin/{desk_id}` the page a desk's QR code opens (phone-sized, Japanese and English).
+
+All commands need sign-in (server.api.auth) and the CSRF header; the desk's new live state goes
+to the live feed once the transaction has committed.
+"""
+
+import asyncio
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
+
+from server.api.auth import current_person, optional_person, require_role
+from server.api.checkin_page import CHECKIN_PAGE
+from server.api.deps import runtime
+from server.api.runtime import Runtime
+from server.domain.people import Person, Role
+from server.domain.seat_policy import Spot, fixation_streak
+from server.services.seating import IdempotencyKey, SeatOutcome, SeatRefused, SeatView
+
+router = APIRouter(tags=["seating"])
+Rt = Annotated[Runtime, Depends(runtime)]
+Me = Annotated[Person, Depends(current_person)]
+
+DeskStateName = Literal["free", "held", "occupied", "away", "unknown", "blocked"]
+_REFUSALS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not signed in"},
+    403: {"description": "Missing or wrong X-CSRF-Token"},
+    404: {"description": "No such desk, or no seat to act on"},
+    409: {"description": "Taken, already holding a desk today, or refused by anti-fixation"},
+}
+
+
+class DeskListed(BaseModel):
+    id: str
+    floor: str
+    zone: str
+    zone_department: str | None
+    x: float
+    y: float
+    equipment: list[str]
+    state: DeskStateName
+    since: str | None
+    reason: str | None
+    walk_in: bool = Field(description="Someone sits there without a claim: shown as taken")
+    mine: bool = Field(description="The signed-in person holds this desk today")
+
+
+class ReasonOut(BaseModel):
+    code: str = Field(
+        description="needs, needs_missing, team_zone, consolidation, nearby or familiar"
+    )
+    text: str
+
+
+class SuggestionOut(BaseModel):
+    desk: str
+    floor: str
+    zone: str
+    rank: int
+    x: float
+    y: float
+    equipment: list[str]
+    reasons: list[ReasonOut]
+
+
+class Near(BaseModel):
+    """Where the person is; sent only when they chose to share it, never stored."""
+
+    floor: str
+    x: float = Field(ge=0)
+    y: float = Field(ge=0)
+
+
+class SuggestRequest(BaseModel):
+    floor: str | None = Field(default=None, description="Only desks on this floor")
+    zone: str | None = Field(default=None, description="Only desks in this zone")
+    equipment: list[str] = Field(default_factory=list, description="Desks must have all of these")
+    near: Near | None = Field(default=None, description="Share where you are to rank by distance")
+    limit: int = Field(default=5, ge=1, le=50)
+
+
+class SuggestResponse(BaseModel):
+    suggestions: list[SuggestionOut]
+    anti_fixation: str = Field(description="The rule as it applies to this person today")
+
+
+class ClaimRequest(BaseModel):
+    desk: str = Field(min_length=1, max_length=24)
+
+
+class CheckInRequest(BaseModel):
+    desk: str = Field(min_length=1, max_length=24)
+    how: Literal["qr", "app"] = "qr"
+
+
+class SeatOut(BaseModel):
+    desk: str
+    floor: str | None
+    zone: str | None
+    day: date
+    state: Literal["held", "checked_in"]
+    claimed_at: datetime
+    check_in_by: datetime | None = Field(description="Released as a no-show unless checked in")
+    checked_in_at: datetime | None
+    check_in_how: str | None
+    releases_at: datetime = Field(description="End of the working day: every desk is released")
+
+
+class MySeat(BaseModel):
+    seat: SeatOut | None
+
+
+class Released(BaseModel):
+    released: str
+    reason: str
+
+
+class RotationOut(BaseModel):
+    department: str | None
+    people: int
+    working_days: int
+    same_desk_as_before: int
+    rotation: float | None = Field(description="Share of days at a different desk; None if <5")
+    longest_streak: int | None
+
+
+def _seat(view: SeatView) -> SeatOut:
+    hold = view.hold
+    return SeatOut(
+        desk=hold.desk,
+        floor=view.option.floor if view.option else None,
+        zone=view.option.zone if view.option else None,
+        day=hold.day,
+        state="checked_in" if view.checked_in else "held",
+        claimed_at=hold.claimed_at,
+        check_in_by=view.check_in_by,
+        checked_in_at=hold.checked_in_at,
+        check_in_how=hold.check_in_how,
+        releases_at=view.releases_at,
+    )
+
+
+async def _run(rt: Runtime, command: Any, *args: Any) -> SeatOutcome:
+    try:
+        outcome: SeatOutcome = await asyncio.to_thread(command, *args)
+    except SeatRefused as refused:
+        raise HTTPException(refused.status, refused.detail) from None
+    rt.live.publish(outcome.changes)  # after the commit, on the loop thread the hub lives on
+    return outcome
+
+
+@router.get("/api/desks")
+async def list_desks(
+    rt: Rt,
+    person: Annotated[Person | None, Depends(optional_person)],
+    floor: str | None = None,
+    zone: str | None = None,
+    state: Annotated[list[DeskStateName] | None, Query(description="Any of these states")] = None,
+    equipment: Annotated[list[str] | None, Query(description="All of these")] = None,
+) -> list[DeskListed]:
+    """Desks with their live state, filtered; the same state the floor map shows."""
+    if floor is not None and rt.site.floor(floor) is None:
+        known = ", ".join(f.id for f in rt.site.floors())
+        raise HTTPException(404, f"floor {floor!r} does not exist; known floors: {known}")
+    mine = None
+    if person is not None:
+        seat = await asyncio.to_thread(rt.seating.my_seat, person)
+        mine = seat.hold.desk if seat else None
+    wanted_states = set(state or [])
+    wanted_equipment = set(equipment or [])
+    out = []
+    for option in rt.seating.site.options.values():
+        if (floor and option.floor != floor) or (zone and option.zone != zone):
+            continue
+        if not wanted_equipment <= option.equipment:
+            continue
+        view = rt.hub.states(option.floor).get(option.desk, {})
+        current = view.get("state", "unknown")
+        if wanted_states and current not in wanted_states:
+            continue
+        out.append(
+            DeskListed(
+                id=option.desk,
+                floor=option.floor,
+                zone=option.zone,
+                zone_department=option.zone_department,
+                x=option.x,
+                y=option.y,
+                equipment=sorted(option.equipment),
+                state=current,
+                since=view.get("since"),
+                reason=view.get("reason"),
+                walk_in=bool(view.get("walk_in", False)),
+                mine=option.desk == mine,
+            )
+        )
+    return out
+
+
+@router.post("/api/seats/suggest", responses=_REFUSALS)
+async def suggest_seats(
+    rt: Rt, me: Me, body: Annotated[SuggestRequest | None, Body()] = None
+) -> SuggestResponse:
+    """Free desks ranked for the signed-in person, each with the reasons it was chosen."""
+    body = body or SuggestRequest()
+    if body.floor is not None and rt.site.floor(body.floor) is None:
+        raise HTTPException(404, f"floor {body.floor!r} does not exist")
+    near = Spot(body.near.floor, body.near.x, body.near.y) if body.near else None
+    seeker = await asyncio.to_thread(rt.seating.seeker, me, near)
+    options = rt.seating.site.options
+    floors = [body.floor] if body.floor else [f.id for f in rt.site.floors()]
+    free = [
+        desk
+        for floor_id in floors
+        for desk, view in rt.hub.states(floor_id).items()
+        if view.get("state") == "free"
+        and (body.zone is None or (desk in options and options[desk].zone == body.zone))
+    ]
+    found = rt.seating.suggest(seeker, free, body.limit, body.equipment)
+    rules = rt.seating.site.rules
+    out = []
+    for s in found:
+        option = options[s.desk]
+        out.append(
+            SuggestionOut(
+                desk=s.desk,
+                floor=s.floor,
+                zone=s.zone,
+                rank=s.rank,
+                x=option.x,
+                y=option.y,
+                equipment=sorted(option.equipment),
+                reasons=[ReasonOut(code=r.code, text=r.text) for r in s.reasons],
+            )
+        )
+    streak_desk = seeker.recent_desks[0] if seeker.recent_desks else None
+    rule = f"at most {rules.max_same_desk_days} working days in a row at one desk"
+    if streak_desk is not None:
+        streak = fixation_streak(seeker.recent_desks, streak_desk)
+        rule += f"; you have sat at {streak_desk} on your last {streak} working day(s)"
+    return SuggestResponse(suggestions=out, anti_fixation=rule)
+
+
+@router.post("/api/seats", status_code=201, responses=_REFUSALS)
+async def claim_seat(
+    request: Request,
+    rt: Rt,
+    me: Me,
+    body: ClaimRequest,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            max_length=128,
+            description="Send the same key when retrying, to get the first answer back",
+        ),
+    ] = None,
+) -> SeatOut:
+    """Claim a desk for today; it shows as held on the map until you check in."""
+    key = None
+    if idempotency_key:
+        raw = await request.body()
+        key = IdempotencyKey.of(idempotency_key, "POST", request.url.path, raw)
+    outcome = await _run(rt, rt.seating.claim, me, body.desk, key)
+    assert outcome.seat is not None
+    return _seat(outcome.seat)
+
+
+@router.get("/api/me/seat", responses={401: {"description": "Not signed in"}})
+async def my_seat(rt: Rt, me: Me) -> MySeat:
+    """The desk the signed-in person holds today, if any."""
+    seat = await asyncio.to_thread(rt.seating.my_seat, me)
+    return MySeat(seat=_seat(seat) if seat else None)
+
+
+@router.post("/api/me/seat/check-in", responses=_REFUSALS)
+async def check_in_seat(rt: Rt, me: Me, body: CheckInRequest) -> SeatOut:
+    """Check in at your desk (the QR page calls this); a free desk is claimed at the same time."""
+    outcome = await _run(rt, rt.seating.check_in, me, body.desk, body.how)
+    assert outcome.seat is not None
+    return _seat(outcome.seat)
+
+
+@router.delete("/api/me/seat", responses=_REFUSALS)
+async def release_seat(rt: Rt, me: Me) -> Released:
+    """Give today's desk back; it is free for others at once."""
+    seat = await asyncio.to_thread(rt.seating.my_seat, me)
+    outcome = await _run(rt, rt.seating.release, me)
+    desk = seat.hold.desk if seat else (outcome.changes[0].desk if outcome.changes else "")
+    return Released(released=desk, reason="released by hand")
+
+
+@router.get(
+    "/api/seats/rotation",
+    dependencies=[Depends(require_role(Role.FACILITIES))],
+    responses={401: {"description": "Not signed in"}, 403: {"description": "Facilities only"}},
+)
+async def seat_rotation(
+    rt: Rt, days: Annotated[int, Query(ge=1, le=366)] = 20
+) -> list[RotationOut]:
+    """Per department: how often people sat at the same desk as on their previous working day."""
+    rows = await asyncio.to_thread(rt.seating.rotation, days)
+    return [
+        RotationOut(
+            department=r.department,
+            people=r.people,
+            working_days=r.working_days,
+            same_desk_as_before=r.same_desk_as_before,
+            rotation=None if r.rotation is None else round(r.rotation, 3),
+            longest_streak=r.longest_streak,
+        )
+        for r in rows
+    ]
+
+
+@router.get("/checkin/{desk_id}", response_class=HTMLResponse, include_in_schema=False)
+async def checkin_page(desk_id: str, rt: Rt) -> HTMLResponse:
+    """The page a desk's QR code opens: sign in if needed, then one button to check in."""
+    option = rt.seating.site.options.get(desk_id)
+    if option is None:
+        return HTMLResponse(
+            f"<!doctype html><meta charset=utf-8><title>freeseat</title>"
+            f"<p>机 {_esc(desk_id)} はありません / There is no desk {_esc(desk_id)}.</p>",
+            status_code=404,
+        )
+    page = CHECKIN_PAGE.replace("{{DESK}}", _esc(desk_id))
+    page = page.replace("{{FLOOR}}", _esc(option.floor)).replace("{{ZONE}}", _esc(option.zone))
+    return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+
+
+def _esc(text: str) -> str:
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )

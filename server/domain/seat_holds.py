@@ -1,0 +1,42 @@
+"""A seat hold: a person's claim on a desk for one day, from claim to check-in to release."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """A hold; `checked_in_at` is None until the person arrives, `released_at` while active."""
+
+    id: int
+    desk: str
+    staff_id: str
+    day: date
+    claimed_at: datetime
+    checked_in_at: datetime | None = None
+    check_in_how: str | None = None
+    released_at: datetime | None = None
+    release_reason: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.released_at is None
+
+
+NO_SHOW = "no-show"
+END_OF_DAY = "end of day"
+BY_HAND = "released by hand"
+
+
+def release_due(hold: Hold, now: datetime, grace: timedelta, day_ends_at: datetime) -> str | None:
+    """Why `hold` must end at `now` (end of its day, or no check-in within the grace), or None.
+
+    `day_ends_at` is the end of the hold's own day, so a hold left over from an earlier day is
+    always due.
+    """
+    if now >= day_ends_at:
+        return f"{END_OF_DAY}: desks are released at {day_ends_at:%H:%M} {day_ends_at.tzname()}"
+    if hold.checked_in_at is None and now >= hold.claimed_at + grace:
+        minutes = round(grace.total_seconds() / 60)
+        return f"{NO_SHOW}: {hold.staff_id} did not check in within {minutes} min"
+    return None

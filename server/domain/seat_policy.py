@@ -1,0 +1,252 @@
+"""The seat policy: which free desks to suggest to a person, in what order, and why.
+
+Pure and explainable: every suggestion carries the reasons it was chosen, every refusal says
+what to do instead. The rules, in order of weight:
+
+1. needs: a desk without a need marked hard (accessible) is never suggested; other needs
+   (dual-monitor, standing, ...) rank desks that meet more of them first;
+2. team zone: desks in a zone of the person's department come before others;
+3. zone consolidation (when the site enables it): zones are filled in the site's order, so
+   whole zones at the end of the order stay empty and can be powered down;
+4. nearness: only when the person chose to share where they are, nearer desks first;
+5. a stable per-person-per-day tie-break, so people arriving together do not all race for
+   the same desk.
+
+Anti-fixation: nobody gets the same desk more than `max_same_desk_days` working days in a
+row. A working day is a day the person checked in somewhere; days off do not break a streak.
+That desk is left out of suggestions and a claim of it is refused, with the reason.
+"""
+
+import hashlib
+import itertools
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+# Needs that map to desk equipment; `HARD_NEEDS` are never traded away for anything else.
+NEED_EQUIPMENT: Mapping[str, str] = {
+    "accessible": "accessible",
+    "dual-monitor": "dual-monitor",
+    "monitor": "monitor",
+    "standing": "standing",
+    "dock": "dock",
+    "phone-booth": "phone-booth",
+}
+HARD_NEEDS = frozenset({"accessible"})
+# Departments with fewer people than this get no rotation figure (it would single people out).
+MIN_GROUP = 5
+
+
+@dataclass(frozen=True, slots=True)
+class DeskOption:
+    """A desk that could be offered: where it is and what it has."""
+
+    desk: str
+    floor: str
+    zone: str
+    zone_department: str | None
+    equipment: frozenset[str]
+    x: float
+    y: float
+
+
+@dataclass(frozen=True, slots=True)
+class Spot:
+    """Where a person is, as they chose to share it."""
+
+    floor: str
+    x: float
+    y: float
+
+
+@dataclass(frozen=True, slots=True)
+class SeatRules:
+    """A site's seating rules (from the site file's `policy`)."""
+
+    max_same_desk_days: int = 3
+    consolidate_zones: bool = False
+    zone_rank: Mapping[str, int] = field(default_factory=dict)  # zone -> fill order, 0 first
+
+
+@dataclass(frozen=True, slots=True)
+class Seeker:
+    """Who is looking for a seat, and the desks they checked in at on their last working days."""
+
+    staff_id: str
+    department: str | None
+    needs: frozenset[str] = frozenset()
+    recent_desks: tuple[str, ...] = ()  # most recent working day first, one desk per day
+    near: Spot | None = None
+    day: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One reason for (or against) a desk: a stable code for the UI, and English text."""
+
+    code: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    desk: str
+    floor: str
+    zone: str
+    rank: int
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """A claim the policy does not allow; `reason` tells the person what to do instead."""
+
+    reason: str
+
+
+def fixation_streak(recent_desks: Sequence[str], desk: str) -> int:
+    """How many of the person's latest working days in a row they sat at `desk`."""
+    streak = 0
+    for previous in recent_desks:
+        if previous != desk:
+            break
+        streak += 1
+    return streak
+
+
+def check_claim(seeker: Seeker, desk: str, rules: SeatRules) -> Refused | None:
+    """Anti-fixation for a desk picked by hand from the map."""
+    streak = fixation_streak(seeker.recent_desks, desk)
+    if streak >= rules.max_same_desk_days:
+        return Refused(
+            f"anti-fixation: you sat at desk {desk} on your last {streak} working days and this "
+            f"site allows {rules.max_same_desk_days} in a row; please pick another desk today"
+        )
+    return None
+
+
+def suggest(
+    seeker: Seeker, options: Iterable[DeskOption], rules: SeatRules, limit: int = 5
+) -> list[Suggestion]:
+    """Rank the free desks in `options` for `seeker`; the best first, each with its reasons."""
+    wanted = {NEED_EQUIPMENT[n] for n in seeker.needs if n in NEED_EQUIPMENT}
+    hard = {NEED_EQUIPMENT[n] for n in seeker.needs & HARD_NEEDS}
+    scored: list[tuple[tuple[float, ...], DeskOption, tuple[Reason, ...]]] = []
+    for option in options:
+        if not hard <= option.equipment:
+            continue
+        if fixation_streak(seeker.recent_desks, option.desk) >= rules.max_same_desk_days:
+            continue
+        reasons: list[Reason] = []
+        met = sorted(wanted & option.equipment)
+        if met:
+            reasons.append(Reason("needs", f"has what you need: {', '.join(met)}"))
+        missing = sorted(wanted - option.equipment)
+        if missing:
+            reasons.append(Reason("needs_missing", f"lacks {', '.join(missing)}"))
+        team = seeker.department is not None and option.zone_department == seeker.department
+        if team:
+            reasons.append(Reason("team_zone", f"in your team's zone {option.zone}"))
+        zone_rank = 0
+        if rules.consolidate_zones:
+            zone_rank = rules.zone_rank.get(option.zone, len(rules.zone_rank))
+            reasons.append(
+                Reason("consolidation", f"zone {option.zone} is filled early so others stay dark")
+                if zone_rank == 0
+                else Reason(
+                    "consolidation",
+                    f"zone {option.zone} is number {zone_rank + 1} in the fill order",
+                )
+            )
+        distance = 0.0
+        if seeker.near is not None:
+            if seeker.near.floor == option.floor:
+                distance = math.hypot(option.x - seeker.near.x, option.y - seeker.near.y)
+                reasons.append(Reason("nearby", f"{distance:.0f} m from where you are"))
+            else:
+                distance = 1e6
+        if seeker.recent_desks and seeker.recent_desks[0] == option.desk:
+            reasons.append(Reason("familiar", "where you sat on your last working day"))
+        key = (
+            -len(met),
+            0.0 if team else 1.0,
+            float(zone_rank),
+            distance,
+            _spread(seeker, option.desk),
+        )
+        scored.append((key, option, tuple(reasons)))
+    scored.sort(key=lambda item: (item[0], item[1].desk))
+    return [
+        Suggestion(option.desk, option.floor, option.zone, rank, reasons)
+        for rank, (_, option, reasons) in enumerate(scored[:limit], start=1)
+    ]
+
+
+def _spread(seeker: Seeker, desk: str) -> float:
+    # Same order for one person all day (a second look gives the same answer), different
+    # orders for different people, so a crowd arriving at once spreads over equal desks.
+    text = f"{seeker.staff_id}|{seeker.day}|{desk}".encode()
+    return int.from_bytes(hashlib.blake2b(text, digest_size=4).digest(), "big") / 2**32
+
+
+@dataclass(frozen=True, slots=True)
+class SatAt:
+    """A working day of one person: the desk they checked in at."""
+
+    department: str | None
+    staff_id: str
+    day: date
+    desk: str
+
+
+@dataclass(frozen=True, slots=True)
+class DepartmentRotation:
+    """How fixed seating has become in a department over a period.
+
+    `rotation` is the share of a person's working days spent at a different desk from their
+    previous working day: 1.0 is full rotation, 0.0 means everyone sits where they sat before.
+    None when the department has fewer than MIN_GROUP people in the period.
+    """
+
+    department: str | None
+    people: int
+    working_days: int
+    same_desk_as_before: int
+    rotation: float | None
+    longest_streak: int | None
+
+
+def rotation_by_department(days: Iterable[SatAt]) -> list[DepartmentRotation]:
+    """The rotation figure per department, from each person's working days."""
+    per_person: dict[tuple[str | None, str], dict[date, str]] = defaultdict(dict)
+    for sat in days:
+        per_person[(sat.department, sat.staff_id)][sat.day] = sat.desk
+    grouped: dict[str | None, list[list[str]]] = defaultdict(list)
+    for (department, _), by_day in per_person.items():
+        grouped[department].append([by_day[d] for d in sorted(by_day)])
+    out = []
+    for department, sequences in sorted(grouped.items(), key=lambda kv: kv[0] or ""):
+        transitions = sum(len(s) - 1 for s in sequences)
+        repeats = sum(1 for s in sequences for a, b in itertools.pairwise(s) if a == b)
+        enough = len(sequences) >= MIN_GROUP
+        out.append(
+            DepartmentRotation(
+                department=department,
+                people=len(sequences),
+                working_days=sum(len(s) for s in sequences),
+                same_desk_as_before=repeats if enough else 0,
+                rotation=(1 - repeats / transitions if transitions else 1.0) if enough else None,
+                longest_streak=max(_longest_run(s) for s in sequences) if enough else None,
+            )
+        )
+    return out
+
+
+def _longest_run(desks: Sequence[str]) -> int:
+    best = run = 0
+    for index, desk in enumerate(desks):
+        run = run + 1 if index and desks[index - 1] == desk else 1
+        best = max(best, run)
+    return best

@@ -1,0 +1,443 @@
+"""Seating commands: claim a desk, check in, release; the timed releases; suggestions.
+
+Every command is one transaction that takes the desk's write lock first, applies the desk
+state machine (server.domain.occupancy) and the seat policy (server.domain.seat_policy), writes
+the hold, the desk's new live state and its transition with the reason; the caller publishes
+the returned desk changes to the live feed after the commit. The database's partial unique
+indexes (one active hold per desk, one per person per day) decide every race: a command that
+loses one gets `SeatRefused(409)`.
+"""
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Literal, Protocol
+from zoneinfo import ZoneInfo
+
+from firmware_config.site import Site
+from server.domain.occupancy import DeskStatus, Rejected, Transition, assign, check_in, release
+from server.domain.people import Person
+from server.domain.seat_holds import BY_HAND, Hold, release_due
+from server.domain.seat_policy import (
+    DepartmentRotation,
+    DeskOption,
+    Refused,
+    SatAt,
+    SeatRules,
+    Seeker,
+    Spot,
+    Suggestion,
+    check_claim,
+    rotation_by_department,
+    suggest,
+)
+from server.services.ports import Clock
+
+ConflictKind = Literal["desk", "person", "key"]
+
+
+class SeatConflict(Exception):
+    """The database refused a write because of a uniqueness guard (a lost race)."""
+
+    def __init__(self, kind: ConflictKind) -> None:
+        super().__init__(kind)
+        self.kind: ConflictKind = kind
+
+
+class SeatRefused(Exception):
+    """A command that cannot be done; `status` is the HTTP status, `detail` says what to do."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAnswer:
+    request: str
+    hold_id: int
+
+
+class SeatingTransaction(Protocol):
+    """One unit of work over desks and holds."""
+
+    def lock_desk(self, desk_id: str) -> DeskStatus | None:
+        """The desk's live state, with its write lock held until the transaction ends."""
+        ...
+
+    def save_desk(self, status: DeskStatus) -> None: ...
+    def record_transition(self, transition: Transition, event_id: str | None) -> None: ...
+    def hold(self, hold_id: int) -> Hold | None: ...
+    def active_hold_of(self, staff_id: str, day: date) -> Hold | None: ...
+    def add_hold(self, desk_id: str, staff_id: str, day: date, at: datetime) -> Hold:
+        """Insert an active hold; raises SeatConflict when a uniqueness guard refuses it."""
+        ...
+
+    def mark_checked_in(self, hold_id: int, at: datetime, how: str) -> None: ...
+    def end_hold(self, hold_id: int, at: datetime, reason: str) -> None: ...
+    def recent_desks(self, staff_id: str, before: date, limit: int) -> list[str]: ...
+    def answer(self, staff_id: str, key: str) -> StoredAnswer | None: ...
+    def remember(
+        self, staff_id: str, key: str, request: str, hold_id: int, at: datetime
+    ) -> None: ...
+
+
+class SeatingStore(Protocol):
+    def transaction(self) -> AbstractContextManager[SeatingTransaction]: ...
+    def due_holds(self, before_day: date, no_show_cutoff: datetime, day: date | None) -> list[Hold]:
+        """Active holds of days before `before_day`, unchecked ones claimed at or before the
+        cutoff, and every active hold of `day` (when its end has passed)."""
+        ...
+
+    def sensed_arrivals(self) -> list[Hold]:
+        """Active holds not yet checked in whose desk's sensor has seen the holder arrive."""
+        ...
+
+    def checked_in_days(self, since: date) -> list[SatAt]: ...
+    def recent_desks(self, staff_id: str, before: date, limit: int) -> list[str]: ...
+    def active_hold_of(self, staff_id: str, day: date) -> Hold | None: ...
+    def forget_answers(self, before: datetime) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SeatingSite:
+    """What seating needs from the site file."""
+
+    options: dict[str, DeskOption]
+    rules: SeatRules
+    grace: timedelta
+    end_of_day: time
+    zone: ZoneInfo
+
+    @classmethod
+    def of(cls, site: Site) -> "SeatingSite":
+        options: dict[str, DeskOption] = {}
+        zone_order: list[str] = list(site.policy.zone_order)
+        for floor in site.floors():
+            zones = {z.id: z for z in floor.zones}
+            for zone in floor.zones:
+                if zone.id not in zone_order:
+                    zone_order.append(zone.id)
+            for desk in floor.desks:
+                desk_zone = zones.get(desk.zone)
+                options[desk.id] = DeskOption(
+                    desk=desk.id,
+                    floor=floor.id,
+                    zone=desk.zone,
+                    zone_department=desk_zone.department if desk_zone else None,
+                    equipment=frozenset(desk.equipment),
+                    x=desk.x,
+                    y=desk.y,
+                )
+        policy = site.policy
+        hour, minute = (int(part) for part in policy.end_of_day.split(":"))
+        return cls(
+            options=options,
+            rules=SeatRules(
+                max_same_desk_days=policy.max_same_desk_days,
+                consolidate_zones=policy.consolidate_zones,
+                zone_rank={zone: rank for rank, zone in enumerate(zone_order)},
+            ),
+            grace=timedelta(minutes=policy.no_show_grace_min),
+            end_of_day=time(hour, minute),
+            zone=ZoneInfo(site.site.timezone),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SeatView:
+    """A person's seat today, as the API shows it."""
+
+    hold: Hold
+    option: DeskOption | None
+    checked_in: bool
+    check_in_by: datetime | None
+    releases_at: datetime
+
+
+@dataclass
+class SeatOutcome:
+    """What a command did: the seat it left, and the desks whose live state moved."""
+
+    seat: SeatView | None
+    changes: list[DeskStatus] = field(default_factory=list)
+    replayed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyKey:
+    key: str
+    request: str
+
+    @classmethod
+    def of(cls, key: str, method: str, path: str, body: bytes) -> "IdempotencyKey":
+        digest = hashlib.sha256(b"\n".join([method.encode(), path.encode(), body])).hexdigest()
+        return cls(key, digest)
+
+
+class Seating:
+    """The seating service; thread-safe (all state is in the database)."""
+
+    def __init__(self, site: SeatingSite, store: SeatingStore, clock: Clock) -> None:
+        self.site = site
+        self._store = store
+        self._clock = clock
+
+    # -- time ---------------------------------------------------------------------------------
+
+    def today(self, now: datetime | None = None) -> date:
+        return (now or self._clock.now()).astimezone(self.site.zone).date()
+
+    def day_ends_at(self, day: date) -> datetime:
+        return datetime.combine(day, self.site.end_of_day, tzinfo=self.site.zone)
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def my_seat(self, person: Person) -> SeatView | None:
+        hold = self._store.active_hold_of(person.staff_id, self.today())
+        return None if hold is None else self._view(hold, None)
+
+    def seeker(self, person: Person, near: Spot | None) -> Seeker:
+        today = self.today()
+        recent = self._store.recent_desks(
+            person.staff_id, today, self.site.rules.max_same_desk_days
+        )
+        return Seeker(
+            staff_id=person.staff_id,
+            department=person.department,
+            needs=person.needs,
+            recent_desks=tuple(recent),
+            near=near,
+            day=today,
+        )
+
+    def suggest(
+        self, seeker: Seeker, free_desks: Iterable[str], limit: int, equipment: Sequence[str] = ()
+    ) -> list[Suggestion]:
+        """Rank `free_desks` (ids the live map shows free) for `seeker`."""
+        wanted = set(equipment)
+        options = (
+            option
+            for desk in free_desks
+            if (option := self.site.options.get(desk)) is not None and wanted <= option.equipment
+        )
+        return suggest(seeker, options, self.site.rules, limit)
+
+    def rotation(self, days: int) -> list[DepartmentRotation]:
+        since = self.today() - timedelta(days=days)
+        return rotation_by_department(self._store.checked_in_days(since))
+
+    # -- commands -----------------------------------------------------------------------------
+
+    def claim(
+        self, person: Person, desk_id: str, idempotency: IdempotencyKey | None = None
+    ) -> SeatOutcome:
+        """Hold `desk_id` for `person` today."""
+        self._known(desk_id)
+        now = self._clock.now()
+        today = self.today(now)
+        try:
+            with self._store.transaction() as tx:
+                if idempotency is not None:
+                    replay = self._replay(tx, person, idempotency)
+                    if replay is not None:
+                        return replay
+                outcome = self._claim(tx, person, desk_id, now, today)
+                if idempotency is not None and outcome.seat is not None:
+                    tx.remember(
+                        person.staff_id,
+                        idempotency.key,
+                        idempotency.request,
+                        outcome.seat.hold.id,
+                        now,
+                    )
+                return outcome
+        except SeatConflict as conflict:
+            raise self._conflict(conflict, person, desk_id) from None
+
+    def check_in(self, person: Person, desk_id: str, how: str) -> SeatOutcome:
+        """`person` arrived at `desk_id` (a QR scan): their hold is checked in; a person with no
+        seat today who scans a free desk gets it claimed and checked in at once."""
+        self._known(desk_id)
+        now = self._clock.now()
+        today = self.today(now)
+        try:
+            with self._store.transaction() as tx:
+                hold = tx.active_hold_of(person.staff_id, today)
+                if hold is None:
+                    claimed = self._claim(tx, person, desk_id, now, today)
+                    assert claimed.seat is not None
+                    hold = claimed.seat.hold
+                    changes = claimed.changes
+                else:
+                    changes = []
+                if hold.desk != desk_id:
+                    raise SeatRefused(
+                        409,
+                        f"you hold desk {hold.desk} today, not {desk_id}: check in there, or "
+                        "release it first (DELETE /api/me/seat) and scan this desk again",
+                    )
+                if hold.checked_in_at is not None:
+                    return SeatOutcome(self._view(hold, None))
+                status = tx.lock_desk(desk_id)
+                if status is not None and status.holder == person.staff_id:
+                    result = check_in(status, person.staff_id, now, how)
+                    if isinstance(result, Transition):
+                        self._apply(tx, result, changes)
+                tx.mark_checked_in(hold.id, now, how)
+                hold = tx.hold(hold.id) or hold
+                return SeatOutcome(self._view(hold, None), changes)
+        except SeatConflict as conflict:
+            raise self._conflict(conflict, person, desk_id) from None
+
+    def release(self, person: Person) -> SeatOutcome:
+        """`person` gives their desk back by hand."""
+        now = self._clock.now()
+        with self._store.transaction() as tx:
+            hold = tx.active_hold_of(person.staff_id, self.today(now))
+            if hold is None:
+                raise SeatRefused(404, "you hold no desk today; nothing to release")
+            changes = self._end(tx, hold, now, f"{BY_HAND} by {person.staff_id}")
+            return SeatOutcome(None, changes)
+
+    def sweep(self) -> list[DeskStatus]:
+        """Sensor check-ins, no-show and end-of-day releases due at the clock's now."""
+        now = self._clock.now()
+        today = self.today(now)
+        changes: list[DeskStatus] = []
+        for hold in self._store.sensed_arrivals():
+            with self._store.transaction() as tx:
+                status = tx.lock_desk(hold.desk)
+                current = tx.hold(hold.id)
+                if (
+                    current is not None
+                    and current.active
+                    and current.checked_in_at is None
+                    and status is not None
+                    and status.holder == hold.staff_id
+                    and status.checked_in
+                ):
+                    tx.mark_checked_in(hold.id, now, "desk sensor")
+        day_over = now >= self.day_ends_at(today)
+        due = self._store.due_holds(today, now - self.site.grace, today if day_over else None)
+        for hold in due:
+            reason = release_due(hold, now, self.site.grace, self.day_ends_at(hold.day))
+            if reason is None:
+                continue
+            with self._store.transaction() as tx:
+                current = tx.hold(hold.id)
+                if current is None or not current.active:
+                    continue
+                # Re-checked under the lock: a check-in may have landed since the query.
+                status = tx.lock_desk(hold.desk)
+                if (
+                    status is not None
+                    and status.holder == hold.staff_id
+                    and status.checked_in
+                    and current.checked_in_at is None
+                ):
+                    tx.mark_checked_in(hold.id, now, "desk sensor")
+                    current = tx.hold(hold.id) or current
+                reason = release_due(current, now, self.site.grace, self.day_ends_at(hold.day))
+                if reason is not None:
+                    changes += self._end(tx, current, now, reason)
+        self._store.forget_answers(now - timedelta(days=1))
+        return changes
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _known(self, desk_id: str) -> None:
+        if desk_id not in self.site.options:
+            raise SeatRefused(404, f"desk {desk_id!r} does not exist on this site")
+
+    def _replay(
+        self, tx: SeatingTransaction, person: Person, idempotency: IdempotencyKey
+    ) -> SeatOutcome | None:
+        stored = tx.answer(person.staff_id, idempotency.key)
+        if stored is None:
+            return None
+        if stored.request != idempotency.request:
+            raise SeatRefused(
+                422,
+                "this Idempotency-Key was used for a different request; "
+                "use a new key for each new command",
+            )
+        hold = tx.hold(stored.hold_id)
+        assert hold is not None
+        return SeatOutcome(self._view(hold, None), replayed=True)
+
+    def _claim(
+        self, tx: SeatingTransaction, person: Person, desk_id: str, now: datetime, today: date
+    ) -> SeatOutcome:
+        status = tx.lock_desk(desk_id)
+        if status is None:
+            raise SeatRefused(404, f"desk {desk_id!r} has no live state yet; try again shortly")
+        held = tx.active_hold_of(person.staff_id, today)
+        if held is not None:
+            if held.desk == desk_id:
+                raise SeatRefused(409, f"you already hold desk {desk_id} today")
+            raise SeatRefused(
+                409,
+                f"you already hold desk {held.desk} today; release it first "
+                "(DELETE /api/me/seat) to take another",
+            )
+        recent = tx.recent_desks(person.staff_id, today, self.site.rules.max_same_desk_days)
+        refused = check_claim(
+            Seeker(person.staff_id, person.department, recent_desks=tuple(recent)),
+            desk_id,
+            self.site.rules,
+        )
+        if isinstance(refused, Refused):
+            raise SeatRefused(409, refused.reason)
+        result = assign(status, person.staff_id, now)
+        if isinstance(result, Rejected):
+            raise SeatRefused(409, f"{result.reason}; pick another desk")
+        hold = tx.add_hold(desk_id, person.staff_id, today, now)
+        changes: list[DeskStatus] = []
+        self._apply(tx, result, changes)
+        return SeatOutcome(self._view(hold, result.after), changes)
+
+    def _end(
+        self, tx: SeatingTransaction, hold: Hold, now: datetime, reason: str
+    ) -> list[DeskStatus]:
+        changes: list[DeskStatus] = []
+        # The desk first, as in a claim: the same lock order everywhere means no deadlock.
+        status = tx.lock_desk(hold.desk)
+        tx.end_hold(hold.id, now, reason)
+        if status is not None and status.holder == hold.staff_id:
+            transition = release(status, now, reason)
+            if transition is not None:
+                self._apply(tx, transition, changes)
+        return changes
+
+    @staticmethod
+    def _apply(tx: SeatingTransaction, transition: Transition, changes: list[DeskStatus]) -> None:
+        tx.save_desk(transition.after)
+        # Every hold change is history, even when the map shows the same state (unknown desk).
+        tx.record_transition(transition, None)
+        if transition.visible:
+            changes.append(transition.after)
+
+    def _view(self, hold: Hold, status: DeskStatus | None) -> SeatView:
+        checked_in = hold.checked_in_at is not None or (
+            status is not None and status.holder == hold.staff_id and status.checked_in
+        )
+        return SeatView(
+            hold=hold,
+            option=self.site.options.get(hold.desk),
+            checked_in=checked_in,
+            check_in_by=None if checked_in else hold.claimed_at + self.site.grace,
+            releases_at=self.day_ends_at(hold.day),
+        )
+
+    def _conflict(self, conflict: SeatConflict, person: Person, desk_id: str) -> SeatRefused:
+        if conflict.kind == "desk":
+            return SeatRefused(409, f"desk {desk_id} was just taken by someone else; pick another")
+        if conflict.kind == "person":
+            return SeatRefused(
+                409, "you claimed another desk at the same moment; see GET /api/me/seat"
+            )
+        return SeatRefused(409, "this Idempotency-Key is being used by a request in progress")

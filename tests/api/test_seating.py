@@ -1,0 +1,338 @@
+"""Seating end to end in one process: real database (SQLite and PostgreSQL), real broker for the
+desk sensors, the app's own lifespan; the timed releases are run directly after advancing time."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import create_engine, select
+
+from firmware_config.site import Policy, Site
+from server.adapters.embedded_broker import MosquittoBroker
+from server.adapters.tables import DeskTransitionRow
+from server.api.app import create_app
+from server.api.runtime import Runtime
+from server.domain.people import Person, Role
+from server.settings import Settings
+from tests.fakes import FakeClock
+from tests.seating_support import (
+    DeskSensors,
+    Running,
+    in_process,
+    seed_people,
+    sign_in_async,
+    staff,
+)
+from tests.support import small_site
+
+# 09:30 in Tokyo, the site's time zone: the working day has begun.
+MORNING = datetime(2026, 11, 30, 0, 30, tzinfo=UTC)
+A1, A2, A3, A4 = (f"desk-f1-a-01-{n:02d}" for n in range(1, 5))
+B1, B2 = "desk-f1-b-01-01", "desk-f1-b-01-02"
+F1_DESKS = [A1, A2, A3, A4, B1, B2, "desk-f1-b-01-03", "desk-f1-b-01-04"]
+TAX = staff(3, "tax", "t")
+WELFARE = staff(2, "welfare", "w")
+WHEELCHAIR = Person("w-acc", "Needs Access", "welfare", needs=frozenset({"accessible"}))
+FACILITIES = Person("fac1", "Facilities One", None, Role.FACILITIES)
+
+
+def seating_site(**policy: object) -> Site:
+    """The small site with one accessible desk (B2) and a standing desk (A4)."""
+    site = small_site()
+    floors = []
+    for floor in site.buildings[0].floors:
+        desks = [
+            d.model_copy(update={"equipment": ["accessible"]})
+            if d.id == B2
+            else d.model_copy(update={"equipment": ["standing"]})
+            if d.id == A4
+            else d
+            for d in floor.desks
+        ]
+        floors.append(floor.model_copy(update={"desks": desks}))
+    building = site.buildings[0].model_copy(update={"floors": floors})
+    return site.model_copy(
+        update={"buildings": [building], "policy": Policy(**policy)}  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(MORNING)
+
+
+def app_for(database_url: str, clock: FakeClock, site: Site, broker: str | None = None):  # type: ignore[no-untyped-def]
+    seed_people(database_url, [*TAX, *WELFARE, WHEELCHAIR, FACILITIES])
+    settings = Settings(
+        database_url=database_url,
+        enable_mqtt=broker is not None,
+        broker_url=broker or "mqtt://127.0.0.1:1",
+        mqtt_client_id="seating-test-server",
+        demo_mode=True,
+        sweep_interval_s=3600,  # the test runs the timed jobs itself
+    )
+    return create_app(settings, clock=clock, site=site)
+
+
+async def free_desks(rt: Runtime, sensors: DeskSensors, desks: list[str], at: datetime) -> None:
+    """Sensors report nobody at `desks`; returns once the live map shows them free."""
+    for _ in range(500):  # events sent before the server subscribed would never reach it
+        if rt.bridge is not None and rt.bridge.connected:
+            break
+        await asyncio.sleep(0.02)
+    sensors.report(dict.fromkeys(desks, False), at)
+    for _ in range(500):
+        if all(rt.hub.states("f1").get(d, {}).get("state") == "free" for d in desks):
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("desks did not become free on the live map")
+
+
+def transitions(database_url: str, desk: str) -> list[tuple[str, str, str]]:
+    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(DeskTransitionRow.before, DeskTransitionRow.after, DeskTransitionRow.reason)
+                .where(DeskTransitionRow.desk == desk)
+                .order_by(DeskTransitionRow.id)
+            )
+            return [tuple(r) for r in rows]  # type: ignore[misc]
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+async def sensors_and_app(
+    broker: MosquittoBroker, database_url: str, clock: FakeClock
+) -> AsyncIterator[tuple[Running, DeskSensors]]:
+    site = seating_site(consolidate_zones=False)
+    sensors = DeskSensors(broker.url, site)
+    try:
+        async with in_process(app_for(database_url, clock, site, broker.url)) as running:
+            await free_desks(running.rt, sensors, F1_DESKS, clock.now())
+            yield running, sensors
+    finally:
+        sensors.close()
+
+
+async def test_claim_holds_the_desk_on_the_map_and_nobody_else_gets_it(
+    sensors_and_app: tuple[Running, DeskSensors], database_url: str
+) -> None:
+    running, _ = sensors_and_app
+    rt, tanaka = running.rt, running.client
+    await sign_in_async(tanaka, "t0001")
+    claimed = await tanaka.post("/api/seats", json={"desk": A1}, headers={"Idempotency-Key": "k1"})
+    assert claimed.status_code == 201, claimed.text
+    seat = claimed.json()
+    assert (seat["desk"], seat["state"], seat["floor"], seat["zone"]) == (A1, "held", "f1", "f1-a")
+    assert seat["check_in_by"] == "2026-11-30T01:00:00Z"  # the site's 30 minutes of grace
+    assert rt.hub.states("f1")[A1]["state"] == "held"
+    listed = (await tanaka.get("/api/desks", params={"floor": "f1", "state": "held"})).json()
+    assert [(d["id"], d["mine"]) for d in listed] == [(A1, True)]
+
+    retry = await tanaka.post("/api/seats", json={"desk": A1}, headers={"Idempotency-Key": "k1"})
+    assert retry.status_code == 201 and retry.json() == seat
+    misuse = await tanaka.post("/api/seats", json={"desk": A2}, headers={"Idempotency-Key": "k1"})
+    assert misuse.status_code == 422 and "different request" in misuse.json()["detail"]
+    second = await tanaka.post("/api/seats", json={"desk": A2})
+    assert second.status_code == 409
+    assert second.json()["detail"].startswith(f"you already hold desk {A1} today")
+
+    async with running.new_client() as suzuki:
+        await sign_in_async(suzuki, "t0002")
+        taken = await suzuki.post("/api/seats", json={"desk": A1})
+        assert taken.status_code == 409
+        assert taken.json()["detail"] == f"desk {A1} is already held; pick another desk"
+        assert (await suzuki.get("/api/me/seat")).json() == {"seat": None}
+
+    released = await tanaka.delete("/api/me/seat")
+    assert released.status_code == 200 and released.json()["released"] == A1
+    assert rt.hub.states("f1")[A1]["state"] == "free"
+    assert transitions(database_url, A1)[-2:] == [
+        ("free", "held", "held for t0001"),
+        ("held", "free", "released by hand by t0001"),
+    ]
+
+
+async def test_suggestions_put_needs_then_team_zone_first_and_say_why(
+    sensors_and_app: tuple[Running, DeskSensors],
+) -> None:
+    client = sensors_and_app[0].client
+    await sign_in_async(client, "w-acc")
+    only = (await client.post("/api/seats/suggest", json={"floor": "f1"})).json()
+    assert [s["desk"] for s in only["suggestions"]] == [B2], "accessible need is never traded"
+    codes = [r["code"] for r in only["suggestions"][0]["reasons"]]
+    assert codes == ["needs", "team_zone"]
+
+    await sign_in_async(client, "t0001")
+    ranked = (await client.post("/api/seats/suggest", json={"floor": "f1", "limit": 8})).json()
+    desks = [s["desk"] for s in ranked["suggestions"]]
+    assert set(desks[:4]) == {A1, A2, A3, A4}, "the tax zone comes first for tax staff"
+    first = ranked["suggestions"][0]
+    assert {"code": "team_zone", "text": "in your team's zone f1-a"} in first["reasons"]
+    assert "3 working days in a row" in ranked["anti_fixation"]
+
+    near = {"floor": "f1", "x": 19.0, "y": 2.0}
+    close = (
+        await client.post("/api/seats/suggest", json={"floor": "f1", "zone": "f1-a", "near": near})
+    ).json()["suggestions"]
+    assert close[0]["desk"] == A4, "nearest desk of the team zone first"
+    assert any(r["code"] == "nearby" for r in close[0]["reasons"])
+
+    standing = (await client.post("/api/seats/suggest", json={"equipment": ["standing"]})).json()[
+        "suggestions"
+    ]
+    assert [s["desk"] for s in standing] == [A4]
+
+
+async def test_sensor_checks_in_within_grace_no_show_is_released_and_day_end_frees_all(
+    sensors_and_app: tuple[Running, DeskSensors],
+    clock: FakeClock,
+    database_url: str,
+) -> None:
+    running, sensors = sensors_and_app
+    rt, tanaka = running.rt, running.client
+    await sign_in_async(tanaka, "t0001")
+    assert (await tanaka.post("/api/seats", json={"desk": A1})).status_code == 201
+    async with running.new_client() as suzuki:
+        await sign_in_async(suzuki, "t0002")
+        assert (await suzuki.post("/api/seats", json={"desk": A2})).status_code == 201
+
+        clock.advance(minutes=10)
+        sensors.report({A1: True}, clock.now())
+        for _ in range(500):
+            if rt.hub.states("f1")[A1]["state"] == "occupied":
+                break
+            await asyncio.sleep(0.02)
+        assert rt.hub.states("f1")[A1]["state"] == "occupied"
+
+        clock.advance(minutes=21)  # 31 min after the claims: past the grace
+        rt.hub.publish(await asyncio.to_thread(rt.seating.sweep))
+        mine = (await tanaka.get("/api/me/seat")).json()["seat"]
+        assert (mine["state"], mine["check_in_how"]) == ("checked_in", "desk sensor")
+        assert (await suzuki.get("/api/me/seat")).json() == {"seat": None}
+        assert rt.hub.states("f1")[A2]["state"] == "free"
+        assert transitions(database_url, A2)[-1] == (
+            "held",
+            "free",
+            "no-show: t0002 did not check in within 30 min",
+        )
+
+    clock.set(datetime(2026, 11, 30, 11, 0, tzinfo=UTC))  # 20:00 in Tokyo
+    sensors.report({A1: False}, clock.now())
+    for _ in range(500):
+        if rt.hub.states("f1")[A1]["state"] == "away":
+            break
+        await asyncio.sleep(0.02)
+    rt.hub.publish(await asyncio.to_thread(rt.seating.sweep))
+    assert (await tanaka.get("/api/me/seat")).json() == {"seat": None}
+    assert rt.hub.states("f1")[A1]["state"] == "free"
+    assert transitions(database_url, A1)[-1] == (
+        "away",
+        "free",
+        "end of day: desks are released at 20:00 JST",
+    )
+
+
+async def test_a_walk_in_is_shown_as_taken_and_cannot_be_claimed(
+    sensors_and_app: tuple[Running, DeskSensors], clock: FakeClock
+) -> None:
+    running, sensors = sensors_and_app
+    rt, client = running.rt, running.client
+    sensors.report({A3: True}, clock.now())
+    for _ in range(500):
+        if rt.hub.states("f1")[A3]["state"] == "occupied":
+            break
+        await asyncio.sleep(0.02)
+    await sign_in_async(client, "t0003")
+    desk = (await client.get("/api/desks", params={"floor": "f1", "zone": "f1-a"})).json()
+    walk_in = next(d for d in desk if d["id"] == A3)
+    assert (walk_in["state"], walk_in["walk_in"]) == ("occupied", True)
+    refused = await client.post("/api/seats", json={"desk": A3})
+    assert refused.status_code == 409
+    assert "taken by someone sitting there" in refused.json()["detail"]
+    suggested = (await client.post("/api/seats/suggest", json={"limit": 10})).json()
+    assert A3 not in [s["desk"] for s in suggested["suggestions"]]
+
+
+@pytest.fixture
+async def plain_app(database_url: str, clock: FakeClock) -> AsyncIterator[Running]:
+    app = app_for(database_url, clock, seating_site(max_same_desk_days=2))
+    async with in_process(app) as running:
+        yield running
+
+
+async def test_qr_scan_claims_and_checks_in_and_anti_fixation_moves_people_on(
+    plain_app: Running, clock: FakeClock
+) -> None:
+    rt, client = plain_app.rt, plain_app.client
+    page = await client.get(f"/checkin/{A1}")
+    assert page.status_code == 200 and A1 in page.text
+    assert "チェックイン" in page.text and "Check in at this desk" in page.text
+    assert (await client.get("/checkin/desk-nowhere")).status_code == 404
+
+    signed_out = await client.post("/api/me/seat/check-in", json={"desk": A1})
+    assert signed_out.status_code == 401 and "sign in" in signed_out.json()["detail"]
+    for _day in range(2):
+        await sign_in_async(client, "t0001")  # sessions last 12 hours: a new day, a new sign-in
+        scanned = await client.post("/api/me/seat/check-in", json={"desk": A1, "how": "qr"})
+        assert scanned.status_code == 200, scanned.text
+        assert (scanned.json()["state"], scanned.json()["check_in_how"]) == ("checked_in", "qr")
+        clock.advance(days=1)
+        await asyncio.to_thread(rt.seating.sweep)  # yesterday's hold ends
+    await sign_in_async(client, "t0001")
+    refused = await client.post("/api/seats", json={"desk": A1})
+    assert refused.status_code == 409
+    assert refused.json()["detail"].startswith(
+        f"anti-fixation: you sat at desk {A1} on your last 2 working days"
+    )
+    suggested = (await client.post("/api/seats/suggest", json={"limit": 20})).json()
+    # Desks without a sensor report are unknown, never suggested as free.
+    assert suggested["suggestions"] == []
+    assert f"you have sat at {A1} on your last 2 working day(s)" in suggested["anti_fixation"]
+    assert (await client.post("/api/seats", json={"desk": A2})).status_code == 201
+
+
+async def test_without_the_csrf_header_a_signed_in_claim_is_refused(
+    plain_app: Running,
+) -> None:
+    client = plain_app.client
+    await sign_in_async(client, "t0001")
+    del client.headers["X-CSRF-Token"]
+    refused = await client.post("/api/seats", json={"desk": A1})
+    assert refused.status_code == 403 and "X-CSRF-Token" in refused.json()["detail"]
+    assert (await client.get("/api/me/seat")).json() == {"seat": None}
+
+
+async def test_facilities_see_rotation_per_department_small_groups_suppressed(
+    plain_app: Running, clock: FakeClock, database_url: str
+) -> None:
+    rt, client = plain_app.rt, plain_app.client
+    more_tax = staff(5, "tax", "x")
+    seed_people(database_url, more_tax)
+    # Day 1: five tax people on desks; day 2: three return to the same desk, two move.
+    desks = [f"desk-f2-a-01-0{n}" for n in range(1, 5)] + ["desk-f2-b-01-01"]
+    moved = ["desk-f2-b-01-02", "desk-f2-b-01-03"]
+    for day_desks in (desks, desks[:3] + moved):
+        for person, desk in zip(more_tax, day_desks, strict=True):  # a new day, a new sign-in
+            async with plain_app.new_client() as someone:
+                await sign_in_async(someone, person.staff_id)
+                r = await someone.post("/api/me/seat/check-in", json={"desk": desk})
+                assert r.status_code == 200, r.text
+        clock.advance(days=1)
+        await asyncio.to_thread(rt.seating.sweep)
+    async with plain_app.new_client() as welfare:
+        await sign_in_async(welfare, "w0001")
+        assert (await welfare.post("/api/me/seat/check-in", json={"desk": B1})).status_code == 200
+        staff_view = await welfare.get("/api/seats/rotation")
+        assert staff_view.status_code == 403
+
+    await sign_in_async(client, "fac1")
+    figures = {r["department"]: r for r in (await client.get("/api/seats/rotation")).json()}
+    assert figures["tax"]["people"] == 5 and figures["tax"]["working_days"] == 10
+    assert figures["tax"]["same_desk_as_before"] == 3
+    assert figures["tax"]["rotation"] == pytest.approx(0.4)
+    assert figures["tax"]["longest_streak"] == 2
+    assert figures["welfare"]["rotation"] is None, "one person: no figure that singles them out"
