@@ -17,6 +17,7 @@ from firmware_config.credentials import SERVER_IDENTITY, mosquitto_hash
 from firmware_config.site import Device, Site
 
 DEFAULT_TLS_PORT = 8883
+HOME_ASSISTANT_IDENTITY = "homeassistant"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,17 +61,28 @@ def device_grant(site: Site, device: Device) -> Grant | None:
     )
 
 
-def grants(site: Site) -> list[Grant]:
-    """Every identity the broker knows for `site`: the server, each device, each Z2M bridge."""
+def grants(site: Site, *, home_assistant: bool = False) -> list[Grant]:
+    """Every identity the broker knows for `site`: the server, each device, each Z2M bridge,
+    and Home Assistant when it reads the server's desk states."""
+    ha_states = f"freeseat/ha/{site.site.id}/#"
     out = [
         Grant(
             SERVER_IDENTITY,
             # `#` never matches topics starting with `$`; shared subscriptions need their own.
             read=("#", "$share/#"),
-            write=(subscription(site.site.id, None, Channel.CMD), "homeassistant/#"),
-            why="the freeseat server: reads everything, writes commands and HA discovery",
+            write=(subscription(site.site.id, None, Channel.CMD), "homeassistant/#", ha_states),
+            why="the freeseat server: reads everything, writes commands and Home Assistant's",
         )
     ]
+    if home_assistant:
+        out.append(
+            Grant(
+                HOME_ASSISTANT_IDENTITY,
+                write=("homeassistant/status",),
+                read=("homeassistant/#", ha_states),
+                why="Home Assistant: reads discovery and desk states, announces its own status",
+            )
+        )
     bridges: dict[str, str] = {}
     for device in site.devices:
         grant = device_grant(site, device)

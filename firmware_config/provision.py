@@ -37,6 +37,7 @@ from firmware_config.esphome_yaml import (
 from firmware_config.loader import load_site
 from firmware_config.mosquitto import BrokerFiles, production_config
 from firmware_config.mosquitto_auth import (
+    HOME_ASSISTANT_IDENTITY,
     DEFAULT_TLS_PORT,
     acl_file,
     grants,
@@ -65,6 +66,7 @@ class ProvisionOptions:
     server_url: str | None = None
     rotate: bool = False
     reinstate: tuple[str, ...] = ()
+    home_assistant: bool = False
 
 
 @dataclass
@@ -111,7 +113,7 @@ def provision(
         raise ProvisionError(str(exc)) from None
     for identity in options.reinstate:
         store.reinstate(identity)
-    granted = grants(site)
+    granted = grants(site, home_assistant=options.home_assistant)
     identities = [g.identity for g in granted]
     # A device taken out of the site file loses its access; back in, it gets a new password.
     for gone in set(store.passwords) - set(identities):
@@ -140,7 +142,7 @@ def provision(
             raise ProvisionError(f"{site_file}: {exc}") from None
 
     store.save()
-    write_broker_files(site, store, out)
+    write_broker_files(site, store, out, home_assistant=options.home_assistant)
     broker_dir = out / "mosquitto"
     write_private(broker_dir / "tls-listener.conf", tls_listener(port=options.tls_port), 0o644)
     conf = production_config(
@@ -196,9 +198,16 @@ def provision(
     return report
 
 
-def write_broker_files(site: Site, store: CredentialStore, out: Path) -> None:
-    """Rewrite `mosquitto/passwd` and `mosquitto/acl` from the site and the credential store."""
-    granted = grants(site)
+def write_broker_files(
+    site: Site, store: CredentialStore, out: Path, *, home_assistant: bool | None = None
+) -> None:
+    """Rewrite `mosquitto/passwd` and `mosquitto/acl` from the site and the credential store.
+
+    `home_assistant` None keeps Home Assistant's identity if the store has one (revocation).
+    """
+    if home_assistant is None:
+        home_assistant = HOME_ASSISTANT_IDENTITY in store.passwords
+    granted = grants(site, home_assistant=home_assistant)
     allowed = {g.identity for g in granted if g.identity in store.passwords}
     broker_dir = out / "mosquitto"
     # ACL first: during the moment between the two writes, a revoked device may still

@@ -30,6 +30,12 @@ def provision_command(
     reinstate: Annotated[
         list[str] | None, typer.Option(help="Let a revoked device back in (repeatable).")
     ] = None,
+    home_assistant: Annotated[
+        bool,
+        typer.Option(
+            "--home-assistant", help="Add a broker identity for Home Assistant (reads desks)."
+        ),
+    ] = False,
 ) -> None:
     """Generate ESPHome YAML, agent YAML, Mosquitto password, ACL and TLS files for a site."""
     from firmware_config.loader import SiteError
@@ -43,6 +49,7 @@ def provision_command(
         server_url=server_url,
         rotate=rotate,
         reinstate=tuple(reinstate or ()),
+        home_assistant=home_assistant,
     )
     try:
         report = provision(site, out, options)

@@ -13,6 +13,7 @@ from firmware_config.site import Site
 from server.adapters.advertiser import ServerAdvertiser
 from server.adapters.database import make_engine, upgrade
 from server.adapters.device_admin import MosquittoCredentials, SqlRevocations
+from server.adapters.home_assistant import HomeAssistantBridge
 from server.adapters.ingest_pump import IngestPump
 from server.adapters.live_feed import LiveFeedHub
 from server.adapters.mqtt_bridge import MqttBridge, Received
@@ -130,6 +131,25 @@ class Runtime:
             broker = MosquittoCredentials(self.site, s.provision_dir, s.broker_pid_file)
         return DeviceRegistry(
             self.site, self.index, self.store, SqlRevocations(self.engine), broker, self.clock
+        )
+
+    def home_assistant_bridge(self) -> HomeAssistantBridge:
+        """Home Assistant MQTT discovery for every desk (FREESEAT_HOME_ASSISTANT)."""
+        s = self.settings
+        floors = [floor.id for floor in self.site.floors()]
+
+        def states() -> dict[str, str]:
+            return {
+                desk: view["state"] for f in floors for desk, view in self.hub.states(f).items()
+            }
+
+        return HomeAssistantBridge(
+            site=self.site,
+            states=states,
+            broker_url=s.broker_url,
+            client_id=f"{s.mqtt_client_id}-ha",
+            username=s.broker_username,
+            password=s.broker_password,
         )
 
     def advertiser(self) -> ServerAdvertiser:

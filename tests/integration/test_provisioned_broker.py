@@ -5,7 +5,7 @@ from pathlib import Path
 import yaml
 
 from firmware_config.credentials import SERVER_IDENTITY
-from firmware_config.provision import provision
+from firmware_config.provision import ProvisionOptions, provision
 from tests.provision_support import ESP_MMWAVE, ESP_PIR, GATEWAY, provisioning_site, write_site
 from tests.provisioned_broker import peer, provisioned_broker
 from tests.support import wait_until
@@ -65,3 +65,32 @@ def test_anonymous_and_wrong_passwords_are_refused(tmp_path: Path) -> None:
         # Credentials of one site-file device do not open another's topics under its name.
         with peer(broker.port, "gw-unknown", passwords[GATEWAY], "gw-unknown") as stranger:
             assert stranger.connack.is_failure
+
+
+def test_home_assistant_identity_reads_desk_states_and_nothing_of_the_devices(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    site = write_site(provisioning_site(), tmp_path / "site.yaml")
+    provision(site, out, ProvisionOptions(home_assistant=True))
+    passwords = _passwords(out)
+    with (
+        provisioned_broker(out) as broker,
+        peer(broker.port, SERVER_IDENTITY, passwords[SERVER_IDENTITY], "server") as server,
+        peer(broker.port, "homeassistant", passwords["homeassistant"], "ha") as ha,
+        peer(broker.port, GATEWAY, passwords[GATEWAY], GATEWAY) as gateway,
+    ):
+        assert not ha.subscribe("homeassistant/#").is_failure
+        assert not ha.subscribe("freeseat/ha/testhall/#").is_failure
+        ha.subscribe("freeseat/v1/#")  # not granted: nothing of the devices arrives
+        assert not gateway.publish(OWN, b"device traffic").is_failure
+        assert not server.publish("homeassistant/device/desk-f1-a-01-01/config", b"{}").is_failure
+        assert not server.publish("freeseat/ha/testhall/desk/desk-f1-a-01-01", b"{}").is_failure
+        assert gateway.publish("homeassistant/device/desk-x/config", b"{}").is_failure
+        wait_until(
+            lambda: "freeseat/ha/testhall/desk/desk-f1-a-01-01" in ha.topics(),
+            what="desk state at Home Assistant",
+        )
+        assert "homeassistant/device/desk-f1-a-01-01/config" in ha.topics()
+        assert OWN not in ha.topics()
+        assert "homeassistant/device/desk-x/config" not in ha.topics()
