@@ -125,7 +125,7 @@ class ApAgentConfig(BaseModel):
             mac = normalise_mac(value)
             if mac is None:
                 raise ValueError(
-                    f"item {index} is not a MAC address; write it as aa:bb:cc:dd:ee:ff"
+                    f"item {index} is not a MAC address; write six hex pairs joined by ':'"
                 )
             out.append(mac)
         return out

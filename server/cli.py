@@ -216,6 +216,53 @@ def agent_room(
     raise typer.Exit(room_main(config))
 
 
+@agent_app.command("ap")
+def agent_ap(
+    config: Annotated[Path, typer.Option(help="The AP agent's YAML configuration.")],
+) -> None:
+    """Run an AP agent: association events in, station counts out; no MAC leaves it."""
+    from edge_agent.ap_main import main as ap_main
+
+    raise typer.Exit(ap_main(config))
+
+
+@app.command()
+def whereami(
+    staff_id: Annotated[str, typer.Option("--staff-id", help="Your staff id, to sign in.")],
+    server: Annotated[str, typer.Option(help="The freeseat server's URL.")] = (
+        "http://127.0.0.1:8000"
+    ),
+    bssid: Annotated[
+        str | None, typer.Option(help="Report this BSSID instead of reading the Wi-Fi's.")
+    ] = None,
+    share: Annotated[
+        bool, typer.Option(help="Turn on 'share my location' for today first.")
+    ] = True,
+    every: Annotated[
+        float | None, typer.Option(help="Report again every this many seconds.")
+    ] = None,
+) -> None:
+    """Tell the server which AP this laptop is on, so colleagues can find you today."""
+    import os
+
+    from edge_agent.room_connect import ConnectError
+    from edge_agent.whereami import run_whereami
+
+    try:
+        run_whereami(
+            server=server,
+            staff_id=staff_id,
+            password=os.environ.get("FREESEAT_PASSWORD"),
+            bssid=bssid,
+            share=share,
+            every_s=every,
+            out=typer.echo,
+        )
+    except ConnectError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+
+
 @app.command()
 def connect(
     staff_id: Annotated[str, typer.Option("--staff-id", help="Your staff id, to sign in.")],
