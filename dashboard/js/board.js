@@ -95,16 +95,7 @@ function scheduleRender() {
   }
 }
 
-// ---- rooms (from the meeting-room API once it is there; the floor plan lists them meanwhile)
-
-function roomStatus(room) {
-  const raw = String(room?.status ?? room?.state ?? room?.now?.status ?? "").toLowerCase();
-  if (["free", "available", "vacant"].includes(raw)) return "free";
-  if (raw) return "busy";
-  if (room?.now === null) return "free";
-  if (room?.now) return "busy";
-  return "unknown";
-}
+// ---- rooms: busy or free from the public board endpoint; the floor plan lists them
 
 function shortTime(iso) {
   const d = iso ? new Date(iso) : null;
@@ -115,11 +106,11 @@ function shortTime(iso) {
 function renderRooms() {
   const state = view.state;
   if (!state) return;
-  const live = new Map((view.rooms ?? []).map((r) => [r.id ?? r.room, r]));
+  const live = new Map((view.rooms ?? []).map((r) => [r.id, r]));
   $("room-list").replaceChildren(
     ...(state.floor.rooms ?? []).map((room) => {
       const info = live.get(room.id);
-      const status = view.rooms ? roomStatus(info) : "unknown";
+      const status = !info ? "unknown" : info.busy ? "busy" : "free";
       const li = document.createElement("li");
       li.className = "room-item";
       li.dataset.room = room.id;
@@ -133,10 +124,8 @@ function renderRooms() {
       const meta = document.createElement("span");
       meta.className = "room-meta";
       const parts = [t("room.capacity", { n: room.capacity })];
-      const until = info?.now?.end ?? info?.now?.ends_at ?? info?.until;
-      const next = info?.next?.start ?? info?.next?.starts_at;
-      if (status === "busy" && until) parts.push(t("board.roomUntil", { time: shortTime(until) }));
-      if (next) parts.push(t("board.roomNext", { time: shortTime(next) }));
+      if (status === "busy" && info.until) parts.push(t("board.roomUntil", { time: shortTime(info.until) }));
+      if (info?.next_start) parts.push(t("board.roomNext", { time: shortTime(info.next_start) }));
       meta.textContent = parts.join(" · ");
       li.append(name, badge, meta);
       return li;
@@ -147,8 +136,7 @@ function renderRooms() {
 
 async function loadRooms(floorId) {
   try {
-    const body = await getJSON(`/api/rooms?floor=${encodeURIComponent(floorId)}`);
-    view.rooms = Array.isArray(body) ? body : (body.rooms ?? []);
+    view.rooms = await getJSON(`/api/board/rooms?floor=${encodeURIComponent(floorId)}`);
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
     view.rooms = null; // not provided (yet) or failing: say "no data" rather than guess

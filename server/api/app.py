@@ -16,6 +16,7 @@ from server.adapters.system_clock import SystemClock
 from server.api import (
     analytics,
     auth,
+    board,
     devices,
     floors,
     health,
@@ -60,8 +61,6 @@ def create_app(
                 loops.append(group.create_task(rooms.run_jobs_forever(runtime)))
                 if settings.advertise:
                     loops.append(group.create_task(runtime.advertiser().run()))
-                if settings.home_assistant:
-                    loops.append(group.create_task(runtime.home_assistant_bridge().run()))
                 if settings.enable_mqtt:
                     pump = runtime.start_mqtt(asyncio.get_running_loop())
                     loops.append(group.create_task(pump.run()))
@@ -84,6 +83,7 @@ def create_app(
     app.include_router(live.router)
     app.include_router(metrics.router)
     app.include_router(analytics.router)
+    app.include_router(board.router)
     app.include_router(auth.router)
     app.include_router(devices.router)
     app.include_router(replicas.router)

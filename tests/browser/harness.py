@@ -1,7 +1,8 @@
-"""Helpers the browser test modules share: desk presence published over MQTT."""
+"""Helpers the browser test modules share: desk presence over MQTT, a signed-in client."""
 
 from datetime import datetime
 
+import httpx
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
@@ -44,3 +45,16 @@ class Publisher:
     def close(self) -> None:
         self._client.loop_stop()
         self._client.disconnect()
+
+
+def signed_in_client(base_url: str, staff_id: str | None = None) -> tuple[httpx.Client, str]:
+    """A client signed in as a demo person (the first unless named), and its CSRF token."""
+    client = httpx.Client(base_url=base_url, timeout=30)
+    token = client.get("/api/session").json()["csrf_token"]
+    if staff_id is None:
+        staff_id = client.get("/api/people").json()[0]["staff_id"]
+    response = client.post(
+        "/api/session", json={"staff_id": staff_id}, headers={"X-CSRF-Token": token}
+    )
+    response.raise_for_status()
+    return client, response.json()["csrf_token"]

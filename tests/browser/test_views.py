@@ -20,7 +20,7 @@ from firmware_config.paths import demo_site_path
 from firmware_config.site import Site
 from server.adapters.embedded_broker import MosquittoBroker
 from server.settings import Settings
-from tests.browser.harness import Publisher
+from tests.browser.harness import Publisher, signed_in_client
 from tests.browser.test_floor_map import ALL_DESKS_LIVE, DemoServer, shoot
 from tests.support import wait_until
 
@@ -52,6 +52,7 @@ def server(
         database_url=f"sqlite:///{db}",
         broker_url=module_broker.url,
         mqtt_client_id=f"views-test-{uuid.uuid4().hex[:8]}",
+        demo_mode=True,
     )
     demo = DemoServer(settings)
     try:
@@ -176,6 +177,21 @@ def test_lobby_board_updates_live(
     floor = site.floor(FLOOR)
     assert floor is not None
     zone = next(d.zone for d in floor.desks if d.id == desk)
+    # A meeting running now in the first room; the board shows it busy, with nothing personal.
+    room = floor.rooms[0]
+    client, token = signed_in_client(server.url)
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+    booked = client.post(
+        f"/api/rooms/{room.id}/bookings",
+        json={
+            "title": "Budget review",
+            "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=1)).isoformat(),
+        },
+        headers={"X-CSRF-Token": token},
+    )
+    assert booked.status_code == 201, booked.text
+
     page.goto(f"{server.url}/board?floor={FLOOR}")
     expect(page.locator("#live-status")).to_have_attribute("data-live", "true", timeout=TIMEOUT_MS)
     zone_free = page.locator(f'[data-zone-free="{zone}"]')
@@ -184,6 +200,14 @@ def test_lobby_board_updates_live(
     total = sum(1 for s in now.values() if s == "free")
     expect(page.locator("#board-free")).to_have_text(str(total))
     expect(page.locator(".room-item")).to_have_count(len(floor.rooms))
+    expect(page.locator(f'.room-item[data-room="{room.id}"]')).to_have_attribute(
+        "data-status", "busy"
+    )
+    expect(page.locator(f'.room-item[data-room="{floor.rooms[1].id}"]')).to_have_attribute(
+        "data-status", "free"
+    )
+    expect(page.locator("#rooms-note")).to_be_hidden()
+    expect(page.locator("#board")).not_to_contain_text("Budget review")
     page.evaluate("window.__marker = 1")
 
     started = time.perf_counter()

@@ -1,0 +1,53 @@
+"""The lobby board's public view of meeting rooms: busy or free, until when, next start.
+
+The board runs on a lobby screen nobody signs in to, so it gets no titles, hosts or
+departments: only what a passer-by may see on the door of the room.
+"""
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException
+from pydantic import BaseModel, Field
+
+from server.api.deps import runtime
+from server.api.runtime import Runtime
+
+router = APIRouter(prefix="/api/board", tags=["lobby board"])
+Rt = Annotated[Runtime, Depends(runtime)]
+
+
+class BoardRoom(BaseModel):
+    id: str
+    name: str
+    name_ja: str
+    capacity: int
+    busy: bool = Field(description="a booking is running, a session is open, or people are in")
+    until: datetime | None = Field(description="when the running booking ends")
+    next_start: datetime | None = Field(description="when the next booking starts")
+
+
+@router.get("/rooms", responses={404: {"description": "No such floor"}})
+def board_rooms(rt: Rt, floor: str) -> list[BoardRoom]:
+    """Each meeting room of the floor, busy or free now; no sign-in, nothing personal."""
+    if rt.site.floor(floor) is None:
+        known = ", ".join(f.id for f in rt.site.floors())
+        raise HTTPException(404, f"floor {floor!r} does not exist; give one of {known}")
+    if rt.rooms is None:
+        raise HTTPException(503, "meeting rooms are not set up on this server")
+    out = []
+    for r in rt.rooms.overview(floor):
+        room = r.info.room
+        occupied = bool(r.status and r.status.occupied)
+        out.append(
+            BoardRoom(
+                id=room.id,
+                name=room.name,
+                name_ja=room.name_ja,
+                capacity=room.capacity,
+                busy=r.current is not None or r.session is not None or occupied,
+                until=r.current.ends_at if r.current else None,
+                next_start=r.upcoming.starts_at if r.upcoming else None,
+            )
+        )
+    return out
