@@ -1,8 +1,8 @@
 """Edge-agent YAML for the Python agents: floor gateways (desk), AP agents and room agents.
 
 Each file is what that agent's loader reads (`edge_agent.desk_agent.load_agent_config`,
-`edge_agent.room_agent.load_room_agent_config`, the AP agent's loader). A desk or AP agent
-written without `broker:` finds the server's broker by zeroconf (`_freeseat._tcp`).
+`edge_agent.room_agent.load_room_agent_config`, `edge_agent.ap_agent.load_ap_config`). A desk
+agent written without `broker:` finds the server's broker by zeroconf (`_freeseat._tcp`).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from firmware_config.site import Device, Site
 # A hardware sensor's serial port is named after its desk by a udev rule on the gateway
 # (SYMLINK+="freeseat/<desk-id>"), so the file stays right when USB ports are re-plugged.
 SERIAL_DIR = "/dev/freeseat"
+HOSTAPD_CTRL = "/var/run/hostapd/wlan0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +33,8 @@ class AgentEndpoints:
 def agent_config(site: Site, device: Device, password: str, ends: AgentEndpoints) -> dict[str, Any]:
     """The agent config for `device` (a desk gateway, an AP agent or a room agent)."""
     common: dict[str, Any] = {"device": device.id, "site": site.site.id}
-    if ends.broker is not None or device.kind == "room":
+    # Only the desk agent browses for its broker; the AP and room agents need it written down.
+    if ends.broker is not None or device.kind != "desk":
         common["broker"] = ends.broker or _default_broker(ends)
     common["username"] = device.id
     common["password"] = password
@@ -85,12 +87,16 @@ def _desk_part(site: Site, device: Device) -> dict[str, Any]:
 def _ap_part(site: Site, device: Device) -> dict[str, Any]:
     ap_id = device.access_point or ""
     bssids: list[str] = []
-    floor_id = ""
     for floor in site.floors():
         for ap in floor.access_points:
             if ap.id == ap_id:
-                bssids, floor_id = list(ap.bssids), floor.id
-    return {"access_point": ap_id, "floor": floor_id, "bssids": bssids}
+                bssids = list(ap.bssids)
+    # hostapd's control socket on the AP itself; RADIUS or controller syslog are set by hand.
+    return {
+        "access_point": ap_id,
+        "bssids": bssids,
+        "sources": [{"type": "hostapd", "ctrl": HOSTAPD_CTRL}],
+    }
 
 
 def _room_name(site: Site, room_id: str) -> str:
