@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import socket
@@ -82,6 +83,11 @@ class MqttBridge:
         # which stops it reading the socket and pushes back on the broker. A slot is freed
         # by the ack, i.e. after commit.
         self._slots = threading.BoundedSemaphore(receive_maximum)
+        # Messages handed from paho's thread to the event loop in bursts: waking the loop
+        # once per message (call_soon_threadsafe writes to its self-pipe) cost more CPU than
+        # applying the message.
+        self._handoff: collections.deque[Received] = collections.deque()
+        self._handoff_scheduled = False
         self._stopping = threading.Event()
         self.connected = False
         client = mqtt.Client(
@@ -171,7 +177,19 @@ class MqttBridge:
         while not self._slots.acquire(timeout=0.5):
             if self._stopping.is_set():
                 return  # never acked, so the broker redelivers it to the next session
-        self._loop.call_soon_threadsafe(self._queue.put_nowait, received)
+        self._handoff.append(received)
+        if not self._handoff_scheduled:
+            self._handoff_scheduled = True
+            self._loop.call_soon_threadsafe(self._deliver)
+
+    def _deliver(self) -> None:
+        """On the event loop: move every handed-off message to the ingest queue."""
+        # Cleared before draining: a message appended after this is either drained below or
+        # schedules another delivery, never stranded.
+        self._handoff_scheduled = False
+        handoff, queue = self._handoff, self._queue
+        while handoff:
+            queue.put_nowait(handoff.popleft())
 
 
 def _set_nodelay(_client: mqtt.Client, _userdata: Any, sock: Any) -> None:

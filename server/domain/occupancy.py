@@ -93,11 +93,15 @@ def sensed(
     status: DeskStatus, present: bool, at: datetime, source: str, reading: Reading | None = None
 ) -> Transition | None:
     """Apply a (debounced) presence reading; None when nothing about the desk changed."""
-    after = replace(status, present=present, contact=True)
-    if reading is not None:
-        after = replace(after, reading=reading)
-    if present and status.holder is not None:
-        after = replace(after, checked_in=True)  # the holder arrived: presence checks them in
+    # One copy per reading, not one per fact: this runs for every sensor event ingested.
+    after = replace(
+        status,
+        present=present,
+        contact=True,
+        reading=reading if reading is not None else status.reading,
+        # The holder arrived: presence checks them in.
+        checked_in=status.checked_in or (present and status.holder is not None),
+    )
     if present:
         reason = f"{source}: presence detected"
     elif status.holder is not None and after.checked_in:

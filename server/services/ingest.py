@@ -191,7 +191,7 @@ class Ingest:
             return
         body = item.body
         if item.channel is Channel.EVENT:
-            self._event(tx, body, message.received_at, outcome)
+            self._event(tx, body, message.received_at, outcome, message.payload)
         elif item.channel is Channel.STATE:
             self._heartbeat(tx, body, message.received_at, outcome)
         elif item.channel is Channel.STATUS:
@@ -237,6 +237,10 @@ class Ingest:
             self._event(tx, event, at, outcome)
         else:
             tx.save_device(self._alive(device, FOREIGN_EPOCH, at))
+        if reading.reported:
+            # Battery, signal and version ride along with whatever else the message said.
+            saved = tx.device(route.device) or device
+            tx.save_device(replace(saved, **reading.reported))  # type: ignore[arg-type]
 
     def _check_sender(self, topic: Topic, body: object) -> None:
         if topic.site != self._index.site_id:
@@ -284,9 +288,12 @@ class Ingest:
         event: DeskPresenceChanged | DeviceBooted | ApStationsCounted | RoomEvent,
         received_at: datetime,
         outcome: BatchOutcome,
+        payload: bytes | None = None,
     ) -> None:
+        """Log and apply one event; `payload` is its wire form when it came as freeseat JSON."""
         device = self._device(tx, event.device)
         position = Position(event.epoch, event.seq)
+        key = event_id(event)
         if isinstance(event, DeskPresenceChanged):
             desk = tx.desk(event.desk)
             # Order matters per desk: a gateway's later event for another desk says nothing here.
@@ -295,12 +302,13 @@ class Ingest:
             newer = is_newer(position, _cursor(device))
         stored = tx.add_event(
             EventRecord(
-                event_id=event_id(event),
+                event_id=key,
                 device=event.device,
                 epoch=event.epoch,
                 seq=event.seq,
                 type=event.type,
-                payload=encode(event).decode(),
+                # The bytes as received are valid contract JSON (they decoded): no re-encoding.
+                payload=payload.decode() if payload is not None else encode(event).decode(),
                 at=event.at,
                 received_at=received_at,
                 applied=newer,
@@ -309,12 +317,12 @@ class Ingest:
         if not stored:
             outcome.duplicates += 1
             return
-        device = self._alive(device, event.epoch, received_at)
+        changes = _alive_changes(device, event.epoch, received_at)
         if is_newer(position, _cursor(device)):
-            device = replace(device, epoch=event.epoch, seq=event.seq)
+            changes |= {"epoch": event.epoch, "seq": event.seq}
         if isinstance(event, DeviceBooted) and newer:
-            device = replace(device, version=event.version)
-        tx.save_device(device)
+            changes["version"] = event.version
+        tx.save_device(replace(device, **changes))  # one copy: replace() is costly per event
         if not newer:
             outcome.stale += 1
             return
@@ -332,7 +340,7 @@ class Ingest:
                 event.at,
                 event.sensor.value,
                 outcome,
-                event_id(event),
+                key,
                 reading,
             )
 
@@ -442,10 +450,7 @@ class Ingest:
 
     @staticmethod
     def _alive(device: DeviceRecord, epoch: int, received_at: datetime) -> DeviceRecord:
-        status_epoch = device.status_epoch
-        if status_epoch is None or epoch >= status_epoch:
-            return replace(device, status="online", status_epoch=epoch, last_seen=received_at)
-        return replace(device, last_seen=received_at)
+        return replace(device, **_alive_changes(device, epoch, received_at))
 
     def _sense(
         self,
@@ -472,3 +477,11 @@ class Ingest:
 
 def _cursor(device: DeviceRecord) -> Position | None:
     return None if device.epoch is None else Position(device.epoch, device.seq or 0)
+
+
+def _alive_changes(device: DeviceRecord, epoch: int, received_at: datetime) -> dict[str, Any]:
+    """What hearing from the device changes: last seen, and online unless an older boot spoke."""
+    status_epoch = device.status_epoch
+    if status_epoch is None or epoch >= status_epoch:
+        return {"status": "online", "status_epoch": epoch, "last_seen": received_at}
+    return {"last_seen": received_at}
