@@ -64,14 +64,25 @@ function days() {
 
 // ---- fetching
 
-/** GET a JSON endpoint another part of freeseat may not provide yet: null on 404. */
+/**
+ * GET a figure another part of freeseat provides: null when it does not exist (yet),
+ * {denied: true} when it needs a sign-in or role this visitor lacks.
+ */
 async function optional(path) {
   try {
     return await getJSON(path);
   } catch (err) {
-    if (err instanceof ApiError && (err.status === 404 || err.status === 405)) return null;
+    if (err instanceof ApiError && (err.status === 404 || err.status === 405 || err.status === 503)) return null;
+    if (err instanceof ApiError && (err.status === 401 || err.status === 403)) return { denied: true };
     throw err;
   }
+}
+
+/** This month in the site's time zone as YYYY-MM (the paperless figure is monthly). */
+function thisMonth() {
+  const zone = data.occupancy?.timezone;
+  const parts = new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit" }).formatToParts(new Date());
+  return `${parts.find((p) => p.type === "year").value}-${parts.find((p) => p.type === "month").value}`;
 }
 
 async function loadFloors() {
@@ -94,7 +105,7 @@ async function loadHistory() {
     getJSON(`/api/analytics/occupancy?${q(floor ? { floor } : {})}`),
     getJSON("/api/analytics/sensors"),
     optional(`/api/analytics/no-shows?${q(floor ? { floor } : {})}`),
-    optional(`/api/analytics/paperless?${q({})}`),
+    optional(`/api/analytics/paperless?${new URLSearchParams({ month: thisMonth() })}`),
     ...data.floors.map((f) => getJSON(`/api/analytics/occupancy?${q({ floor: f.id })}`)),
   ]);
   data.occupancy = occupancy;
@@ -233,36 +244,40 @@ function renderHistory() {
   renderSensors();
 }
 
-/** Rows of {label, rate} from another capability's endpoint, whatever its envelope. */
-function rateRows(body, labelKeys) {
-  const list = Array.isArray(body) ? body : Object.values(body ?? {}).find(Array.isArray) ?? [];
-  return list
-    .map((row) => {
-      const rate = row.rate ?? row.no_show_rate ?? row.paperless_rate ?? row.share;
-      const labelKey = labelKeys.find((k) => row[k] !== undefined && row[k] !== null);
-      const label = (lang() === "ja" && row[`${labelKey}_ja`]) || row[labelKey] || "";
-      return { key: String(label), label: String(label), value: typeof rate === "number" ? rate : null, row };
-    })
-    .filter((r) => r.label);
+/** The "no data" text for a figure: denied (sign in) or not there yet. */
+function emptyText(body, name) {
+  return t(body?.denied ? "chart.signInFacilities" : EMPTY_KEYS[name]);
+}
+
+function departmentName(id) {
+  for (const floor of data.details.values()) {
+    const zone = floor.zones.find((z) => z.department === id);
+    if (zone) return (lang() === "ja" && zone.department_name_ja) || zone.department_name || id;
+  }
+  return id;
 }
 
 function renderNoShows() {
-  const rows = data.noShows ? rateRows(data.noShows, ["department_name", "department", "zone", "floor", "date"]) : [];
+  charts.noShows.setText({ emptyText: emptyText(data.noShows, "noShows") });
+  const days = data.noShows?.days ?? [];
+  const rows = days.map((d) => ({ key: d.date, label: d.date.slice(5), value: d.claims ? d.rate : null, d }));
   charts.noShows.update(rows, {
     format: pct,
     max: "share",
-    csvHeader: ["group", "no_show_rate"],
-    csvRow: (d) => [d.label, d.value],
+    csvHeader: ["date", "claims", "no_shows", "no_show_rate"],
+    csvRow: (x) => [x.d.date, x.d.claims, x.d.no_shows, x.d.rate],
   });
 }
 
 function renderPaperless() {
-  const rows = data.paperless ? rateRows(data.paperless, ["department_name", "department"]) : [];
+  charts.paperless.setText({ emptyText: emptyText(data.paperless, "paperless") });
+  const departments = data.paperless?.departments ?? [];
+  const rows = departments.map((d) => ({ key: d.department, label: departmentName(d.department), value: d.meetings ? d.share : null, d }));
   charts.paperless.update(rows, {
     format: pct,
-    max: "share",
-    csvHeader: ["department", "paperless_rate"],
-    csvRow: (d) => [d.label, d.value],
+    max: 1,
+    csvHeader: ["department", "meetings", "paperless_meetings", "paperless_share", "pages_not_printed"],
+    csvRow: (x) => [x.key, x.d.meetings, x.d.paperless_meetings, x.d.share, x.d.pages_not_printed],
   });
 }
 

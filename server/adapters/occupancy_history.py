@@ -1,13 +1,15 @@
 """Reads the desk transition history and device records for occupancy analytics."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from server.adapters.repository import _device
 from server.adapters.tables import DeskRow, DeskTransitionRow, DeviceRow
-from server.services.occupancy_analytics import TransitionFact
+from server.adapters.tables_seating import SeatHoldRow
+from server.domain.seat_holds import NO_SHOW
+from server.services.occupancy_analytics import HoldFact, TransitionFact
 from server.services.ports import DeviceRecord
 
 
@@ -54,3 +56,13 @@ class SqlOccupancyHistory:
     def devices(self) -> list[DeviceRecord]:
         with Session(self._engine) as session:
             return [_device(row) for row in session.scalars(select(DeviceRow))]
+
+    def holds(self, first: date, last: date) -> list[HoldFact]:
+        query = select(SeatHoldRow.desk, SeatHoldRow.day, SeatHoldRow.release_reason).where(
+            SeatHoldRow.day >= first, SeatHoldRow.day <= last
+        )
+        with Session(self._engine) as session:
+            return [
+                HoldFact(desk=desk, day=day, no_show=(reason or "").startswith(NO_SHOW))
+                for desk, day, reason in session.execute(query)
+            ]

@@ -6,7 +6,12 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 
 from server.api.deps import runtime
 from server.api.runtime import Runtime
-from server.services.occupancy_analytics import FloorNow, OccupancyReport, SensorHealthReport
+from server.services.occupancy_analytics import (
+    FloorNow,
+    NoShowReport,
+    OccupancyReport,
+    SensorHealthReport,
+)
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
 
@@ -36,6 +41,19 @@ def occupancy(
     """
     _check_floor(rt, floor)
     return rt.analytics.occupancy(days, floor)
+
+
+@router.get("/no-shows", responses={404: {"description": "No such floor"}})
+def no_shows(
+    rt: Rt,
+    floor: Annotated[
+        str | None, Query(description="a floor id; the whole site if left out")
+    ] = None,
+    days: Annotated[int, Query(ge=1, le=90, description="days back from today, 1 to 90")] = 7,
+) -> NoShowReport:
+    """Per day: desk claims, how many were released because nobody checked in, and the rate."""
+    _check_floor(rt, floor)
+    return rt.analytics.no_shows(days, floor)
 
 
 @router.get("/sensors")

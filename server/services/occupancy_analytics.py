@@ -45,6 +45,19 @@ class OccupancyHistory(Protocol):
 
     def devices(self) -> list[DeviceRecord]: ...
 
+    def holds(self, first: date, last: date) -> list["HoldFact"]:
+        """Desk claims of days first..last (inclusive), whether or not they ended."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class HoldFact:
+    """One claim of a desk for a day, and whether it was released as a no-show."""
+
+    desk: str
+    day: date
+    no_show: bool
+
 
 @dataclass
 class HourBucket:
@@ -157,6 +170,25 @@ class OccupancyReport:
 
 
 @dataclass(frozen=True, slots=True)
+class NoShowDay:
+    date: date
+    claims: int
+    no_shows: int
+    rate: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class NoShowReport:
+    """Claims released because nobody checked in within the grace period, per day."""
+
+    floor: str | None
+    days: list[NoShowDay]
+    claims: int
+    no_shows: int
+    rate: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class DeviceHealth:
     id: str
     kind: str
@@ -241,6 +273,30 @@ class OccupancyAnalytics:
             peak_people=folded.peak_people,
             peak_at=folded.peak_at,
             seat_ratio=round(len(desks) / folded.peak_people, 2) if folded.peak_people else None,
+        )
+
+    def no_shows(self, days: int, floor: str | None = None) -> NoShowReport:
+        """No-show rate of desk claims per day over the last `days` days (site time zone)."""
+        last = self._clock.now().astimezone(self._tz).date()
+        first = last - timedelta(days=days - 1)
+        per_day = {first + timedelta(days=i): [0, 0] for i in range(days)}
+        for hold in self._history.holds(first, last):
+            if floor is not None and self._index.desk_floor.get(hold.desk) != floor:
+                continue
+            counts = per_day.setdefault(hold.day, [0, 0])
+            counts[0] += 1
+            counts[1] += hold.no_show
+        claims = sum(c for c, _ in per_day.values())
+        no_shows = sum(n for _, n in per_day.values())
+        return NoShowReport(
+            floor=floor,
+            days=[
+                NoShowDay(d, c, n, round(n / c, 4) if c else None)
+                for d, (c, n) in sorted(per_day.items())
+            ],
+            claims=claims,
+            no_shows=no_shows,
+            rate=round(no_shows / claims, 4) if claims else None,
         )
 
     def sensor_health(self) -> SensorHealthReport:

@@ -76,7 +76,7 @@ class Day:
 @pytest.fixture
 def served(database_url: str) -> Iterator[tuple[ServerThread, Day]]:
     clock = FakeClock(MONDAY.astimezone(UTC))
-    settings = Settings(database_url=database_url, enable_mqtt=False)
+    settings = Settings(database_url=database_url, enable_mqtt=False, demo_mode=True)
     with ServerThread(create_app(settings, clock=clock, site=small_site())) as server:
         yield server, Day(server.app.state.runtime, clock)
 
@@ -198,3 +198,42 @@ def test_a_bad_floor_or_window_says_what_to_fix(served: tuple[ServerThread, Day]
     response = httpx.get(f"{server.url}/api/analytics/occupancy", params={"days": 0})
     assert response.status_code == 422
     assert "days" in str(response.json()["detail"])
+
+
+def claim_as(server: ServerThread, staff_id: str, desk: str) -> tuple[httpx.Client, str]:
+    client = httpx.Client(base_url=server.url, timeout=30)
+    token = client.get("/api/session").json()["csrf_token"]
+    signed = client.post(
+        "/api/session", json={"staff_id": staff_id}, headers={"X-CSRF-Token": token}
+    )
+    token = signed.json()["csrf_token"]
+    claimed = client.post("/api/seats", json={"desk": desk}, headers={"X-CSRF-Token": token})
+    assert claimed.status_code == 201, claimed.text
+    return client, token
+
+
+def test_no_show_rate_counts_claims_released_without_a_check_in(
+    served: tuple[ServerThread, Day],
+) -> None:
+    server, day = served
+    people = [p["staff_id"] for p in get(server, "/api/people")[:3]]
+    day.at(9)
+    claim_as(server, people[0], "desk-f1-a-01-01")
+    claim_as(server, people[1], "desk-f1-a-01-02")
+    client, token = claim_as(server, people[2], "desk-f2-a-01-01")
+    arrived = client.post(
+        "/api/me/seat/check-in", json={"desk": "desk-f2-a-01-01"}, headers={"X-CSRF-Token": token}
+    )
+    assert arrived.status_code == 200, arrived.text
+    # Past the grace period the seating sweep releases the two claims nobody checked in to.
+    day.at(10)
+    day.runtime.seating.sweep()
+
+    site = get(server, "/api/analytics/no-shows", days=2)
+    assert (site["claims"], site["no_shows"]) == (3, 2)
+    assert site["rate"] == pytest.approx(0.6667)
+    assert [d["date"] for d in site["days"]] == ["2026-11-29", "2026-11-30"]
+    assert site["days"][0]["rate"] is None, "a day without claims has no rate, not 0 %"
+    assert site["days"][1]["no_shows"] == 2
+    f2 = get(server, "/api/analytics/no-shows", floor="f2", days=1)
+    assert (f2["claims"], f2["no_shows"], f2["rate"]) == (1, 0, 0)
