@@ -20,6 +20,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from contracts import SensorClass
+from edge_agent.ap_simulator import ApSimulation
 from edge_agent.desk_agent import DeskGateway
 from edge_agent.outbox import Outbox
 from edge_agent.publisher import ConnectionSettings, parse_broker_url
@@ -144,6 +145,7 @@ class Simulation:
                 "add devices of kind 'desk' listing their desks to the site file"
             )
         self._members: list[_Member] = []
+        self._aps = ApSimulation(site, seed=seed)  # the site's AP agents, if it has any
         self._clock = SimulatedClock(self._start, speed)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -239,6 +241,13 @@ class Simulation:
         self._clock.restart()
         for member in self._members:
             member.gateway.start(self._clock.now())
+        self._aps.open(
+            self._workdir,
+            self._settings,
+            self._clock,
+            epoch_floor=epoch_floor,
+            heartbeat_s=self._heartbeat_s,
+        )
         self._real0 = time.monotonic()
         log.info(
             "simulating %d desks on %d devices at %gx from %s",
@@ -275,6 +284,7 @@ class Simulation:
                 now = self._clock.now()
             for member in self._members:
                 member.gateway.tick(now, member.source.read(now))
+            self._aps.tick(now)
             next_tick += self.tick_s
             delay = next_tick - time.monotonic()
             if delay < 0:
@@ -305,6 +315,7 @@ class Simulation:
         # In parallel: each stop waits (briefly) for its `offline` to be acknowledged.
         with ThreadPoolExecutor(max_workers=min(32, max(1, len(self._members)))) as pool:
             list(pool.map(lambda m: m.gateway.stop(drain_s=1.0), self._members))
+        self._aps.stop()
         for member in self._members:
             member.source.close()
             member.outbox.close()

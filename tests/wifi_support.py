@@ -12,9 +12,9 @@ BSSIDS = {
 }
 
 
-def wifi_site() -> Site:
+def wifi_site(desks_per_zone: int = 4) -> Site:
     """`small_site()` plus APs over zone a (x=5) and zone b (x=15) of each floor."""
-    site = small_site()
+    site = small_site(desks_per_zone)
     floors = []
     devices = list(site.devices)
     for floor in site.floors():
