@@ -10,7 +10,7 @@ These carry no sequence numbers: order is broker order, and time is the server's
 """
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from contracts import ContractError
 from server.services.site_index import ForeignRoute
@@ -24,6 +24,8 @@ class ForeignReading:
 
     present: bool | None = None
     online: bool | None = None
+    # What the registry shows when a device reports it: battery, rssi (dBm), version.
+    reported: dict[str, float | str] = field(default_factory=dict)
 
 
 def read_foreign(route: ForeignRoute, payload: bytes) -> ForeignReading:
@@ -32,6 +34,10 @@ def read_foreign(route: ForeignRoute, payload: bytes) -> ForeignReading:
         return ForeignReading()
     text = _text(payload)
     if route.protocol == "esphome":
+        if route.role == "rssi":
+            return ForeignReading(reported={"rssi": _number(text, "wifi_signal", -130, 0)})
+        if route.role == "version":
+            return ForeignReading(reported={"version": f"esphome {text[:56]}"})
         if route.role == "presence":
             if text not in ("ON", "OFF"):
                 raise ContractError(f"ESPHome binary_sensor state must be ON or OFF, got {text!r}")
@@ -49,13 +55,28 @@ def _zigbee_state(text: str) -> ForeignReading:
         raise ContractError(f"Zigbee2MQTT state is not JSON: {exc}", "malformed") from None
     if not isinstance(body, dict):
         raise ContractError("Zigbee2MQTT state must be a JSON object")
+    battery = body.get("battery")
+    reported: dict[str, float | str] = {}
+    if isinstance(battery, int | float) and not isinstance(battery, bool) and 0 <= battery <= 100:
+        reported["battery"] = float(battery)
     for key in ("occupancy", "presence"):
         if key in body:
             value = body[key]
             if not isinstance(value, bool):
                 raise ContractError(f"Zigbee2MQTT {key!r} must be true or false, got {value!r}")
-            return ForeignReading(present=value)
-    return ForeignReading()  # a battery or link-quality report: alive, nothing about presence
+            return ForeignReading(present=value, reported=reported)
+    # A battery or link-quality report: alive, nothing about presence.
+    return ForeignReading(reported=reported)
+
+
+def _number(text: str, what: str, low: float, high: float) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ContractError(f"ESPHome {what} must be a number, got {text[:60]!r}") from None
+    if not low <= value <= high:
+        raise ContractError(f"ESPHome {what} must be within {low}..{high}, got {value}")
+    return value
 
 
 def _availability(text: str, *, allow_json: bool) -> bool:

@@ -22,7 +22,7 @@ class ForeignRoute:
 
     device: str
     protocol: Literal["esphome", "zigbee2mqtt"]
-    role: Literal["presence", "status", "seen"]
+    role: Literal["presence", "status", "seen", "rssi", "version"]
     desk: str | None = None
 
 
@@ -74,6 +74,13 @@ class SiteIndex:
                 prefix = device.esphome.prefix.strip("/")
                 prefixes[prefix] = device.id
                 topics[f"{prefix}/status"] = ForeignRoute(device.id, "esphome", "status")
+                # The diagnostics `freeseat provision` puts in every node's YAML.
+                topics[f"{prefix}/sensor/wifi_signal/state"] = ForeignRoute(
+                    device.id, "esphome", "rssi"
+                )
+                topics[f"{prefix}/text_sensor/version/state"] = ForeignRoute(
+                    device.id, "esphome", "version"
+                )
                 for object_id, desk in device.esphome.binary_sensors.items():
                     topic = f"{prefix}/binary_sensor/{object_id}/state"
                     topics[topic] = ForeignRoute(device.id, "esphome", "presence", desk)

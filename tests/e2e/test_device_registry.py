@@ -128,3 +128,59 @@ def test_registry_shows_what_devices_report_and_revocation_locks_one_out(
             assert admin.get("/api/health").json()["broker_connected"]
             assert listed()[GATEWAY]["revoked_at"] is not None
             assert GATEWAY not in (out / "mosquitto" / "passwd").read_text()
+
+
+def test_off_the_shelf_devices_report_through_their_generated_identities(
+    tmp_path: Path, database_url: str, clock: FakeClock
+) -> None:
+    site = provisioning_site()
+    out = tmp_path / "out"
+    provision(write_site(site, tmp_path / "site.yaml"), out)
+    passwords = yaml.safe_load((out / "credentials.yaml").read_text())["passwords"]
+    node = yaml.safe_load(
+        (out / "esphome" / f"{ESP_MMWAVE}.yaml").read_text().replace("!secret", "")
+    )
+    # The topics exactly as the generated ESPHome file names them.
+    status_topic = node["mqtt"]["birth_message"]["topic"]
+    presence_topic = node["binary_sensor"][0]["has_target"]["state_topic"]
+    rssi_topic = node["sensor"][0]["state_topic"]
+    version_topic = node["text_sensor"][0]["state_topic"]
+    with provisioned_broker(out) as broker:
+        settings = Settings(
+            database_url=database_url,
+            broker_url=broker.url,
+            broker_username=SERVER_IDENTITY,
+            broker_password=passwords[SERVER_IDENTITY],
+            mqtt_client_id="registry-server-2",
+            demo_mode=True,
+        )
+        with (
+            ServerThread(create_app(settings, clock=clock, site=site)) as server,
+            httpx.Client(base_url=server.url) as facilities,
+            peer(broker.port, ESP_MMWAVE, passwords[ESP_MMWAVE], ESP_MMWAVE) as esp,
+            peer(broker.port, "z2m-zigbee2mqtt", passwords["z2m-zigbee2mqtt"], "z2m") as z2m,
+        ):
+            wait_until(
+                lambda: facilities.get("/api/health").json()["broker_connected"], what="link"
+            )
+            sign_in(facilities, "demo-facilities")
+            assert not esp.publish(status_topic, b"online", retain=True).is_failure
+            assert not esp.publish(presence_topic, b"ON", retain=True).is_failure
+            assert not esp.publish(rssi_topic, b"-58").is_failure
+            assert not esp.publish(version_topic, b"2026.6.5").is_failure
+            body = b'{"occupancy": true, "battery": 91, "linkquality": 120}'
+            assert not z2m.publish("zigbee2mqtt/desk f2-b-01-01", body).is_failure
+
+            def reported() -> dict[str, dict[str, object]] | None:
+                devices = {d["id"]: d for d in facilities.get("/api/devices").json()}
+                esp_done = devices[ESP_MMWAVE]["version"] and devices[ESP_MMWAVE]["rssi"]
+                return devices if esp_done and devices[ZIGBEE]["battery"] else None
+
+            devices = wait_until(reported, what="diagnostics in the registry")
+            assert devices[ESP_MMWAVE]["online"] is True
+            assert devices[ESP_MMWAVE]["rssi"] == -58
+            assert devices[ESP_MMWAVE]["version"] == "esphome 2026.6.5"
+            assert devices[ZIGBEE]["battery"] == 91 and devices[ZIGBEE]["online"] is True
+            floor = facilities.get("/api/floors/f1").json()
+            desk = next(d for d in floor["desks"] if d["id"] == "desk-f1-b-01-01")
+            assert desk["state"] == "occupied"
