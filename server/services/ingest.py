@@ -241,10 +241,6 @@ class Ingest:
             # Battery, signal and version ride along with whatever else the message said.
             saved = tx.device(route.device) or device
             tx.save_device(replace(saved, **reading.reported))  # type: ignore[arg-type]
-        if reading.reported:
-            # Battery, signal and version ride along with whatever else the message said.
-            saved = tx.device(route.device) or device
-            tx.save_device(replace(saved, **reading.reported))  # type: ignore[arg-type]
 
     def _check_sender(self, topic: Topic, body: object) -> None:
         if topic.site != self._index.site_id:
