@@ -37,8 +37,8 @@ from firmware_config.esphome_yaml import (
 from firmware_config.loader import load_site
 from firmware_config.mosquitto import BrokerFiles, production_config
 from firmware_config.mosquitto_auth import (
-    HOME_ASSISTANT_IDENTITY,
     DEFAULT_TLS_PORT,
+    HOME_ASSISTANT_IDENTITY,
     acl_file,
     grants,
     password_file,
