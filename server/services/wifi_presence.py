@@ -128,6 +128,12 @@ class WifiStore(Protocol):
         ...
 
 
+class ZoneCrowding(Protocol):
+    """The seat policy's view of busy-ness: estimated people per zone now (a plain number)."""
+
+    def crowding(self) -> dict[str, float]: ...
+
+
 @dataclass(frozen=True)
 class WifiSettings:
     """Tunables of Wi-Fi presence; every field has a working default."""
@@ -261,6 +267,15 @@ class WifiPresence:
     def crowding(self) -> dict[str, float]:
         """Estimated people per zone now, for the seat policy (zones without fresh data: 0)."""
         return dict(self.live().zones)
+
+    def own_position(self, person: str) -> tuple[str, float, float] | None:
+        """(floor, x, y) of the AP the person's laptop reported today, for their own seat
+        suggestions ("near where I am"); None unless they share. Not audited: it is theirs."""
+        share = self.current_share(person)
+        if share is None or share.access_point is None:
+            return None
+        ap = self.model.aps.get(share.access_point)
+        return None if ap is None else (ap.floor, ap.x, ap.y)
 
     def floor_history(
         self, floor: str, since: datetime, until: datetime, bucket: timedelta
