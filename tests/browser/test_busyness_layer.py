@@ -44,10 +44,11 @@ def server(database_url: str, clock: FakeClock) -> Iterator[ServerThread]:
 
 
 def badges(page: Page) -> dict[str, str]:
-    return page.evaluate(
+    found: dict[str, str] = page.evaluate(
         """() => Object.fromEntries([...document.querySelectorAll('#floor-map .zone')]
             .map((g) => [g.dataset.zone, g.querySelector('.busyness-badge')?.textContent ?? '']))"""
     )
+    return found
 
 
 def test_zone_badges_show_people_and_follow_the_floor(page: Page, server: ServerThread) -> None:
