@@ -12,7 +12,7 @@ from server.api.auth import require_role
 from server.api.deps import runtime
 from server.api.runtime import Runtime
 from server.domain.people import Person, Role
-from server.services.device_registry import DeviceView, RevocationUnavailable
+from server.services.device_registry import DeviceView, NotRevocable, RevocationUnavailable
 
 router = APIRouter(prefix="/api", tags=["devices"])
 
@@ -76,6 +76,8 @@ async def revoke(
         view = await asyncio.to_thread(rt.devices.revoke, device_id, person.staff_id)
     except (RevocationUnavailable, BrokerReloadError) as exc:
         raise HTTPException(503, str(exc)) from None
+    except NotRevocable as exc:
+        raise HTTPException(409, str(exc)) from None
     if view is None:
         raise HTTPException(404, f"no device {device_id!r} in the site file; see GET /api/devices")
     return _out(view)

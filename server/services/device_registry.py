@@ -31,6 +31,10 @@ class BrokerCredentials(Protocol):
     def revoke(self, device_id: str) -> None: ...
 
 
+class NotRevocable(ValueError):
+    """The device has no broker identity of its own; the message says what to do instead."""
+
+
 class RevocationUnavailable(RuntimeError):
     """Revocation cannot work on this server; the message says which setting is missing."""
 
@@ -93,6 +97,12 @@ class DeviceRegistry:
         """Withdraw the device's credentials at the broker, then record it; None if unknown."""
         if device_id not in self._index.devices:
             return None
+        device = next(d for d in self._site.devices if d.id == device_id)
+        if device.zigbee2mqtt is not None:
+            raise NotRevocable(
+                f"{device_id} publishes through its Zigbee2MQTT bridge, which has the broker "
+                "identity; remove the sensor from Zigbee2MQTT, or take it out of the site file"
+            )
         if self._broker is None:
             raise RevocationUnavailable(
                 "revocation needs FREESEAT_PROVISION_DIR (the --out directory of `freeseat "

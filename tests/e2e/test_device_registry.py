@@ -105,6 +105,8 @@ def test_registry_shows_what_devices_report_and_revocation_locks_one_out(
             assert denied.status_code == 403 and "admin" in denied.json()["detail"]
             unknown = admin.post("/api/devices/gw-nowhere/revoke")
             assert unknown.status_code == 404 and "gw-nowhere" in unknown.json()["detail"]
+            bridged = admin.post(f"/api/devices/{ZIGBEE}/revoke")
+            assert bridged.status_code == 409 and "Zigbee2MQTT" in bridged.json()["detail"]
 
             broker_pid = broker.proc.pid
             revoked = admin.post(f"/api/devices/{GATEWAY}/revoke")
