@@ -1,0 +1,281 @@
+// The host view: rooms now and next with booking, pairing a laptop with a room
+// screen by its code, and the host's open meetings with their materials.
+
+import { ApiError, fetchFloors, getJSON } from "./api.js";
+import { setupLanguageSwitch } from "./chrome.js";
+import { formatTime, localName, t } from "./i18n.js";
+import { loadSession, send, session } from "./session.js";
+import { renderSignIn } from "./sign_in.js";
+
+const REFRESH_MS = 15_000;
+const $ = (id) => document.getElementById(id);
+const view = { floors: [], floorId: null, rooms: [], sessions: [], bookingFor: null };
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "dataset") Object.assign(node.dataset, v);
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else if (v !== undefined && v !== null && v !== false) node.setAttribute(k, v === true ? "" : String(v));
+  }
+  node.append(...children.filter((c) => c !== null && c !== undefined && c !== false));
+  return node;
+}
+
+function notice(text, kind = "error") {
+  const n = $("notice");
+  n.textContent = text;
+  n.dataset.kind = kind;
+  n.hidden = !text;
+}
+
+async function guarded(fn) {
+  try {
+    await fn();
+  } catch (err) {
+    notice(err.message);
+  }
+}
+
+// ---- data
+
+async function loadRooms() {
+  if (!session()?.signed_in || !view.floorId) return;
+  view.rooms = await getJSON(`/api/rooms?floor=${encodeURIComponent(view.floorId)}`);
+  renderRooms();
+}
+
+async function loadSessions() {
+  if (!session()?.signed_in) return;
+  view.sessions = await getJSON("/api/sessions");
+  renderSessions();
+}
+
+async function refresh() {
+  await Promise.all([loadRooms(), loadSessions()]);
+}
+
+// ---- rooms now and next, booking
+
+function bookingLine(key, booking) {
+  return booking
+    ? el("p", { class: "booking", dataset: { booking: booking.id } },
+        t(key, { title: booking.title, host: booking.host_name, start: formatTime(booking.starts_at), end: formatTime(booking.ends_at) }))
+    : null;
+}
+
+function renderRooms() {
+  const signedIn = Boolean(session()?.signed_in);
+  $("room-cards").replaceChildren(
+    ...(signedIn ? view.rooms : []).map((room) => {
+      const busy = Boolean(room.now || room.session || room.status?.occupied);
+      const status = el("span", { class: "room-status" }, t(busy ? "board.roomBusy" : "board.roomFree"));
+      const monitor = room.status?.display_connected === true ? t("host.monitorConnected")
+        : room.status?.display_connected === false ? t("host.monitorIdle") : t("host.monitorUnknown");
+      const card = el("li", { class: "room-card", dataset: { room: room.id, status: busy ? "busy" : "free" } },
+        el("div", { class: "room-card-head" }, el("strong", {}, localName(room)), status),
+        el("p", { class: "room-meta" }, t("room.capacity", { n: room.capacity }), " · ", monitor),
+        bookingLine("host.now", room.now),
+        room.session ? el("p", { class: "booking" }, t("host.sessionOpen", { title: room.session.title, host: room.session.host_name })) : null,
+        bookingLine("host.next", room.next) ?? el("p", { class: "booking muted" }, t("host.nothingNext")),
+        view.bookingFor === room.id ? bookingForm(room) : el("button", { type: "button", class: "action-button", dataset: { book: room.id }, onclick: () => {
+          view.bookingFor = room.id;
+          renderRooms();
+        } }, t("host.book")),
+      );
+      return card;
+    }),
+  );
+  const select = $("pair-room");
+  const chosen = select.value;
+  select.replaceChildren(new Option(t("host.anyRoom"), ""), ...view.rooms.map((r) => new Option(localName(r), r.id)));
+  select.value = view.rooms.some((r) => r.id === chosen) ? chosen : "";
+}
+
+function localInputValue(date) {
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+function bookingForm(room) {
+  const start = new Date(Math.ceil(Date.now() / (5 * 60_000)) * 5 * 60_000);
+  const title = el("input", { name: "title", required: true, maxlength: 200, id: `book-title-${room.id}` });
+  const when = el("input", { type: "datetime-local", name: "start", required: true, value: localInputValue(start) });
+  const minutes = el("select", { name: "minutes" }, ...[30, 60, 90, 120].map((m) => new Option(t("host.minutes", { n: m }), String(m))));
+  minutes.value = "60";
+  const form = el("form", { class: "inline-form booking-form", dataset: { bookingForm: room.id } },
+    el("label", {}, t("host.meetingTitle"), title),
+    el("label", {}, t("host.start"), when),
+    el("label", {}, t("host.length"), minutes),
+    el("button", { type: "submit", class: "action-button primary" }, t("host.confirmBooking")),
+    el("button", { type: "button", class: "link-button", onclick: () => {
+      view.bookingFor = null;
+      renderRooms();
+    } }, t("host.cancel")),
+  );
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const startsAt = new Date(when.value);
+    const endsAt = new Date(startsAt.getTime() + Number(minutes.value) * 60_000);
+    guarded(async () => {
+      await send("POST", `/api/rooms/${encodeURIComponent(room.id)}/bookings`, {
+        title: title.value.trim(),
+        starts_at: startsAt.toISOString(),
+        ends_at: endsAt.toISOString(),
+      });
+      view.bookingFor = null;
+      notice(t("host.booked", { room: localName(room) }), "ok");
+      await loadRooms();
+    });
+  });
+  return form;
+}
+
+// ---- pairing
+
+$("pair-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const code = $("pair-code").value.replace(/\s+/g, "");
+  const room = $("pair-room").value || null;
+  guarded(async () => {
+    const out = await send("POST", "/api/pairing", { code, room });
+    $("pair-code").value = "";
+    notice(t(out.started ? "host.paired" : "host.joined", { title: out.session.title }), "ok");
+    await refresh();
+  });
+});
+
+// ---- my meetings: materials, what is on screen, end
+
+async function upload(sessionId, file, kind) {
+  const response = await fetch(`/api/sessions/${sessionId}/materials?${new URLSearchParams({ filename: file.name, kind })}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/pdf", "X-CSRF-Token": session().csrf_token, Accept: "application/json" },
+    body: file,
+    credentials: "same-origin",
+  });
+  if (!response.ok) {
+    let detail = response.statusText;
+    try {
+      detail = (await response.json()).detail ?? detail;
+    } catch {
+      // keep the status text
+    }
+    throw new ApiError(String(detail), response.status, "materials");
+  }
+}
+
+function renderSessions() {
+  const box = $("sessions");
+  if (!session()?.signed_in) {
+    box.replaceChildren();
+    return;
+  }
+  if (!view.sessions.length) {
+    box.replaceChildren(el("p", { class: "action-hint", id: "no-sessions" }, t("host.noSessions")));
+    return;
+  }
+  box.replaceChildren(
+    ...view.sessions.map((s) => {
+      const file = el("input", { type: "file", accept: "application/pdf,.pdf", dataset: { upload: s.id } });
+      const kind = el("select", {}, new Option(t("host.kindMaterial"), "material"), new Option(t("host.kindAgenda"), "agenda"));
+      const uploadForm = el("form", { class: "inline-form" }, el("label", {}, t("host.addPdf"), file), kind,
+        el("button", { type: "submit", class: "action-button" }, t("host.upload")));
+      uploadForm.addEventListener("submit", (e) => {
+        e.preventDefault();
+        if (!file.files?.length) return;
+        guarded(async () => {
+          await upload(s.id, file.files[0], kind.value);
+          notice(t("host.uploaded", { name: file.files[0].name }), "ok");
+          await loadSessions();
+        });
+      });
+      const viewer = new URL(s.viewer_path, location.origin).href;
+      return el("article", { class: "panel session-card", dataset: { session: s.id } },
+        el("div", { class: "room-card-head" }, el("strong", {}, s.title), el("span", { class: "muted" }, roomName(s.room))),
+        el("p", { class: "room-meta" }, t("host.startedAt", { time: formatTime(s.started_at) }), " · ",
+          t("host.viewers", { n: s.opened_by.length + s.anonymous_viewers }), " · ", t("host.pagesShared", { n: s.pages_shared })),
+        el("p", {}, t("host.viewerLink"), " ", el("a", { href: viewer, target: "_blank", rel: "noopener", class: "viewer-link" }, viewer)),
+        el("ul", { class: "materials" }, ...s.materials.map((m) => materialRow(s, m))),
+        s.materials.length ? null : el("p", { class: "action-hint" }, t("host.noMaterials")),
+        uploadForm,
+        el("button", { type: "button", class: "action-button", dataset: { end: s.id }, onclick: () => guarded(async () => {
+          await send("POST", `/api/sessions/${s.id}/end`);
+          notice(t("host.ended", { title: s.title }), "ok");
+          await refresh();
+        }) }, t("host.end")),
+      );
+    }),
+  );
+}
+
+function roomName(id) {
+  const room = view.rooms.find((r) => r.id === id);
+  return room ? localName(room) : id;
+}
+
+function materialRow(s, m) {
+  const onScreen = s.showing?.material_id === m.id;
+  const page = el("input", { type: "number", min: 1, max: m.pages, value: onScreen ? s.showing.page : 1, "aria-label": t("host.page") });
+  return el("li", { dataset: { material: m.id, onScreen: String(onScreen) } },
+    el("span", { class: "material-name" }, `${m.filename} (${t("host.pages", { n: m.pages })})`),
+    onScreen ? el("span", { class: "on-screen" }, t("host.onScreen", { page: s.showing.page })) : null,
+    page,
+    el("button", { type: "button", class: "action-button", dataset: { show: m.id }, onclick: () => guarded(async () => {
+      await send("POST", `/api/sessions/${s.id}/show`, { material_id: m.id, page: Number(page.value) || 1 });
+      await loadSessions();
+    }) }, t("host.show")),
+  );
+}
+
+// ---- sign-in, floors, start
+
+async function renderMe() {
+  $("host").dataset.signedIn = String(Boolean(session()?.signed_in));
+  await renderSignIn($("host-me"), async () => {
+    notice("");
+    await renderMe();
+    await guarded(refresh);
+  });
+  if (!session()?.signed_in) {
+    view.rooms = [];
+    view.sessions = [];
+    renderRooms();
+    renderSessions();
+  }
+}
+
+function renderFloors() {
+  const select = $("floor-select");
+  select.replaceChildren(...view.floors.map((f) => new Option(localName(f), f.id)));
+  select.value = view.floorId ?? "";
+}
+
+$("floor-select").addEventListener("change", () => {
+  view.floorId = $("floor-select").value;
+  const url = new URL(location.href);
+  url.searchParams.set("floor", view.floorId);
+  history.replaceState(null, "", url);
+  guarded(loadRooms);
+});
+
+async function start() {
+  setupLanguageSwitch(() => {
+    renderFloors();
+    renderMe();
+    renderRooms();
+    renderSessions();
+  });
+  await guarded(async () => {
+    const [floors] = await Promise.all([fetchFloors(), loadSession()]);
+    view.floors = floors;
+    const wanted = new URLSearchParams(location.search).get("floor");
+    view.floorId = floors.some((f) => f.id === wanted) ? wanted : (floors[0]?.id ?? null);
+    renderFloors();
+  });
+  await renderMe();
+  await guarded(refresh);
+  setInterval(() => !document.hidden && guarded(refresh), REFRESH_MS);
+}
+
+start();
