@@ -28,6 +28,7 @@ class ProvisionedBroker:
     proc: subprocess.Popen[str]
     pid_file: Path
     log: Path
+    tls_port: int | None = None
 
     @property
     def url(self) -> str:
@@ -38,9 +39,56 @@ class ProvisionedBroker:
         self.proc.send_signal(signal.SIGHUP)
 
 
+def make_certificates(directory: Path) -> Path:
+    """A throwaway CA and a server certificate for 127.0.0.1 (openssl); returns the directory."""
+    directory.mkdir(parents=True, exist_ok=True)
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=directory, check=True, capture_output=True)
+
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    openssl(
+        "req",
+        "-x509",
+        *ec,
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=freeseat test CA",
+    )
+    openssl("req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1")
+    (directory / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+    )
+    return directory
+
+
 @contextmanager
-def provisioned_broker(out: Path) -> Iterator[ProvisionedBroker]:
-    """Start Mosquitto on `out/mosquitto/{passwd,acl}`; stopped when the block ends."""
+def provisioned_broker(out: Path, certs: Path | None = None) -> Iterator[ProvisionedBroker]:
+    """Start Mosquitto on `out/mosquitto/{passwd,acl}`; stopped when the block ends.
+
+    With `certs` (see make_certificates) it also opens the generated TLS listener snippet,
+    moved to a free loopback port and to those certificate files.
+    """
     binary = find_mosquitto()
     if binary is None:
         pytest.fail("mosquitto is not installed; scripts/test installs it", pytrace=False)
@@ -56,6 +104,12 @@ def provisioned_broker(out: Path) -> Iterator[ProvisionedBroker]:
     # stderr instead of syslog (the test machine has none); root keeps the private directory.
     text = text.replace("log_dest syslog", "log_dest stderr")
     text += f"pid_file {pid_file}\n" + ("user root\n" if os.geteuid() == 0 else "")
+    tls_port = None
+    if certs is not None:
+        tls_port = free_port()
+        snippet = (out / "mosquitto" / "tls-listener.conf").read_text()
+        snippet = snippet.replace("/etc/mosquitto/certs/", f"{certs}/")
+        text += snippet.replace("listener 8883", f"listener {tls_port} 127.0.0.1")
     conf = data / "mosquitto.conf"
     conf.write_text(text)
     log = data / "mosquitto.log"
@@ -63,7 +117,9 @@ def provisioned_broker(out: Path) -> Iterator[ProvisionedBroker]:
         proc = subprocess.Popen([binary, "-c", str(conf)], stderr=sink, text=True)
     try:
         wait_for_port("127.0.0.1", port)
-        yield ProvisionedBroker(out, port, proc, pid_file, log)
+        if tls_port is not None:
+            wait_for_port("127.0.0.1", tls_port)
+        yield ProvisionedBroker(out, port, proc, pid_file, log, tls_port)
     finally:
         proc.terminate()
         proc.wait(10)
@@ -101,9 +157,18 @@ class Peer:
 
 
 @contextmanager
-def peer(port: int, username: str | None, password: str | None, client_id: str) -> Iterator[Peer]:
-    """A client connected (or refused: see `.connack`) as `username`."""
+def peer(
+    port: int,
+    username: str | None,
+    password: str | None,
+    client_id: str,
+    *,
+    ca_file: Path | None = None,
+) -> Iterator[Peer]:
+    """A client connected (or refused: see `.connack`) as `username`; over TLS with `ca_file`."""
     client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
+    if ca_file is not None:
+        client.tls_set(ca_certs=str(ca_file))
     client.reconnect_delay_set(60, 60)  # a refused or revoked client must not retry mid-test
     state = Peer(client)
     if username is not None:

@@ -7,7 +7,7 @@ import yaml
 from firmware_config.credentials import SERVER_IDENTITY
 from firmware_config.provision import ProvisionOptions, provision
 from tests.provision_support import ESP_MMWAVE, ESP_PIR, GATEWAY, provisioning_site, write_site
-from tests.provisioned_broker import peer, provisioned_broker
+from tests.provisioned_broker import make_certificates, peer, provisioned_broker
 from tests.support import wait_until
 
 OWN = f"freeseat/v1/testhall/desk/{GATEWAY}/event"
@@ -94,3 +94,28 @@ def test_home_assistant_identity_reads_desk_states_and_nothing_of_the_devices(
         assert "homeassistant/device/desk-f1-a-01-01/config" in ha.topics()
         assert OWN not in ha.topics()
         assert "homeassistant/device/desk-x/config" not in ha.topics()
+
+
+def test_devices_log_in_over_the_generated_tls_listener(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    provision(write_site(provisioning_site(), tmp_path / "site.yaml"), out)
+    passwords = _passwords(out)
+    certs = make_certificates(tmp_path / "certs")
+    with (
+        provisioned_broker(out, certs) as broker,
+        peer(broker.port, SERVER_IDENTITY, passwords[SERVER_IDENTITY], "server") as server,
+    ):
+        assert broker.tls_port is not None
+        assert not server.subscribe("#").is_failure
+        with peer(
+            broker.tls_port, GATEWAY, passwords[GATEWAY], GATEWAY, ca_file=certs / "ca.crt"
+        ) as gateway:
+            assert not gateway.connack.is_failure
+            assert not gateway.publish(OWN, b"over tls").is_failure
+            assert gateway.publish(OTHERS, b"spoofed over tls").is_failure
+        wait_until(lambda: OWN in server.topics(), what="TLS device's message at the server")
+        assert OTHERS not in server.topics()
+        with peer(
+            broker.tls_port, GATEWAY, "wrong-password", "again", ca_file=certs / "ca.crt"
+        ) as wrong:
+            assert wrong.connack.is_failure
