@@ -7,13 +7,16 @@ import httpx
 import pytest
 
 from contracts import ApStationsCounted, build_topic, encode
+from server.adapters.database import make_engine, upgrade
+from server.adapters.wifi_store import SqlWifiStore
 from server.api.app import create_app
 from server.api.runtime import Runtime
 from server.services.ingest import Inbound
+from server.services.wifi_presence import Lookup
 from server.settings import Settings
 from tests.fakes import FakeClock
 from tests.signin import sign_in
-from tests.support import ServerThread
+from tests.support import ServerThread, wait_until
 from tests.wifi_support import BSSIDS, wifi_site
 
 
@@ -167,3 +170,23 @@ def test_location_needs_sign_in_and_the_csrf_token(server: ServerThread) -> None
         sign_in(abe, "s00005")
         del abe.headers["X-CSRF-Token"]
         assert abe.post("/api/presence/share").status_code == 403
+
+
+def test_the_server_runs_retention_on_its_own_at_start(database_url: str, clock: FakeClock) -> None:
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    try:
+        store = SqlWifiStore(engine)
+        store.add_lookup(Lookup(clock.now() - timedelta(days=120), "s1", "s2", "found", "x"))
+        store.add_lookup(Lookup(clock.now() - timedelta(days=2), "s1", "s3", "found", "x"))
+        settings = Settings(database_url=database_url, enable_mqtt=False)
+        with ServerThread(create_app(settings, clock=clock, site=wifi_site())):
+            wait_until(
+                lambda: len(store.lookups("s1", clock.now() - timedelta(days=400))) == 1,
+                what="the 120-day-old lookup deleted by the retention job",
+            )
+        assert [item.viewer for item in store.lookups("s1", clock.now() - timedelta(days=400))] == [
+            "s3"
+        ]
+    finally:
+        engine.dispose()

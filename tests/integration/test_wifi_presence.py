@@ -14,7 +14,6 @@ from server.adapters.tables_wifi import (
     WifiApCountRow,
     WifiFloorSampleRow,
     WifiLocationLookupRow,
-    WifiLocationShareRow,
     WifiZoneSampleRow,
 )
 from server.adapters.wifi_store import SqlWifiStore
