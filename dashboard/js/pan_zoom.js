@@ -1,4 +1,4 @@
-// Pan and zoom of an <svg> by moving its viewBox: wheel, drag, buttons and keys.
+// Pan and zoom of an <svg> by moving its viewBox: wheel, drag, pinch, buttons and keys.
 // A drag never counts as a click, so dragging across desks does not select them.
 
 const DRAG_THRESHOLD_PX = 4;
@@ -13,6 +13,9 @@ export class PanZoom {
   #maxScale;
   #drag = null;
   #suppressClick = false;
+  // Touch points on the map by pointerId; two of them make a pinch.
+  #touches = new Map();
+  #pinch = null;
 
   constructor(svg, { maxScale = 10 } = {}) {
     this.#svg = svg;
@@ -94,10 +97,37 @@ export class PanZoom {
 
   #onPointerDown(event) {
     if (event.button !== 0) return;
+    if (event.pointerType === "touch") {
+      this.#touches.set(event.pointerId, { x: event.clientX, y: event.clientY });
+      if (this.#touches.size === 2) {
+        this.#startPinch();
+        return;
+      }
+    }
     this.#drag = { id: event.pointerId, x: event.clientX, y: event.clientY, view: { ...this.#view }, moved: false };
   }
 
+  /** Two fingers: zoom by the change of their distance, about their midpoint. */
+  #startPinch() {
+    const [a, b] = [...this.#touches.values()];
+    this.#drag = null;
+    this.#pinch = { distance: Math.hypot(a.x - b.x, a.y - b.y) || 1, scale: this.scale };
+    this.#suppressClick = true;
+  }
+
+  #onPinchMove(event) {
+    this.#touches.set(event.pointerId, { x: event.clientX, y: event.clientY });
+    const [a, b] = [...this.#touches.values()];
+    const distance = Math.hypot(a.x - b.x, a.y - b.y) || 1;
+    const target = this.#pinch.scale * (distance / this.#pinch.distance);
+    this.zoomBy(target / this.scale, this.#toSvgPoint((a.x + b.x) / 2, (a.y + b.y) / 2));
+  }
+
   #onPointerMove(event) {
+    if (this.#pinch && this.#touches.has(event.pointerId)) {
+      this.#onPinchMove(event);
+      return;
+    }
     const drag = this.#drag;
     if (!drag || drag.id !== event.pointerId) return;
     const dx = event.clientX - drag.x;
@@ -114,6 +144,14 @@ export class PanZoom {
   }
 
   #onPointerUp(event) {
+    this.#touches.delete(event.pointerId);
+    if (this.#pinch) {
+      if (this.#touches.size < 2) {
+        this.#pinch = null;
+        setTimeout(() => (this.#suppressClick = false), 0);
+      }
+      return;
+    }
     const drag = this.#drag;
     if (!drag || drag.id !== event.pointerId) return;
     this.#drag = null;
