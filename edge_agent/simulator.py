@@ -24,6 +24,7 @@ from edge_agent.ap_simulator import ApSimulation
 from edge_agent.desk_agent import DeskGateway
 from edge_agent.outbox import Outbox
 from edge_agent.publisher import ConnectionSettings, parse_broker_url
+from edge_agent.room_simulation import RoomSimulation
 from edge_agent.sensors import SimulatedSource
 from firmware_config.site import Site
 
@@ -116,6 +117,7 @@ class Simulation:
         username: str | None = None,
         password: str | None = None,
         mqtt_protocol: Literal["5", "3.1.1"] = "5",
+        server_url: str | None = None,
     ) -> None:
         if speed <= 0:
             raise ValueError(f"speed must be positive, got {speed}")
@@ -146,6 +148,8 @@ class Simulation:
             )
         self._members: list[_Member] = []
         self._aps = ApSimulation(site, seed=seed)  # the site's AP agents, if it has any
+        # Room monitors; with the server's URL also hosts who book, pair and share materials.
+        self.rooms = RoomSimulation(site, server_url=server_url, seed=seed)
         self._clock = SimulatedClock(self._start, speed)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -248,6 +252,9 @@ class Simulation:
             epoch_floor=epoch_floor,
             heartbeat_s=self._heartbeat_s,
         )
+        self.rooms.open(
+            self._workdir, self._settings, epoch_floor=epoch_floor, heartbeat_s=self._heartbeat_s
+        )
         self._real0 = time.monotonic()
         log.info(
             "simulating %d desks on %d devices at %gx from %s",
@@ -285,6 +292,7 @@ class Simulation:
             for member in self._members:
                 member.gateway.tick(now, member.source.read(now))
             self._aps.tick(now)
+            self.rooms.tick()
             next_tick += self.tick_s
             delay = next_tick - time.monotonic()
             if delay < 0:
@@ -316,6 +324,7 @@ class Simulation:
         with ThreadPoolExecutor(max_workers=min(32, max(1, len(self._members)))) as pool:
             list(pool.map(lambda m: m.gateway.stop(drain_s=1.0), self._members))
         self._aps.stop()
+        self.rooms.stop()
         for member in self._members:
             member.source.close()
             member.outbox.close()

@@ -59,7 +59,10 @@ async def run_demo(
                 print(f"the server could not start on {host}:{port}", flush=True)
                 return 1
             await asyncio.sleep(0.05)
-        simulation = Simulation(site, broker, speed=speed, mqtt_protocol=protocol)
+        local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        simulation = Simulation(
+            site, broker, speed=speed, mqtt_protocol=protocol, server_url=f"http://{local}:{port}"
+        )
         simulation.start()
         floors = site.floors()
         busiest = max(floors, key=lambda f: len(f.desks))

@@ -7,8 +7,8 @@ import httpx
 
 from firmware_config.site import Device, Site
 from server.api.app import create_app
+from server.services.ports import Clock
 from server.settings import Settings
-from tests.fakes import FakeClock
 from tests.signin import sign_in
 from tests.support import ServerThread, small_site
 
@@ -28,7 +28,7 @@ def room_site() -> Site:
 
 
 def room_server(
-    database_url: str, clock: FakeClock, *, broker_url: str | None = None, sweep_s: float = 0.05
+    database_url: str, clock: Clock, *, broker_url: str | None = None, sweep_s: float = 0.05
 ) -> ServerThread:
     """A real server in demo mode (demo people sign in without a password) with fast jobs."""
     settings = Settings(
