@@ -61,6 +61,8 @@ def create_app(
                 loops.append(group.create_task(rooms.run_jobs_forever(runtime)))
                 if settings.advertise:
                     loops.append(group.create_task(runtime.advertiser().run()))
+                if settings.home_assistant:
+                    loops.append(group.create_task(runtime.home_assistant_bridge().run()))
                 if settings.enable_mqtt:
                     pump = runtime.start_mqtt(asyncio.get_running_loop())
                     loops.append(group.create_task(pump.run()))
