@@ -129,6 +129,11 @@ def test_revoked_device_leaves_the_broker_files_and_stays_out(tmp_path: Path) ->
     assert "revoked and left out: gw-f1-a" in str(report)
     with pytest.raises(ProvisionError, match="server's own identity"):
         revoke_device(provisioning_site(), out, SERVER_IDENTITY)
+    old = _passwords(tmp_path / "out")
+    back = provision(site_file, out, ProvisionOptions(reinstate=(GATEWAY,)))
+    assert back.new_credentials == [GATEWAY] and back.revoked == []
+    assert _verify(_passwords(out)[GATEWAY], _hashes(out)[GATEWAY])
+    assert {k: v for k, v in _passwords(out).items() if k != GATEWAY} == old
 
 
 def test_problems_name_the_device_and_the_fix(tmp_path: Path) -> None:
