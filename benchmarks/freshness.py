@@ -18,9 +18,10 @@ from benchmarks.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
-# DESIGN §11 names the figures but no targets; these are the bench's proposal.
-P50_TARGET_MS = 250.0
-P99_TARGET_MS = 1000.0
+# The targets of the performance issue, on a 2-core machine: freshness p99 with 1,000 clients,
+# and p99 with 2,000 clients spread over the floors. p50 has no target of its own.
+FRESHNESS_P99_TARGET_MS = 250.0
+FANOUT_P99_TARGET_MS = 500.0
 
 
 @dataclass
@@ -81,8 +82,8 @@ def run_freshness(ws: Workspace) -> ScenarioResult:
     result.details = run.summary()
     notes = _notes(ws, run)
     result.figures = [
-        _latency_figure(run, 50, P50_TARGET_MS, notes),
-        _latency_figure(run, 99, P99_TARGET_MS, ""),
+        _latency_figure(run, 50, None, notes),
+        _latency_figure(run, 99, FRESHNESS_P99_TARGET_MS, ""),
         _delivery_figure(run),
     ]
     return result
@@ -94,7 +95,7 @@ def run_fanout(ws: Workspace) -> ScenarioResult:
     result.details = run.summary()
     dropped = max(run.dropped_by_client, run.dropped_by_server)
     result.figures = [
-        _latency_figure(run, 99, P99_TARGET_MS, _notes(ws, run)),
+        _latency_figure(run, 99, FANOUT_P99_TARGET_MS, _notes(ws, run)),
         Figure(
             "clients dropped (1013)",
             float(dropped),
@@ -109,13 +110,15 @@ def run_fanout(ws: Workspace) -> ScenarioResult:
     return result
 
 
-def _latency_figure(run: LiveRun, p: float, target_ms: float, notes: str) -> Figure:
+def _latency_figure(run: LiveRun, p: float, target_ms: float | None, notes: str) -> Figure:
     value = run.ms(p) if run.latencies else None
+    if target_ms is None:
+        return Figure(f"publish → delta p{p:g}", value, "ms", notes=notes)
     return Figure(
         f"publish → delta p{p:g}",
         value,
         "ms",
-        target=f"≤ {target_ms:,.0f} ms (proposed)",
+        target=f"≤ {target_ms:,.0f} ms",
         passed=value is not None and value <= target_ms,
         notes=notes,
     )

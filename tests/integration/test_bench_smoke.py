@@ -1,0 +1,41 @@
+"""`freeseat bench --quick`, shrunk further: every scenario runs end to end and reports figures.
+
+Speed is not judged here (that is what the bench's own table is for); what is checked is that
+each scenario measured something real: events applied exactly once, clients served with no
+version gaps, a server RSS, and both report files written.
+"""
+
+import json
+from pathlib import Path
+
+from benchmarks.run import SCENARIOS, run_bench
+
+
+def test_quick_bench_measures_every_scenario(tmp_path: Path) -> None:
+    report = run_bench(quick=True, out_dir=tmp_path, scale=0.2)
+
+    failed = {name: r.error for name, r in report.scenarios.items() if r.error}
+    assert failed == {}, f"scenarios failed: {failed}"
+    assert set(SCENARIOS) <= set(report.scenarios)
+    for name in SCENARIOS:
+        headline = report.scenarios[name].headline
+        assert headline is not None and headline.value is not None, f"{name} measured nothing"
+        assert headline.value > 0, f"{name}: {headline}"
+
+    raw = report.scenarios["raw_limit"].headline
+    ingest = report.scenarios["ingest"]
+    exactly_once = ingest.figure("applied exactly once")
+    assert exactly_once is not None and exactly_once.passed, exactly_once
+    ratio = ingest.figure("ratio to raw limit")
+    assert raw is not None and ratio is not None and ratio.value is not None
+    assert ratio.value > 0
+
+    for live in ("freshness", "fanout"):
+        delivered = report.scenarios[live].figure("events delivered to every client")
+        assert delivered is not None and delivered.passed, (live, delivered)
+
+    written = json.loads((tmp_path / "bench.json").read_text())
+    assert set(written["scenarios"]) == set(report.scenarios)
+    table = (tmp_path / "bench.md").read_text()
+    assert "| ingest | ratio to raw limit |" in table
+    assert "cores" in table  # the machine the figures belong to
