@@ -210,6 +210,14 @@ def test_agent_advertises_reports_connectors_and_a_laptop_pairs_through_connect(
     record = session_record(server, connected.session_id)
     assert record["materials"][0]["pages"] == 3 and record["ended_at"] is None
 
+    join_code = shown_code(server, key)  # issued during the session, bound to it
+    with client_as(server, HOST) as host:
+        ended = host.post(f"/api/sessions/{connected.session_id}/end").json()
+        assert ended["end_reason"] == "ended by the host"
+        refused = host.post("/api/pairing", json={"code": join_code, "room": ROOM})
+        assert refused.status_code == 403  # the session's codes died with it
+    assert room_state(server)["session"] is None
+
 
 def test_session_ends_when_casting_stopped_and_the_room_stayed_empty(
     server: ServerThread, agent: tuple[FakeRoom, list[str]], clock: FakeClock
