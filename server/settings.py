@@ -36,6 +36,9 @@ class Settings(BaseSettings):
         default=None, description="MQTT 5 shared-subscription group; 'freeseat' when scaled out"
     )
     leader_retry_s: float = Field(default=1.0, gt=0)
+    # PostgreSQL connections per process: replicas x (pool + overflow + 3) <= max_connections.
+    database_pool_size: int = Field(default=10, ge=1)
+    database_max_overflow: int = Field(default=20, ge=0)
     # Sign-in (server/api/auth.py): demo mode lets a visitor pick a demo person, no password.
     demo_mode: bool = False
     session_secret: SecretStr | None = Field(

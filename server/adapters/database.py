@@ -14,7 +14,7 @@ MIGRATIONS = "server.adapters:migrations"
 MIGRATION_LOCK_KEY = 0x66736D6967726174
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Engine:
     """An engine with the settings each backend needs for freeseat's write pattern."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -28,7 +28,7 @@ def make_engine(url: str) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = str(parsed.set(drivername="postgresql+psycopg"))
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

@@ -74,7 +74,11 @@ class Runtime:
         site = site or load_configured_site(settings)
         if settings.auto_migrate:
             upgrade(settings.database_url)
-        engine = make_engine(settings.database_url)
+        engine = make_engine(
+            settings.database_url,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
+        )
         store = SqlStore(engine)
         index = SiteIndex.from_site(site)
         store.seed_desks(index.desk_floor, clock.now())
