@@ -8,14 +8,17 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+import paho.mqtt.publish as publish
 import pytest
 import yaml
 from zeroconf import Zeroconf
 
+from contracts import Channel, Kind, RoomCastChanged, build_topic, encode
 from edge_agent.publisher import ConnectionSettings
 from edge_agent.room_agent import run_room_agent
 from edge_agent.room_connect import connect
@@ -286,3 +289,30 @@ def test_session_ends_when_the_monitor_is_gone_past_its_ttl(
         if process.poll() is None:
             process.kill()
             process.wait(timeout=10)
+
+
+def test_a_room_event_for_a_room_its_device_does_not_serve_is_quarantined(
+    server: ServerThread, broker: MosquittoBroker
+) -> None:
+    spoof = RoomCastChanged(
+        device="display-f2-1",
+        epoch=1,
+        seq=1,
+        at=datetime.now(UTC),
+        room=ROOM,
+        casting=True,
+        source="card0-HDMI-A-2",
+    )
+    publish.single(
+        build_topic("testhall", Kind.ROOM, "display-f2-1", Channel.EVENT),
+        encode(spoof),
+        qos=1,
+        hostname="127.0.0.1",
+        port=int(broker.url.rsplit(":", 1)[1]),
+    )
+    wait_until(
+        lambda: httpx.get(f"{server.url}/api/health").json()["quarantined"] == 1,
+        what="the spoofed event quarantined",
+    )
+    assert status_of(server).get("casting") is None  # nothing applied to room-f1-1
+    assert 'freeseat_quarantined_total{kind="spoofed"} 1' in httpx.get(f"{server.url}/metrics").text
