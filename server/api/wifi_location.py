@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 
-from edge_agent.station_hash import normalise_mac
+from contracts.macs import normalise_mac
 from server.api.auth import current_person
 from server.api.deps import runtime
 from server.api.runtime import Runtime
