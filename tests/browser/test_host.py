@@ -72,7 +72,13 @@ def test_book_pair_share_and_end_a_meeting(
     page.goto(f"{server.url}/host?floor={FLOOR}")
     expect(page.locator("#host")).to_have_attribute("data-signed-in", "false")
     expect(page.locator(".room-card")).to_have_count(0)
-    page.locator("#people-list .person-button").first.click()
+    # A member of staff with a department, so the meeting counts in the paperless figure.
+    host = page.locator("#people-list .person-button").filter(
+        has=page.locator(".person-dept:not(:empty)")
+    )
+    expect(host.first).to_be_visible()
+    department = host.first.locator(".person-dept").inner_text()
+    host.first.click()
     expect(page.locator("#host")).to_have_attribute("data-signed-in", "true")
 
     cards = page.locator(".room-card")
@@ -111,6 +117,18 @@ def test_book_pair_share_and_end_a_meeting(
     session_card.locator("[data-end]").click()
     expect(page.locator(".session-card")).to_have_count(0)
     expect(page.locator("#no-sessions")).to_be_visible()
+
+    # Facilities see the meeting in the paperless share of the host's department.
+    page.locator("#sign-out").click()
+    page.locator("#person-search").fill("facilities")
+    page.locator('#people-list [data-staff-id="demo-facilities"]').click()
+    expect(page.locator("#host")).to_have_attribute("data-signed-in", "true")
+    page.goto(f"{server.url}/facilities")
+    paperless = page.locator('[data-chart="paperless-by-department"]')
+    expect(paperless).to_have_attribute("data-state", "data", timeout=20_000)
+    bar = paperless.locator(f'rect.bar[data-key="{department}"]')
+    expect(bar).to_have_attribute("data-value", "1")
+    shoot(page, screenshot_dir, "facilities-paperless")
 
 
 def test_a_wrong_code_says_what_to_do(page: Page, server: DemoServer) -> None:
