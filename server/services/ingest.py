@@ -328,7 +328,7 @@ class Ingest:
             return
         outcome.applied += 1
         if isinstance(event, ApStationsCounted) and self._wifi is not None:
-            self._wifi.apply(tx, event)
+            self._wifi.apply(tx, event, received_at)
         if isinstance(event, RoomEvent) and self._rooms is not None:
             self._rooms.apply_event(tx, event, received_at)
         if isinstance(event, DeskPresenceChanged):

@@ -232,8 +232,14 @@ class WifiPresence:
             return f"device {device!r} reports {own!r}, not {event.access_point!r}"
         return None
 
-    def apply(self, tx: Transaction, event: ApStationsCounted) -> bool:
-        """Keep the count if it is the AP's newest; True if it replaced the stored one."""
+    def apply(
+        self, tx: Transaction, event: ApStationsCounted, received_at: datetime | None = None
+    ) -> bool:
+        """Keep the count if it is the AP's newest; True if it replaced the stored one.
+
+        Freshness is judged by when the server received it, so an agent with a wrong clock
+        (or a time-compressed simulation) cannot keep a silent AP's count alive.
+        """
         return self.store.save_count(
             tx,
             StoredCount(
@@ -243,7 +249,7 @@ class WifiPresence:
                 seq=event.seq,
                 stations=event.stations,
                 randomised=event.randomised,
-                at=event.at,
+                at=received_at or event.at,
             ),
         )
 
