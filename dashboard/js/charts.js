@@ -198,7 +198,7 @@ export class BarChart extends Chart {
     svg.append(g);
     data.forEach((d, i) => {
       const y = PAD.top + i * rowH;
-      const label = svgEl("text", { x: left - 8, y: y + rowH / 2 + FONT / 3, "text-anchor": "end", "font-size": FONT, class: "tick" }, ellipsis(d.label, 30));
+      const label = svgEl("text", { x: left - 8, y: y + rowH / 2 + FONT / 3, "text-anchor": "end", "font-size": FONT, class: "tick" }, ellipsis(d.label, 27));
       label.append(svgEl("title", {}, d.label));
       svg.append(label);
       if (d.value === null || d.value === undefined) return;

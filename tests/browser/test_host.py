@@ -128,6 +128,7 @@ def test_book_pair_share_and_end_a_meeting(
     expect(paperless).to_have_attribute("data-state", "data", timeout=20_000)
     bar = paperless.locator(f'rect.bar[data-key="{department}"]')
     expect(bar).to_have_attribute("data-value", "1")
+    paperless.scroll_into_view_if_needed()
     shoot(page, screenshot_dir, "facilities-paperless")
 
 
