@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
+from server.cli import app as cli
 from tests.fakes import FakeClock
 from tests.room_support import (
     OTHER_ROOM,
@@ -341,3 +343,17 @@ def test_paperless_figure_per_department_and_the_headline(
     assert by["commerce"]["share"] == 0.5 and by["commerce"]["meetings"] == 2
     assert report["departments_at_threshold"] == 1 and report["headline_share"] == 0.5
     assert empty["departments"] == [] and empty["headline_share"] is None
+
+
+def test_freeseat_connect_pairs_from_the_command_line_without_zeroconf(
+    server: ServerThread,
+) -> None:
+    code = shown_code(server, screen_key(server))
+    runner = CliRunner()
+    args = ["connect", "--staff-id", HOST, "--server", server.url, "--room", ROOM]
+    args += ["--code", code, "--wait", "0.5", "--interface", "127.0.0.1"]
+    result = runner.invoke(cli, args, env={"FREESEAT_PASSWORD": ""})
+    assert result.exit_code == 0, result.output
+    assert f"session started: Meeting in {ROOM}" in result.output
+    again = runner.invoke(cli, args, env={"FREESEAT_PASSWORD": ""})
+    assert again.exit_code == 1 and f"code {code} is not valid for room {ROOM}" in again.output
