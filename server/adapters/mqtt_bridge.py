@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 # Long enough that a server restart or upgrade finds its unacked messages still queued.
 SESSION_EXPIRY_S = 7 * 24 * 3600
+LEAVE_GROUP_TIMEOUT_S = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,7 @@ class MqttBridge:
         self._address = BrokerAddress.parse(broker_url)
         # Replicas subscribe as one shared group, so the broker hands each message to one of them.
         self._share_prefix = f"$share/{share_group}/" if share_group else ""
+        self._shared: list[str] = []
         self._site = site
         self._extra_filters = list(extra_filters)
         self._loop = loop
@@ -131,6 +133,13 @@ class MqttBridge:
 
     def stop(self) -> None:
         self._stopping.set()
+        if self._share_prefix and self._shared and self.connected:
+            # Leave the share group first: the broker would otherwise keep queueing this
+            # replica's share of new messages in its session until it came back.
+            left = threading.Event()
+            self._client.on_unsubscribe = lambda *_: left.set()
+            self._client.unsubscribe(self._shared)
+            left.wait(LEAVE_GROUP_TIMEOUT_S)
         self._client.disconnect()
         self._client.loop_stop()
 
@@ -153,6 +162,7 @@ class MqttBridge:
             for channel in (Channel.EVENT, Channel.STATE, Channel.STATUS)
         ]
         topics += [(topic_filter, 1) for topic_filter in self._extra_filters]
+        self._shared = [self._share_prefix + topic for topic, _ in topics]
         client.subscribe([(self._share_prefix + topic, qos) for topic, qos in topics])
 
     def _on_subscribe(

@@ -300,3 +300,33 @@ def test_the_ticker_runs_on_one_replica_and_moves_when_its_holder_dies(
     finally:
         engine.dispose()
     assert (holder, epoch) == (successor_view["replica"], successor_view["lease_epoch"])
+
+
+@postgres_only
+def test_a_replica_stopped_for_a_deploy_leaves_its_share_to_the_others(
+    broker: MosquittoBroker, database_url: str
+) -> None:
+    upgrade(database_url)
+    clock = FakeClock()
+
+    def replica(name: str) -> ServerThread:
+        settings = Settings(
+            database_url=database_url,
+            broker_url=broker.url,
+            mqtt_client_id=f"deploy-{name}",
+            scale_out=True,
+            leader_retry_s=0.2,
+        )
+        return ServerThread(create_app(settings, clock=clock, site=small_site()))
+
+    with replica("a") as a:
+        with replica("b") as b:
+            for server in (a, b):
+                wait_until(lambda s=server: get(f"{s.url}/api/health").get("broker_connected"))
+        # b is stopped (not killed): while it is away, a must get every message.
+        publisher = Publisher(broker)
+        for seq in range(40):
+            publisher.send(presence("gw-f1-a", seq))
+        publisher.close()
+        wait_until(lambda: log_counts(database_url)[0] == 40, 20, "every event applied by a")
+        assert a.app.state.runtime.pump.totals.applied + a.app.state.runtime.pump.totals.stale == 40
