@@ -1,0 +1,26 @@
+"""Settings under which replicas would lose or double-apply messages are refused, with the fix."""
+
+import pytest
+
+from server.adapters.scale_out import ScaleOutConfigError, check, share_group
+from server.settings import Settings
+
+POSTGRES = "postgresql+psycopg://freeseat@db/freeseat"
+
+
+def test_replicas_need_postgresql() -> None:
+    with pytest.raises(ScaleOutConfigError, match="needs PostgreSQL: set FREESEAT_DATABASE_URL"):
+        check(Settings(scale_out=True, database_url="sqlite:///freeseat.db"))
+
+
+def test_each_replica_needs_a_client_id_of_its_own() -> None:
+    with pytest.raises(ScaleOutConfigError, match="FREESEAT_MQTT_CLIENT_ID"):
+        check(Settings(scale_out=True, database_url=POSTGRES))
+    check(Settings(scale_out=True, database_url=POSTGRES, mqtt_client_id="freeseat-2"))
+    check(Settings(scale_out=True, database_url=POSTGRES, enable_mqtt=False))
+
+
+def test_replicas_share_one_subscription_group_and_a_lone_server_none() -> None:
+    assert share_group(Settings()) is None
+    assert share_group(Settings(scale_out=True)) == "freeseat"
+    assert share_group(Settings(scale_out=True, mqtt_share_group="hall-a")) == "hall-a"
