@@ -159,7 +159,7 @@ export class BarChart extends Chart {
     const plotW = W - PAD.left - PAD.right;
     const plotH = height - PAD.top - PAD.bottom;
     const slot = plotW / data.length;
-    const barW = Math.max(2, slot * 0.7);
+    const barW = Math.min(80, Math.max(2, slot * 0.7));
     const every = Math.ceil((data.length * FONT * 3.2) / plotW);
     data.forEach((d, i) => {
       const x = PAD.left + i * slot + (slot - barW) / 2;
