@@ -47,6 +47,7 @@ class HostapdControl:
         self._next_try = 0.0
         self._last_heard = 0.0
         self._pinged = False
+        self._pending: list[str] = []
 
     def poll(self) -> list[str]:
         now = time.monotonic()
@@ -56,7 +57,7 @@ class HostapdControl:
             self._attach(now)
             if self._sock is None:
                 return []
-        lines: list[str] = []
+        lines, self._pending = self._pending, []
         while len(lines) < MAX_LINES_PER_POLL:
             try:
                 data = self._sock.recv(MAX_LINE)
@@ -101,12 +102,38 @@ class HostapdControl:
             local.unlink(missing_ok=True)
             log.warning("%s: ATTACH answered %r; retrying", self.name, reply[:32])
             return
+        self._pending = ["AP-DISABLED", *self._current_stations(sock)]
         sock.setblocking(False)
         sock.connect(str(self.ctrl_path))
         self._sock, self._local = sock, local
         self._last_heard = now
         self._pinged = False
-        log.info("%s: attached", self.name)
+        log.info("%s: attached; %d station(s) associated now", self.name, len(self._pending) - 1)
+
+    def _current_stations(self, sock: socket.socket) -> list[str]:
+        """Stations associated before we attached (STA-FIRST / STA-NEXT), as connect lines.
+
+        Preceded by a reset (in `_attach`): whatever left while the agent was not attached is
+        gone, and who is there now is counted at once instead of at their next association.
+        """
+        lines: list[str] = []
+        events: list[str] = []
+        command = b"STA-FIRST"
+        for _ in range(MAX_LINES_PER_POLL):
+            try:
+                sock.sendto(command, str(self.ctrl_path))
+                reply = sock.recv(MAX_LINE).decode("utf-8", errors="replace")
+                while reply.startswith("<"):  # an event that arrived meanwhile
+                    events.append(reply.strip())
+                    reply = sock.recv(MAX_LINE).decode("utf-8", errors="replace")
+            except OSError:
+                break
+            first = reply.strip().split("\n", 1)[0].strip()
+            if not first or first == "FAIL" or first.startswith("UNKNOWN"):
+                break
+            lines.append(f"AP-STA-CONNECTED {first}")
+            command = f"STA-NEXT {first}".encode()
+        return lines + events
 
     def _send(self, data: bytes) -> None:
         if self._sock is None:

@@ -41,10 +41,11 @@ PHONES = [f"da:a1:19:00:00:{n:02x}" for n in range(1, 4)]  # randomised
 
 
 class FakeHostapd:
-    """hostapd's control socket as an attached monitor sees it: ATTACH, then events."""
+    """hostapd's control socket: ATTACH, STA-FIRST / STA-NEXT, PING, then events."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, associated: list[str]) -> None:
         self.path = path
+        self.associated = associated
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(str(path))
         self.sock.settimeout(0.2)
@@ -66,6 +67,13 @@ class FakeHostapd:
                 self.monitors.add(peer)
                 self.sock.sendto(b"OK\n", peer)
                 self.attached.set()
+            elif data == b"STA-FIRST" or data.startswith(b"STA-NEXT "):
+                after = data.decode().removeprefix("STA-FIRST").removeprefix("STA-NEXT ").strip()
+                index = self.associated.index(after) + 1 if after else 0
+                reply = self.associated[index] if index < len(self.associated) else ""
+                if reply:
+                    reply += "\nflags=[AUTH][ASSOC][AUTHORIZED]\naid=1\n"
+                self.sock.sendto(reply.encode(), peer)
             elif data == b"PING":
                 self.sock.sendto(b"PONG\n", peer)
             elif data == b"DETACH":
@@ -163,7 +171,8 @@ def test_counts_reach_the_api_and_no_mac_is_stored_logged_or_published(
     database_url: str,
     log_records: list[logging.LogRecord],
 ) -> None:
-    hostapd = FakeHostapd(tmp_path / "wlan0")
+    # One laptop was associated before the agent started: hostapd lists it on attach.
+    hostapd = FakeHostapd(tmp_path / "wlan0", associated=[LAPTOPS[6]])
     radius = tmp_path / "detail"
     radius.write_text("")
     ap_log = tmp_path / "ap.log"
@@ -230,11 +239,11 @@ def test_counts_reach_the_api_and_no_mac_is_stored_logged_or_published(
             def floor() -> dict[str, Any] | None:
                 body = httpx.get(f"{server.url}/api/floors/f1/busyness").json()
                 zones = {z["zone"]: z["people"] for z in body["zones"]}
-                # AP 1: 6 laptops + 2 phones at 0.3 = 6.6; AP 2: 6 laptops.
-                return body if zones == {"f1-a": 7, "f1-b": 6} else None
+                # AP 1: 7 laptops + 2 phones at 0.3 = 7.6; AP 2: 6 laptops.
+                return body if zones == {"f1-a": 8, "f1-b": 6} else None
 
             body = wait_until(floor, timeout=20, what="both APs' counts in the busy-ness API")
-            assert body is not None and body["people"] == 13 and body["reporting"] is True
+            assert body is not None and body["people"] == 14 and body["reporting"] is True
 
             hostapd.event(f"<3>AP-STA-DISCONNECTED {LAPTOPS[0]}")
             hostapd.event(f"<3>AP-STA-DISCONNECTED {LAPTOPS[1]}")
@@ -246,7 +255,7 @@ def test_counts_reach_the_api_and_no_mac_is_stored_logged_or_published(
                             "zones"
                         ]
                     ]
-                    == [5, 6]
+                    == [6, 6]
                 ),
                 timeout=20,
                 what="two laptops leaving AP 1",
