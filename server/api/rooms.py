@@ -655,6 +655,8 @@ async def run_jobs_forever(rt: Runtime) -> None:
         return
     while True:
         await asyncio.sleep(rt.settings.sweep_interval_s)
+        if not rt.runs_ticker:
+            continue  # another replica holds the ticker lease
         try:
             outcome = await asyncio.to_thread(rt.rooms.tick)
         except Exception:

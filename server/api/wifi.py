@@ -175,6 +175,9 @@ async def run_jobs_forever(rt: Runtime) -> None:
         return
     jobs = WifiJobs(rt.wifi)
     while True:
+        if not rt.runs_ticker:  # another replica holds the ticker lease
+            await asyncio.sleep(JOBS_WAKE_S)
+            continue
         try:
             deleted = await asyncio.to_thread(jobs.run_due)
             if any(deleted.values()):
