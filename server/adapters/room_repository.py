@@ -410,6 +410,7 @@ class SqlRoomStore:
 
     def __init__(self, engine: Engine) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._sqlite = engine.dialect.name == "sqlite"
 
     def ensure_secret(self) -> None:
         """Make the link-signing key once; replicas starting together keep the first one."""
@@ -423,6 +424,11 @@ class SqlRoomStore:
     @contextmanager
     def transaction(self) -> Iterator[SqlRoomTransaction]:
         with self._sessions.begin() as session:
+            if self._sqlite:
+                # Take SQLite's write lock up front (waiting up to the busy timeout): a deferred
+                # transaction that reads and then writes fails at once if another connection
+                # wrote in between, and pairing and the timed jobs all read before they write.
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             yield SqlRoomTransaction(session)
 
     def joined(self, tx: Transaction) -> SqlRoomTransaction:
