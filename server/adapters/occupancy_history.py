@@ -1,5 +1,6 @@
 """Reads the desk transition history and device records for occupancy analytics."""
 
+from collections.abc import Collection
 from datetime import date, datetime
 
 from sqlalchemy import Engine, func, select
@@ -19,20 +20,21 @@ class SqlOccupancyHistory:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def latest_before(self, at: datetime) -> dict[str, str]:
+    def latest_before(self, at: datetime, desks: Collection[str] | None) -> dict[str, str]:
         # Ids grow in commit order, and a desk's transitions are recorded in order.
-        last = (
-            select(func.max(DeskTransitionRow.id))
-            .where(DeskTransitionRow.at < at)
-            .group_by(DeskTransitionRow.desk)
-        )
+        last = select(func.max(DeskTransitionRow.id)).where(DeskTransitionRow.at < at)
+        if desks is not None:
+            last = last.where(DeskTransitionRow.desk.in_(desks))
+        last = last.group_by(DeskTransitionRow.desk)
         query = select(DeskTransitionRow.desk, DeskTransitionRow.after).where(
             DeskTransitionRow.id.in_(last)
         )
         with Session(self._engine) as session:
             return {desk: after for desk, after in session.execute(query)}
 
-    def transitions(self, start: datetime, end: datetime) -> list[TransitionFact]:
+    def transitions(
+        self, start: datetime, end: datetime, desks: Collection[str] | None
+    ) -> list[TransitionFact]:
         query = (
             select(
                 DeskTransitionRow.desk,
@@ -43,6 +45,8 @@ class SqlOccupancyHistory:
             .where(DeskTransitionRow.at >= start, DeskTransitionRow.at < end)
             .order_by(DeskTransitionRow.at, DeskTransitionRow.id)
         )
+        if desks is not None:
+            query = query.where(DeskTransitionRow.desk.in_(desks))
         with Session(self._engine) as session:
             return [
                 TransitionFact(desk=desk, before=before, after=after, at=at)

@@ -1,7 +1,7 @@
 """Occupancy over time, folded from the desk transition history; sensor health from devices."""
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -31,12 +31,14 @@ class TransitionFact:
 class OccupancyHistory(Protocol):
     """Reads the desk transition history and device records."""
 
-    def latest_before(self, at: datetime) -> dict[str, str]:
-        """Each desk's state after its last transition strictly before `at`."""
+    def latest_before(self, at: datetime, desks: Collection[str] | None) -> dict[str, str]:
+        """Each desk's state after its last transition strictly before `at` (None: every desk)."""
         ...
 
-    def transitions(self, start: datetime, end: datetime) -> list[TransitionFact]:
-        """Transitions with start <= at < end, oldest first."""
+    def transitions(
+        self, start: datetime, end: datetime, desks: Collection[str] | None
+    ) -> list[TransitionFact]:
+        """Transitions of `desks` (None: every desk) with start <= at < end, oldest first."""
         ...
 
     def current_states(self) -> dict[str, str]:
@@ -96,17 +98,21 @@ def fold_history(
     out.peak_people, out.peak_at = present, start if present else None
     out.daily_peak[start.astimezone(tz).date()] = present
     cursor = start
+    # The hour bucket the cursor is in and where it ends; time zone maths only on a new hour.
+    bucket: HourBucket | None = None
+    bucket_end = start
 
     def accumulate(until: datetime) -> None:
-        nonlocal cursor
+        nonlocal cursor, bucket, bucket_end
         while cursor < until:
-            local = cursor.astimezone(tz)
-            hour_start = local.replace(minute=0, second=0, microsecond=0)
-            boundary = min(until, (hour_start + HOUR).astimezone(cursor.tzinfo))
+            if bucket is None or cursor >= bucket_end:
+                hour_start = cursor.astimezone(tz).replace(minute=0, second=0, microsecond=0)
+                bucket_end = (hour_start + HOUR).astimezone(cursor.tzinfo)
+                bucket = out.hours.get(hour_start)
+                if bucket is None:
+                    bucket = out.hours[hour_start] = HourBucket(hour_start)
+            boundary = min(until, bucket_end)
             seconds = (boundary - cursor).total_seconds()
-            bucket = out.hours.get(hour_start)
-            if bucket is None:
-                bucket = out.hours[hour_start] = HourBucket(hour_start)
             bucket.seconds += seconds
             bucket.in_use += in_use * seconds
             bucket.present += present * seconds
@@ -120,7 +126,10 @@ def fold_history(
         state[fact.desk] = fact.after
         in_use += (fact.after in IN_USE) - (before in IN_USE)
         present += (fact.after in PRESENT) - (before in PRESENT)
-        day = fact.at.astimezone(tz).date()
+        if bucket is not None and fact.at < bucket_end:
+            day = bucket.start.date()
+        else:  # exactly at the window's start or on an hour boundary
+            day = fact.at.astimezone(tz).date()
         if present > out.daily_peak.get(day, 0):
             out.daily_peak[day] = present
         if present > out.peak_people:
@@ -245,8 +254,10 @@ class OccupancyAnalytics:
         end = self._clock.now()
         start = end - timedelta(days=days)
         desks = {d for d, f in self._index.desk_floor.items() if floor is None or f == floor}
-        initial = self._history.latest_before(start)
-        transitions = self._history.transitions(start, end)
+        # One floor's desks are filtered in the query; the whole site needs no filter.
+        only = desks if floor is not None else None
+        initial = self._history.latest_before(start, only)
+        transitions = self._history.transitions(start, end, only)
         missing = desks - initial.keys()
         if missing:
             # A desk with no earlier transition was in its first in-window `before` state,
