@@ -428,7 +428,11 @@ class SqlRoomStore:
                 # Take SQLite's write lock up front (waiting up to the busy timeout): a deferred
                 # transaction that reads and then writes fails at once if another connection
                 # wrote in between, and pairing and the timed jobs all read before they write.
-                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+                connection = session.connection(execution_options={"sqlite_immediate": True})
+                driver = connection.connection.dbapi_connection
+                if driver is not None and not getattr(driver, "in_transaction", True):
+                    # The engine left BEGIN to the driver, which begins lazily: begin here.
+                    connection.exec_driver_sql("BEGIN IMMEDIATE")
             yield SqlRoomTransaction(session)
 
     def joined(self, tx: Transaction) -> SqlRoomTransaction:
