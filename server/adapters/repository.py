@@ -9,6 +9,7 @@ from sqlalchemy import Engine, Row, Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
+from server.adapters.database import WRITE_INTENT
 from server.adapters.tables import (
     Base,
     DeskRow,
@@ -194,6 +195,7 @@ class SqlStore:
     @contextmanager
     def transaction(self) -> Iterator[SqlTransaction]:
         with self._sessions.begin() as session:
+            session.connection(execution_options=WRITE_INTENT)
             tx = SqlTransaction(session)
             yield tx
             tx.flush()
