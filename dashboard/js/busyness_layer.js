@@ -1,7 +1,7 @@
 // Wi-Fi busy-ness on the floor map: a badge per zone with the estimated number of people,
 // from GET /api/floors/{floor}/busyness. Figures under 5 people arrive as null and are shown
-// as "fewer than 5"; a floor whose APs are not all reporting shows "no Wi-Fi data". Text, not
-// colour, carries the figure.
+// as "fewer than 5"; a floor whose APs are not all reporting shows no badges (a partial count
+// would understate it). Text, not colour, carries the figure.
 //
 // Self-contained: it finds the map (#floor-map), follows its data-floor attribute and redraws
 // after the map redraws. Hook it up with one line in index.html (or an import in app.js):
@@ -13,13 +13,12 @@ const SVG_NS = "http://www.w3.org/2000/svg";
 const REFRESH_MS = 60_000;
 
 const TEXT = {
-  en: { people: (n) => `≈ ${n} people`, few: "fewer than 5", unknown: "no Wi-Fi data" },
-  ja: { people: (n) => `約${n}人`, few: "5人未満", unknown: "Wi-Fi情報なし" },
+  en: { people: (n) => `≈ ${n} people`, few: "fewer than 5" },
+  ja: { people: (n) => `約${n}人`, few: "5人未満" },
 };
 
-function label(zone, reporting) {
+function label(zone) {
   const words = TEXT[lang()] ?? TEXT.en;
-  if (!reporting) return words.unknown;
   return zone.suppressed || zone.people === null ? words.few : words.people(zone.people);
 }
 
@@ -79,6 +78,10 @@ export class BusynessLayer {
   #draw() {
     const data = this.#data;
     if (!data) return;
+    if (!data.reporting) {
+      this.#svg.querySelectorAll(".busyness-badge").forEach((badge) => badge.remove());
+      return;
+    }
     for (const zone of data.zones) {
       const group = this.#svg.querySelector(`.zone[data-zone="${CSS.escape(zone.zone)}"]`);
       const area = group?.querySelector(".zone-area");
@@ -97,7 +100,7 @@ export class BusynessLayer {
       badge.setAttribute("stroke-width", "0.15");
       badge.dataset.people = zone.people === null ? "" : String(zone.people);
       badge.dataset.suppressed = String(Boolean(zone.suppressed));
-      badge.textContent = label(zone, data.reporting);
+      badge.textContent = label(zone);
       group.append(badge);
     }
   }

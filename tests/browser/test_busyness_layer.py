@@ -54,7 +54,6 @@ def badges(page: Page) -> dict[str, str]:
 def test_zone_badges_show_people_and_follow_the_floor(page: Page, server: ServerThread) -> None:
     page.goto(f"{server.url}/?floor=f2")
     expect(page.locator("#floor-map [data-desk]").first).to_be_attached()
-    page.add_script_tag(url="/static/js/busyness_layer.js", type="module")
     expect(page.locator("#floor-map .busyness-badge")).to_have_count(2)
     assert badges(page) == {"f2-a": "≈ 9 people", "f2-b": "≈ 22 people"}
 
