@@ -2,6 +2,8 @@
 
 - `GET /api/desks?floor=&zone=&state=&equipment=` desks with their live state (the map's view).
 - `POST /api/seats/suggest` ranked free desks, each with the reasons it was chosen.
+- `POST /api/seats/auto` "find me a seat": claims the best suggestion still free (201), same
+  body as suggest; 409 when no free desk matches.
 - `POST /api/seats` `{"desk": ID}` claims a desk (201); `Idempotency-Key` header makes a retry
   return the first answer. 409 with a `detail` when the desk is taken, the person already holds
   a desk today, or anti-fixation refuses it.
@@ -27,7 +29,7 @@ from server.api.checkin_page import CHECKIN_PAGE
 from server.api.deps import runtime
 from server.api.runtime import Runtime
 from server.domain.people import Person, Role
-from server.domain.seat_policy import Spot, fixation_streak
+from server.domain.seat_policy import Seeker, Spot, Suggestion, fixation_streak
 from server.services.seating import IdempotencyKey, SeatOutcome, SeatRefused, SeatView
 
 router = APIRouter(tags=["seating"])
@@ -216,10 +218,29 @@ async def suggest_seats(
 ) -> SuggestResponse:
     """Free desks ranked for the signed-in person, each with the reasons it was chosen."""
     body = body or SuggestRequest()
+    seeker = await _seeker(rt, me, body)
+    found = _suggestions(rt, seeker, body, exclude=set())
+    rules = rt.seating.site.rules
+    streak_desk = seeker.recent_desks[0] if seeker.recent_desks else None
+    rule = f"at most {rules.max_same_desk_days} working days in a row at one desk"
+    if streak_desk is not None:
+        streak = fixation_streak(seeker.recent_desks, streak_desk)
+        rule += f"; you have sat at {streak_desk} on your last {streak} working day(s)"
+    return SuggestResponse(suggestions=[_suggestion(rt, s) for s in found], anti_fixation=rule)
+
+
+async def _seeker(rt: Runtime, me: Person, body: SuggestRequest) -> Seeker:
     if body.floor is not None and rt.site.floor(body.floor) is None:
-        raise HTTPException(404, f"floor {body.floor!r} does not exist")
+        known = ", ".join(f.id for f in rt.site.floors())
+        raise HTTPException(404, f"floor {body.floor!r} does not exist; known floors: {known}")
     near = Spot(body.near.floor, body.near.x, body.near.y) if body.near else None
-    seeker = await asyncio.to_thread(rt.seating.seeker, me, near)
+    return await asyncio.to_thread(rt.seating.seeker, me, near)
+
+
+def _suggestions(
+    rt: Runtime, seeker: Seeker, body: SuggestRequest, exclude: set[str]
+) -> list[Suggestion]:
+    # The live map's view of which desks are free: the claim itself is decided by the database.
     options = rt.seating.site.options
     floors = [body.floor] if body.floor else [f.id for f in rt.site.floors()]
     free = [
@@ -227,31 +248,75 @@ async def suggest_seats(
         for floor_id in floors
         for desk, view in rt.hub.states(floor_id).items()
         if view.get("state") == "free"
+        and desk not in exclude
         and (body.zone is None or (desk in options and options[desk].zone == body.zone))
     ]
-    found = rt.seating.suggest(seeker, free, body.limit, body.equipment)
-    rules = rt.seating.site.rules
-    out = []
-    for s in found:
-        option = options[s.desk]
-        out.append(
-            SuggestionOut(
-                desk=s.desk,
-                floor=s.floor,
-                zone=s.zone,
-                rank=s.rank,
-                x=option.x,
-                y=option.y,
-                equipment=sorted(option.equipment),
-                reasons=[ReasonOut(code=r.code, text=r.text) for r in s.reasons],
-            )
-        )
-    streak_desk = seeker.recent_desks[0] if seeker.recent_desks else None
-    rule = f"at most {rules.max_same_desk_days} working days in a row at one desk"
-    if streak_desk is not None:
-        streak = fixation_streak(seeker.recent_desks, streak_desk)
-        rule += f"; you have sat at {streak_desk} on your last {streak} working day(s)"
-    return SuggestResponse(suggestions=out, anti_fixation=rule)
+    return rt.seating.suggest(seeker, free, body.limit, body.equipment)
+
+
+def _suggestion(rt: Runtime, s: Suggestion) -> SuggestionOut:
+    option = rt.seating.site.options[s.desk]
+    return SuggestionOut(
+        desk=s.desk,
+        floor=s.floor,
+        zone=s.zone,
+        rank=s.rank,
+        x=option.x,
+        y=option.y,
+        equipment=sorted(option.equipment),
+        reasons=[ReasonOut(code=r.code, text=r.text) for r in s.reasons],
+    )
+
+
+class AutoSeat(BaseModel):
+    seat: SeatOut
+    suggestion: SuggestionOut = Field(description="Why this desk was chosen")
+
+
+@router.post("/api/seats/auto", status_code=201, responses=_REFUSALS)
+async def find_me_a_seat(
+    request: Request,
+    rt: Rt,
+    me: Me,
+    body: Annotated[SuggestRequest | None, Body()] = None,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)] = None,
+) -> AutoSeat:
+    """Find me a seat: claim the best suggestion that is still free, in one request.
+
+    Desks taken while trying are skipped; 409 when no free desk matches.
+    """
+    body = body or SuggestRequest()
+    seeker = await _seeker(rt, me, body)
+    key = None
+    if idempotency_key:
+        raw = await request.body()
+        key = IdempotencyKey.of(idempotency_key, "POST", request.url.path, raw)
+    tried: set[str] = set()
+    for _round in range(AUTO_ROUNDS):
+        found = _suggestions(rt, seeker, body, exclude=tried)
+        if not found:
+            break
+        for suggestion in found:
+            tried.add(suggestion.desk)
+            try:
+                outcome = await asyncio.to_thread(rt.seating.claim, me, suggestion.desk, key)
+            except SeatRefused as refused:
+                if refused.desk_unavailable:
+                    continue
+                raise HTTPException(refused.status, refused.detail) from None
+            rt.live.publish(outcome.changes)
+            assert outcome.seat is not None
+            if outcome.replayed:  # a retry: the seat the first attempt got, reasons not kept
+                option = rt.seating.site.options[outcome.seat.hold.desk]
+                suggestion = Suggestion(option.desk, option.floor, option.zone, 1, ())
+            return AutoSeat(seat=_seat(outcome.seat), suggestion=_suggestion(rt, suggestion))
+    raise HTTPException(
+        409, "no free desk matches right now; widen the search (floor, zone, equipment)"
+    )
+
+
+# Each round re-reads the live map; desks taken meanwhile drop out of it.
+AUTO_ROUNDS = 4
 
 
 @router.post("/api/seats", status_code=201, responses=_REFUSALS)

@@ -47,12 +47,17 @@ class SeatConflict(Exception):
 
 
 class SeatRefused(Exception):
-    """A command that cannot be done; `status` is the HTTP status, `detail` says what to do."""
+    """A command that cannot be done; `status` is the HTTP status, `detail` says what to do.
 
-    def __init__(self, status: int, detail: str) -> None:
+    `desk_unavailable` is True when another desk might still work (taken, out of service,
+    anti-fixation), False when the person cannot claim any (they already hold one).
+    """
+
+    def __init__(self, status: int, detail: str, *, desk_unavailable: bool = False) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
+        self.desk_unavailable = desk_unavailable
 
 
 @dataclass(frozen=True, slots=True)
@@ -375,6 +380,10 @@ class Seating:
         status = tx.lock_desk(desk_id)
         if status is None:
             raise SeatRefused(404, f"desk {desk_id!r} has no live state yet; try again shortly")
+        # The cheap refusal first: under a rush most refused claims are of desks just taken.
+        result = assign(status, person.staff_id, now)
+        if isinstance(result, Rejected) and status.holder != person.staff_id:
+            raise SeatRefused(409, f"{result.reason}; pick another desk", desk_unavailable=True)
         held = tx.active_hold_of(person.staff_id, today)
         if held is not None:
             if held.desk == desk_id:
@@ -391,10 +400,9 @@ class Seating:
             self.site.rules,
         )
         if isinstance(refused, Refused):
-            raise SeatRefused(409, refused.reason)
-        result = assign(status, person.staff_id, now)
+            raise SeatRefused(409, refused.reason, desk_unavailable=True)
         if isinstance(result, Rejected):
-            raise SeatRefused(409, f"{result.reason}; pick another desk")
+            raise SeatRefused(409, f"{result.reason}; pick another desk", desk_unavailable=True)
         hold = tx.add_hold(desk_id, person.staff_id, today, now)
         changes: list[DeskStatus] = []
         self._apply(tx, result, changes)
@@ -435,7 +443,11 @@ class Seating:
 
     def _conflict(self, conflict: SeatConflict, person: Person, desk_id: str) -> SeatRefused:
         if conflict.kind == "desk":
-            return SeatRefused(409, f"desk {desk_id} was just taken by someone else; pick another")
+            return SeatRefused(
+                409,
+                f"desk {desk_id} was just taken by someone else; pick another",
+                desk_unavailable=True,
+            )
         if conflict.kind == "person":
             return SeatRefused(
                 409, "you claimed another desk at the same moment; see GET /api/me/seat"
