@@ -4,6 +4,8 @@
 import { ApiError, fetchFloor, fetchFloors, getJSON } from "./api.js";
 import { BarChart, Heatmap, LineChart, PALETTE } from "./charts.js";
 import { setupLanguageSwitch } from "./chrome.js";
+import { loadSession, session } from "./session.js";
+import { renderSignIn } from "./sign_in.js";
 import { formatTime, lang, localName, t } from "./i18n.js";
 
 const NOW_REFRESH_MS = 15_000;
@@ -344,6 +346,19 @@ async function guarded(fn) {
   }
 }
 
+// ---- sign-in: figures about people (paperless by department) need the facilities role
+
+async function renderMe() {
+  const s = session();
+  const name = s?.person ? (lang() === "ja" && s.person.name_ja) || s.person.name : null;
+  $("facilities-me-summary").textContent = name ? t("facilities.signedInAs", { name }) : t("facilities.signIn");
+  await renderSignIn($("facilities-me"), async () => {
+    if (session()?.signed_in) $("facilities-me-panel").open = false;
+    await renderMe();
+    await guarded(loadHistory);
+  });
+}
+
 // ---- start
 
 setupLanguageSwitch(() => {
@@ -351,6 +366,7 @@ setupLanguageSwitch(() => {
   renderScopeOptions();
   renderNow();
   renderHistory();
+  renderMe();
 });
 relabelCharts();
 
@@ -365,6 +381,8 @@ scopeSelect.addEventListener("change", () => {
 daysSelect.addEventListener("change", () => guarded(loadHistory));
 
 async function start() {
+  await guarded(loadSession);
+  renderMe();
   await guarded(loadFloors);
   await Promise.all([guarded(loadNow), guarded(loadHistory)]);
   setInterval(() => !document.hidden && guarded(loadNow), NOW_REFRESH_MS);

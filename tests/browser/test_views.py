@@ -218,6 +218,14 @@ def test_lobby_board_updates_live(
     expect(page.locator("#board-free")).to_have_text(str(total + 1))
     assert page.evaluate("window.__marker") == 1, "the board reloaded instead of updating live"
     shoot(page, screenshot_dir, "lobby-board")
+    page.locator('#lang-switch [data-lang="ja"]').click()
+    expect(page.locator(".board-total")).to_contain_text("席 空き")
+    expect(page.locator(f'.room-item[data-room="{room.id}"] .room-status')).to_have_text("使用中")
+    expect(zone_free).to_have_text(str(free_in_zone + 1))
+    shoot(page, screenshot_dir, "lobby-board-japanese")
+    page.reload()
+    expect(page.locator("html")).to_have_attribute("lang", "ja")
+    page.locator('#lang-switch [data-lang="en"]').click()
     page.set_viewport_size({"width": 3840, "height": 2160})
     shoot(page, screenshot_dir, "lobby-board-4k")
 
