@@ -5,7 +5,8 @@ what to do instead. The rules, in order of weight:
 
 1. needs: a desk without a need marked hard (accessible) is never suggested; other needs
    (dual-monitor, standing, ...) rank desks that meet more of them first;
-2. team zone: desks in a zone of the person's department come before others;
+2. accessible desks are offered last to people who do not need them, so they stay free;
+   then team zone: desks in a zone of the person's department come before others;
 3. zone consolidation (when the site enables it): zones are filled in the site's order, so
    whole zones at the end of the order stay empty and can be powered down;
 4. nearness: only when the person chose to share where they are, nearer desks first;
@@ -35,6 +36,8 @@ NEED_EQUIPMENT: Mapping[str, str] = {
     "phone-booth": "phone-booth",
 }
 HARD_NEEDS = frozenset({"accessible"})
+# Equipment some people cannot do without: such desks go to everyone else last.
+RESERVED_EQUIPMENT = frozenset({"accessible"})
 # Departments with fewer people than this get no rotation figure (it would single people out).
 MIN_GROUP = 5
 
@@ -167,10 +170,14 @@ def suggest(
                 reasons.append(Reason("nearby", f"{distance:.0f} m from where you are"))
             else:
                 distance = 1e6
+        spare = bool((option.equipment & RESERVED_EQUIPMENT) - hard)
+        if spare:
+            reasons.append(Reason("kept_for_needs", "kept for people who need it; offered last"))
         if seeker.recent_desks and seeker.recent_desks[0] == option.desk:
             reasons.append(Reason("familiar", "where you sat on your last working day"))
         key = (
             -len(met),
+            1.0 if spare else 0.0,
             0.0 if team else 1.0,
             float(zone_rank),
             distance,
