@@ -1,4 +1,9 @@
-"""A small site with Wi-Fi APs: two per floor, one AP agent each."""
+"""A small site with Wi-Fi APs (two per floor, one AP agent each), and a fake hostapd socket."""
+
+import socket
+import threading
+from pathlib import Path
+from typing import Any
 
 from firmware_config.site import AccessPoint, Device, Site
 from tests.support import small_site
@@ -30,3 +35,52 @@ def wifi_site(desks_per_zone: int = 4) -> Site:
         ]
     building = site.buildings[0].model_copy(update={"floors": floors})
     return site.model_copy(update={"buildings": [building], "devices": devices})
+
+
+class FakeHostapd:
+    """hostapd's control socket: ATTACH, STA-FIRST / STA-NEXT, PING, then events."""
+
+    def __init__(self, path: Path, associated: list[str]) -> None:
+        self.path = path
+        self.associated = associated
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(str(path))
+        self.sock.settimeout(0.2)
+        self.monitors: set[Any] = set()
+        self.attached = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                data, peer = self.sock.recvfrom(4096)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            if data == b"ATTACH":
+                self.monitors.add(peer)
+                self.sock.sendto(b"OK\n", peer)
+                self.attached.set()
+            elif data == b"STA-FIRST" or data.startswith(b"STA-NEXT "):
+                after = data.decode().removeprefix("STA-FIRST").removeprefix("STA-NEXT ").strip()
+                index = self.associated.index(after) + 1 if after else 0
+                reply = self.associated[index] if index < len(self.associated) else ""
+                if reply:
+                    reply += "\nflags=[AUTH][ASSOC][AUTHORIZED]\naid=1\n"
+                self.sock.sendto(reply.encode(), peer)
+            elif data == b"PING":
+                self.sock.sendto(b"PONG\n", peer)
+            elif data == b"DETACH":
+                self.monitors.discard(peer)
+
+    def event(self, line: str) -> None:
+        for peer in list(self.monitors):
+            self.sock.sendto(line.encode(), peer)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.sock.close()

@@ -38,10 +38,11 @@ class HostapdControl:
     then (hostapd answers PING with PONG).
     """
 
-    def __init__(self, ctrl_path: Path, *, ping_s: float = 30.0) -> None:
+    def __init__(self, ctrl_path: Path, *, ping_s: float = 30.0, retry_s: float = RETRY_S) -> None:
         self.name = f"hostapd {ctrl_path}"
         self.ctrl_path = ctrl_path
         self._ping_s = ping_s
+        self._retry_s = retry_s
         self._sock: socket.socket | None = None
         self._local: Path | None = None
         self._next_try = 0.0
@@ -83,7 +84,7 @@ class HostapdControl:
         return lines
 
     def _attach(self, now: float) -> None:
-        self._next_try = now + RETRY_S
+        self._next_try = now + self._retry_s
         local = Path(tempfile.gettempdir()) / f"freeseat-ap-{os.getpid()}-{id(self)}"
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         try:
@@ -149,7 +150,7 @@ class HostapdControl:
         if self._local is not None:
             self._local.unlink(missing_ok=True)
         self._sock, self._local = None, None
-        self._next_try = now + RETRY_S
+        self._next_try = now + self._retry_s
 
     def close(self) -> None:
         if self._sock is not None:
@@ -169,12 +170,17 @@ class FollowedFile:
         self._buffer = b""
         self._from_start = from_start
         self._skipping = False  # inside an over-long line, until its end
+        self._seen = b""  # the last bytes read, to notice a file rewritten in place
         # Where reading starts is fixed now, not at the first poll: lines written after the
         # agent started are never skipped.
         try:
             stat = path.stat()
             self._inode = stat.st_ino
             self._offset = 0 if from_start else stat.st_size
+            if self._offset:
+                with path.open("rb") as handle:
+                    handle.seek(max(0, self._offset - 64))
+                    self._seen = handle.read(self._offset - handle.tell())
         except OSError:
             self._inode = None
 
@@ -184,22 +190,32 @@ class FollowedFile:
         except OSError:
             return []
         if self._inode != stat.st_ino or stat.st_size < self._offset:
-            # A file that appeared, was rotated or truncated since: all of it is new.
-            self._inode = stat.st_ino
-            self._offset = 0
-            self._buffer = b""
-            self._skipping = False
+            self._restart(stat.st_ino)  # appeared, rotated or truncated: all of it is new
         if stat.st_size == self._offset:
             return []
         try:
             with self.path.open("rb") as handle:
+                if self._seen and self._offset >= len(self._seen):
+                    # Truncated and rewritten past our offset between two polls: the bytes we
+                    # read last are no longer where they were.
+                    handle.seek(self._offset - len(self._seen))
+                    if handle.read(len(self._seen)) != self._seen:
+                        self._restart(stat.st_ino)
                 handle.seek(self._offset)
                 chunk = handle.read(MAX_LINE * 64)
         except OSError as exc:
             log.warning("%s: %s", self.name, exc.strerror or exc)
             return []
         self._offset += len(chunk)
+        self._seen = (self._seen + chunk)[-64:]
         return self._split(chunk)
+
+    def _restart(self, inode: int) -> None:
+        self._inode = inode
+        self._offset = 0
+        self._seen = b""
+        self._buffer = b""
+        self._skipping = False
 
     def _split(self, chunk: bytes) -> list[str]:
         data = self._buffer + chunk
