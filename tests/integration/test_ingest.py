@@ -4,14 +4,21 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from contracts import DeskPresenceChanged, DeviceState, DeviceStatus, build_topic, encode
 from server.adapters.database import make_engine, upgrade
 from server.adapters.repository import SqlStore
-from server.adapters.tables import Base, DeskTransitionRow, EventRow, QuarantineRow
+from server.adapters.tables import (
+    Base,
+    DeskRow,
+    DeskTransitionRow,
+    DeviceRow,
+    EventRow,
+    QuarantineRow,
+)
 from server.domain.occupancy import DeskState
 from server.services.ingest import Inbound, Ingest
 from server.services.liveness import LivenessSweep
@@ -179,25 +186,28 @@ def test_silent_sensor_becomes_unknown_after_ttl_and_heartbeat_restores(harness:
     assert harness.state() is DeskState.OCCUPIED
 
 
-def _fresh_harness() -> Harness:
-    clock = FakeClock()
-    engine = make_engine("sqlite://")
-    Base.metadata.create_all(engine)
-    store = SqlStore(engine)
-    store.seed_desks(INDEX.desk_floor, clock.now())
-    return Harness(store, clock)
+def _restart(harness: Harness) -> Harness:
+    """The database as new again: every desk seeded, never reported."""
+    with harness.store.engine.begin() as conn:
+        for table in (DeskTransitionRow, EventRow, QuarantineRow, DeviceRow, DeskRow):
+            conn.execute(delete(table))
+    harness.store.seed_desks(INDEX.desk_floor, harness.clock.now())
+    return harness
 
 
 DESKS = sorted(INDEX.devices[GW].desks)
 STREAM = st.lists(st.tuples(st.sampled_from(DESKS), st.booleans()), min_size=1, max_size=25)
 
 
-@settings(max_examples=60, deadline=None)
+# One database per test, emptied for each example (`_restart`), so it runs on both backends.
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(stream=STREAM, data=st.data())
 def test_any_permutation_with_duplicates_gives_the_ordered_result(
-    stream: list[tuple[str, bool]], data: st.DataObject
+    harness: Harness, stream: list[tuple[str, bool]], data: st.DataObject
 ) -> None:
-    ordered = _fresh_harness()
+    ordered = _restart(harness)
     events = [
         ordered.presence(seq, present, desk=desk) for seq, (desk, present) in enumerate(stream)
     ]
@@ -208,7 +218,8 @@ def test_any_permutation_with_duplicates_gives_the_ordered_result(
         st.permutations(events + data.draw(st.lists(st.sampled_from(events), max_size=10)))
     )
     batch_size = data.draw(st.integers(min_value=1, max_value=8))
-    other = _fresh_harness()
+    expected = {d: ordered.state(d) for d in DESKS}
+    other = _restart(harness)
     for start in range(0, len(shuffled), batch_size):
         other.ingest.apply_batch(
             [
@@ -216,5 +227,5 @@ def test_any_permutation_with_duplicates_gives_the_ordered_result(
                 for p in shuffled[start : start + batch_size]
             ]
         )
-    assert {d: other.state(d) for d in DESKS} == {d: ordered.state(d) for d in DESKS}
+    assert {d: other.state(d) for d in DESKS} == expected
     assert other.count(EventRow) == len(events)
