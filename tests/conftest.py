@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from server.adapters.embedded_broker import MosquittoBroker, find_mosquitto
 from tests.fakes import FakeClock
@@ -69,6 +70,14 @@ def database_url(
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as exc:
+        admin.dispose()
+        pytest.fail(
+            f"PostgreSQL at {make_url(postgres_url).render_as_string()} is not usable"
+            f" ({exc.orig}); start it, or point FREESEAT_TEST_POSTGRES at one",
+            pytrace=False,
+        )
+    try:
         yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
