@@ -357,3 +357,21 @@ def test_freeseat_connect_pairs_from_the_command_line_without_zeroconf(
     assert f"session started: Meeting in {ROOM}" in result.output
     again = runner.invoke(cli, args, env={"FREESEAT_PASSWORD": ""})
     assert again.exit_code == 1 and f"code {code} is not valid for room {ROOM}" in again.output
+
+
+def test_one_person_guessing_across_rooms_is_stopped_after_ten_wrong_codes(
+    server: ServerThread, clock: FakeClock
+) -> None:
+    with client_as(server, OTHER) as guesser:
+        tries = [(ROOM, n) for n in range(4)] + [(OTHER_ROOM, n) for n in range(4)]
+        tries += [(None, n) for n in range(2)]
+        for room, n in tries:
+            body = {"code": f"{n:06d}"} | ({"room": room} if room else {})
+            assert guesser.post("/api/pairing", json=body).status_code == 403
+        blocked = guesser.post("/api/pairing", json={"code": "000009"})
+        assert blocked.status_code == 429 and "wait 10 min" in blocked.json()["detail"]
+        clock.advance(minutes=10, seconds=1)
+        assert guesser.post("/api/pairing", json={"code": "000009"}).status_code == 403
+    with client_as(server, HOST) as host:  # others are not held up by one person's guessing
+        code = shown_code(server, screen_key(server, OTHER_ROOM), OTHER_ROOM)
+        assert host.post("/api/pairing", json={"code": code}).status_code == 201
