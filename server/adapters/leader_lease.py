@@ -3,23 +3,19 @@
 The lock is a PostgreSQL session advisory lock held on a connection of its own, so it is
 released the moment its replica dies (the kernel closes the socket, PostgreSQL ends the
 session) and another replica takes it within `retry_s`. Each takeover increments the epoch in
-the `leader_leases` row; a job's transaction re-reads that row (FOR SHARE) and is refused when
-the epoch is no longer its own. So a replica that lost the lock without noticing yet (a stalled
-process, a network partition) cannot write behind its successor's back.
+the `leader_leases` row; a job's transaction re-reads that row (FOR SHARE) as it commits, and
+is refused when the epoch is no longer its own. So a replica that lost the lock without
+noticing yet (a stalled process, a network partition) cannot write behind its successor's back.
 """
 
 import asyncio
 import hashlib
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import psycopg
-from sqlalchemy import Engine, text
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy import Connection, Engine, event, text
 
 from server.adapters.pg_notify import libpq_url
-from server.adapters.repository import SqlTransaction
 
 log = logging.getLogger(__name__)
 
@@ -113,29 +109,27 @@ class LeaderLease:
             await asyncio.shield(self.release())
 
 
-class FencedStore:
-    """A Store whose transactions commit only while `lease` is still this replica's."""
+def fenced_engine(engine: Engine, lease: LeaderLease) -> Engine:
+    """`engine` (same pool), except that every commit first checks `lease` is still ours.
 
-    def __init__(self, engine: Engine, lease: LeaderLease) -> None:
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
-        self._lease = lease
+    The check runs inside the transaction, just before it commits, and takes the lease row
+    FOR SHARE: a takeover's epoch bump waits for this commit, or this commit sees the bump and
+    is refused (StaleLeader; the transaction rolls back). So however long a job ran, it writes
+    only if its replica still held the lease at the moment of writing.
+    """
+    fenced = engine.execution_options()  # listeners added to it stay local to it
 
-    @contextmanager
-    def transaction(self) -> Iterator[SqlTransaction]:
-        mine = self._lease.epoch
-        if mine is None:
-            raise StaleLeader(f"this replica does not hold the {self._lease.name} lease")
-        with self._sessions.begin() as session:
-            # FOR SHARE: a takeover's epoch bump waits for this transaction, or this one sees it.
-            current = session.execute(
-                text("SELECT epoch FROM leader_leases WHERE name = :name FOR SHARE"),
-                {"name": self._lease.name},
-            ).scalar_one_or_none()
-            if current != mine:
-                raise StaleLeader(
-                    f"the {self._lease.name} lease is at epoch {current};"
-                    f" this replica held epoch {mine}"
-                )
-            tx = SqlTransaction(session)
-            yield tx
-            tx.flush()
+    def check(conn: Connection) -> None:
+        mine = lease.epoch
+        current = conn.execute(
+            text("SELECT epoch FROM leader_leases WHERE name = :name FOR SHARE"),
+            {"name": lease.name},
+        ).scalar_one_or_none()
+        if mine is None or current != mine:
+            raise StaleLeader(
+                f"the {lease.name} lease is at epoch {current};"
+                f" this replica {'holds none' if mine is None else f'held epoch {mine}'}"
+            )
+
+    event.listen(fenced, "commit", check)
+    return fenced

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
-from server.adapters.leader_lease import TICKER, FencedStore, LeaderLease
+from server.adapters.leader_lease import TICKER, LeaderLease, fenced_engine
 from server.adapters.live_feed import LiveFeedHub
 from server.adapters.pg_notify import DeskChangeListener, DeskChangeNotifier
 from server.settings import Settings
@@ -70,9 +70,9 @@ class ScaleOut:
             lease=LeaderLease(url, name=TICKER, holder=replica, retry_s=retry),
         )
 
-    def fenced(self, engine: Engine) -> FencedStore:
-        """A Store for ticker jobs: it refuses to commit once another replica took the lease."""
-        return FencedStore(engine, self.lease)
+    def fenced(self, engine: Engine) -> Engine:
+        """The engine for ticker jobs: it refuses to commit once another replica took the lease."""
+        return fenced_engine(engine, self.lease)
 
     def tasks(self) -> list[Coroutine[Any, Any, None]]:
         return [self.notifier.run(), self.listener.run(), self.lease.run()]

@@ -68,6 +68,8 @@ class Runtime:
     # Set when this process is one of several replicas (FREESEAT_SCALE_OUT).
     scale_out: ScaleOut | None = None
     sweeps: int = 0
+    # Timed jobs write through this: on replicas, its commits fail once the ticker lease is lost.
+    ticker_engine: Engine | None = None
 
     @classmethod
     def open(cls, settings: Settings, clock: Clock, site: Site | None = None) -> Runtime:
@@ -85,6 +87,7 @@ class Runtime:
         hub = LiveFeedHub(settings.live_client_queue)
         hub.load(store.all_desks())
         scale_out = ScaleOut.open(settings, engine, hub) if settings.scale_out else None
+        ticker_engine = scale_out.fenced(engine) if scale_out else engine
         wifi = WifiPresence(
             WifiSiteModel.from_site(site),
             SqlWifiStore(engine),
@@ -104,7 +107,7 @@ class Runtime:
             store=store,
             ingest=ingest,
             sweep=LivenessSweep(
-                index, scale_out.fenced(engine) if scale_out else store, ingest, clock
+                index, SqlStore(ticker_engine) if scale_out else store, ingest, clock
             ),
             hub=hub,
             accounts=open_accounts(settings, engine),
@@ -112,6 +115,7 @@ class Runtime:
             wifi=wifi,
             rooms=rooms,
             scale_out=scale_out,
+            ticker_engine=ticker_engine,
         )
 
     @cached_property
@@ -167,6 +171,12 @@ class Runtime:
             interfaces=s.advertise_interfaces,
         )
 
+    @cached_property
+    def ticker_seating(self) -> Seating:
+        """Seating for the timed releases: its commits are fenced by the ticker lease."""
+        store = SqlSeatingStore(self.ticker_engine or self.engine)
+        return Seating(SeatingSite.of(self.site), store, self.clock)
+
     @property
     def live(self) -> LiveFeed:
         """Where committed desk changes go: this hub, or every replica's when scaled out."""
@@ -215,7 +225,7 @@ class Runtime:
         outcome = await asyncio.to_thread(self.sweep.run)
         self.live.publish(outcome.changes.values())
         # Seating's timed releases (no-show, end of day) and sensor check-ins ride the same tick.
-        self.live.publish(await asyncio.to_thread(self.seating.sweep))
+        self.live.publish(await asyncio.to_thread(self.ticker_seating.sweep))
 
     def close(self) -> None:
         if self.bridge is not None:

@@ -3,10 +3,10 @@
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from server.adapters.database import make_engine, upgrade
-from server.adapters.leader_lease import TICKER, FencedStore, LeaderLease, StaleLeader
+from server.adapters.leader_lease import TICKER, LeaderLease, StaleLeader, fenced_engine
 from server.adapters.repository import SqlStore
 from server.services.site_index import SiteIndex
 from tests.fakes import FakeClock
@@ -58,6 +58,13 @@ async def test_one_holder_at_a_time_and_the_epoch_moves_on_at_each_takeover(
         await b.release()
 
 
+def blocked(engine: Engine) -> str | None:
+    with SqlStore(engine).transaction() as tx:
+        desk = tx.desk(DESK)
+    assert desk is not None
+    return desk.blocked
+
+
 @postgres_only
 async def test_a_leader_that_lost_its_lock_cannot_write_behind_its_successor(
     database_url: str,
@@ -72,16 +79,18 @@ async def test_a_leader_that_lost_its_lock_cannot_write_behind_its_successor(
         assert await b.try_acquire() and b.epoch == 2
         # `a` has not noticed yet and still believes it leads at epoch 1.
         assert a.epoch == 1
-        with pytest.raises(StaleLeader, match="epoch 2"), FencedStore(engine, a).transaction():
-            pytest.fail("a replica that lost the lease was given a transaction")
+        stale, successor = SqlStore(fenced_engine(engine, a)), SqlStore(fenced_engine(engine, b))
+        with pytest.raises(StaleLeader, match="epoch 2"), stale.transaction() as tx:
+            desk = tx.desk(DESK)
+            assert desk is not None
+            tx.save_desk(replace(desk, blocked="written by a stale leader"))
+        assert blocked(engine) is None, "the stale leader's write was committed"
         # The successor writes; the stale leader finds out it lost the lease.
-        with FencedStore(engine, b).transaction() as tx:
+        with successor.transaction() as tx:
             desk = tx.desk(DESK)
             assert desk is not None
             tx.save_desk(replace(desk, blocked="maintenance by the ticker"))
-        with SqlStore(engine).transaction() as tx:
-            after = tx.desk(DESK)
-        assert after is not None and after.blocked == "maintenance by the ticker"
+        assert blocked(engine) == "maintenance by the ticker"
         assert not await a.still_held() and a.epoch is None
     finally:
         await a.release()
