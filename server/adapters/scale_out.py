@@ -27,6 +27,13 @@ class ScaleOutConfigError(ValueError):
 
 def share_group(settings: Settings) -> str | None:
     """The MQTT shared-subscription group, if this process shares ingest with others."""
+    if settings.mqtt_share_group and not settings.scale_out:
+        # A share of the messages without the shared live feed and ticker would show each
+        # replica's browsers only that replica's share.
+        raise ScaleOutConfigError(
+            "FREESEAT_MQTT_SHARE_GROUP splits ingest between replicas: set FREESEAT_SCALE_OUT=true"
+            " as well (on PostgreSQL), or unset the share group"
+        )
     if settings.mqtt_share_group:
         return settings.mqtt_share_group
     return DEFAULT_SHARE_GROUP if settings.scale_out else None

@@ -24,3 +24,8 @@ def test_replicas_share_one_subscription_group_and_a_lone_server_none() -> None:
     assert share_group(Settings()) is None
     assert share_group(Settings(scale_out=True)) == "freeseat"
     assert share_group(Settings(scale_out=True, mqtt_share_group="hall-a")) == "hall-a"
+
+
+def test_a_share_group_without_scale_out_is_refused() -> None:
+    with pytest.raises(ScaleOutConfigError, match="set FREESEAT_SCALE_OUT=true"):
+        share_group(Settings(mqtt_share_group="hall-a"))
