@@ -609,9 +609,11 @@ class RoomService:
                     )
                 )
             for booking in tx.bookings(None, start, end):
-                held = booking.status == "booked" and booking.starts_at < min(end, now)
+                judged = booking.starts_at + self.rules.booking_grace <= min(end, now)
+                held = booking.status == "booked" and judged
                 if held and booking.starts_at >= start and booking.id not in with_session:
-                    # Booked, not released (someone was there), but no session: paper.
+                    # Past its grace, not released (the room was in use), but no session: a
+                    # meeting on paper. Within the grace it may still become either.
                     records.append(MeetingRecord(department=booking.department, paperless=False))
         return paperless_report(month, records, threshold)
 
