@@ -107,8 +107,6 @@ def choose(
         return None
     if len(displays) == 1:
         return displays[0]
-    for number, display in enumerate(displays, start=1):
-        out(f"  {number}. {display.room}  {display.name}")
     while True:
         answer = prompt(f"Which room? (1-{len(displays)}): ").strip()
         if answer.isdigit() and 1 <= int(answer) <= len(displays):
@@ -136,6 +134,9 @@ def connect(
             raise ConnectError(f"{path}: attach PDF files that exist (name ending in .pdf)")
     out("looking for room displays / 会議室ディスプレイを検索中 …")
     displays = browse_rooms(wait_s, interfaces)
+    out(f"found {len(displays)} room display(s) / 会議室ディスプレイ {len(displays)} 台:")
+    for number, display in enumerate(displays, start=1):
+        out(f"  {number}. {display.room}  {display.name}")
     chosen = choose(displays, room, prompt, out)
     if chosen is None and (server is None or room is None):
         found = ", ".join(d.room for d in displays) or "none"

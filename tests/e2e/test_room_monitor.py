@@ -201,6 +201,7 @@ def test_agent_advertises_reports_connectors_and_a_laptop_pairs_through_connect(
     )
     assert connected.room == ROOM and connected.started
     assert "attached deck.pdf (3 pages)" in said
+    assert f"  1. {ROOM}  Room 1 / 1号会議室" in said  # the displays it found, listed
     assert httpx.get(connected.viewer_url).status_code == 200
 
     room.set(LAPTOP_INPUT, True)
