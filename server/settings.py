@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     mqtt_share_group: str | None = Field(
         default=None, description="MQTT 5 shared-subscription group; 'freeseat' when scaled out"
     )
+    # Leave the share group on a clean stop, so the others take this replica's share at once.
+    # Off by default: if the last replica left, the broker would drop what agents publish until
+    # one came back. Set it on replicas stopped while others keep running (a rolling deploy).
+    mqtt_leave_share_on_stop: bool = False
     leader_retry_s: float = Field(default=1.0, gt=0)
     # PostgreSQL connections per process: replicas x (pool + overflow + 3) <= max_connections.
     database_pool_size: int = Field(default=10, ge=1)

@@ -71,11 +71,13 @@ class MqttBridge:
         username: str | None = None,
         password: str | None = None,
         share_group: str | None = None,
+        leave_share_on_stop: bool = False,
     ) -> None:
         self._address = BrokerAddress.parse(broker_url)
         # Replicas subscribe as one shared group, so the broker hands each message to one of them.
         self._share_prefix = f"$share/{share_group}/" if share_group else ""
         self._shared: list[str] = []
+        self._leave_share_on_stop = leave_share_on_stop
         self._site = site
         self._extra_filters = list(extra_filters)
         self._loop = loop
@@ -133,9 +135,11 @@ class MqttBridge:
 
     def stop(self) -> None:
         self._stopping.set()
-        if self._share_prefix and self._shared and self.connected:
+        if self._leave_share_on_stop and self._share_prefix and self._shared and self.connected:
             # Leave the share group first: the broker would otherwise keep queueing this
-            # replica's share of new messages in its session until it came back.
+            # replica's share of new messages in its session until it came back. Only on
+            # request: were every replica to leave, the broker would drop what agents publish
+            # until one is back (a shared subscription with no member keeps nothing).
             left = threading.Event()
             self._client.on_unsubscribe = lambda *_: left.set()
             self._client.unsubscribe(self._shared)

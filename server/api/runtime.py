@@ -206,6 +206,7 @@ class Runtime:
             username=s.broker_username,
             password=s.broker_password,
             share_group=share_group(s),
+            leave_share_on_stop=s.mqtt_leave_share_on_stop,
         )
         self.pump = IngestPump(
             queue=self.queue,

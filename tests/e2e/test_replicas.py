@@ -315,6 +315,7 @@ def test_a_replica_stopped_for_a_deploy_leaves_its_share_to_the_others(
             broker_url=broker.url,
             mqtt_client_id=f"deploy-{name}",
             scale_out=True,
+            mqtt_leave_share_on_stop=True,
             leader_retry_s=0.2,
         )
         return ServerThread(create_app(settings, clock=clock, site=small_site()))
