@@ -34,6 +34,9 @@ class BenchConfig:
     server_start_timeout_s: float = 120.0
     publish_timeout_s: float = 120.0
     ws_compression: str | None = "deflate"  # what browsers negotiate
+    # Morning rush: staff of the demo city hall arriving, requests offered per second.
+    rush_staff: int = 2_000
+    rush_rate: float = 200.0
 
     @property
     def drain_timeout_s(self) -> float:
@@ -57,6 +60,7 @@ def config_for(quick: bool, scale: float = 1.0) -> BenchConfig:
             tail_s=1.5,
             footprint_floors=5,
             footprint_clients=200,
+            rush_staff=400,
         )
         if quick
         else BenchConfig()
@@ -70,6 +74,7 @@ def config_for(quick: bool, scale: float = 1.0) -> BenchConfig:
         fanout_clients=max(10, round(base.fanout_clients * scale)),
         footprint_floors=max(1, round(base.footprint_floors * scale)),
         footprint_clients=max(10, round(base.footprint_clients * scale)),
+        rush_staff=max(20, round(base.rush_staff * scale)),
         window_s=max(3.0, base.window_s * min(scale, 1.0)),
         warmup_s=max(1.0, base.warmup_s * min(scale, 1.0)),
     )

@@ -82,6 +82,8 @@ def server_env(settings: Settings) -> dict[str, str]:
     }
     if settings.site_file is not None:
         env["FREESEAT_SITE_FILE"] = str(settings.site_file)
+    if settings.demo_mode:  # the morning rush signs its staff in by picking them
+        env["FREESEAT_DEMO_MODE"] = "true"
     return env
 
 

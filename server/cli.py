@@ -30,6 +30,10 @@ from server.staff_cli import staff_app  # noqa: E402  (its own module: the peopl
 
 app.add_typer(staff_app, name="staff")
 
+from server.seating_cli import qr_command  # noqa: E402  (its own module: seating)
+
+app.command("qr")(qr_command)
+
 from server.provision_cli import provision_command  # noqa: E402  (the provisioning capability)
 
 app.command("provision")(provision_command)

@@ -7,6 +7,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.orm import sessionmaker
 
+from server.adapters.database import WRITE_INTENT
 from server.adapters.tables_people import PersonRow
 from server.domain.people import Person, Role
 
@@ -32,6 +33,9 @@ class SqlPeopleStore:
 
     def __init__(self, engine: Engine) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._writes = sessionmaker(
+            engine.execution_options(**WRITE_INTENT), expire_on_commit=False
+        )
 
     def person(self, staff_id: str) -> Person | None:
         with self._sessions() as session:
@@ -56,7 +60,7 @@ class SqlPeopleStore:
             return [_person(row) for row in session.scalars(statement)]
 
     def upsert(self, people: Sequence[Person], demo: bool) -> int:
-        with self._sessions.begin() as session:
+        with self._writes.begin() as session:
             ids = [p.staff_id for p in people]
             existing: dict[str, PersonRow] = {}
             for start in range(0, len(ids), 500):  # bounded IN lists for every backend
@@ -87,7 +91,7 @@ class SqlPeopleStore:
             return None if row is None else row.password_hash
 
     def set_password_hash(self, staff_id: str, password_hash: str) -> bool:
-        with self._sessions.begin() as session:
+        with self._writes.begin() as session:
             row = session.get(PersonRow, staff_id)
             if row is None:
                 return False
@@ -95,7 +99,7 @@ class SqlPeopleStore:
             return True
 
     def set_role(self, staff_id: str, role: Role) -> bool:
-        with self._sessions.begin() as session:
+        with self._writes.begin() as session:
             row = session.get(PersonRow, staff_id)
             if row is None:
                 return False

@@ -8,6 +8,7 @@ from sqlalchemy import Engine, and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from server.adapters.database import WRITE_INTENT
 from server.adapters.repository import desk_status
 from server.adapters.tables import DeskRow, DeskTransitionRow
 from server.adapters.tables_people import PersonRow
@@ -25,9 +26,8 @@ class SqlSeatingTransaction:
         self._session = session
 
     def lock_desk(self, desk_id: str) -> DeskStatus | None:
-        # A write that changes nothing: on PostgreSQL it takes the row lock; on SQLite it is
-        # the transaction's first write, so it waits for the database lock (busy timeout)
-        # instead of failing later on a stale snapshot.
+        # A write that changes nothing, to take the desk's row lock on PostgreSQL (SQLite's
+        # transaction already holds the database's write lock: see WRITE_INTENT).
         self._session.execute(
             update(DeskRow)
             .where(DeskRow.id == desk_id)
@@ -140,10 +140,15 @@ class SqlSeatingStore:
 
     def __init__(self, engine: Engine) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # Every seating transaction writes: on SQLite it takes the write lock as it begins, so
+        # concurrent commands queue for it instead of failing after they have read.
+        self._writes = sessionmaker(
+            engine.execution_options(**WRITE_INTENT), expire_on_commit=False
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[SqlSeatingTransaction]:
-        with self._sessions.begin() as session:
+        with self._writes.begin() as session:
             yield SqlSeatingTransaction(session)
 
     def due_holds(self, before_day: date, no_show_cutoff: datetime, day: date | None) -> list[Hold]:
@@ -199,7 +204,7 @@ class SqlSeatingStore:
             return None if row is None else _hold(row)
 
     def forget_answers(self, before: datetime) -> int:
-        with self._sessions.begin() as session:
+        with self._writes.begin() as session:
             result = session.execute(
                 delete(IdempotencyKeyRow).where(IdempotencyKeyRow.created_at < before)
             )

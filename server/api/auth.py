@@ -16,6 +16,8 @@ How to use it from another router::
 - `optional_person` -> `Person | None`, for pages that work signed out too.
 - `require_role(*roles)` -> a dependency returning the `Person`; 401 when signed out, 403 with
   the roles needed when the role does not match. Admins pass every role check.
+- People are cached for 30 s per process: a role changed with `freeseat staff role` applies
+  within that.
 - CSRF: on unsafe methods (POST, PUT, PATCH, DELETE) both dependencies also require the header
   `X-CSRF-Token` to equal the session's token (403 otherwise). A browser gets the token from
   `GET /api/session` (`csrf_token`) and from the readable cookie `freeseat_csrf`. Routes that
@@ -38,8 +40,9 @@ provider whose callback resolves a staff id and then calls `start_session` here;
 uses `current_person` changes.
 """
 
+import asyncio
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
@@ -97,7 +100,7 @@ def _accounts(rt: Runtime) -> Accounts:
     return rt.accounts
 
 
-def optional_person(request: Request, rt: Rt) -> Person | None:
+async def optional_person(request: Request, rt: Rt) -> Person | None:
     """The signed-in person, or None; unsafe methods with a session must carry the CSRF token."""
     accounts = _accounts(rt)
     session = accounts.signer.read(request.cookies.get(SESSION_COOKIE), rt.clock.now())
@@ -111,10 +114,13 @@ def optional_person(request: Request, rt: Rt) -> Person | None:
                 f"missing or wrong {CSRF_HEADER} header: send the csrf_token from "
                 "GET /api/session with every POST, PUT, PATCH or DELETE",
             )
-    return accounts.directory.person(session.staff_id)
+    found, person = accounts.directory.cached(session.staff_id)
+    if found:
+        return person
+    return await asyncio.to_thread(accounts.directory.person, session.staff_id)
 
 
-def current_person(person: Annotated[Person | None, Depends(optional_person)]) -> Person:
+async def current_person(person: Annotated[Person | None, Depends(optional_person)]) -> Person:
     """The signed-in person; 401 when nobody is."""
     if person is None:
         raise HTTPException(
@@ -123,12 +129,12 @@ def current_person(person: Annotated[Person | None, Depends(optional_person)]) -
     return person
 
 
-def require_role(*roles: Role | str) -> Callable[[Person], Person]:
+def require_role(*roles: Role | str) -> Callable[[Person], Awaitable[Person]]:
     """A dependency that lets through only these roles (admins always)."""
     allowed = {Role(r) for r in roles} | {Role.ADMIN}
     names = ", ".join(sorted(r.value for r in allowed))
 
-    def check(person: Annotated[Person, Depends(current_person)]) -> Person:
+    async def check(person: Annotated[Person, Depends(current_person)]) -> Person:
         if person.role not in allowed:
             raise HTTPException(403, f"this needs the role {names}; you are {person.role.value}")
         return person

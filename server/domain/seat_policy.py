@@ -18,7 +18,7 @@ row. A working day is a day the person checked in somewhere; days off do not bre
 That desk is left out of suggestions and a claim of it is refused, with the reason.
 """
 
-import hashlib
+import heapq
 import itertools
 import math
 from collections import defaultdict
@@ -134,68 +134,104 @@ def suggest(
     seeker: Seeker, options: Iterable[DeskOption], rules: SeatRules, limit: int = 5
 ) -> list[Suggestion]:
     """Rank the free desks in `options` for `seeker`; the best first, each with its reasons."""
-    wanted = {NEED_EQUIPMENT[n] for n in seeker.needs if n in NEED_EQUIPMENT}
-    hard = {NEED_EQUIPMENT[n] for n in seeker.needs & HARD_NEEDS}
-    scored: list[tuple[tuple[float, ...], DeskOption, tuple[Reason, ...]]] = []
+    wanted = frozenset(NEED_EQUIPMENT[n] for n in seeker.needs if n in NEED_EQUIPMENT)
+    hard = frozenset(NEED_EQUIPMENT[n] for n in seeker.needs & HARD_NEEDS)
+    fixed = None
+    if seeker.recent_desks:
+        last = seeker.recent_desks[0]
+        if fixation_streak(seeker.recent_desks, last) >= rules.max_same_desk_days:
+            fixed = last
+    # Every free desk of a floor is scored on each request: keys are cheap, reasons are only
+    # written for the few that are returned.
+    scored: list[tuple[tuple[float, ...], str, DeskOption]] = []
     for option in options:
-        if not hard <= option.equipment:
+        if option.desk == fixed or not hard <= option.equipment:
             continue
-        if fixation_streak(seeker.recent_desks, option.desk) >= rules.max_same_desk_days:
-            continue
-        reasons: list[Reason] = []
-        met = sorted(wanted & option.equipment)
-        if met:
-            reasons.append(Reason("needs", f"has what you need: {', '.join(met)}"))
-        missing = sorted(wanted - option.equipment)
-        if missing:
-            reasons.append(Reason("needs_missing", f"lacks {', '.join(missing)}"))
-        team = seeker.department is not None and option.zone_department == seeker.department
-        if team:
-            reasons.append(Reason("team_zone", f"in your team's zone {option.zone}"))
-        zone_rank = 0
-        if rules.consolidate_zones:
-            zone_rank = rules.zone_rank.get(option.zone, len(rules.zone_rank))
-            reasons.append(
-                Reason("consolidation", f"zone {option.zone} is filled early so others stay dark")
-                if zone_rank == 0
-                else Reason(
-                    "consolidation",
-                    f"zone {option.zone} is number {zone_rank + 1} in the fill order",
-                )
-            )
-        distance = 0.0
-        if seeker.near is not None:
-            if seeker.near.floor == option.floor:
-                distance = math.hypot(option.x - seeker.near.x, option.y - seeker.near.y)
-                reasons.append(Reason("nearby", f"{distance:.0f} m from where you are"))
-            else:
-                distance = 1e6
-        spare = bool((option.equipment & RESERVED_EQUIPMENT) - hard)
-        if spare:
-            reasons.append(Reason("kept_for_needs", "kept for people who need it; offered last"))
-        if seeker.recent_desks and seeker.recent_desks[0] == option.desk:
-            reasons.append(Reason("familiar", "where you sat on your last working day"))
-        key = (
-            -len(met),
-            1.0 if spare else 0.0,
-            0.0 if team else 1.0,
-            float(zone_rank),
-            distance,
-            _spread(seeker, option.desk),
-        )
-        scored.append((key, option, tuple(reasons)))
-    scored.sort(key=lambda item: (item[0], item[1].desk))
+        scored.append((_key(seeker, option, rules, wanted, hard), option.desk, option))
+    best = heapq.nsmallest(limit, scored)
     return [
-        Suggestion(option.desk, option.floor, option.zone, rank, reasons)
-        for rank, (_, option, reasons) in enumerate(scored[:limit], start=1)
+        Suggestion(
+            option.desk,
+            option.floor,
+            option.zone,
+            rank,
+            _reasons(seeker, option, rules, wanted, hard),
+        )
+        for rank, (_, _, option) in enumerate(best, start=1)
     ]
+
+
+def _key(
+    seeker: Seeker,
+    option: DeskOption,
+    rules: SeatRules,
+    wanted: frozenset[str],
+    hard: frozenset[str],
+) -> tuple[float, ...]:
+    met = len(wanted & option.equipment) if wanted else 0
+    spare = bool(option.equipment) and bool((option.equipment & RESERVED_EQUIPMENT) - hard)
+    team = seeker.department is not None and option.zone_department == seeker.department
+    zone_rank = (
+        rules.zone_rank.get(option.zone, len(rules.zone_rank)) if rules.consolidate_zones else 0
+    )
+    return (
+        -met,
+        1.0 if spare else 0.0,
+        0.0 if team else 1.0,
+        float(zone_rank),
+        _distance(seeker.near, option),
+        _spread(seeker, option.desk),
+    )
+
+
+def _distance(near: Spot | None, option: DeskOption) -> float:
+    if near is None:
+        return 0.0
+    if near.floor != option.floor:
+        return 1e6
+    return math.hypot(option.x - near.x, option.y - near.y)
+
+
+def _reasons(
+    seeker: Seeker,
+    option: DeskOption,
+    rules: SeatRules,
+    wanted: frozenset[str],
+    hard: frozenset[str],
+) -> tuple[Reason, ...]:
+    reasons: list[Reason] = []
+    met = sorted(wanted & option.equipment)
+    if met:
+        reasons.append(Reason("needs", f"has what you need: {', '.join(met)}"))
+    missing = sorted(wanted - option.equipment)
+    if missing:
+        reasons.append(Reason("needs_missing", f"lacks {', '.join(missing)}"))
+    if seeker.department is not None and option.zone_department == seeker.department:
+        reasons.append(Reason("team_zone", f"in your team's zone {option.zone}"))
+    if rules.consolidate_zones:
+        zone_rank = rules.zone_rank.get(option.zone, len(rules.zone_rank))
+        reasons.append(
+            Reason("consolidation", f"zone {option.zone} is filled early so others stay dark")
+            if zone_rank == 0
+            else Reason(
+                "consolidation", f"zone {option.zone} is number {zone_rank + 1} in the fill order"
+            )
+        )
+    if seeker.near is not None and seeker.near.floor == option.floor:
+        distance = _distance(seeker.near, option)
+        reasons.append(Reason("nearby", f"{distance:.0f} m from where you are"))
+    if (option.equipment & RESERVED_EQUIPMENT) - hard:
+        reasons.append(Reason("kept_for_needs", "kept for people who need it; offered last"))
+    if seeker.recent_desks and seeker.recent_desks[0] == option.desk:
+        reasons.append(Reason("familiar", "where you sat on your last working day"))
+    return tuple(reasons)
 
 
 def _spread(seeker: Seeker, desk: str) -> float:
     # Same order for one person all day (a second look gives the same answer), different
     # orders for different people, so a crowd arriving at once spreads over equal desks.
-    text = f"{seeker.staff_id}|{seeker.day}|{desk}".encode()
-    return int.from_bytes(hashlib.blake2b(text, digest_size=4).digest(), "big") / 2**32
+    # Python's own hash: fast, and stable for the life of the process, which is all it needs.
+    return float(hash((seeker.staff_id, seeker.day, desk)) & 0xFFFFFFFF)
 
 
 @dataclass(frozen=True, slots=True)

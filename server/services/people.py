@@ -9,6 +9,7 @@ provider would be a third that resolves its `sub`/email claim to a staff id the 
 import csv
 import io
 import re
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -106,9 +107,14 @@ class DemoPicker:
 class Directory:
     """Sign-in across the configured providers, and look-ups for the rest of the server."""
 
+    # Every signed-in request looks its person up; a role or directory change shows within this.
+    CACHE_S = 30.0
+    CACHE_MAX = 20_000
+
     def __init__(self, store: PeopleStore, providers: Sequence[IdentityProvider]) -> None:
         self.store = store
         self.providers = list(providers)
+        self._cache: dict[str, tuple[float, Person | None]] = {}
 
     @property
     def demo(self) -> bool:
@@ -126,8 +132,22 @@ class Directory:
             refusal = outcome
         return refusal
 
+    def cached(self, staff_id: str) -> tuple[bool, Person | None]:
+        """(True, person) when looked up less than CACHE_S ago; (False, None) otherwise."""
+        hit = self._cache.get(staff_id)
+        if hit is None or time.monotonic() - hit[0] > self.CACHE_S:
+            return False, None
+        return True, hit[1]
+
     def person(self, staff_id: str) -> Person | None:
-        return self.store.person(staff_id)
+        found, person = self.cached(staff_id)
+        if found:
+            return person
+        person = self.store.person(staff_id)
+        if len(self._cache) >= self.CACHE_MAX:
+            self._cache.clear()
+        self._cache[staff_id] = (time.monotonic(), person)
+        return person
 
 
 def parse_staff_csv(text: str, source: str, departments: Iterable[str] = ()) -> list[Person]:

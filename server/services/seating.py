@@ -11,7 +11,7 @@ loses one gets `SeatRefused(409)`.
 import hashlib
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
@@ -190,6 +190,7 @@ class Seating:
         self.site = site
         self._store = store
         self._clock = clock
+        self._recent: dict[tuple[str, date], tuple[str, ...]] = {}
 
     # -- time ---------------------------------------------------------------------------------
 
@@ -205,11 +206,21 @@ class Seating:
         hold = self._store.active_hold_of(person.staff_id, self.today())
         return None if hold is None else self._view(hold, None)
 
+    def recent_desks(self, staff_id: str, today: date) -> tuple[str, ...]:
+        """The person's desks on their last working days; fixed for the day, so kept for it."""
+        key = (staff_id, today)
+        recent = self._recent.get(key)
+        if recent is None:
+            limit = self.site.rules.max_same_desk_days
+            recent = tuple(self._store.recent_desks(staff_id, today, limit))
+            if len(self._recent) >= 50_000:
+                self._recent.clear()
+            self._recent[key] = recent
+        return recent
+
     def seeker(self, person: Person, near: Spot | None) -> Seeker:
         today = self.today()
-        recent = self._store.recent_desks(
-            person.staff_id, today, self.site.rules.max_same_desk_days
-        )
+        recent = self.recent_desks(person.staff_id, today)
         return Seeker(
             staff_id=person.staff_id,
             department=person.department,
@@ -293,7 +304,7 @@ class Seating:
                     if isinstance(result, Transition):
                         self._apply(tx, result, changes)
                 tx.mark_checked_in(hold.id, now, how)
-                hold = tx.hold(hold.id) or hold
+                hold = replace(hold, checked_in_at=now, check_in_how=how)
                 return SeatOutcome(self._view(hold, None), changes)
         except SeatConflict as conflict:
             raise self._conflict(conflict, person, desk_id) from None
@@ -384,18 +395,15 @@ class Seating:
         result = assign(status, person.staff_id, now)
         if isinstance(result, Rejected) and status.holder != person.staff_id:
             raise SeatRefused(409, f"{result.reason}; pick another desk", desk_unavailable=True)
-        held = tx.active_hold_of(person.staff_id, today)
-        if held is not None:
-            if held.desk == desk_id:
-                raise SeatRefused(409, f"you already hold desk {desk_id} today")
-            raise SeatRefused(
-                409,
-                f"you already hold desk {held.desk} today; release it first "
-                "(DELETE /api/me/seat) to take another",
-            )
-        recent = tx.recent_desks(person.staff_id, today, self.site.rules.max_same_desk_days)
+        if status.holder == person.staff_id:
+            raise SeatRefused(409, f"you already hold desk {desk_id} today")
+        # A hold elsewhere today is refused by the one-per-person-per-day index on insert.
         refused = check_claim(
-            Seeker(person.staff_id, person.department, recent_desks=tuple(recent)),
+            Seeker(
+                person.staff_id,
+                person.department,
+                recent_desks=self.recent_desks(person.staff_id, today),
+            ),
             desk_id,
             self.site.rules,
         )
@@ -449,7 +457,10 @@ class Seating:
                 desk_unavailable=True,
             )
         if conflict.kind == "person":
+            held = self._store.active_hold_of(person.staff_id, self.today())
             return SeatRefused(
-                409, "you claimed another desk at the same moment; see GET /api/me/seat"
+                409,
+                f"you already hold desk {held.desk if held else 'another desk'} today; release "
+                "it first (DELETE /api/me/seat) to take another",
             )
         return SeatRefused(409, "this Idempotency-Key is being used by a request in progress")
