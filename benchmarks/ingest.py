@@ -4,58 +4,109 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import sqlite3
 import time
-from pathlib import Path
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from benchmarks.load import EventSource, publish_backlog
 from benchmarks.processes import CpuMeter, ServerProcess, running_broker
 from benchmarks.profiler import Profiler
 from benchmarks.report import Figure, ScenarioResult
 from benchmarks.workspace import Workspace
+from server.adapters.database import make_engine
 
 log = logging.getLogger(__name__)
 
 TARGET_RATIO = 0.5
-POLL_S = 0.05
+# Coarse enough that answering the poll costs the server little CPU, fine enough for ±2%
+# on a drain of several seconds.
+POLL_S = 0.2
 STALL_S = 30.0
 
 
 def run_ingest(ws: Workspace) -> ScenarioResult:
     """Backlog published while the server is down, then timed from first to last commit."""
+    return _run(ws, replicas=1)
+
+
+def run_ingest_replicas(ws: Workspace) -> ScenarioResult:
+    """The same backlog drained by two replicas on PostgreSQL sharing one MQTT subscription.
+
+    One server process is bound by one interpreter lock; this is what the second core adds,
+    in the scale-out configuration (a shared subscription needs the shared live feed and
+    ticker, which need PostgreSQL).
+    """
+    with scratch_database(ws.postgres_url) as url:
+        return _run(ws, replicas=2, database_url=url)
+
+
+def _run(ws: Workspace, replicas: int, database_url: str | None = None) -> ScenarioResult:
     config = ws.config
-    result = ScenarioResult("ingest", "ingest")
+    name = "ingest" if replicas == 1 else f"ingest_{replicas}"
+    result = ScenarioResult(name, "ingest" if replicas == 1 else f"ingest, {replicas} replicas")
     bench = ws.ingest_site()
     events = EventSource(bench, seed=11).batch(config.backlog)
-    with running_broker(ws.tmp / "ingest-broker") as broker:
-        settings = ws.server_settings("ingest", broker.url, bench)
-        log_path = ws.logs / "ingest-server.log"
-        # A first start creates the server's persistent session with its own subscriptions;
-        # the backlog then waits in it while the server is down, as after an outage.
-        first = ServerProcess(settings, log_path)
-        try:
-            first.start(config.server_start_timeout_s)
-        finally:
-            first.stop()
+    with running_broker(ws.tmp / f"{name}-broker") as broker:
+        base = ws.server_settings(name, broker.url, bench)
+        if database_url is not None:
+            base = base.model_copy(update={"database_url": database_url})
+        settings = [
+            base
+            if replicas == 1
+            else base.model_copy(
+                update={
+                    "mqtt_client_id": f"{base.mqtt_client_id}-r{i}",
+                    "scale_out": True,
+                    "mqtt_share_group": "freeseat",
+                }
+            )
+            for i in range(replicas)
+        ]
+        logs = [ws.logs / f"{name}-server{i or ''}.log" for i in range(replicas)]
+        # A first start creates each server's persistent session with its subscriptions; the
+        # backlog then waits in them while the servers are down, as after an outage.
+        for one, log_path in zip(settings, logs, strict=True):
+            first = ServerProcess(one, log_path)
+            try:
+                first.start(config.server_start_timeout_s)
+            finally:
+                first.stop()
         published = publish_backlog(broker.host, broker.port, events, config.publish_timeout_s)
-        log.info("ingest: backlog of %d published; restarting the server", published.count)
+        log.info("%s: backlog of %d published; restarting", name, published.count)
 
-        server = ServerProcess(settings, log_path)
+        servers = [
+            ServerProcess(one, log_path) for one, log_path in zip(settings, logs, strict=True)
+        ]
         profiler: Profiler | None = None
         try:
-            server.start(config.server_start_timeout_s, wait_connected=False)
-            meter = CpuMeter({"server": server.pid, "broker": broker.pid, "bench": 0})
+            # Started side by side, so neither drains its share before the other is up.
+            with ThreadPoolExecutor(len(servers)) as starting:
+                for started in [
+                    starting.submit(s.start, config.server_start_timeout_s, wait_connected=False)
+                    for s in servers
+                ]:
+                    started.result()
+            pids: dict[str, int | None] = {
+                f"server{i or ''}": server.pid for i, server in enumerate(servers)
+            }
+            meter = CpuMeter({**pids, "broker": broker.pid, "bench": 0})
             meter.start()
-            if ws.profile:
-                profiler = Profiler(server.pid, ws.logs / "ingest-profile.txt")
-            timing = _wait_drained(server, config.backlog, config.drain_timeout_s)
+            if ws.profile and replicas == 1:
+                profiler = Profiler(servers[0].pid, ws.logs / "ingest-profile.txt")
+            timing = _wait_drained(servers, config.backlog, config.drain_timeout_s)
             cpu = meter.stop()
-            health = server.health()
+            healths = [server.health() for server in servers]
         finally:
             profile = profiler.stop() if profiler is not None else None
-            server.stop()
-    rows, batches = _event_log(Path(settings.database_url.removeprefix("sqlite:///")))
+            for server in servers:
+                server.stop()
+    health = {key: sum(h[key] for h in healths) for key in ("applied", "duplicates", "quarantined")}
+    rows, batches = _event_log(base.database_url)
     rate = timing["rate"]
     ratio = rate / ws.raw_limit if ws.raw_limit else None
     exact = (
@@ -63,15 +114,22 @@ def run_ingest(ws: Workspace) -> ScenarioResult:
         and health["duplicates"] == 0
         and health["quarantined"] == 0
     )
+    backend = "PostgreSQL" if base.database_url.startswith("postgresql") else "SQLite"
+    server_cpu = sum(cpu.get(f"{pid_name}_cpu", 0) for pid_name in pids)
+    shares = (
+        ""
+        if replicas == 1
+        else "; applied per replica " + " / ".join(f"{h['applied']:,}" for h in healths)
+    )
     result.figures = [
         Figure(
             "drain to committed + acked",
             round(rate),
             "events/s",
-            notes=f"{published.count:,} events, SQLite, batch ≤ {config.ingest_batch_max}, "
+            notes=f"{published.count:,} events, {backend}, batch ≤ {config.ingest_batch_max}, "
             f"receive maximum {config.receive_maximum}, mean commit "
-            f"{rows / max(batches, 1):.0f} events; server CPU {cpu.get('server_cpu', 0):.0%}"
-            f" of a core, broker {cpu.get('broker_cpu', 0):.0%}",
+            f"{rows / max(batches, 1):.0f} events; server CPU {server_cpu:.0%}"
+            f" of a core, broker {cpu.get('broker_cpu', 0):.0%}{shares}",
         ),
         Figure(
             "ratio to raw limit",
@@ -94,8 +152,10 @@ def run_ingest(ws: Workspace) -> ScenarioResult:
         ),
     ]
     result.details = {
+        "replicas": replicas,
         "published": published.count,
         "applied": health["applied"],
+        "applied_per_replica": [h["applied"] for h in healths],
         "duplicates": health["duplicates"],
         "quarantined": health["quarantined"],
         "event_log_rows": rows,
@@ -111,16 +171,17 @@ def run_ingest(ws: Workspace) -> ScenarioResult:
     return result
 
 
-def _wait_drained(server: ServerProcess, expected: int, timeout: float) -> dict[str, Any]:
+def _wait_drained(servers: list[ServerProcess], expected: int, timeout: float) -> dict[str, Any]:
     """Poll /api/health until every event is processed; the rate runs from the first sample
     that shows progress to the one that shows the end, so startup is not counted."""
     deadline = time.monotonic() + timeout
     first: tuple[float, int] | None = None
     last_seen, last_change = -1, time.monotonic()
     while True:
-        health = server.health()
+        healths = [server.health() for server in servers]
         now = time.perf_counter()
-        processed = health["applied"] + health["duplicates"] + health["quarantined"]
+        processed = sum(h["applied"] + h["duplicates"] + h["quarantined"] for h in healths)
+        health = {"per_server": healths}
         if first is None and processed > 0:
             first = (now, processed)
         if processed >= expected:
@@ -149,12 +210,29 @@ def _wait_drained(server: ServerProcess, expected: int, timeout: float) -> dict[
         time.sleep(POLL_S)
 
 
-def _event_log(database: Path) -> tuple[int, int]:
+def _event_log(url: str) -> tuple[int, int]:
     """Rows in the event log, and how many commits wrote them (a batch shares `received_at`)."""
-    with contextlib.closing(
-        sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30)
-    ) as db:
-        rows, batches = db.execute(
-            "SELECT count(*), count(DISTINCT received_at) FROM event_log"
-        ).fetchone()
-        return int(rows), int(batches)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows, batches = conn.execute(
+                text("SELECT count(*), count(DISTINCT received_at) FROM event_log")
+            ).one()
+    finally:
+        engine.dispose()
+    return int(rows), int(batches)
+
+
+@contextlib.contextmanager
+def scratch_database(admin_url: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database for one run, dropped afterwards."""
+    name = f"freeseat_bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

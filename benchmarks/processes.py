@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from pydantic import SecretStr
+
 from server.adapters.embedded_broker import MosquittoBroker, find_mosquitto, free_port
 from server.settings import Settings
 
@@ -73,17 +75,14 @@ def running_broker(workdir: Path) -> Iterator[BenchBroker]:
 
 def server_env(settings: Settings) -> dict[str, str]:
     """The FREESEAT_* variables that give `python -m server serve` these settings."""
-    env = {
-        "FREESEAT_DATABASE_URL": settings.database_url,
-        "FREESEAT_BROKER_URL": settings.broker_url,
-        "FREESEAT_MQTT_CLIENT_ID": settings.mqtt_client_id,
-        "FREESEAT_INGEST_BATCH_MAX": str(settings.ingest_batch_max),
-        "FREESEAT_MQTT_RECEIVE_MAXIMUM": str(settings.mqtt_receive_maximum),
-    }
-    if settings.site_file is not None:
-        env["FREESEAT_SITE_FILE"] = str(settings.site_file)
-    if settings.demo_mode:  # the morning rush signs its staff in by picking them
-        env["FREESEAT_DEMO_MODE"] = "true"
+    env: dict[str, str] = {}
+    for name, value in settings.model_dump(mode="json", exclude_defaults=True).items():
+        secret = getattr(settings, name)
+        if isinstance(secret, SecretStr):
+            value = secret.get_secret_value()  # model_dump masks secrets
+        if value is None:
+            continue
+        env[f"FREESEAT_{name.upper()}"] = value if isinstance(value, str) else json.dumps(value)
     return env
 
 

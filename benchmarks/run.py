@@ -15,7 +15,7 @@ from typing import Any
 from benchmarks.config import BenchConfig, config_for
 from benchmarks.footprint import run_footprint
 from benchmarks.freshness import run_fanout, run_freshness
-from benchmarks.ingest import run_ingest
+from benchmarks.ingest import run_ingest, run_ingest_replicas
 from benchmarks.processes import raise_fd_limit
 from benchmarks.raw_limit import run_raw_limit
 from benchmarks.report import BenchReport, ScenarioResult, machine_info, versions
@@ -31,6 +31,7 @@ Scenario = Callable[[Workspace], ScenarioResult]
 SCENARIOS: dict[str, tuple[str, Scenario]] = {
     "raw_limit": ("raw limit", run_raw_limit),
     "ingest": ("ingest", run_ingest),
+    "ingest_2": ("ingest, 2 replicas", run_ingest_replicas),
     "freshness": ("freshness", run_freshness),
     "fanout": ("fan-out", run_fanout),
     "footprint": ("footprint", run_footprint),
@@ -112,7 +113,7 @@ def select(only: Sequence[str] | None) -> list[str]:
         raise ValueError(
             f"unknown scenario(s) {', '.join(unknown)}; choose from {', '.join(SCENARIOS)}"
         )
-    if "ingest" in wanted:
+    if wanted & {"ingest", "ingest_2"}:
         wanted.add("raw_limit")
     return [name for name in SCENARIOS if name in wanted]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,12 @@ class Workspace:
     logs: Path  # kept in the output directory: one log per process started
     profile: bool = False
     raw_limit: float | None = None
+    # Where scale-out scenarios create their scratch database (this machine's PostgreSQL).
+    postgres_url: str = field(
+        default_factory=lambda: os.environ.get(
+            "FREESEAT_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+        )
+    )
     _sites: dict[str, BenchSite] = field(default_factory=dict)
 
     def ingest_site(self) -> BenchSite:
