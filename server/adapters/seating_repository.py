@@ -1,5 +1,7 @@
 """The SQLAlchemy implementation of the seating ports: holds, desk locks, idempotency keys."""
 
+import contextlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -145,10 +147,16 @@ class SqlSeatingStore:
         self._writes = sessionmaker(
             engine.execution_options(**WRITE_INTENT), expire_on_commit=False
         )
+        # SQLite has one writer at a time, and a connection waiting for it sleeps in growing
+        # steps (up to 100 ms) before it looks again: seating commands queue on this lock
+        # instead, which wakes the next one the moment the last commits.
+        self._one_writer = (
+            threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[SqlSeatingTransaction]:
-        with self._writes.begin() as session:
+        with self._one_writer, self._writes.begin() as session:
             yield SqlSeatingTransaction(session)
 
     def due_holds(self, before_day: date, no_show_cutoff: datetime, day: date | None) -> list[Hold]:
@@ -178,6 +186,11 @@ class SqlSeatingStore:
             )
             return [_hold(row) for row in rows]
 
+    def desk(self, desk_id: str) -> DeskStatus | None:
+        with self._sessions() as session:
+            row = session.get(DeskRow, desk_id)
+            return None if row is None else desk_status(row)
+
     def checked_in_days(self, since: date) -> list[SatAt]:
         with self._sessions() as session:
             rows = session.execute(
@@ -204,7 +217,7 @@ class SqlSeatingStore:
             return None if row is None else _hold(row)
 
     def forget_answers(self, before: datetime) -> int:
-        with self._writes.begin() as session:
+        with self._one_writer, self._writes.begin() as session:
             result = session.execute(
                 delete(IdempotencyKeyRow).where(IdempotencyKeyRow.created_at < before)
             )

@@ -29,7 +29,7 @@ from server.api.checkin_page import CHECKIN_PAGE
 from server.api.deps import runtime
 from server.api.runtime import Runtime
 from server.domain.people import Person, Role
-from server.domain.seat_policy import Seeker, Spot, Suggestion, fixation_streak
+from server.domain.seat_policy import DeskOption, Seeker, Spot, Suggestion, fixation_streak
 from server.services.seating import IdempotencyKey, SeatOutcome, SeatRefused, SeatView
 
 router = APIRouter(tags=["seating"])
@@ -139,6 +139,16 @@ class RotationOut(BaseModel):
     longest_streak: int | None
 
 
+def _held_by_another(rt: Runtime, me: Person, desk_id: str) -> bool:
+    option = rt.seating.site.options.get(desk_id)
+    if option is None:
+        return False
+    state = rt.hub.states(option.floor).get(desk_id, {}).get("state")
+    return state in ("held", "away", "occupied") and rt.seating.holder_elsewhere(
+        desk_id, me.staff_id
+    )
+
+
 def _seat(view: SeatView) -> SeatOut:
     hold = view.hold
     return SeatOut(
@@ -150,7 +160,7 @@ def _seat(view: SeatView) -> SeatOut:
         claimed_at=hold.claimed_at,
         check_in_by=view.check_in_by,
         checked_in_at=hold.checked_in_at,
-        check_in_how=hold.check_in_how,
+        check_in_how=hold.check_in_how or ("desk sensor" if view.checked_in else None),
         releases_at=view.releases_at,
     )
 
@@ -241,17 +251,25 @@ def _suggestions(
     rt: Runtime, seeker: Seeker, body: SuggestRequest, exclude: set[str]
 ) -> list[Suggestion]:
     # The live map's view of which desks are free: the claim itself is decided by the database.
-    options = rt.seating.site.options
-    floors = [body.floor] if body.floor else [f.id for f in rt.site.floors()]
-    free = [
-        desk
-        for floor_id in floors
-        for desk, view in rt.hub.states(floor_id).items()
-        if view.get("state") == "free"
-        and desk not in exclude
-        and (body.zone is None or (desk in options and options[desk].zone == body.zone))
-    ]
-    return rt.seating.suggest(seeker, free, body.limit, body.equipment)
+    hub = rt.hub
+
+    def is_free(option: DeskOption) -> bool:
+        view = hub.states(option.floor).get(option.desk)
+        return (
+            view is not None
+            and view["state"] == "free"
+            and option.desk not in exclude
+            and not rt.seating.being_claimed(option.desk)
+        )
+
+    return rt.seating.suggest(
+        seeker,
+        is_free,
+        body.limit,
+        floor=body.floor,
+        zone=body.zone,
+        equipment=body.equipment,
+    )
 
 
 def _suggestion(rt: Runtime, s: Suggestion) -> SuggestionOut:
@@ -339,6 +357,9 @@ async def claim_seat(
     if idempotency_key:
         raw = await request.body()
         key = IdempotencyKey.of(idempotency_key, "POST", request.url.path, raw)
+    elif _held_by_another(rt, me, body.desk):
+        # The map and this process agree it is someone else's: no need to queue for the lock.
+        raise HTTPException(409, f"desk {body.desk} is already held; pick another desk")
     outcome = await _run(rt, rt.seating.claim, me, body.desk, key)
     assert outcome.seat is not None
     return _seat(outcome.seat)

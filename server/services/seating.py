@@ -9,7 +9,8 @@ loses one gets `SeatRefused(409)`.
 """
 
 import hashlib
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
@@ -21,6 +22,8 @@ from server.domain.occupancy import DeskStatus, Rejected, Transition, assign, ch
 from server.domain.people import Person
 from server.domain.seat_holds import BY_HAND, Hold, release_due
 from server.domain.seat_policy import (
+    NEED_EQUIPMENT,
+    RESERVED_EQUIPMENT,
     DepartmentRotation,
     DeskOption,
     Refused,
@@ -30,6 +33,7 @@ from server.domain.seat_policy import (
     Spot,
     Suggestion,
     check_claim,
+    fixation_streak,
     rotation_by_department,
     suggest,
 )
@@ -100,6 +104,8 @@ class SeatingStore(Protocol):
     def sensed_arrivals(self) -> list[Hold]:
         """Active holds not yet checked in whose desk's sensor has seen the holder arrive."""
         ...
+
+    def desk(self, desk_id: str) -> DeskStatus | None: ...
 
     def checked_in_days(self, since: date) -> list[SatAt]: ...
     def recent_desks(self, staff_id: str, before: date, limit: int) -> list[str]: ...
@@ -191,6 +197,20 @@ class Seating:
         self._store = store
         self._clock = clock
         self._recent: dict[tuple[str, date], tuple[str, ...]] = {}
+        self._team_desks: dict[str, list[DeskOption]] = {}
+        for option in site.options.values():
+            if option.zone_department is not None and not option.equipment & RESERVED_EQUIPMENT:
+                self._team_desks.setdefault(option.zone_department, []).append(option)
+        # Holders of the holds this process made: lets a claim of a desk the live map shows as
+        # someone's be refused without queueing for the database's write lock.
+        self._holders: dict[str, str] = {}
+        self._claiming: set[str] = set()
+        self._claiming_lock = threading.Lock()
+
+    def holder_elsewhere(self, desk_id: str, staff_id: str) -> bool:
+        """True when this process knows `desk_id` is held by someone other than `staff_id`."""
+        holder = self._holders.get(desk_id)
+        return holder is not None and holder != staff_id
 
     # -- time ---------------------------------------------------------------------------------
 
@@ -204,7 +224,11 @@ class Seating:
 
     def my_seat(self, person: Person) -> SeatView | None:
         hold = self._store.active_hold_of(person.staff_id, self.today())
-        return None if hold is None else self._view(hold, None)
+        if hold is None:
+            return None
+        # The desk's sensor may have checked the person in before the next sweep records it.
+        status = None if hold.checked_in_at is not None else self._store.desk(hold.desk)
+        return self._view(hold, status)
 
     def recent_desks(self, staff_id: str, today: date) -> tuple[str, ...]:
         """The person's desks on their last working days; fixed for the day, so kept for it."""
@@ -231,16 +255,45 @@ class Seating:
         )
 
     def suggest(
-        self, seeker: Seeker, free_desks: Iterable[str], limit: int, equipment: Sequence[str] = ()
+        self,
+        seeker: Seeker,
+        is_free: Callable[[DeskOption], bool],
+        limit: int,
+        *,
+        floor: str | None = None,
+        zone: str | None = None,
+        equipment: Sequence[str] = (),
     ) -> list[Suggestion]:
-        """Rank `free_desks` (ids the live map shows free) for `seeker`."""
+        """Rank the desks `is_free` accepts (the live map's view) for `seeker`."""
         wanted = set(equipment)
-        options = (
-            option
-            for desk in free_desks
-            if (option := self.site.options.get(desk)) is not None and wanted <= option.equipment
-        )
-        return suggest(seeker, options, self.site.rules, limit)
+
+        def fits(option: DeskOption) -> bool:
+            return (
+                (floor is None or option.floor == floor)
+                and (zone is None or option.zone == zone)
+                and wanted <= option.equipment
+                and is_free(option)
+            )
+
+        rules = self.site.rules
+        # Without needs to meet, the policy ranks free team-zone desks (not kept for a need)
+        # before every other desk: when there are enough of them, the rest need no scoring.
+        if seeker.department is not None and not seeker.needs & NEED_EQUIPMENT.keys():
+            last = seeker.recent_desks[0] if seeker.recent_desks else None
+            fixed = (
+                last
+                if last is not None
+                and fixation_streak(seeker.recent_desks, last) >= rules.max_same_desk_days
+                else None
+            )
+            team = [
+                option
+                for option in self._team_desks.get(seeker.department, ())
+                if option.desk != fixed and fits(option)
+            ]
+            if len(team) >= limit:
+                return suggest(seeker, team, rules, limit)
+        return suggest(seeker, (o for o in self.site.options.values() if fits(o)), rules, limit)
 
     def rotation(self, days: int) -> list[DepartmentRotation]:
         since = self.today() - timedelta(days=days)
@@ -253,6 +306,29 @@ class Seating:
     ) -> SeatOutcome:
         """Hold `desk_id` for `person` today."""
         self._known(desk_id)
+        with self._claiming_lock:
+            if desk_id in self._claiming:
+                # Another claim of this desk is between its lock and its commit: this one would
+                # only queue for the database to be told the same.
+                raise SeatRefused(
+                    409,
+                    f"desk {desk_id} is being claimed by someone else right now; pick another",
+                    desk_unavailable=True,
+                )
+            self._claiming.add(desk_id)
+        try:
+            return self._claim_once(person, desk_id, idempotency)
+        finally:
+            with self._claiming_lock:
+                self._claiming.discard(desk_id)
+
+    def being_claimed(self, desk_id: str) -> bool:
+        """A claim of `desk_id` is in progress in this process."""
+        return desk_id in self._claiming
+
+    def _claim_once(
+        self, person: Person, desk_id: str, idempotency: IdempotencyKey | None
+    ) -> SeatOutcome:
         now = self._clock.now()
         today = self.today(now)
         try:
@@ -412,6 +488,7 @@ class Seating:
         if isinstance(result, Rejected):
             raise SeatRefused(409, f"{result.reason}; pick another desk", desk_unavailable=True)
         hold = tx.add_hold(desk_id, person.staff_id, today, now)
+        self._holders[desk_id] = person.staff_id
         changes: list[DeskStatus] = []
         self._apply(tx, result, changes)
         return SeatOutcome(self._view(hold, result.after), changes)
@@ -423,6 +500,7 @@ class Seating:
         # The desk first, as in a claim: the same lock order everywhere means no deadlock.
         status = tx.lock_desk(hold.desk)
         tx.end_hold(hold.id, now, reason)
+        self._holders.pop(hold.desk, None)
         if status is not None and status.holder == hold.staff_id:
             transition = release(status, now, reason)
             if transition is not None:

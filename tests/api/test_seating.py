@@ -207,6 +207,8 @@ async def test_sensor_checks_in_within_grace_no_show_is_released_and_day_end_fre
                 break
             await asyncio.sleep(0.02)
         assert rt.hub.states("f1")[A1]["state"] == "occupied"
+        sensed = (await tanaka.get("/api/me/seat")).json()["seat"]
+        assert (sensed["state"], sensed["check_in_how"]) == ("checked_in", "desk sensor")
 
         clock.advance(minutes=21)  # 31 min after the claims: past the grace
         rt.hub.publish(await asyncio.to_thread(rt.seating.sweep))
