@@ -91,6 +91,11 @@ class SuggestRequest(BaseModel):
     zone: str | None = Field(default=None, description="Only desks in this zone")
     equipment: list[str] = Field(default_factory=list, description="Desks must have all of these")
     near: Near | None = Field(default=None, description="Share where you are to rank by distance")
+    use_shared_location: bool = Field(
+        default=False,
+        description="Rank by distance from where your laptop last reported today, when you "
+        "share your location (POST /api/presence/share); ignored when `near` is given",
+    )
     limit: int = Field(default=5, ge=1, le=50)
 
 
@@ -244,7 +249,23 @@ async def _seeker(rt: Runtime, me: Person, body: SuggestRequest) -> Seeker:
         known = ", ".join(f.id for f in rt.site.floors())
         raise HTTPException(404, f"floor {body.floor!r} does not exist; known floors: {known}")
     near = Spot(body.near.floor, body.near.x, body.near.y) if body.near else None
+    if near is None and body.use_shared_location:
+        near = await asyncio.to_thread(_shared_spot, rt, me)
     return await asyncio.to_thread(rt.seating.seeker, me, near)
+
+
+def _shared_spot(rt: Runtime, me: Person) -> Spot | None:
+    """Where the person's laptop said it was today (its access point), if they share it."""
+    share = rt.wifi.current_share(me.staff_id) if rt.wifi is not None else None
+    if share is None or share.access_point is None or share.floor is None:
+        return None
+    floor = rt.site.floor(share.floor)
+    ap = (
+        next((a for a in floor.access_points if a.id == share.access_point), None)
+        if floor
+        else None
+    )
+    return None if ap is None else Spot(share.floor, ap.x, ap.y)
 
 
 def _suggestions(

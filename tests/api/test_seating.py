@@ -338,3 +338,38 @@ async def test_facilities_see_rotation_per_department_small_groups_suppressed(
     assert figures["tax"]["rotation"] == pytest.approx(0.4)
     assert figures["tax"]["longest_streak"] == 2
     assert figures["welfare"]["rotation"] is None, "one person: no figure that singles them out"
+
+
+async def test_suggestions_use_where_my_laptop_is_only_when_i_share_it(
+    broker: MosquittoBroker, database_url: str, clock: FakeClock
+) -> None:
+    from firmware_config.site import AccessPoint
+
+    site = seating_site()
+    floors = list(site.buildings[0].floors)
+    # An access point at the far (east) end of zone f1-a, beside A4.
+    east = AccessPoint(id="ap-f1-east", x=9.5, y=2, bssids=["02:00:00:00:00:01"])
+    floors[0] = floors[0].model_copy(update={"access_points": [east]})
+    building = site.buildings[0].model_copy(update={"floors": floors})
+    site = site.model_copy(update={"buildings": [building]})
+    sensors = DeskSensors(broker.url, site)
+    try:
+        async with in_process(app_for(database_url, clock, site, broker.url)) as running:
+            await free_desks(running.rt, sensors, F1_DESKS, clock.now())
+            client = running.client
+            await sign_in_async(client, "t0001")
+            ask = {"floor": "f1", "zone": "f1-a", "limit": 4, "use_shared_location": True}
+            not_shared = (await client.post("/api/seats/suggest", json=ask)).json()
+            assert all(
+                r["code"] != "nearby" for s in not_shared["suggestions"] for r in s["reasons"]
+            ), "no distance without an opt-in"
+            assert (await client.post("/api/presence/share")).status_code == 200
+            reported = await client.post(
+                "/api/presence/whereami", json={"bssid": "02:00:00:00:00:01"}
+            )
+            assert reported.status_code == 200, reported.text
+            shared = (await client.post("/api/seats/suggest", json=ask)).json()["suggestions"]
+            assert [s["desk"] for s in shared] == [A4, A3, A2, A1]
+            assert shared[0]["reasons"][-1] == {"code": "nearby", "text": "4 m from where you are"}
+    finally:
+        sensors.close()
