@@ -34,6 +34,15 @@ def test_quick_bench_measures_every_scenario(tmp_path: Path) -> None:
         delivered = report.scenarios[live].figure("events delivered to every client")
         assert delivered is not None and delivered.passed, (live, delivered)
 
+    rush = report.scenarios["morning_rush"]
+    double = rush.figure("double assignments")
+    assert double is not None and double.passed, double
+    seated = rush.figure("seated")
+    assert (
+        seated is not None
+        and seated.value == rush.details["double_assignment_checks"]["active_holds"]
+    ), "everyone told they have a desk holds one in the database"
+
     written = json.loads((tmp_path / "bench.json").read_text())
     assert set(written["scenarios"]) == set(report.scenarios)
     table = (tmp_path / "bench.md").read_text()
