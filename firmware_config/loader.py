@@ -15,7 +15,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from contracts import ID_PATTERN, SensorClass
 from firmware_config.references import Loc, reference_problems
-from firmware_config.site import Site
+from firmware_config.site import LOCAL_TIME_PATTERN, Site
 
 # libyaml parses the ~2,000-line demo site several times faster than the pure-Python parser.
 _Loader: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(
@@ -365,4 +365,6 @@ def _pattern_meaning(pattern: str) -> str:
         return "an id of 1-24 characters a-z, 0-9 and '-', not starting or ending with '-'"
     if pattern == _BSSID_PATTERN:
         return "a BSSID like 'aa:bb:cc:dd:ee:ff' (six lowercase hex pairs)"
+    if pattern == LOCAL_TIME_PATTERN:
+        return 'a local time as "HH:MM" (00:00 to 23:59), quoted'
     return f"text matching {pattern}"

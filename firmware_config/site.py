@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from contracts import ID_PATTERN, SensorClass
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+LOCAL_TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 Metres = Annotated[float, Field(ge=0, le=10_000)]
 
 
@@ -59,8 +60,8 @@ class Policy(_Model):
         default_factory=list,
         description="Zones to fill first when consolidating; zones not listed follow in file order",
     )
-    end_of_day: Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")] = (
-        Field(default="20:00", description="Local HH:MM when every desk is released")
+    end_of_day: Annotated[str, StringConstraints(pattern=LOCAL_TIME_PATTERN)] = Field(
+        default="20:00", description="Local HH:MM when every desk is released"
     )
 
 
