@@ -25,6 +25,7 @@ from server.api import (
     pages,
     replicas,
     rooms,
+    seating,
     wifi,
     wifi_location,
 )
@@ -87,6 +88,7 @@ def create_app(
     app.include_router(analytics.router)
     app.include_router(board.router)
     app.include_router(auth.router)
+    app.include_router(seating.router)
     app.include_router(devices.router)
     app.include_router(replicas.router)
     app.include_router(wifi.router)
