@@ -60,4 +60,6 @@ class Workspace:
             mqtt_client_id=f"freeseat-bench-{scenario}",
             ingest_batch_max=self.config.ingest_batch_max,
             mqtt_receive_maximum=self.config.receive_maximum,
+            # Both cores: the MQTT client and the apply each in a process (the production advice).
+            ingest_worker=True,
         )

@@ -2,4 +2,6 @@
 
 from server.cli import main
 
-main()
+# Guarded: the ingest worker is started with "spawn", which imports the main module again.
+if __name__ == "__main__":
+    main()

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     mqtt_receive_maximum: int = Field(default=1000, ge=1, le=65535)
     site_file: Path | None = Field(default=None, description="None means the bundled demo site")
     ingest_batch_max: int = Field(default=500, ge=1)
+    # Apply batches in a worker process, so MQTT and the apply each have a core (see
+    # server/ingest_worker.py); off in a single-core container.
+    ingest_worker: bool = False
     live_tick_s: float = Field(default=0.1, gt=0)
     live_client_queue: int = Field(default=64, ge=1)
     sweep_interval_s: float = Field(default=5.0, gt=0)

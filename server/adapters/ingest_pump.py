@@ -2,7 +2,7 @@
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from server.adapters.mqtt_bridge import Received
 from server.services.ingest import BatchOutcome, Inbound, Ingest
@@ -27,9 +27,12 @@ class IngestPump:
         clock: Clock,
         batch_max: int,
         retry_delays: Sequence[float] = RETRY_DELAYS_S,
+        apply: Callable[[list[Inbound]], Awaitable[BatchOutcome]] | None = None,
     ) -> None:
+        """`apply` commits a batch elsewhere (an ingest worker process); default: a thread."""
         self._queue = queue
         self._ingest = ingest
+        self._apply = apply or self._apply_in_thread
         self._store = store
         self._ack = ack
         self._live = live
@@ -69,13 +72,16 @@ class IngestPump:
     async def _commit(self, inbound: list[Inbound]) -> BatchOutcome | None:
         for delay in (*self._retry_delays, None):
             try:
-                return await asyncio.to_thread(self._ingest.apply_batch, inbound)
+                return await self._apply(inbound)
             except Exception:
                 log.exception("applying %d message(s) failed", len(inbound))
                 if delay is None:
                     return None
                 await asyncio.sleep(delay)
         return None
+
+    async def _apply_in_thread(self, inbound: list[Inbound]) -> BatchOutcome:
+        return await asyncio.to_thread(self._ingest.apply_batch, inbound)
 
     async def _quarantine_failed(self, one: Inbound) -> BatchOutcome:
         # The message itself breaks the transaction: keep it with the reason, never drop it.

@@ -24,6 +24,7 @@ from server.adapters.scale_out import ScaleOut, share_group
 from server.adapters.seating_repository import SqlSeatingStore
 from server.adapters.wifi_store import SqlWifiStore
 from server.api.accounts import Accounts, open_accounts
+from server.ingest_worker import IngestWorker
 from server.services.device_registry import DeviceRegistry
 from server.services.ingest import Ingest
 from server.services.liveness import LivenessSweep
@@ -43,6 +44,39 @@ def load_configured_site(settings: Settings) -> Site:
     from firmware_config.loader import load_site
 
     return load_site(Path(settings.site_file) if settings.site_file else demo_site_path())
+
+
+@dataclass(frozen=True)
+class IngestParts:
+    """The ingest handler and what it writes through: the same in the server and its worker."""
+
+    store: SqlStore
+    index: SiteIndex
+    wifi: WifiPresence
+    rooms: RoomService
+    room_store: SqlRoomStore
+    ingest: Ingest
+
+
+def ingest_parts(site: Site, engine: Engine, clock: Clock) -> IngestParts:
+    store = SqlStore(engine)
+    index = SiteIndex.from_site(site)
+    wifi = WifiPresence(
+        WifiSiteModel.from_site(site),
+        SqlWifiStore(engine),
+        clock,
+        WifiEnvSettings().to_settings(),
+    )
+    room_store = SqlRoomStore(engine)
+    rooms = RoomService(site, room_store, clock)
+    return IngestParts(store, index, wifi, rooms, room_store, Ingest(index, store, wifi, rooms))
+
+
+def build_ingest(settings: Settings, site: Site, clock: Clock) -> Ingest:
+    """The ingest handler of an ingest worker process (server/ingest_worker.py)."""
+    # One batch at a time: a small pool is enough.
+    engine = make_engine(settings.database_url, pool_size=2, max_overflow=2)
+    return ingest_parts(site, engine, clock).ingest
 
 
 @dataclass
@@ -70,6 +104,8 @@ class Runtime:
     sweeps: int = 0
     # Timed jobs write through this: on replicas, its commits fail once the ticker lease is lost.
     ticker_engine: Engine | None = None
+    # FREESEAT_INGEST_WORKER: batches are applied in this process's worker (a second core).
+    worker: IngestWorker | None = None
 
     @classmethod
     def open(cls, settings: Settings, clock: Clock, site: Site | None = None) -> Runtime:
@@ -81,23 +117,23 @@ class Runtime:
             pool_size=settings.database_pool_size,
             max_overflow=settings.database_max_overflow,
         )
-        store = SqlStore(engine)
-        index = SiteIndex.from_site(site)
+        parts = ingest_parts(site, engine, clock)
+        store, index, wifi, rooms, ingest = (
+            parts.store,
+            parts.index,
+            parts.wifi,
+            parts.rooms,
+            parts.ingest,
+        )
         store.seed_desks(index.desk_floor, clock.now())
         hub = LiveFeedHub(settings.live_client_queue)
         hub.load(store.all_desks())
         scale_out = ScaleOut.open(settings, engine, hub) if settings.scale_out else None
         ticker_engine = scale_out.fenced(engine) if scale_out else engine
-        wifi = WifiPresence(
-            WifiSiteModel.from_site(site),
-            SqlWifiStore(engine),
-            clock,
-            WifiEnvSettings().to_settings(),
-        )
-        room_store = SqlRoomStore(engine)
-        room_store.ensure_secret()
-        rooms = RoomService(site, room_store, clock)
-        ingest = Ingest(index, store, wifi, rooms)
+        parts.room_store.ensure_secret()
+        worker = IngestWorker(settings, site) if settings.ingest_worker else None
+        if worker is not None:
+            worker.warm_up()  # fail at start, not at the first message, if it cannot run
         return cls(
             settings=settings,
             clock=clock,
@@ -116,6 +152,7 @@ class Runtime:
             rooms=rooms,
             scale_out=scale_out,
             ticker_engine=ticker_engine,
+            worker=worker,
         )
 
     @cached_property
@@ -216,6 +253,7 @@ class Runtime:
             live=self.live,
             clock=self.clock,
             batch_max=s.ingest_batch_max,
+            apply=self.worker.apply_batch if self.worker is not None else None,
         )
         self.bridge.start()
         return self.pump
@@ -231,4 +269,6 @@ class Runtime:
     def close(self) -> None:
         if self.bridge is not None:
             self.bridge.stop()
+        if self.worker is not None:
+            self.worker.close()
         self.engine.dispose()

@@ -1,0 +1,173 @@
+"""Ingest in a process of its own (FREESEAT_INGEST_WORKER): the second core applies batches.
+
+One Python process runs one thing at a time: the MQTT client, the acks and the live feed
+(~90 µs of CPU per message) and applying a batch (~110–150 µs per message) took turns on a
+single core. With the apply in a worker process, the server process reads and acks the next
+messages while the worker commits the last batch. Ack-after-commit is unchanged: the server
+acks a batch only when the worker's commit has returned.
+
+The worker builds the same ingest handler as the server (`server.api.runtime.build_ingest`)
+from the same settings and site, and answers with the batch's outcome (counts and the desks
+whose state changed, for the live feed). If it dies, the batch fails like a database error: a
+new worker is started and the pump retries the batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+from collections import Counter
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from datetime import datetime
+
+from firmware_config.site import Site
+from server.domain.occupancy import DeskState, DeskStatus
+from server.domain.sequencing import Position, Reading
+from server.services.ingest import BatchOutcome, Inbound, Ingest
+from server.settings import Settings
+
+_ingest: Ingest | None = None  # the worker process's handler, built once by _start_worker
+
+
+class IngestWorker:
+    """A one-process pool that applies ingest batches; `apply_batch` awaits the commit."""
+
+    def __init__(self, settings: Settings, site: Site) -> None:
+        self._settings = settings
+        self._site = site
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        # spawn, not fork: the server has threads (paho, the event loop's executor) whose locks
+        # a forked child would inherit in whatever state they were.
+        return ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(self._settings, self._site),
+        )
+
+    def warm_up(self) -> int:
+        """Start the worker now (it imports freeseat and opens the database); its pid."""
+        pid: int = self._pool.submit(_ready).result()
+        return pid
+
+    async def apply_batch(self, batch: Sequence[Inbound]) -> BatchOutcome:
+        loop = asyncio.get_running_loop()
+        # Plain tuples both ways: pickling dataclasses cost a sixth of the apply time.
+        wire = [(m.topic, m.payload, m.received_at) for m in batch]
+        try:
+            return _outcome(await loop.run_in_executor(self._pool, _apply, wire))
+        except BrokenProcessPool:
+            # The worker died mid-batch; nothing was acked. A fresh one takes the retry.
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = self._new_pool()
+            raise
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _start_worker(settings: Settings, site: Site) -> None:
+    global _ingest
+    from server.adapters.system_clock import SystemClock
+    from server.api.runtime import build_ingest
+
+    _ingest = build_ingest(settings, site, SystemClock())
+
+
+def _ready() -> int:
+    if _ingest is None:
+        raise RuntimeError("the ingest worker was not initialised")
+    return os.getpid()
+
+
+# A desk's status as plain values: desk, floor, state, since, reason, present, reading device,
+# epoch, seq, contact, holder, checked_in, blocked.
+StatusTuple = tuple[
+    str,
+    str,
+    str,
+    datetime,
+    str,
+    bool | None,
+    str | None,
+    int,
+    int,
+    bool,
+    str | None,
+    bool,
+    str | None,
+]
+OutcomeTuple = tuple[int, int, int, int, dict[str, int], list[StatusTuple]]
+
+
+def _apply(wire: list[tuple[str, bytes, datetime]]) -> OutcomeTuple:
+    if _ingest is None:
+        raise RuntimeError("the ingest worker was not initialised")
+    outcome = _ingest.apply_batch([Inbound(topic, payload, at) for topic, payload, at in wire])
+    changes = [_status_tuple(status) for status in outcome.changes.values()]
+    return (
+        outcome.applied,
+        outcome.stale,
+        outcome.duplicates,
+        outcome.quarantined,
+        dict(outcome.quarantine_kinds),
+        changes,
+    )
+
+
+def _status_tuple(s: DeskStatus) -> StatusTuple:
+    reading = s.reading
+    return (
+        s.desk,
+        s.floor,
+        s.state.value,
+        s.since,
+        s.reason,
+        s.present,
+        reading.device if reading else None,
+        reading.position.epoch if reading else 0,
+        reading.position.seq if reading else 0,
+        s.contact,
+        s.holder,
+        s.checked_in,
+        s.blocked,
+    )
+
+
+def _outcome(wire: OutcomeTuple) -> BatchOutcome:
+    applied, stale, duplicates, quarantined, kinds, changes = wire
+    outcome = BatchOutcome(applied, stale, duplicates, quarantined, Counter(kinds))
+    for (
+        desk,
+        floor,
+        state,
+        since,
+        reason,
+        present,
+        device,
+        epoch,
+        seq,
+        contact,
+        holder,
+        checked_in,
+        blocked,
+    ) in changes:
+        outcome.changes[desk] = DeskStatus(
+            desk=desk,
+            floor=floor,
+            state=DeskState(state),
+            since=since,
+            reason=reason,
+            present=present,
+            reading=Reading(device, Position(epoch, seq)) if device is not None else None,
+            contact=contact,
+            holder=holder,
+            checked_in=checked_in,
+            blocked=blocked,
+        )
+    return outcome
