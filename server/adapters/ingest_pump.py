@@ -43,17 +43,46 @@ class IngestPump:
         self.batches = 0
 
     async def run(self) -> None:
-        while True:
-            batch = [await self._queue.get()]
-            while len(batch) < self._batch_max and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            await self.process(batch)
+        """Two batches in flight: the next one is being applied while this one is acked.
+
+        Acks and live-feed changes still follow each batch's own commit, in batch order. The
+        overlap keeps an ingest worker busy while this process acks; in a thread it costs
+        nothing (the second transaction waits for the first one's locks).
+        """
+        finishing: asyncio.Future[BatchOutcome] | None = None
+        commit: asyncio.Future[BatchOutcome | None] | None = None
+        try:
+            while True:
+                batch = [await self._queue.get()]
+                while len(batch) < self._batch_max and not self._queue.empty():
+                    batch.append(self._queue.get_nowait())
+                inbound = self._inbound(batch)
+                commit = asyncio.ensure_future(self._commit(inbound))
+                if finishing is not None:
+                    await finishing
+                finishing = asyncio.ensure_future(self._finish(batch, inbound, commit))
+        finally:
+            for pending in (commit, finishing):
+                if pending is not None:
+                    pending.cancel()
 
     async def process(self, batch: Sequence[Received]) -> BatchOutcome:
-        """Commit, ack, publish; a failing batch is retried, then split to find the culprit."""
+        """Commit, ack, publish one batch; a failing batch is retried, then split."""
+        inbound = self._inbound(batch)
+        return await self._finish(batch, inbound, asyncio.ensure_future(self._commit(inbound)))
+
+    def _inbound(self, batch: Sequence[Received]) -> list[Inbound]:
         received_at = self._clock.now()
-        inbound = [Inbound(m.topic, m.payload, received_at) for m in batch]
-        outcome = await self._commit(inbound)
+        return [Inbound(m.topic, m.payload, received_at) for m in batch]
+
+    async def _finish(
+        self,
+        batch: Sequence[Received],
+        inbound: list[Inbound],
+        commit: Awaitable[BatchOutcome | None],
+    ) -> BatchOutcome:
+        """Once the batch's commit is done: ack it and publish its changes (or split it)."""
+        outcome = await commit
         if outcome is None:
             outcome = BatchOutcome()
             for message, one in zip(batch, inbound, strict=True):
