@@ -4,7 +4,7 @@ import contextlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine, and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -206,6 +206,32 @@ class SqlSeatingStore:
     def recent_desks(self, staff_id: str, before: date, limit: int) -> list[str]:
         with self._sessions() as session:
             return _recent_desks(session, staff_id, before, limit)
+
+    def everyones_recent_desks(self, before: date, limit: int) -> dict[str, list[str]]:
+        # A streak longer than `limit` needs no more days to be refused, and people work most
+        # days: a window of a few weeks holds everyone's last `limit` working days.
+        since = before - timedelta(days=max(28, limit * 7))
+        with self._sessions() as session:
+            rows = session.execute(
+                select(SeatHoldRow.staff_id, SeatHoldRow.day, SeatHoldRow.desk)
+                .where(
+                    SeatHoldRow.day < before,
+                    SeatHoldRow.day >= since,
+                    SeatHoldRow.checked_in_at.is_not(None),
+                )
+                .order_by(
+                    SeatHoldRow.staff_id, SeatHoldRow.day.desc(), SeatHoldRow.claimed_at.desc()
+                )
+            )
+            out: dict[str, list[str]] = {}
+            last_day: dict[str, date] = {}
+            for staff_id, day, desk in rows:
+                desks = out.setdefault(staff_id, [])
+                if last_day.get(staff_id) == day or len(desks) >= limit:
+                    continue  # one desk per working day: the day's latest check-in
+                last_day[staff_id] = day
+                desks.append(desk)
+            return out
 
     def active_hold_of(self, staff_id: str, day: date) -> Hold | None:
         with self._sessions() as session:

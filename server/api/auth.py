@@ -16,7 +16,7 @@ How to use it from another router::
 - `optional_person` -> `Person | None`, for pages that work signed out too.
 - `require_role(*roles)` -> a dependency returning the `Person`; 401 when signed out, 403 with
   the roles needed when the role does not match. Admins pass every role check.
-- People are cached for 30 s per process: a role changed with `freeseat staff role` applies
+- People are cached for 2 minutes per process: a role changed with `freeseat staff role` applies
   within that.
 - CSRF: on unsafe methods (POST, PUT, PATCH, DELETE) both dependencies also require the header
   `X-CSRF-Token` to equal the session's token (403 otherwise). A browser gets the token from

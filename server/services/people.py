@@ -108,7 +108,7 @@ class Directory:
     """Sign-in across the configured providers, and look-ups for the rest of the server."""
 
     # Every signed-in request looks its person up; a role or directory change shows within this.
-    CACHE_S = 30.0
+    CACHE_S = 120.0
     CACHE_MAX = 20_000
 
     def __init__(self, store: PeopleStore, providers: Sequence[IdentityProvider]) -> None:
@@ -128,6 +128,7 @@ class Directory:
                 continue
             outcome = provider.authenticate(staff_id, secret)
             if isinstance(outcome, Person):
+                self._remember(outcome.staff_id, outcome)  # their next requests come soon
                 return outcome
             refusal = outcome
         return refusal
@@ -144,10 +145,13 @@ class Directory:
         if found:
             return person
         person = self.store.person(staff_id)
+        self._remember(staff_id, person)
+        return person
+
+    def _remember(self, staff_id: str, person: Person | None) -> None:
         if len(self._cache) >= self.CACHE_MAX:
             self._cache.clear()
         self._cache[staff_id] = (time.monotonic(), person)
-        return person
 
 
 def parse_staff_csv(text: str, source: str, departments: Iterable[str] = ()) -> list[Person]:

@@ -109,6 +109,11 @@ class SeatingStore(Protocol):
 
     def checked_in_days(self, since: date) -> list[SatAt]: ...
     def recent_desks(self, staff_id: str, before: date, limit: int) -> list[str]: ...
+    def everyones_recent_desks(self, before: date, limit: int) -> dict[str, list[str]]:
+        """Per person who checked in before `before`: their desks of their last `limit`
+        working days, most recent first."""
+        ...
+
     def active_hold_of(self, staff_id: str, day: date) -> Hold | None: ...
     def forget_answers(self, before: datetime) -> int: ...
 
@@ -196,7 +201,9 @@ class Seating:
         self.site = site
         self._store = store
         self._clock = clock
-        self._recent: dict[tuple[str, date], tuple[str, ...]] = {}
+        self._recent: dict[str, tuple[str, ...]] = {}
+        self._recent_day: date | None = None
+        self._recent_lock = threading.Lock()
         self._team_desks: dict[str, list[DeskOption]] = {}
         for option in site.options.values():
             if option.zone_department is not None and not option.equipment & RESERVED_EQUIPMENT:
@@ -231,16 +238,23 @@ class Seating:
         return self._view(hold, status)
 
     def recent_desks(self, staff_id: str, today: date) -> tuple[str, ...]:
-        """The person's desks on their last working days; fixed for the day, so kept for it."""
-        key = (staff_id, today)
-        recent = self._recent.get(key)
-        if recent is None:
-            limit = self.site.rules.max_same_desk_days
-            recent = tuple(self._store.recent_desks(staff_id, today, limit))
-            if len(self._recent) >= 50_000:
-                self._recent.clear()
-            self._recent[key] = recent
-        return recent
+        """The person's desks on their last working days; fixed for the day, so kept for it.
+
+        The first look-up of a day reads everyone's at once: the morning's first requests
+        would otherwise each wait for a query of their own.
+        """
+        if self._recent_day != today:
+            with self._recent_lock:
+                if self._recent_day != today:
+                    limit = self.site.rules.max_same_desk_days
+                    self._recent = {
+                        person: tuple(desks)
+                        for person, desks in self._store.everyones_recent_desks(
+                            today, limit
+                        ).items()
+                    }
+                    self._recent_day = today
+        return self._recent.get(staff_id, ())
 
     def seeker(self, person: Person, near: Spot | None) -> Seeker:
         today = self.today()
