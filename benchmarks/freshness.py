@@ -180,6 +180,7 @@ async def _measure(
         host, port, EventSource(bench, seed=7), bench.desk_floor, c.live_rate
     )
     try:
+        await asyncio.to_thread(publisher.connect)
         await pool.open(bench.floors, count, wait_s=60)
         log.info(
             "%d of %d clients connected in %.1f s", len(pool.connected), count, pool.connect_seconds

@@ -224,12 +224,20 @@ class PacedPublisher:
         self.error: BaseException | None = None
         self.behind_max_s = 0.0
 
-    def start(self, duration_s: float) -> None:
+    def connect(self) -> None:
+        """Connect before opening thousands of websockets: paho waits on its socket with
+        select(), which cannot watch a descriptor numbered 1024 or above."""
         client = mqtt_client("bench-live-publisher")
         client.max_inflight_messages_set(1000)
         client.max_queued_messages_set(0)
         connect(client, self._host, self._port, persistent=False)
         self._client = client
+
+    def start(self, duration_s: float) -> None:
+        if self._client is None:
+            self.connect()
+        client = self._client
+        assert client is not None
         self._thread = threading.Thread(
             target=self._run, args=(client, duration_s), name="bench-publisher", daemon=True
         )

@@ -125,7 +125,9 @@ def _settings_used(ws: Workspace) -> dict[str, Any]:
     shown["broker_url"] = "mqtt://127.0.0.1:<free port> (private Mosquitto per scenario)"
     shown["mqtt_client_id"] = "freeseat-bench-<scenario>"
     shown["site_file"] = "generated per run (see bench configuration)"
-    shown["uvicorn websockets"] = "ws=auto (websockets-sansio), permessage-deflate offered"
+    shown["uvicorn websockets"] = (
+        "ws=auto (websockets-sansio), no per-message deflate (server.api.app.UVICORN_OPTIONS)"
+    )
     shown["mosquitto.conf"] = "; ".join(
         line
         for line in mosquitto_config(0, Path("<tmp>")).splitlines()

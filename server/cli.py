@@ -84,13 +84,13 @@ def serve(
     """Run the server; configure it with FREESEAT_* environment variables."""
     import uvicorn
 
-    from server.api.app import create_app
+    from server.api.app import UVICORN_OPTIONS, create_app
     from server.settings import Settings
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    uvicorn.run(create_app(Settings()), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(Settings()), host=host, port=port, log_level="info", **UVICORN_OPTIONS)
 
 
 @db_app.command("upgrade")

@@ -10,7 +10,7 @@ from typing import Literal
 import uvicorn
 
 from server.adapters.embedded_broker import AmqttBroker, MosquittoBroker, embedded_broker
-from server.api.app import create_app
+from server.api.app import UVICORN_OPTIONS, create_app
 from server.api.runtime import load_configured_site
 from server.settings import Settings
 
@@ -49,7 +49,13 @@ async def run_demo(
     )
     site = load_configured_site(settings)
     server = uvicorn.Server(
-        uvicorn.Config(create_app(settings, site=site), host=host, port=port, log_level="warning")
+        uvicorn.Config(
+            create_app(settings, site=site),
+            host=host,
+            port=port,
+            log_level="warning",
+            **UVICORN_OPTIONS,
+        )
     )
     serving = asyncio.create_task(server.serve())
     simulation = None

@@ -23,6 +23,7 @@ from firmware_config.site import (
     Zone,
 )
 from server.adapters.embedded_broker import free_port, wait_for_port
+from server.api.app import UVICORN_OPTIONS
 
 T = TypeVar("T")
 
@@ -104,7 +105,12 @@ class ServerThread:
         self.app = app
         self.server = uvicorn.Server(
             uvicorn.Config(
-                app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
+                app,
+                host="127.0.0.1",
+                port=self.port,
+                log_level="warning",
+                lifespan="on",
+                **UVICORN_OPTIONS,
             )
         )
         self._thread = threading.Thread(target=self._run, daemon=True)

@@ -53,6 +53,9 @@ class FloorChannel:
     desks: dict[str, dict[str, Any]] = field(default_factory=dict)
     pending: dict[str, dict[str, Any]] = field(default_factory=dict)
     subscribers: set[Subscriber] = field(default_factory=set)
+    # The snapshot frame of the current state, shared by every client that joins before the
+    # next change: a large floor's snapshot is ~100 KB, and a morning of reconnects is many.
+    snapshot: str | None = None
 
 
 class LiveFeedHub:
@@ -66,7 +69,9 @@ class LiveFeedHub:
     def load(self, statuses: Iterable[DeskStatus]) -> None:
         """Start from the database's state."""
         for status in statuses:
-            self._channel(status.floor).desks[status.desk] = desk_view(status)
+            channel = self._channel(status.floor)
+            channel.desks[status.desk] = desk_view(status)
+            channel.snapshot = None
 
     def publish(self, changes: Iterable[DeskStatus]) -> None:
         """Record committed changes; they go out on the next tick."""
@@ -75,18 +80,23 @@ class LiveFeedHub:
             view = desk_view(status)
             channel.desks[status.desk] = view
             channel.pending[status.desk] = view
+            channel.snapshot = None
 
     def subscribe(self, floor: str) -> Subscriber:
         """Register a client and queue its snapshot first, so no delta can slip in between."""
         channel = self._channel(floor)
         subscriber = Subscriber(floor, self._client_queue)
-        snapshot = {
-            "type": "snapshot",
-            "floor": floor,
-            "version": channel.version,
-            "desks": channel.desks,
-        }
-        subscriber.queue.put_nowait(json.dumps(snapshot, separators=(",", ":")))
+        if channel.snapshot is None:
+            channel.snapshot = json.dumps(
+                {
+                    "type": "snapshot",
+                    "floor": floor,
+                    "version": channel.version,
+                    "desks": channel.desks,
+                },
+                separators=(",", ":"),
+            )
+        subscriber.queue.put_nowait(channel.snapshot)
         channel.subscribers.add(subscriber)
         return subscriber
 
@@ -109,6 +119,7 @@ class LiveFeedHub:
             if not channel.pending:
                 continue
             channel.version += 1
+            channel.snapshot = None  # it carries the version a new client continues from
             # Serialised once per floor and tick; every client gets the same string.
             frame = json.dumps(
                 {

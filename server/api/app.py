@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
@@ -39,6 +40,13 @@ log = logging.getLogger(__name__)
 def dashboard_dir() -> Path:
     """Where the dashboard's static files are (shipped as package data)."""
     return Path(str(resources.files("server").joinpath("..", "dashboard"))).resolve()
+
+
+# Passed to uvicorn wherever freeseat is served. Live-feed frames are small, and each floor's
+# delta is serialised once and sent as the same bytes to every client: per-message deflate
+# would compress it again for every client (about twice the fan-out CPU) and keep some
+# 100–200 KiB of zlib state per open connection.
+UVICORN_OPTIONS: dict[str, Any] = {"ws_per_message_deflate": False}
 
 
 def create_app(

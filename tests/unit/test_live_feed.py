@@ -77,3 +77,22 @@ def test_a_client_that_falls_behind_is_dropped_not_awaited() -> None:
     hub.publish([status("d1", DeskState.UNKNOWN)])
     hub.tick()
     assert frames(fast)[0]["version"] == 6  # the others carry on with consecutive versions
+
+
+def test_clients_joining_between_changes_share_one_snapshot_that_follows_each_tick() -> None:
+    hub = LiveFeedHub()
+    hub.load([status("d1", DeskState.FREE)])
+    first, second = hub.subscribe("f1"), hub.subscribe("f1")
+    # The same frame object: a big floor's snapshot is serialised once, not per client.
+    assert first.queue.get_nowait() is second.queue.get_nowait()
+
+    hub.publish([status("d1", DeskState.OCCUPIED)])
+    hub.subscribe("f1")  # joins between the change and the tick that sends it
+    hub.tick()
+    late = hub.subscribe("f1")
+    hub.publish([status("d1", DeskState.FREE)])
+    hub.tick()
+    snapshot, delta = frames(late)
+    # A snapshot taken after a tick carries that tick's version, so the next delta follows it.
+    assert snapshot["version"] == 1 and snapshot["desks"]["d1"]["state"] == "occupied"
+    assert delta["version"] == 2 and delta["desks"]["d1"]["state"] == "free"
