@@ -26,7 +26,11 @@ def run_footprint(ws: Workspace) -> ScenarioResult:
     bench = ws.footprint_site()
     generated_s = time.perf_counter() - started
     with running_broker(ws.tmp / "footprint-broker") as broker:
-        settings = ws.server_settings("footprint", broker.url, bench)
+        # One process: the figure is the whole server's memory, and an ingest worker would be
+        # a second process with its own copy of the site.
+        settings = ws.server_settings("footprint", broker.url, bench).model_copy(
+            update={"ingest_worker": False}
+        )
         started = time.perf_counter()
         with running_server(
             settings, ws.logs / "footprint-server.log", c.server_start_timeout_s

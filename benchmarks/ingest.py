@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from benchmarks.load import EventSource, publish_backlog
-from benchmarks.processes import CpuMeter, ServerProcess, running_broker
+from benchmarks.processes import CpuMeter, ServerProcess, child_pids, running_broker
 from benchmarks.profiler import Profiler
 from benchmarks.report import Figure, ScenarioResult
 from benchmarks.workspace import Workspace
@@ -94,6 +94,10 @@ def _run(ws: Workspace, replicas: int, database_url: str | None = None) -> Scena
             pids: dict[str, int | None] = {
                 f"server{i or ''}": server.pid for i, server in enumerate(servers)
             }
+            # The ingest worker (and multiprocessing's helper) are the server's children.
+            for i, server in enumerate(servers):
+                for n, child in enumerate(child_pids(server.pid)):
+                    pids[f"server{i or ''}-child{n}"] = child
             meter = CpuMeter({**pids, "broker": broker.pid, "bench": 0})
             meter.start()
             if ws.profile and replicas == 1:
@@ -114,6 +118,7 @@ def _run(ws: Workspace, replicas: int, database_url: str | None = None) -> Scena
         and health["duplicates"] == 0
         and health["quarantined"] == 0
     )
+    worker = ", ingest worker process" if base.ingest_worker else ""
     backend = "PostgreSQL" if base.database_url.startswith("postgresql") else "SQLite"
     server_cpu = sum(cpu.get(f"{pid_name}_cpu", 0) for pid_name in pids)
     shares = (
@@ -126,17 +131,20 @@ def _run(ws: Workspace, replicas: int, database_url: str | None = None) -> Scena
             "drain to committed + acked",
             round(rate),
             "events/s",
-            notes=f"{published.count:,} events, {backend}, batch ≤ {config.ingest_batch_max}, "
-            f"receive maximum {config.receive_maximum}, mean commit "
-            f"{rows / max(batches, 1):.0f} events; server CPU {server_cpu:.0%}"
-            f" of a core, broker {cpu.get('broker_cpu', 0):.0%}{shares}",
+            notes=f"{published.count:,} events, {backend}{worker}, "
+            f"batch ≤ {config.ingest_batch_max}, receive maximum {config.receive_maximum}, "
+            f"mean commit {rows / max(batches, 1):.0f} events; server CPU {server_cpu:.0%}"
+            f" of a core (with its worker), broker {cpu.get('broker_cpu', 0):.0%}{shares}",
         ),
         Figure(
             "ratio to raw limit",
             round(ratio * 100, 1) if ratio is not None else None,
             "%",
-            target=f"≥ {TARGET_RATIO:.0%}",
-            passed=ratio >= TARGET_RATIO if ratio is not None else None,
+            # The target is the single server's; replicas are shown for what they add.
+            target=f"≥ {TARGET_RATIO:.0%}" if replicas == 1 else "",
+            passed=(ratio >= TARGET_RATIO if ratio is not None else None)
+            if replicas == 1
+            else None,
             notes="against the manual-ack drain of this run"
             if ratio is not None
             else "raw limit not measured in this run",

@@ -194,6 +194,15 @@ def running_server(
         server.stop()
 
 
+def child_pids(pid: int) -> list[int]:
+    """The processes `pid` started (e.g. the server's ingest worker), from /proc."""
+    children: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            children += [int(c) for c in (task / "children").read_text().split()]
+    return children
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time a process has used so far (all its threads)."""
     stat = Path(f"/proc/{pid}/stat").read_text()
