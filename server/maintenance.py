@@ -7,6 +7,7 @@ from firmware_config.site import Site
 from server.adapters.database import make_engine
 from server.adapters.repository import SqlStore
 from server.adapters.tables import Base
+from server.domain.occupancy import with_commands
 from server.services.rebuild import RebuildReport, compare, replay_log
 from server.services.site_index import SiteIndex
 
@@ -30,7 +31,12 @@ def rebuild_state(database_url: str, site: Site, *, write: bool) -> Rebuild:
         live, scratch = SqlStore(live_engine), SqlStore(scratch_engine)
         scratch.seed_desks(index.desk_floor, SEEDED_AT)
         records = replay_log(index, live, scratch)
-        report = compare(live.all_desks(), scratch.all_desks(), SEEDED_AT)
+        current = {status.desk: status for status in live.all_desks()}
+        rebuilt = [
+            with_commands(status, current[status.desk]) if status.desk in current else status
+            for status in scratch.all_desks()
+        ]
+        report = compare(list(current.values()), rebuilt, SEEDED_AT)
         report.records = records
         written = 0
         if write and report.differences:

@@ -290,6 +290,14 @@ def _upsert(
     for row in rows:
         (updates if row["id"] in stored else inserts).append(row)
     table = _table(model)
+    # Rows saved without being read first (replace_desks) may exist all the same.
+    unread = [row["id"] for row in inserts]
+    existing: set[str] = set()
+    for chunk in _chunks(unread):
+        existing.update(session.scalars(select(table.c.id).where(table.c.id.in_(chunk))))
+    if existing:
+        updates += [row for row in inserts if row["id"] in existing]
+        inserts = [row for row in inserts if row["id"] not in existing]
     if updates:
         # Core, not the ORM: the SET clause comes from the parameter keys, in one executemany.
         statement = table.update().where(table.c.id == bindparam("row_id"))

@@ -111,6 +111,25 @@ def sensed(
     return _settle(status, after, at, reason)
 
 
+def with_commands(rebuilt: DeskStatus, live: DeskStatus) -> DeskStatus:
+    """A desk rebuilt from the sensor log, with the live desk's hold and block.
+
+    Holds (seat_holds) and blocks are commands kept outside the sensor event log, so a desk
+    folded from the log alone would lose them: they are carried over, and the state follows.
+    """
+    after = replace(
+        rebuilt,
+        holder=live.holder,
+        checked_in=live.checked_in or (rebuilt.present is True and live.holder is not None),
+        blocked=live.blocked,
+    )
+    state = _derive(after)
+    if state is rebuilt.state:
+        return after
+    # The commands decide the state (held, blocked): when and why is what the live desk says.
+    return replace(after, state=state, since=live.since, reason=live.reason)
+
+
 def lost_contact(status: DeskStatus, at: datetime, reason: str) -> Transition | None:
     """The desk's sensor went offline or stale: the desk becomes unknown, never free."""
     if not status.contact:
