@@ -33,6 +33,7 @@ class IngestPump:
         self._queue = queue
         self._ingest = ingest
         self._apply = apply or self._apply_in_thread
+        self._one_commit = asyncio.Lock()
         self._store = store
         self._ack = ack
         self._live = live
@@ -46,8 +47,8 @@ class IngestPump:
         """Two batches in flight: the next one is being applied while this one is acked.
 
         Acks and live-feed changes still follow each batch's own commit, in batch order. The
-        overlap keeps an ingest worker busy while this process acks; in a thread it costs
-        nothing (the second transaction waits for the first one's locks).
+        overlap keeps an ingest worker busy while this process acks; commits themselves never
+        overlap (one worker process, or one thread at a time).
         """
         finishing: asyncio.Future[BatchOutcome] | None = None
         commit: asyncio.Future[BatchOutcome | None] | None = None
@@ -110,7 +111,10 @@ class IngestPump:
         return None
 
     async def _apply_in_thread(self, inbound: list[Inbound]) -> BatchOutcome:
-        return await asyncio.to_thread(self._ingest.apply_batch, inbound)
+        # One transaction at a time, as in a worker process: two concurrent batches would take
+        # desk and device rows in different orders (deadlocks) and race to insert new devices.
+        async with self._one_commit:
+            return await asyncio.to_thread(self._ingest.apply_batch, inbound)
 
     async def _quarantine_failed(self, one: Inbound) -> BatchOutcome:
         # The message itself breaks the transaction: keep it with the reason, never drop it.
