@@ -227,7 +227,13 @@ class Runtime:
     @cached_property
     def seating(self) -> Seating:
         """Seat holds, suggestions and their timed releases (stateless: all in the database)."""
-        return Seating(SeatingSite.of(self.site), SqlSeatingStore(self.engine), self.clock)
+        return Seating(
+            SeatingSite.of(self.site),
+            SqlSeatingStore(self.engine),
+            self.clock,
+            # Suggestions steer people away from zones the Wi-Fi shows crowded.
+            crowding=self.wifi.crowding if self.wifi is not None else None,
+        )
 
     def start_mqtt(self, loop: asyncio.AbstractEventLoop) -> IngestPump:
         s = self.settings

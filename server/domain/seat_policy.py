@@ -131,9 +131,18 @@ def check_claim(seeker: Seeker, desk: str, rules: SeatRules) -> Refused | None:
 
 
 def suggest(
-    seeker: Seeker, options: Iterable[DeskOption], rules: SeatRules, limit: int = 5
+    seeker: Seeker,
+    options: Iterable[DeskOption],
+    rules: SeatRules,
+    limit: int = 5,
+    busy: Mapping[str, float] | None = None,
 ) -> list[Suggestion]:
-    """Rank the free desks in `options` for `seeker`; the best first, each with its reasons."""
+    """Rank the free desks in `options` for `seeker`; the best first, each with its reasons.
+
+    `busy` is people per desk by zone right now (from Wi-Fi): after the team zone, needs and
+    zone consolidation, quieter zones come first.
+    """
+    busy = busy or {}
     wanted = frozenset(NEED_EQUIPMENT[n] for n in seeker.needs if n in NEED_EQUIPMENT)
     hard = frozenset(NEED_EQUIPMENT[n] for n in seeker.needs & HARD_NEEDS)
     fixed = None
@@ -147,7 +156,7 @@ def suggest(
     for option in options:
         if option.desk == fixed or not hard <= option.equipment:
             continue
-        scored.append((_key(seeker, option, rules, wanted, hard), option.desk, option))
+        scored.append((_key(seeker, option, rules, wanted, hard, busy), option.desk, option))
     best = heapq.nsmallest(limit, scored)
     return [
         Suggestion(
@@ -155,7 +164,7 @@ def suggest(
             option.floor,
             option.zone,
             rank,
-            _reasons(seeker, option, rules, wanted, hard),
+            _reasons(seeker, option, rules, wanted, hard, busy),
         )
         for rank, (_, _, option) in enumerate(best, start=1)
     ]
@@ -167,6 +176,7 @@ def _key(
     rules: SeatRules,
     wanted: frozenset[str],
     hard: frozenset[str],
+    busy: Mapping[str, float],
 ) -> tuple[float, ...]:
     met = len(wanted & option.equipment) if wanted else 0
     spare = bool(option.equipment) and bool((option.equipment & RESERVED_EQUIPMENT) - hard)
@@ -179,6 +189,7 @@ def _key(
         1.0 if spare else 0.0,
         0.0 if team else 1.0,
         float(zone_rank),
+        float(_busy_level(busy, option.zone)),
         _distance(seeker.near, option),
         _spread(seeker, option.desk),
     )
@@ -198,6 +209,7 @@ def _reasons(
     rules: SeatRules,
     wanted: frozenset[str],
     hard: frozenset[str],
+    busy: Mapping[str, float],
 ) -> tuple[Reason, ...]:
     reasons: list[Reason] = []
     met = sorted(wanted & option.equipment)
@@ -217,6 +229,8 @@ def _reasons(
                 "consolidation", f"zone {option.zone} is number {zone_rank + 1} in the fill order"
             )
         )
+    if _busy_level(busy, option.zone) >= BUSY_LEVEL:
+        reasons.append(Reason("busy_zone", f"zone {option.zone} is busy right now"))
     if seeker.near is not None and seeker.near.floor == option.floor:
         distance = _distance(seeker.near, option)
         reasons.append(Reason("nearby", f"{distance:.0f} m from where you are"))
@@ -225,6 +239,16 @@ def _reasons(
     if seeker.recent_desks and seeker.recent_desks[0] == option.desk:
         reasons.append(Reason("familiar", "where you sat on your last working day"))
     return tuple(reasons)
+
+
+# People per desk in steps of a quarter: coarse, so that a person or two more in a zone does not
+# outweigh being near where someone is. Level 2 (half the desks' worth of people) is "busy".
+BUSY_STEPS = 4
+BUSY_LEVEL = 2
+
+
+def _busy_level(busy: Mapping[str, float], zone: str) -> int:
+    return min(int(busy.get(zone, 0.0) * BUSY_STEPS), BUSY_STEPS)
 
 
 def _spread(seeker: Seeker, desk: str) -> float:

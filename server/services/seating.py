@@ -10,7 +10,8 @@ loses one gets `SeatRefused(409)`.
 
 import hashlib
 import threading
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
@@ -197,8 +198,18 @@ class IdempotencyKey:
 class Seating:
     """The seating service; thread-safe (all state is in the database)."""
 
-    def __init__(self, site: SeatingSite, store: SeatingStore, clock: Clock) -> None:
+    def __init__(
+        self,
+        site: SeatingSite,
+        store: SeatingStore,
+        clock: Clock,
+        crowding: Callable[[], Mapping[str, float]] | None = None,
+    ) -> None:
+        """`crowding`: estimated people per zone now (Wi-Fi busy-ness), to steer people away
+        from crowded zones; None where it is not measured."""
         self.site = site
+        self._crowding = crowding
+        self._zone_desks = Counter(option.zone for option in site.options.values())
         self._store = store
         self._clock = clock
         self._recent: dict[str, tuple[str, ...]] = {}
@@ -306,8 +317,16 @@ class Seating:
                 if option.desk != fixed and fits(option)
             ]
             if len(team) >= limit:
-                return suggest(seeker, team, rules, limit)
-        return suggest(seeker, (o for o in self.site.options.values() if fits(o)), rules, limit)
+                return suggest(seeker, team, rules, limit, self._busy())
+        options = (o for o in self.site.options.values() if fits(o))
+        return suggest(seeker, options, rules, limit, self._busy())
+
+    def _busy(self) -> dict[str, float]:
+        """People per desk by zone right now; empty when busy-ness is not measured."""
+        if self._crowding is None:
+            return {}
+        people = self._crowding()
+        return {zone: people.get(zone, 0.0) / desks for zone, desks in self._zone_desks.items()}
 
     def rotation(self, days: int) -> list[DepartmentRotation]:
         since = self.today() - timedelta(days=days)

@@ -125,3 +125,24 @@ def test_release_due_no_show_after_grace_and_everything_at_day_end() -> None:
     arrived = Hold(1, "tax-1", "s1", date(2026, 11, 30), claimed, claimed, "qr")
     assert release_due(arrived, claimed + timedelta(hours=5), grace, end) is None
     assert release_due(arrived, end, grace, end) == "end of day: desks are released at 11:00 UTC"
+
+
+def test_crowded_zones_come_after_quiet_ones_but_never_before_the_team_zone() -> None:
+    visitor = Seeker("s-9", None, day=date(2026, 11, 30))
+    options = [PARKS_1, EMPTY_1]
+    # The quiet zone first, whichever it is; the busy one says why it comes later.
+    for quiet, crowded in (("empty-1", "parks-1"), ("parks-1", "empty-1")):
+        busy = {"z-parks": 0.9 if crowded == "parks-1" else 0.0}
+        busy["z-empty"] = 0.9 if crowded == "empty-1" else 0.0
+        found = suggest(visitor, options, SeatRules(), limit=2, busy=busy)
+        assert [s.desk for s in found] == [quiet, crowded]
+        assert "busy_zone" not in [r.code for r in found[0].reasons]
+        assert "busy_zone" in [r.code for r in found[1].reasons]
+    unmeasured = suggest(visitor, options, SeatRules(), limit=2)
+    assert not any(r.code == "busy_zone" for s in unmeasured for r in s.reasons)
+    # A crowded team zone still beats a quiet stranger's zone.
+    taxman = Seeker("s-1", "tax", day=date(2026, 11, 30))
+    crowded_team = suggest(
+        taxman, [TAX_1, EMPTY_1], SeatRules(), limit=2, busy={"z-tax": 1.0, "z-empty": 0.0}
+    )
+    assert [s.desk for s in crowded_team] == ["tax-1", "empty-1"]
