@@ -1,14 +1,42 @@
-"""Helpers the browser test modules share: desk presence over MQTT, a signed-in client."""
+"""Helpers the browser test modules share: the demo server, desk presence over MQTT, a
+signed-in client."""
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 import httpx
 import paho.mqtt.client as mqtt
+import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from contracts import DeskPresenceChanged, build_topic, encode
 from firmware_config.site import Site
 from server.adapters.embedded_broker import MosquittoBroker
+from server.settings import Settings
+from tests.browser.test_floor_map import DemoServer
+
+
+@contextmanager
+def demo_server(
+    mosquitto: MosquittoBroker, tmp_path_factory: pytest.TempPathFactory, name: str
+) -> Iterator[DemoServer]:
+    """The demo city hall for one test module: its own SQLite file and client id, demo sign-in."""
+    if not mosquitto.running:
+        mosquitto.start()
+    db = tmp_path_factory.mktemp(name) / "freeseat.db"
+    settings = Settings(
+        database_url=f"sqlite:///{db}",
+        broker_url=mosquitto.url,
+        mqtt_client_id=f"{name}-test-{uuid.uuid4().hex[:8]}",
+        demo_mode=True,
+    )
+    demo = DemoServer(settings)
+    try:
+        yield demo
+    finally:
+        demo.stop()
 
 
 class Publisher:

@@ -4,7 +4,6 @@ A phone-sized Chromium context (touch, Japanese) opens the page a desk's QR code
 desktop page keeps the floor map open meanwhile.
 """
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,8 +15,7 @@ from firmware_config.loader import load_site
 from firmware_config.paths import demo_site_path
 from firmware_config.site import Site
 from server.adapters.embedded_broker import MosquittoBroker
-from server.settings import Settings
-from tests.browser.harness import Publisher
+from tests.browser.harness import Publisher, demo_server
 from tests.browser.test_floor_map import ALL_DESKS_LIVE, DemoServer, shoot
 from tests.support import wait_until
 
@@ -35,20 +33,8 @@ def site() -> Site:
 def server(
     mosquitto: MosquittoBroker, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DemoServer]:
-    if not mosquitto.running:
-        mosquitto.start()
-    db = tmp_path_factory.mktemp("checkin") / "freeseat.db"
-    settings = Settings(
-        database_url=f"sqlite:///{db}",
-        broker_url=mosquitto.url,
-        mqtt_client_id=f"checkin-test-{uuid.uuid4().hex[:8]}",
-        demo_mode=True,
-    )
-    demo = DemoServer(settings)
-    try:
+    with demo_server(mosquitto, tmp_path_factory, "checkin") as demo:
         yield demo
-    finally:
-        demo.stop()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ The room screen's code is read the way the room computer reads it (its secret sc
 everything else happens on the page, the way a host does it.
 """
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -16,8 +15,7 @@ from firmware_config.loader import load_site
 from firmware_config.paths import demo_site_path
 from firmware_config.site import Site
 from server.adapters.embedded_broker import MosquittoBroker
-from server.settings import Settings
-from tests.browser.harness import signed_in_client
+from tests.browser.harness import demo_server, signed_in_client
 from tests.browser.test_floor_map import DemoServer, shoot
 from tests.room_support import make_pdf
 
@@ -35,20 +33,8 @@ def site() -> Site:
 def server(
     mosquitto: MosquittoBroker, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DemoServer]:
-    if not mosquitto.running:
-        mosquitto.start()
-    db = tmp_path_factory.mktemp("host") / "freeseat.db"
-    settings = Settings(
-        database_url=f"sqlite:///{db}",
-        broker_url=mosquitto.url,
-        mqtt_client_id=f"host-test-{uuid.uuid4().hex[:8]}",
-        demo_mode=True,
-    )
-    demo = DemoServer(settings)
-    try:
+    with demo_server(mosquitto, tmp_path_factory, "host") as demo:
         yield demo
-    finally:
-        demo.stop()
 
 
 def screen_code(server: DemoServer, room: str) -> str:

@@ -5,7 +5,6 @@ the way they do in the building, from sensor events over MQTT. Every change the 
 arrives over the live feed, not by reloading.
 """
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,8 +16,7 @@ from firmware_config.loader import load_site
 from firmware_config.paths import demo_site_path
 from firmware_config.site import Site
 from server.adapters.embedded_broker import MosquittoBroker
-from server.settings import Settings
-from tests.browser.harness import Publisher
+from tests.browser.harness import Publisher, demo_server
 from tests.browser.test_floor_map import ALL_DESKS_LIVE, DemoServer, shoot
 from tests.support import wait_until
 
@@ -37,20 +35,8 @@ def site() -> Site:
 def server(
     mosquitto: MosquittoBroker, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DemoServer]:
-    if not mosquitto.running:
-        mosquitto.start()
-    db = tmp_path_factory.mktemp("staff") / "freeseat.db"
-    settings = Settings(
-        database_url=f"sqlite:///{db}",
-        broker_url=mosquitto.url,
-        mqtt_client_id=f"staff-test-{uuid.uuid4().hex[:8]}",
-        demo_mode=True,
-    )
-    demo = DemoServer(settings)
-    try:
+    with demo_server(mosquitto, tmp_path_factory, "staff") as demo:
         yield demo
-    finally:
-        demo.stop()
 
 
 @pytest.fixture(scope="module")
