@@ -6,7 +6,6 @@ ingested by the server, which records the desk transitions the analytics fold.
 """
 
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,8 +18,7 @@ from firmware_config.loader import load_site
 from firmware_config.paths import demo_site_path
 from firmware_config.site import Site
 from server.adapters.embedded_broker import MosquittoBroker
-from server.settings import Settings
-from tests.browser.harness import Publisher, signed_in_client
+from tests.browser.harness import Publisher, demo_server, signed_in_client
 from tests.browser.test_floor_map import ALL_DESKS_LIVE, DemoServer, shoot
 from tests.support import wait_until
 
@@ -47,18 +45,8 @@ def module_broker(mosquitto: MosquittoBroker) -> MosquittoBroker:
 def server(
     module_broker: MosquittoBroker, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DemoServer]:
-    db = tmp_path_factory.mktemp("views") / "freeseat.db"
-    settings = Settings(
-        database_url=f"sqlite:///{db}",
-        broker_url=module_broker.url,
-        mqtt_client_id=f"views-test-{uuid.uuid4().hex[:8]}",
-        demo_mode=True,
-    )
-    demo = DemoServer(settings)
-    try:
+    with demo_server(module_broker, tmp_path_factory, "views") as demo:
         yield demo
-    finally:
-        demo.stop()
 
 
 @pytest.fixture(scope="module")
