@@ -30,7 +30,7 @@ from edge_agent.ap_sources.radius import RadiusDetailParser
 from edge_agent.ap_sources.readers import FollowedFile, HostapdControl, LineReader, SyslogListener
 from edge_agent.ap_sources.vendor_syslog import parse_vendor_syslog
 from edge_agent.clock import Clock, SystemClock
-from edge_agent.desk_agent import AgentConfigError, _problem
+from edge_agent.desk_agent import AgentConfigError, describe_problem
 from edge_agent.outbox import DEFAULT_MAX_ROWS, Outbox
 from edge_agent.publisher import ConnectionSettings, DevicePublisher, parse_broker_url
 from edge_agent.station_hash import StationHasher, StationId, normalise_mac, redact
@@ -156,7 +156,7 @@ def load_ap_config(path: Path | str) -> ApAgentConfig:
     except ValidationError as exc:
         # Config values may be MACs (bssids): keep them out of the message.
         raise AgentConfigError(
-            f"{path}: " + "; ".join(redact(_problem(err)) for err in exc.errors())
+            f"{path}: " + "; ".join(redact(describe_problem(err)) for err in exc.errors())
         ) from None
     base = path.parent
     updates: dict[str, Any] = {}

@@ -183,14 +183,14 @@ def load_agent_config(path: Path | str) -> DeskAgentConfig:
         config = DeskAgentConfig.model_validate(data)
     except ValidationError as exc:
         raise AgentConfigError(
-            f"{path}: " + "; ".join(_problem(err) for err in exc.errors())
+            f"{path}: " + "; ".join(describe_problem(err) for err in exc.errors())
         ) from None
     if not config.outbox.is_absolute():
         config = config.model_copy(update={"outbox": (path.parent / config.outbox).resolve()})
     return config
 
 
-def _problem(error: Any) -> str:
+def describe_problem(error: Any) -> str:
     """One validation error as `field.path: what is wrong`."""
     loc = [str(part) for part in error["loc"]]
     # Drop the union tags pydantic adds after a `source` key; users never wrote them.

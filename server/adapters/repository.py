@@ -51,6 +51,12 @@ class SqlTransaction:
         self._transitions: list[dict[str, object]] = []
         self._quarantined: list[dict[str, object]] = []
 
+    @property
+    def session(self) -> Session:
+        """For stores whose writes must commit or roll back with this transaction (room and
+        Wi-Fi state folded from the events it logs)."""
+        return self._session
+
     def preload(
         self,
         *,

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
+from server.adapters.database import WRITE_INTENT
 from server.adapters.repository import SqlTransaction
 from server.adapters.tables import DeviceRow
 from server.adapters.tables_rooms import (
@@ -410,7 +411,6 @@ class SqlRoomStore:
 
     def __init__(self, engine: Engine) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
-        self._sqlite = engine.dialect.name == "sqlite"
 
     def ensure_secret(self) -> None:
         """Make the link-signing key once; replicas starting together keep the first one."""
@@ -424,22 +424,16 @@ class SqlRoomStore:
     @contextmanager
     def transaction(self) -> Iterator[SqlRoomTransaction]:
         with self._sessions.begin() as session:
-            if self._sqlite:
-                # Take SQLite's write lock up front (waiting up to the busy timeout): a deferred
-                # transaction that reads and then writes fails at once if another connection
-                # wrote in between, and pairing and the timed jobs all read before they write.
-                connection = session.connection(execution_options={"sqlite_immediate": True})
-                driver = connection.connection.dbapi_connection
-                if driver is not None and not getattr(driver, "in_transaction", True):
-                    # The engine left BEGIN to the driver, which begins lazily: begin here.
-                    connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # Pairing and the timed jobs read before they write: take SQLite's write lock up
+            # front (see WRITE_INTENT); ignored on PostgreSQL.
+            session.connection(execution_options=WRITE_INTENT)
             yield SqlRoomTransaction(session)
 
     def joined(self, tx: Transaction) -> SqlRoomTransaction:
         if not isinstance(tx, SqlTransaction):
             raise TypeError("room events join only a SqlTransaction")
         # The ingest transaction's own session: room state commits with the event log.
-        return SqlRoomTransaction(tx._session)
+        return SqlRoomTransaction(tx.session)
 
 
 def _booking(row: RoomBookingRow) -> Booking:

@@ -31,7 +31,7 @@ class SqlWifiStore:
     def save_count(self, tx: Transaction, count: StoredCount) -> bool:
         # The ingest transaction's own session: the count commits (and is acked) with the
         # event that carried it, or not at all.
-        session: Session = cast(SqlTransaction, tx)._session
+        session: Session = cast(SqlTransaction, tx).session
         row = session.get(WifiApCountRow, count.access_point)
         if row is not None and (row.epoch, row.seq) >= (count.epoch, count.seq):
             return False

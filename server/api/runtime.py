@@ -118,16 +118,9 @@ class Runtime:
             max_overflow=settings.database_max_overflow,
         )
         parts = ingest_parts(site, engine, clock)
-        store, index, wifi, rooms, ingest = (
-            parts.store,
-            parts.index,
-            parts.wifi,
-            parts.rooms,
-            parts.ingest,
-        )
-        store.seed_desks(index.desk_floor, clock.now())
+        parts.store.seed_desks(parts.index.desk_floor, clock.now())
         hub = LiveFeedHub(settings.live_client_queue)
-        hub.load(store.all_desks())
+        hub.load(parts.store.all_desks())
         scale_out = ScaleOut.open(settings, engine, hub) if settings.scale_out else None
         ticker_engine = scale_out.fenced(engine) if scale_out else engine
         parts.room_store.ensure_secret()
@@ -138,18 +131,21 @@ class Runtime:
             settings=settings,
             clock=clock,
             site=site,
-            index=index,
+            index=parts.index,
             engine=engine,
-            store=store,
-            ingest=ingest,
+            store=parts.store,
+            ingest=parts.ingest,
             sweep=LivenessSweep(
-                index, SqlStore(ticker_engine) if scale_out else store, ingest, clock
+                parts.index,
+                SqlStore(ticker_engine) if scale_out else parts.store,
+                parts.ingest,
+                clock,
             ),
             hub=hub,
             accounts=open_accounts(settings, engine),
             queue=asyncio.Queue(),
-            wifi=wifi,
-            rooms=rooms,
+            wifi=parts.wifi,
+            rooms=parts.rooms,
             scale_out=scale_out,
             ticker_engine=ticker_engine,
             worker=worker,
