@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     # Apply batches in a worker process, so MQTT and the apply each have a core (see
     # server/ingest_worker.py); off in a single-core container.
     ingest_worker: bool = False
+    # The least time between two deltas of one floor; a floor's first change after a quiet
+    # spell goes out at once (see server/adapters/live_feed.py).
     live_tick_s: float = Field(default=0.1, gt=0)
     live_client_queue: int = Field(default=64, ge=1)
     sweep_interval_s: float = Field(default=5.0, gt=0)

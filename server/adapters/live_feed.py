@@ -1,4 +1,12 @@
-"""The live-feed hub: per-floor snapshot + versioned deltas, coalesced per tick, fanned out once."""
+"""The live-feed hub: per-floor snapshot + versioned deltas, paced per floor, fanned out once.
+
+Pacing: a floor sends at most one delta per tick (`tick_s`). A change on a floor that has been
+quiet for a tick goes out at once; changes within a tick of the last send wait for the next slot,
+coalesced. A quiet building's changes so reach the map without waiting for a tick, a busy floor
+costs at most ten broadcasts a second, and floors keep their own phases, so one moment never
+has to send every floor's frame to every client at once (with one global tick, the last client
+of the last floor waited behind all the others' sends).
+"""
 
 import asyncio
 import json
@@ -56,14 +64,18 @@ class FloorChannel:
     # The snapshot frame of the current state, shared by every client that joins before the
     # next change: a large floor's snapshot is ~100 KB, and a morning of reconnects is many.
     snapshot: str | None = None
+    sent_at: float = float("-inf")  # the pacing clock's time of this floor's last delta
 
 
 class LiveFeedHub:
     """Holds each floor's committed desk states; must be used from the event loop's thread."""
 
-    def __init__(self, client_queue: int = 64) -> None:
+    def __init__(self, client_queue: int = 64, tick_s: float = 0.1) -> None:
         self._floors: dict[str, FloorChannel] = {}
         self._client_queue = client_queue
+        self._tick_s = tick_s
+        # Set when a floor gets its first pending change, so `run` can send it without waiting.
+        self._changed = asyncio.Event()
         self.dropped_clients = 0
 
     def load(self, statuses: Iterable[DeskStatus]) -> None:
@@ -79,6 +91,8 @@ class LiveFeedHub:
             channel = self._channel(status.floor)
             view = desk_view(status)
             channel.desks[status.desk] = view
+            if not channel.pending:
+                self._changed.set()
             channel.pending[status.desk] = view
             channel.snapshot = None
 
@@ -113,31 +127,49 @@ class LiveFeedHub:
         return self._channel(floor).desks
 
     def tick(self) -> int:
-        """Send one coalesced delta per floor that changed; returns the frames queued."""
-        queued = 0
+        """Send every floor's pending changes now, whatever the pacing; returns frames queued."""
+        return sum(self._send(floor, channel) for floor, channel in self._floors.items())
+
+    def flush(self, now: float) -> float | None:
+        """Send the floors whose next slot has come (`now` on the pacing clock); returns when the
+        next waiting floor is due, or None when nothing waits."""
+        next_due: float | None = None
         for floor, channel in self._floors.items():
             if not channel.pending:
                 continue
-            channel.version += 1
-            channel.snapshot = None  # it carries the version a new client continues from
-            # Serialised once per floor and tick; every client gets the same string.
-            frame = json.dumps(
-                {
-                    "type": "delta",
-                    "floor": floor,
-                    "version": channel.version,
-                    "desks": channel.pending,
-                },
-                separators=(",", ":"),
-            )
-            channel.pending = {}
-            for subscriber in list(channel.subscribers):
-                if subscriber.offer(frame):
-                    queued += 1
-                else:
-                    # Never awaited inside a broadcast: the slow client is cut off and resyncs.
-                    channel.subscribers.discard(subscriber)
-                    self.dropped_clients += 1
+            due = channel.sent_at + self._tick_s
+            if due <= now:
+                channel.sent_at = now
+                self._send(floor, channel)
+            elif next_due is None or due < next_due:
+                next_due = due
+        return next_due
+
+    def _send(self, floor: str, channel: FloorChannel) -> int:
+        """One coalesced delta for the floor, if it has changes; returns the frames queued."""
+        if not channel.pending:
+            return 0
+        channel.version += 1
+        channel.snapshot = None  # it carries the version a new client continues from
+        # Serialised once per floor and delta; every client gets the same string.
+        frame = json.dumps(
+            {
+                "type": "delta",
+                "floor": floor,
+                "version": channel.version,
+                "desks": channel.pending,
+            },
+            separators=(",", ":"),
+        )
+        channel.pending = {}
+        queued = 0
+        for subscriber in list(channel.subscribers):
+            if subscriber.offer(frame):
+                queued += 1
+            else:
+                # Never awaited inside a broadcast: the slow client is cut off and resyncs.
+                channel.subscribers.discard(subscriber)
+                self.dropped_clients += 1
         return queued
 
     def _channel(self, floor: str) -> FloorChannel:
@@ -152,13 +184,22 @@ class LiveFeedHub:
             for subscriber in channel.subscribers:
                 subscriber.offer(PING)
 
-    async def run(self, tick_s: float, ping_s: float = 25.0) -> None:
-        """Tick forever; ping quiet clients every `ping_s` seconds."""
+    async def run(self, ping_s: float = 25.0) -> None:
+        """Send each floor's changes as its pacing allows, forever; ping every `ping_s` seconds."""
         loop = asyncio.get_running_loop()
         next_ping = loop.time() + ping_s
         while True:
-            await asyncio.sleep(tick_s)
-            self.tick()
-            if loop.time() >= next_ping:
+            # Cleared before flushing: a change published after this point wakes the next wait.
+            self._changed.clear()
+            now = loop.time()
+            due = self.flush(now)
+            if now >= next_ping:
                 self.ping()
-                next_ping = loop.time() + ping_s
+                next_ping = now + ping_s
+            timer = loop.call_at(
+                next_ping if due is None else min(due, next_ping), self._changed.set
+            )
+            try:
+                await self._changed.wait()
+            finally:
+                timer.cancel()

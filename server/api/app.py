@@ -62,7 +62,7 @@ def create_app(
         loops: list[asyncio.Task[None]] = []
         try:
             async with asyncio.TaskGroup() as group:
-                loops.append(group.create_task(runtime.hub.run(settings.live_tick_s)))
+                loops.append(group.create_task(runtime.hub.run()))
                 loops.append(group.create_task(_sweep_forever(runtime)))
                 if runtime.scale_out is not None:
                     loops += [group.create_task(t) for t in runtime.scale_out.tasks()]

@@ -119,7 +119,7 @@ class Runtime:
         )
         parts = ingest_parts(site, engine, clock)
         parts.store.seed_desks(parts.index.desk_floor, clock.now())
-        hub = LiveFeedHub(settings.live_client_queue)
+        hub = LiveFeedHub(settings.live_client_queue, settings.live_tick_s)
         hub.load(parts.store.all_desks())
         scale_out = ScaleOut.open(settings, engine, hub) if settings.scale_out else None
         ticker_engine = scale_out.fenced(engine) if scale_out else engine

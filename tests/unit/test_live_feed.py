@@ -96,3 +96,29 @@ def test_clients_joining_between_changes_share_one_snapshot_that_follows_each_ti
     # A snapshot taken after a tick carries that tick's version, so the next delta follows it.
     assert snapshot["version"] == 1 and snapshot["desks"]["d1"]["state"] == "occupied"
     assert delta["version"] == 2 and delta["desks"]["d1"]["state"] == "free"
+
+
+def test_each_floor_sends_at_once_after_a_quiet_tick_then_at_most_once_per_tick() -> None:
+    hub = LiveFeedHub(tick_s=0.1)
+    f1, f2 = hub.subscribe("f1"), hub.subscribe("f2")
+    frames(f1), frames(f2)
+    hub.publish([status("d1", DeskState.OCCUPIED)])
+    # A quiet floor's first change is not held for a tick.
+    assert hub.flush(now=10.0) is None
+    assert [f["version"] for f in frames(f1)] == [1]
+
+    hub.publish([status("d1", DeskState.FREE)])
+    hub.publish([status("d2", DeskState.OCCUPIED)])
+    hub.publish([status("d9", DeskState.OCCUPIED, floor="f2")])
+    # f1 sent 30 ms ago: it waits for its slot at 10.1; f2 has been quiet and goes now.
+    assert hub.flush(now=10.03) == 10.1
+    assert frames(f1) == []
+    assert [f["version"] for f in frames(f2)] == [1]
+    assert hub.flush(now=10.099) == 10.1
+    assert hub.flush(now=10.1) is None
+    (delta,) = frames(f1)
+    # Everything that arrived while f1 waited comes as one delta, in the next version.
+    assert delta["version"] == 2
+    assert {k: v["state"] for k, v in delta["desks"].items()} == {"d1": "free", "d2": "occupied"}
+    assert hub.flush(now=10.5) is None  # nothing pending: no empty delta
+    assert frames(f1) == [] and frames(f2) == []
