@@ -11,7 +11,7 @@ from typing import Any
 
 from benchmarks.bench_site import BenchSite
 from benchmarks.live_clients import ClientPool, percentile
-from benchmarks.load import EventSource, PacedPublisher
+from benchmarks.load import EventSource, PacedPublisher, generator_without_pauses
 from benchmarks.processes import CpuMeter, ServerProcess, running_broker, running_server
 from benchmarks.report import Figure, ScenarioResult
 from benchmarks.workspace import Workspace
@@ -188,12 +188,13 @@ async def _measure(
         dropped_before = (await asyncio.to_thread(server.health))["live_clients_dropped"]
         meter = CpuMeter({"server": server.pid, "broker": broker_pid, "bench": 0})
         meter.start()
-        t0 = time.time()
-        publisher.start(c.warmup_s + c.window_s)
-        window = (t0 + c.warmup_s, t0 + c.warmup_s + c.window_s)
-        await asyncio.sleep(c.warmup_s + c.window_s)
-        await asyncio.to_thread(publisher.join, 30)
-        await asyncio.sleep(c.tail_s)
+        with generator_without_pauses():
+            t0 = time.time()
+            publisher.start(c.warmup_s + c.window_s)
+            window = (t0 + c.warmup_s, t0 + c.warmup_s + c.window_s)
+            await asyncio.sleep(c.warmup_s + c.window_s)
+            await asyncio.to_thread(publisher.join, 30)
+            await asyncio.sleep(c.tail_s)
         cpu = meter.stop()
         health = await asyncio.to_thread(server.health)
     finally:
