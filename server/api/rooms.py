@@ -658,7 +658,7 @@ async def run_jobs_forever(rt: Runtime) -> None:
         if not rt.runs_ticker:
             continue  # another replica holds the ticker lease
         try:
-            outcome = await asyncio.to_thread(rt.rooms.tick)
+            outcome = await asyncio.to_thread(rt.ticker_rooms.tick)
         except Exception:
             log.exception("room jobs failed; retrying next interval")
             continue

@@ -61,15 +61,17 @@ class IngestParts:
 def ingest_parts(site: Site, engine: Engine, clock: Clock) -> IngestParts:
     store = SqlStore(engine)
     index = SiteIndex.from_site(site)
-    wifi = WifiPresence(
-        WifiSiteModel.from_site(site),
-        SqlWifiStore(engine),
-        clock,
-        WifiEnvSettings().to_settings(),
-    )
+    wifi = wifi_presence(site, engine, clock)
     room_store = SqlRoomStore(engine)
     rooms = RoomService(site, room_store, clock)
     return IngestParts(store, index, wifi, rooms, room_store, Ingest(index, store, wifi, rooms))
+
+
+def wifi_presence(site: Site, engine: Engine, clock: Clock) -> WifiPresence:
+    """Wi-Fi presence writing through `engine` (the ticker's fenced engine for timed jobs)."""
+    return WifiPresence(
+        WifiSiteModel.from_site(site), SqlWifiStore(engine), clock, WifiEnvSettings().to_settings()
+    )
 
 
 def build_ingest(settings: Settings, site: Site, clock: Clock) -> Ingest:
@@ -209,6 +211,16 @@ class Runtime:
         """Seating for the timed releases: its commits are fenced by the ticker lease."""
         store = SqlSeatingStore(self.ticker_engine or self.engine)
         return Seating(SeatingSite.of(self.site), store, self.clock)
+
+    @cached_property
+    def ticker_rooms(self) -> RoomService:
+        """Rooms for the timed jobs (sessions that must end, no-show bookings), fenced likewise."""
+        return RoomService(self.site, SqlRoomStore(self.ticker_engine or self.engine), self.clock)
+
+    @cached_property
+    def ticker_wifi(self) -> WifiPresence:
+        """Wi-Fi presence for history samples and retention, fenced likewise."""
+        return wifi_presence(self.site, self.ticker_engine or self.engine, self.clock)
 
     @property
     def live(self) -> LiveFeed:

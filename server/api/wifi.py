@@ -173,7 +173,7 @@ async def run_jobs_forever(rt: Runtime) -> None:
     """History samples and retention, on the runtime's clock; failures are retried."""
     if rt.wifi is None:
         return
-    jobs = WifiJobs(rt.wifi)
+    jobs = WifiJobs(rt.ticker_wifi)
     while True:
         if not rt.runs_ticker:  # another replica holds the ticker lease
             await asyncio.sleep(JOBS_WAKE_S)

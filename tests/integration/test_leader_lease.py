@@ -1,6 +1,7 @@
 """The ticker lease on PostgreSQL: one holder at a time, and a stale holder cannot write."""
 
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -8,12 +9,20 @@ from sqlalchemy import Engine, create_engine, text
 from server.adapters.database import make_engine, upgrade
 from server.adapters.leader_lease import TICKER, LeaderLease, StaleLeader, fenced_engine
 from server.adapters.repository import SqlStore
+from server.adapters.wifi_store import SqlWifiStore
+from server.api.runtime import Runtime
+from server.services.rooms import Actor
 from server.services.site_index import SiteIndex
+from server.services.wifi_presence import WifiJobs
+from server.settings import Settings
 from tests.fakes import FakeClock
+from tests.room_support import ROOM, room_site
 from tests.support import small_site
 
 INDEX = SiteIndex.from_site(small_site())
 DESK = "desk-f1-a-01-01"
+T0 = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
+HOST = Actor("s00005", "Abe Shota", "hr", "staff")
 postgres_only = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
 
@@ -96,3 +105,33 @@ async def test_a_leader_that_lost_its_lock_cannot_write_behind_its_successor(
         await a.release()
         await b.release()
         engine.dispose()
+
+
+@postgres_only
+async def test_a_replica_without_the_lease_can_neither_release_bookings_nor_purge_history(
+    database_url: str,
+) -> None:
+    """Room and Wi-Fi timed jobs write through the fenced engine, like the sweep and seating."""
+    upgrade(database_url)
+    clock = FakeClock(T0)
+    settings = Settings(database_url=database_url, enable_mqtt=False, scale_out=True)
+    rt = Runtime.open(settings, clock, room_site())
+    try:
+        assert rt.rooms is not None and rt.scale_out is not None
+        # Requests are not timed jobs: any replica books.
+        rt.rooms.book(HOST, ROOM, "Stand-up", T0 + timedelta(minutes=5), T0 + timedelta(hours=1))
+        SqlWifiStore(rt.engine).add_samples(T0 - timedelta(days=500), {}, {"f1": 12.0})
+        clock.set(T0 + timedelta(minutes=25))  # nobody started it: past its no-show grace
+        # The lease loop never ran here, so this replica holds no epoch: its jobs must not write.
+        assert not rt.scale_out.lease.held
+        with pytest.raises(StaleLeader, match="holds none"):
+            rt.ticker_rooms.tick()
+        with pytest.raises(StaleLeader, match="holds none"):
+            WifiJobs(rt.ticker_wifi).enforce_retention(clock.now())
+        (booking,) = rt.rooms.bookings(ROOM, T0, T0 + timedelta(hours=2))
+        assert booking.status == "booked"
+        assert len(SqlWifiStore(rt.engine).floor_samples("f1", T0 - timedelta(days=501), T0)) == 1
+        # The same jobs through the unfenced request path do run: the refusal is the lease's.
+        assert len(rt.rooms.tick().released) == 1
+    finally:
+        rt.close()
