@@ -77,7 +77,7 @@ def create_app(
                 if settings.advertise:
                     loops.append(group.create_task(runtime.advertiser().run()))
                 if settings.home_assistant:
-                    loops.append(group.create_task(runtime.home_assistant_bridge().run()))
+                    loops.append(group.create_task(_home_assistant_on_the_ticker(runtime)))
                 if settings.enable_mqtt:
                     pump = runtime.start_mqtt(asyncio.get_running_loop())
                     loops.append(group.create_task(pump.run()))
@@ -120,6 +120,35 @@ def create_app(
         app.include_router(pages.page_router(static))
 
     return app
+
+
+async def _home_assistant_on_the_ticker(runtime: Runtime, poll_s: float = 1.0) -> None:
+    """Run the Home Assistant bridge where the timed jobs run: on one replica at a time.
+
+    Bridges on several replicas would each say `online` and, stopping, `offline` on the one
+    availability topic, so Home Assistant would mark every desk unavailable while another
+    replica still mirrors them. The bridge's client id is the same on every replica, so even a
+    stale holder's connection is taken over, not doubled, by its successor's.
+    """
+    bridge: asyncio.Task[None] | None = None
+    try:
+        while True:
+            if bridge is None and runtime.runs_ticker:
+                bridge = asyncio.create_task(runtime.home_assistant_bridge().run())
+            elif bridge is not None and (bridge.done() or not runtime.runs_ticker):
+                await _stop_bridge(bridge)
+                bridge = None
+            await asyncio.sleep(poll_s)
+    finally:
+        if bridge is not None:
+            await _stop_bridge(bridge)
+
+
+async def _stop_bridge(bridge: asyncio.Task[None]) -> None:
+    bridge.cancel()
+    await asyncio.wait([bridge])  # its clean stop says `offline`; its failure is logged here
+    if not bridge.cancelled() and bridge.exception() is not None:
+        log.error("Home Assistant bridge failed; restarting", exc_info=bridge.exception())
 
 
 async def _sweep_forever(runtime: Runtime) -> None:

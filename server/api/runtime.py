@@ -190,7 +190,8 @@ class Runtime:
             site=self.site,
             states=states,
             broker_url=s.broker_url,
-            client_id=f"{s.mqtt_client_id}-ha",
+            # One id for every replica: the broker keeps one bridge connection per site.
+            client_id=f"freeseat-{self.index.site_id}-home-assistant",
             username=s.broker_username,
             password=s.broker_password,
         )

@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,6 +24,7 @@ from server.adapters.database import upgrade
 from server.adapters.embedded_broker import MosquittoBroker, free_port
 from server.api.app import create_app
 from server.api.runtime import Runtime
+from server.services.home_assistant import bridge_status_topic
 from server.settings import Settings
 from tests.fakes import FakeClock
 from tests.support import ServerThread, small_site, wait_until
@@ -138,6 +140,25 @@ def test_a_websocket_on_one_replica_sees_what_another_replica_ingested(
         assert sum(ingested) == 1, "exactly one replica applies the event"
 
 
+class AvailabilityWatcher:
+    """Records every payload on one topic, in order (the Home Assistant bridge's status)."""
+
+    def __init__(self, broker: MosquittoBroker, topic: str) -> None:
+        self.seen: list[str] = []
+        subscribed = threading.Event()
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+        self.client.on_message = lambda _c, _u, m: self.seen.append(m.payload.decode())
+        self.client.on_subscribe = lambda *_: subscribed.set()
+        self.client.connect(broker.host, broker.port)
+        self.client.loop_start()
+        self.client.subscribe(topic, qos=1)
+        assert subscribed.wait(10), "no SUBACK"
+
+    def close(self) -> None:
+        self.client.loop_stop()
+        self.client.disconnect()
+
+
 class ReplicaProcess:
     """`freeseat serve` as a replica in a process of its own, so it can be SIGKILLed."""
 
@@ -186,6 +207,14 @@ def replica_env(tmp_path: Path, broker: MosquittoBroker, database_url: str) -> d
         "FREESEAT_SCALE_OUT": "true",
         "FREESEAT_LEADER_RETRY_S": "0.2",
     }
+
+
+@pytest.fixture
+def availability(broker: MosquittoBroker) -> Iterator[AvailabilityWatcher]:
+    """What the Home Assistant bridge says of itself, watched from before any replica starts."""
+    watcher = AvailabilityWatcher(broker, bridge_status_topic("testhall"))
+    yield watcher
+    watcher.close()
 
 
 @pytest.fixture
@@ -265,9 +294,18 @@ def test_a_replica_killed_mid_stream_loses_no_event_and_applies_none_twice(
 
 @postgres_only
 def test_the_ticker_runs_on_one_replica_and_moves_when_its_holder_dies(
-    replica_env: dict[str, str], replicas: list[ReplicaProcess], tmp_path: Path, database_url: str
+    replica_env: dict[str, str],
+    replicas: list[ReplicaProcess],
+    tmp_path: Path,
+    database_url: str,
+    availability: "AvailabilityWatcher",
 ) -> None:
-    env = {**replica_env, "FREESEAT_ENABLE_MQTT": "false", "FREESEAT_SWEEP_INTERVAL_S": "0.1"}
+    env = {
+        **replica_env,
+        "FREESEAT_ENABLE_MQTT": "false",
+        "FREESEAT_SWEEP_INTERVAL_S": "0.1",
+        "FREESEAT_HOME_ASSISTANT": "true",
+    }
     replicas += [ReplicaProcess(name, env, tmp_path).start() for name in "abc"]
 
     def tickers(among: list[ReplicaProcess]) -> list[tuple[ReplicaProcess, dict[str, Any]]]:
@@ -283,9 +321,17 @@ def test_the_ticker_runs_on_one_replica_and_moves_when_its_holder_dies(
     others = [r for r in replicas if r is not leader]
     assert [r.get("/api/replica")["sweeps"] for r in others] == [0, 0]
     assert len(tickers(replicas)) == 1
+    # The Home Assistant bridge runs with the ticker: one `online`, not one per replica.
+    wait_until(lambda: availability.seen == ["online"], 20, "the leader's bridge online")
 
     leader.kill()
     wait_until(lambda: len(tickers(others)) == 1, 20, "another replica taking the ticker over")
+    # The dead leader's will, then its successor's bridge: desks stay available in HA.
+    wait_until(
+        lambda: availability.seen == ["online", "offline", "online"],
+        20,
+        "the successor's bridge online after the leader's will",
+    )
     successor, successor_view = tickers(others)[0]
     assert successor_view["lease_epoch"] == view["lease_epoch"] + 1
     wait_until(lambda: successor.get("/api/replica")["sweeps"] >= 5, 20, "the successor sweeping")
@@ -300,6 +346,7 @@ def test_the_ticker_runs_on_one_replica_and_moves_when_its_holder_dies(
     finally:
         engine.dispose()
     assert (holder, epoch) == (successor_view["replica"], successor_view["lease_epoch"])
+    assert availability.seen == ["online", "offline", "online"]
 
 
 @postgres_only
