@@ -31,8 +31,9 @@ from edge_agent.ap_sources.readers import FollowedFile, HostapdControl, LineRead
 from edge_agent.ap_sources.vendor_syslog import parse_vendor_syslog
 from edge_agent.clock import Clock, SystemClock
 from edge_agent.desk_agent import AgentConfigError, describe_problem
+from edge_agent.discovery import DiscoverableBroker, discover_unless_stopped
 from edge_agent.outbox import DEFAULT_MAX_ROWS, Outbox
-from edge_agent.publisher import ConnectionSettings, DevicePublisher, parse_broker_url
+from edge_agent.publisher import ConnectionSettings, DevicePublisher
 from edge_agent.station_hash import StationHasher, StationId, normalise_mac, redact
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ class SyslogSource(_Source):
 ApSource = Annotated[HostapdSource | RadiusSource | SyslogSource, Field(discriminator="type")]
 
 
-class ApAgentConfig(BaseModel):
+class ApAgentConfig(DiscoverableBroker):
     """One AP agent's YAML config (see `load_ap_config`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -95,7 +96,6 @@ class ApAgentConfig(BaseModel):
     device: Id
     site: Id
     access_point: Id
-    broker: str = Field(description="mqtt://host:port or mqtts://host:port")
     username: str | None = None
     password: str | None = None
     ca_file: str | None = None
@@ -110,12 +110,6 @@ class ApAgentConfig(BaseModel):
     min_report_s: Annotated[float, Field(ge=0, le=3_600)] = 30.0
     station_idle_s: Annotated[float, Field(gt=0, le=7 * 86_400)] = 8 * 3600.0
     heartbeat_s: Annotated[float, Field(gt=0, le=86_400)] = 60.0
-
-    @field_validator("broker")
-    @classmethod
-    def _broker_url(cls, value: str) -> str:
-        parse_broker_url(value)
-        return value
 
     @field_validator("bssids")
     @classmethod
@@ -434,11 +428,25 @@ def run_ap_agent(
     clock: Clock | None = None,
     settings: ConnectionSettings | None = None,
     on_started: Callable[[ApGateway, list[ObservationSource]], None] | None = None,
-) -> ApGateway:
-    """Run an AP agent until `stop` is set or Ctrl-C; returns the gateway (for its counters)."""
+) -> ApGateway | None:
+    """Run an AP agent until `stop` is set or Ctrl-C; returns the gateway (for its counters),
+    or None when stopped while still looking for the server (no `broker:` in the config)."""
     config = load_ap_config(config_path)
     clock = clock or SystemClock()
     stop = stop or threading.Event()
+    if settings is None:
+        broker = config.broker
+        if broker is None:
+            found = discover_unless_stopped(config.site, config.discovery_interfaces, stop)
+            if found is None:
+                return None  # stopped before any server answered: nothing was started
+            broker = found.broker_url
+        settings = ConnectionSettings(
+            broker_url=broker,
+            username=config.username,
+            password=config.password,
+            ca_file=config.ca_file,
+        )
     sources = open_sources(config)
     try:
         outbox = Outbox(config.outbox, max_rows=config.max_outbox_rows)
@@ -451,13 +459,7 @@ def run_ap_agent(
         device=config.device,
         access_point=config.access_point,
         outbox=outbox,
-        settings=settings
-        or ConnectionSettings(
-            broker_url=config.broker,
-            username=config.username,
-            password=config.password,
-            ca_file=config.ca_file,
-        ),
+        settings=settings,
         clock=clock,
         bssids=config.bssids,
         timezone=config.timezone,

@@ -18,9 +18,9 @@ from contracts import ID_PATTERN, DeviceCommand, Kind, SensorClass
 from edge_agent import agent_version
 from edge_agent.clock import Clock, SystemClock
 from edge_agent.debouncer import Debouncer, Transition
-from edge_agent.discovery import DiscoveryTimeout, discover_server
+from edge_agent.discovery import DiscoverableBroker, discover_unless_stopped
 from edge_agent.outbox import DEFAULT_MAX_ROWS, Outbox
-from edge_agent.publisher import ConnectionSettings, DevicePublisher, parse_broker_url
+from edge_agent.publisher import ConnectionSettings, DevicePublisher
 from edge_agent.sensors import PresenceSource, Reading
 from edge_agent.source_config import (
     SOURCE_TAGS,
@@ -66,21 +66,13 @@ class ServedDesk(BaseModel):
     source: SourceSpec | None = None
 
 
-class DeskAgentConfig(BaseModel):
+class DeskAgentConfig(DiscoverableBroker):
     """One desk agent's YAML config (see `load_agent_config`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     device: Id
     site: Id
-    broker: str | None = Field(
-        default=None,
-        description="mqtt://host:port or mqtts://host:port; left out, the agent finds the "
-        "server's broker by zeroconf (_freeseat._tcp)",
-    )
-    discovery_interfaces: list[str] | None = Field(
-        default=None, description="addresses to browse zeroconf on (default: all interfaces)"
-    )
     username: str | None = None
     password: str | None = None
     ca_file: str | None = None
@@ -94,13 +86,6 @@ class DeskAgentConfig(BaseModel):
     timezone: str = "Asia/Tokyo"
     desks: Annotated[list[ServedDesk], Field(min_length=1)]
     hold_times: dict[SensorClass, HoldTimes] = Field(default_factory=dict)
-
-    @field_validator("broker")
-    @classmethod
-    def _broker_url(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_broker_url(value)
-        return value
 
     @field_validator("timezone")
     @classmethod
@@ -352,10 +337,9 @@ def run_desk_agent(
     stop = stop or threading.Event()
     broker = config.broker
     if broker is None and settings is None:
-        try:
-            found = discover_server(config.site, interfaces=config.discovery_interfaces, stop=stop)
-        except DiscoveryTimeout:
-            return  # stopped before any server answered: nothing was started
+        found = discover_unless_stopped(config.site, config.discovery_interfaces, stop)
+        if found is None:
+            return
         broker = found.broker_url
     if source is None:
         source = open_presence_source(

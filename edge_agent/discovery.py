@@ -2,7 +2,8 @@
 
 The server advertises itself with TXT records `site`, `api` (the API's base URL path),
 `broker` (the MQTT URL agents connect to) and `v` (this TXT format's version). An agent whose
-config names no broker browses for these and takes the first one of its own site.
+config names no broker (desk, AP and room agents alike) browses for these and takes the first
+one of its own site.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from pydantic import BaseModel, Field, field_validator
 from zeroconf import (
     InterfaceChoice,
     IPVersion,
@@ -24,6 +26,8 @@ from zeroconf import (
     ServiceStateChange,
     Zeroconf,
 )
+
+from edge_agent.publisher import parse_broker_url
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +44,27 @@ class FoundServer:
     site: str
     broker_url: str
     api_url: str
+    server_url: str  # the server's base URL (pages such as a room's screen live under it)
+
+
+class DiscoverableBroker(BaseModel):
+    """The part of an agent config that names its broker, or leaves it to be discovered."""
+
+    broker: str | None = Field(
+        default=None,
+        description="mqtt://host:port or mqtts://host:port; left out, the agent finds the "
+        "server's broker by zeroconf (_freeseat._tcp)",
+    )
+    discovery_interfaces: list[str] | None = Field(
+        default=None, description="addresses to browse zeroconf on (default: all interfaces)"
+    )
+
+    @field_validator("broker")
+    @classmethod
+    def _broker_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_broker_url(value)
+        return value
 
 
 class DiscoveryTimeout(RuntimeError):
@@ -63,7 +88,19 @@ def parse_advert(info: ServiceInfo) -> FoundServer | None:
         port = f":{parts.port}" if parts.port else ""
         broker = urlunsplit((parts.scheme, f"{host}{port}", parts.path, "", ""))
     api = props.get("api", "/api")
-    return FoundServer(info.name, props["site"], broker, f"http://{host}:{info.port}{api}")
+    base = f"http://{host}:{info.port}"
+    return FoundServer(info.name, props["site"], broker, f"{base}{api}", base)
+
+
+def discover_unless_stopped(
+    site: str, interfaces: Sequence[str] | None, stop: threading.Event
+) -> FoundServer | None:
+    """An agent's start-up search: browse until the site's server answers, or None once `stop`
+    is set (the agent was stopped before any server answered, so nothing was started)."""
+    try:
+        return discover_server(site, interfaces=interfaces, stop=stop)
+    except DiscoveryTimeout:
+        return None
 
 
 def discover_server(

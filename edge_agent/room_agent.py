@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator
 
 from contracts import (
     ID_PATTERN,
@@ -34,9 +34,10 @@ from contracts import (
 )
 from edge_agent import agent_version
 from edge_agent.clock import Clock, SystemClock
+from edge_agent.discovery import DiscoverableBroker, discover_unless_stopped
 from edge_agent.drm import DEFAULT_DRM_ROOT, ConnectorChange, DrmConnectors
 from edge_agent.outbox import DEFAULT_MAX_ROWS, Outbox
-from edge_agent.publisher import ConnectionSettings, DevicePublisher, parse_broker_url
+from edge_agent.publisher import ConnectionSettings, DevicePublisher
 from edge_agent.room_discovery import RoomAdvertiser, room_service_info
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ class RoomAgentConfigError(ValueError):
     """A room agent config is unusable; the message names the file, the field and the fix."""
 
 
-class RoomAgentConfig(BaseModel):
+class RoomAgentConfig(DiscoverableBroker):
     """One room agent's YAML config."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -58,11 +59,14 @@ class RoomAgentConfig(BaseModel):
     site: Id
     room: Id
     name: str = Field(default="", description="display name shown to laptops; default: room id")
-    broker: str = Field(description="mqtt://host:port or mqtts://host:port")
     username: str | None = None
     password: str | None = None
     ca_file: str | None = None
-    server: str = Field(description="the freeseat server's base URL, e.g. http://freeseat:8000")
+    server: str | None = Field(
+        default=None,
+        description="the freeseat server's base URL, e.g. http://freeseat:8000; left out, "
+        "found by zeroconf like the broker",
+    )
     screen_url: str | None = Field(
         default=None, description="the room screen link (with its key) from the server"
     )
@@ -86,15 +90,11 @@ class RoomAgentConfig(BaseModel):
     info_port: Annotated[int, Field(ge=0, le=65535)] = 8765
     open_screen: Literal["auto", "never"] = "auto"
 
-    @field_validator("broker")
-    @classmethod
-    def _broker_url(cls, value: str) -> str:
-        parse_broker_url(value)
-        return value
-
     @field_validator("server")
     @classmethod
-    def _server_url(cls, value: str) -> str:
+    def _server_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"server {value!r} must start with http:// or https://")
         return value.rstrip("/")
@@ -334,13 +334,23 @@ def run_room_agent(
     config = load_room_agent_config(config_path)
     clock = clock or SystemClock()
     stop = stop or threading.Event()
+    if config.server is None or (config.broker is None and settings is None):
+        found = discover_unless_stopped(config.site, config.discovery_interfaces, stop)
+        if found is None:
+            return  # stopped before any server answered: nothing was started
+        config = config.model_copy(
+            update={
+                "broker": config.broker or found.broker_url,
+                "server": config.server or found.server_url,
+            }
+        )
     outbox = Outbox(config.outbox, max_rows=config.max_outbox_rows)
     monitor = RoomMonitor(
         config,
         outbox,
         settings
         or ConnectionSettings(
-            broker_url=config.broker,
+            broker_url=config.broker or "",  # set above: from the file or by discovery
             username=config.username,
             password=config.password,
             ca_file=config.ca_file,

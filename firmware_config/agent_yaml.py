@@ -1,8 +1,9 @@
 """Edge-agent YAML for the Python agents: floor gateways (desk), AP agents and room agents.
 
 Each file is what that agent's loader reads (`edge_agent.desk_agent.load_agent_config`,
-`edge_agent.room_agent.load_room_agent_config`, `edge_agent.ap_agent.load_ap_config`). A desk
-agent written without `broker:` finds the server's broker by zeroconf (`_freeseat._tcp`).
+`edge_agent.room_agent.load_room_agent_config`, `edge_agent.ap_agent.load_ap_config`). An
+agent written without `broker:` (a room agent also without `server:`) finds the server by
+zeroconf (`_freeseat._tcp`).
 """
 
 from __future__ import annotations
@@ -23,19 +24,18 @@ HOSTAPD_CTRL = "/var/run/hostapd/wlan0"
 
 @dataclass(frozen=True, slots=True)
 class AgentEndpoints:
-    """Where agents reach the broker and server; `broker` None means discover it."""
+    """Where agents reach the broker and server; None means the agent discovers it."""
 
     broker: str | None
-    server: str
+    server: str | None
     ca_file: str | None = None
 
 
 def agent_config(site: Site, device: Device, password: str, ends: AgentEndpoints) -> dict[str, Any]:
     """The agent config for `device` (a desk gateway, an AP agent or a room agent)."""
     common: dict[str, Any] = {"device": device.id, "site": site.site.id}
-    # Only the desk agent browses for its broker; the AP and room agents need it written down.
-    if ends.broker is not None or device.kind != "desk":
-        common["broker"] = ends.broker or _default_broker(ends)
+    if ends.broker is not None:
+        common["broker"] = ends.broker
     common["username"] = device.id
     common["password"] = password
     if ends.ca_file is not None:
@@ -45,7 +45,8 @@ def agent_config(site: Site, device: Device, password: str, ends: AgentEndpoints
         return common | _desk_part(site, device)
     if device.kind == "room":
         room = device.room or ""
-        return common | {"room": room, "name": _room_name(site, room), "server": ends.server}
+        part = {"room": room, "name": _room_name(site, room)}
+        return common | part | ({"server": ends.server} if ends.server else {})
     return common | _ap_part(site, device)
 
 
@@ -60,11 +61,6 @@ def agent_yaml(site: Site, device: Device, password: str, ends: AgentEndpoints) 
         agent_config(site, device, password, ends), sort_keys=False, allow_unicode=True
     )
     return header + body
-
-
-def _default_broker(ends: AgentEndpoints) -> str:
-    host = ends.server.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0]
-    return f"mqtts://{host}:8883" if ends.ca_file else f"mqtt://{host}:1883"
 
 
 def _desk_part(site: Site, device: Device) -> dict[str, Any]:

@@ -172,10 +172,9 @@ def provision(
                 "flashing (they are placeholders)"
             )
 
-    server = options.server_url or f"http://{options.broker_host}:8000"
     ends = AgentEndpoints(
         broker=options.agent_broker,
-        server=server,
+        server=options.server_url,
         ca_file="/etc/freeseat/ca.crt" if tls else None,
     )
     for device in site.devices:

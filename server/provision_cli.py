@@ -22,10 +22,11 @@ def provision_command(
     ] = None,
     agent_broker: Annotated[
         str | None,
-        typer.Option(help="Broker URL for agents (default: desk agents discover it by zeroconf)."),
+        typer.Option(help="Broker URL for agents (default: agents discover it by zeroconf)."),
     ] = None,
     server_url: Annotated[
-        str | None, typer.Option(help="The server's base URL for room agents.")
+        str | None,
+        typer.Option(help="The server's base URL for room agents (default: discovered)."),
     ] = None,
     reinstate: Annotated[
         list[str] | None, typer.Option(help="Let a revoked device back in (repeatable).")

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 
@@ -15,6 +16,8 @@ from tests.support import ServerThread, small_site
 ROOM = "room-f1-1"
 OTHER_ROOM = "room-f2-1"
 MONITOR = "display-f1-1"
+DISPLAY = "card0-HDMI-A-1"
+LAPTOP_INPUT = "card0-HDMI-A-2"
 
 
 def room_site() -> Site:
@@ -85,3 +88,22 @@ def shown_code(server: ServerThread, key: str, room: str = ROOM) -> str:
     """The pairing code the room screen shows now."""
     state = httpx.get(f"{server.url}/api/rooms/{room}/screen-state", params={"key": key}).json()
     return str(state["code"]["code"])
+
+
+class FakeRoom:
+    """A fake /sys/class/drm tree and presence file the agent reads."""
+
+    def __init__(self, root: Path) -> None:
+        self.drm = root / "drm"
+        self.presence = root / "presence"
+        self.set(DISPLAY, True)
+        self.set(LAPTOP_INPUT, False)
+        self.occupied(True)
+
+    def set(self, connector: str, connected: bool) -> None:
+        folder = self.drm / connector
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "status").write_text("connected\n" if connected else "disconnected\n")
+
+    def occupied(self, value: bool) -> None:
+        self.presence.write_text("1\n" if value else "0\n")

@@ -26,8 +26,11 @@ from edge_agent.room_discovery import ROOM_SERVICE, browse_rooms
 from server.adapters.embedded_broker import MosquittoBroker
 from tests.fakes import FakeClock
 from tests.room_support import (
+    DISPLAY,
+    LAPTOP_INPUT,
     MONITOR,
     ROOM,
+    FakeRoom,
     client_as,
     make_pdf,
     room_server,
@@ -37,27 +40,6 @@ from tests.room_support import (
 from tests.support import ServerThread, wait_until
 
 HOST = "s00005"
-DISPLAY = "card0-HDMI-A-1"
-LAPTOP_INPUT = "card0-HDMI-A-2"
-
-
-class FakeRoom:
-    """A fake /sys/class/drm tree and presence file the agent reads."""
-
-    def __init__(self, root: Path) -> None:
-        self.drm = root / "drm"
-        self.presence = root / "presence"
-        self.set(DISPLAY, True)
-        self.set(LAPTOP_INPUT, False)
-        self.occupied(True)
-
-    def set(self, connector: str, connected: bool) -> None:
-        folder = self.drm / connector
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "status").write_text("connected\n" if connected else "disconnected\n")
-
-    def occupied(self, value: bool) -> None:
-        self.presence.write_text("1\n" if value else "0\n")
 
 
 def write_config(

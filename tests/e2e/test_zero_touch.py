@@ -1,8 +1,8 @@
-"""Zero touch: a provisioned desk agent with no broker configured finds the server and reports.
+"""Zero touch: provisioned agents with no broker configured find the server and report.
 
 Everything is real: the provisioned Mosquitto (password and ACL files), the server logging in
 with its generated identity and advertising `_freeseat._tcp` by zeroconf on loopback, and the
-desk agent reading its generated config.
+desk, AP and room agents reading their generated configs.
 """
 
 import threading
@@ -13,16 +13,20 @@ import httpx
 import yaml
 from zeroconf import Zeroconf
 
+from edge_agent.ap_agent import run_ap_agent
 from edge_agent.desk_agent import load_agent_config, run_desk_agent
 from edge_agent.discovery import SERVICE, FoundServer, parse_advert
+from edge_agent.room_agent import run_room_agent
 from edge_agent.sensors import QueuedSource
 from firmware_config.credentials import SERVER_IDENTITY
 from firmware_config.provision import provision
 from server.adapters.embedded_broker import free_port
 from server.api.app import create_app
 from server.settings import Settings
-from tests.provision_support import GATEWAY, provisioning_site, write_site
+from tests.provision_support import AP_AGENT, GATEWAY, ROOM_AGENT, provisioning_site, write_site
 from tests.provisioned_broker import provisioned_broker
+from tests.room_support import LAPTOP_INPUT, FakeRoom
+from tests.signin import sign_in
 from tests.support import ServerThread, wait_until
 
 DESK = "desk-f1-a-01-02"
@@ -44,16 +48,7 @@ def test_agent_without_a_broker_discovers_the_server_and_its_reading_arrives(
 
     with provisioned_broker(out) as broker:
         port = free_port()
-        settings = Settings(
-            database_url=database_url,
-            broker_url=broker.url,
-            broker_username=SERVER_IDENTITY,
-            broker_password=passwords[SERVER_IDENTITY],
-            mqtt_client_id="zero-touch-server",
-            advertise=True,
-            advertise_port=port,
-            advertise_interfaces=["127.0.0.1"],
-        )
+        settings = advertising_server(database_url, broker.url, passwords, port)
         source = QueuedSource()
         stop = threading.Event()
         agent = threading.Thread(
@@ -82,6 +77,100 @@ def test_agent_without_a_broker_discovers_the_server_and_its_reading_arrives(
             assert advert is not None and advert.site == site.site.id
             assert advert.broker_url == broker.url
             assert advert.api_url == f"http://127.0.0.1:{port}/api"
+
+
+def test_ap_and_room_agents_without_broker_or_server_find_them_and_come_online(
+    tmp_path: Path, database_url: str
+) -> None:
+    site = provisioning_site()
+    out = tmp_path / "out"
+    provision(write_site(site, tmp_path / "site.yaml"), out)  # no broker, no server URL given
+    passwords = yaml.safe_load((out / "credentials.yaml").read_text())["passwords"]
+    ap_file, room_file = (out / "agents" / f"{d}.yaml" for d in (AP_AGENT, ROOM_AGENT))
+    ap, room = (yaml.safe_load(f.read_text()) for f in (ap_file, room_file))
+    assert "broker" not in ap and "broker" not in room and "server" not in room
+    # What differs on this machine: loopback only, and files in place of hostapd and the DRM.
+    syslog = tmp_path / "ap.log"
+    syslog.write_text("")
+    fake = FakeRoom(tmp_path / "room")
+    ap |= {
+        "discovery_interfaces": ["127.0.0.1"],
+        "sources": [{"type": "syslog", "file": str(syslog)}],
+    }
+    room |= {
+        "discovery_interfaces": ["127.0.0.1"],
+        "interfaces": ["127.0.0.1"],
+        "advertise_address": "127.0.0.1",
+        "info_port": 0,
+        "open_screen": "never",
+        "drm_root": str(fake.drm),
+        "cast_connectors": [LAPTOP_INPUT],
+        "occupancy_file": str(fake.presence),
+    }
+    ap_file.write_text(yaml.safe_dump(ap))
+    room_file.write_text(yaml.safe_dump(room, allow_unicode=True))
+
+    with provisioned_broker(out) as broker:
+        port = free_port()
+        settings = advertising_server(database_url, broker.url, passwords, port)
+        stop = threading.Event()
+        printed: list[str] = []
+        agents = [
+            threading.Thread(target=run_ap_agent, args=(ap_file,), kwargs={"stop": stop}),
+            threading.Thread(
+                target=run_room_agent,
+                args=(room_file,),
+                kwargs={"stop": stop, "out": printed.append},
+            ),
+        ]
+        with (
+            ServerThread(create_app(settings, site=site), port=port) as server,
+            httpx.Client(base_url=server.url) as facilities,
+        ):
+            wait_until(
+                lambda: facilities.get("/api/health").json()["broker_connected"],
+                what="server logged in to the provisioned broker",
+            )
+            sign_in(facilities, "demo-facilities")
+            for agent in agents:
+                agent.start()
+            try:
+
+                def both_online() -> bool:
+                    devices = {d["id"]: d for d in facilities.get("/api/devices").json()}
+                    return bool(devices[AP_AGENT]["online"] and devices[ROOM_AGENT]["online"])
+
+                wait_until(both_online, 30, "the AP and room agents online at the server")
+                # Laptops ask the room agent for its server: the one it discovered.
+                line = wait_until(
+                    lambda: next((p for p in printed if "advertised at" in p), None),
+                    30,
+                    "the room agent advertised",
+                )
+                info = httpx.get(f"http://{line.rsplit(' ', 1)[-1]}", timeout=5).json()
+                assert info["server"] == server.url
+            finally:
+                stop.set()
+                for agent in agents:
+                    agent.join(timeout=15)
+            assert not any(agent.is_alive() for agent in agents)
+
+
+def advertising_server(
+    database_url: str, broker_url: str, passwords: dict[str, str], port: int
+) -> Settings:
+    """The server with its provisioned identity, advertising itself on loopback at `port`."""
+    return Settings(
+        database_url=database_url,
+        broker_url=broker_url,
+        broker_username=SERVER_IDENTITY,
+        broker_password=passwords[SERVER_IDENTITY],
+        mqtt_client_id="zero-touch-server",
+        demo_mode=True,  # facilities sign in without a password
+        advertise=True,
+        advertise_port=port,
+        advertise_interfaces=["127.0.0.1"],
+    )
 
 
 def _browse_once() -> FoundServer | None:

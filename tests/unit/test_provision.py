@@ -194,7 +194,8 @@ def test_every_agent_file_loads_with_its_agents_own_loader(tmp_path: Path) -> No
 
     ap = load_ap_config(agents / f"{AP_AGENT}.yaml")
     assert ap.access_point == "ap-f1-1" and ap.bssids == ["02:00:00:00:01:01"]
-    assert ap.broker == "mqtt://freeseat.example:1883" and ap.password == passwords[AP_AGENT]
+    assert ap.broker is None  # found by zeroconf too
+    assert ap.password == passwords[AP_AGENT]
 
     room = load_room_agent_config(agents / f"{ROOM_AGENT}.yaml")
     assert room.room == "room-f1-1" and room.server == "http://freeseat.example:8000"
@@ -205,3 +206,6 @@ def test_every_agent_file_loads_with_its_agents_own_loader(tmp_path: Path) -> No
     assert load_agent_config(pinned / "agents" / f"{GATEWAY}.yaml").broker == (
         "mqtts://mqtt.example:8883"
     )
+    pinned_room = load_room_agent_config(pinned / "agents" / f"{ROOM_AGENT}.yaml")
+    # Without a server URL, the room agent finds the server as it finds the broker.
+    assert (pinned_room.broker, pinned_room.server) == ("mqtts://mqtt.example:8883", None)
