@@ -98,6 +98,18 @@ def test_counts_become_people_per_zone_and_floor(harness: Harness) -> None:
     assert harness.wifi.crowding()["f1-b"] == pytest.approx(20.0)
 
 
+def test_seat_suggestions_see_new_counts_within_ten_seconds(harness: Harness) -> None:
+    harness.count("ap-f1-2", 20)
+    assert harness.wifi.crowding()["f1-b"] == pytest.approx(20.0)
+    harness.count("ap-f1-2", 40)
+    # Within the reuse window the rush's suggestions share one reading of the counts...
+    harness.clock.advance(seconds=9)
+    assert harness.wifi.crowding()["f1-b"] == pytest.approx(20.0)
+    # ...and after it they see the new one.
+    harness.clock.advance(seconds=1)
+    assert harness.wifi.crowding()["f1-b"] == pytest.approx(40.0)
+
+
 def test_a_silent_ap_drops_out_after_the_ttl(harness: Harness) -> None:
     harness.count("ap-f1-1", 30)
     harness.count("ap-f1-2", 30)
