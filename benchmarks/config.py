@@ -69,7 +69,8 @@ def config_for(quick: bool, scale: float = 1.0) -> BenchConfig:
         return base
     return dataclasses.replace(
         base,
-        backlog=max(200, round(base.backlog * scale)),
+        # Enough to span several health samples (5 Hz) at ~8,000 events/s.
+        backlog=max(4_000, round(base.backlog * scale)),
         freshness_clients=max(5, round(base.freshness_clients * scale)),
         fanout_clients=max(10, round(base.fanout_clients * scale)),
         footprint_floors=max(1, round(base.footprint_floors * scale)),

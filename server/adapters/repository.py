@@ -7,8 +7,11 @@ from typing import Any
 
 from sqlalchemy import Engine, Row, Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.expression import ClauseElement
 
+from server.adapters.bulk_write import executemany
 from server.adapters.database import WRITE_INTENT
 from server.adapters.tables import (
     Base,
@@ -37,7 +40,6 @@ class SqlTransaction:
     def __init__(self, session: Session) -> None:
         self._session = session
         self._postgres = session.get_bind().dialect.name == "postgresql"
-        self._insert = postgresql.insert if self._postgres else sqlite.insert
         # None: looked up, not in the database. Absent: not looked up yet.
         self._desks: dict[str, DeskStatus | None] = {}
         self._devices: dict[str, DeviceRecord | None] = {}
@@ -169,18 +171,18 @@ class SqlTransaction:
     def flush(self) -> None:
         """Send every kept write as bulk statements; the caller then commits."""
         session = self._session
-        if self._events:
-            # Another replica may have logged one of these since preload: keep its row.
-            statement = self._insert(_table(EventRow)).on_conflict_do_nothing(
-                index_elements=["event_id"]
-            )
-            session.execute(statement, self._events)
+        # Another replica may have logged one of these since preload: keep its row.
+        executemany(session, "log events", _insert_events, self._events)
         _upsert(
             session, DeviceRow, self._stored_devices, map(_device_row, self._dirty_devices.values())
         )
         _upsert(session, DeskRow, self._stored_desks, map(_desk_row, self._dirty_desks.values()))
-        if self._transitions:
-            session.execute(_table(DeskTransitionRow).insert(), self._transitions)
+        executemany(
+            session,
+            "record transitions",
+            lambda _: _table(DeskTransitionRow).insert(),
+            self._transitions,
+        )
         if self._quarantined:
             session.execute(_table(QuarantineRow).insert(), self._quarantined)
         self._stored_devices.update(self._dirty_devices)
@@ -268,6 +270,11 @@ class SqlStore:
             return len(missing)
 
 
+def _insert_events(dialect: Dialect) -> ClauseElement:
+    insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
+    return insert(_table(EventRow)).on_conflict_do_nothing(index_elements=["event_id"])
+
+
 # Well under SQLite's limit on bound parameters per statement.
 CHUNK = 500
 
@@ -304,12 +311,14 @@ def _upsert(
     if existing:
         updates += [row for row in inserts if row["id"] in existing]
         inserts = [row for row in inserts if row["id"] not in existing]
-    if updates:
-        # Core, not the ORM: the SET clause comes from the parameter keys, in one executemany.
-        statement = table.update().where(table.c.id == bindparam("row_id"))
-        session.execute(statement, [{**row, "row_id": row["id"]} for row in updates])
-    if inserts:
-        session.execute(table.insert(), inserts)
+    # Core, not the ORM: the SET clause comes from the parameter keys, in one executemany.
+    executemany(
+        session,
+        f"update {table.name}",
+        lambda _: table.update().where(table.c.id == bindparam("row_id")),
+        [{**row, "row_id": row["id"]} for row in updates],
+    )
+    executemany(session, f"insert {table.name}", lambda _: table.insert(), inserts)
 
 
 def _desk_row(status: DeskStatus) -> dict[str, Any]:
