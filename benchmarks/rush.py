@@ -69,7 +69,7 @@ def run_rush(ws: Workspace) -> ScenarioResult:
     c = ws.config
     # One log line per request would cost the load generator more than the requests do.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    site_path = _in_the_morning(demo_site_path(), ws.tmp)
+    site_path = in_the_morning(demo_site_path(), ws.tmp)
     database = ws.tmp / "rush.db"
     with running_broker(ws.tmp / "rush-broker") as broker:
         settings = Settings(
@@ -89,10 +89,10 @@ def run_rush(ws: Workspace) -> ScenarioResult:
     return _result(run, desks, c.rush_rate)
 
 
-def _in_the_morning(site_path: Path, tmp: Path) -> Path:
-    """The site in a time zone where it is about 10:00 now, whenever the bench runs.
+def in_the_morning(site_path: Path, tmp: Path) -> Path:
+    """A copy of the site in a time zone where it is about 10:00 now, whenever this runs.
 
-    The rush is an office morning: run in the evening, the end-of-day release (20:00) would
+    Seating is an office morning: run in the evening, the end-of-day release (20:00) would
     take back seats the run had just given out, and a run across midnight would change the
     day under it.
     """

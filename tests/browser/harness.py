@@ -11,7 +11,9 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
+from benchmarks.rush import in_the_morning
 from contracts import DeskPresenceChanged, build_topic, encode
+from firmware_config.paths import demo_site_path
 from firmware_config.site import Site
 from server.adapters.embedded_broker import MosquittoBroker
 from server.settings import Settings
@@ -20,17 +22,27 @@ from tests.browser.test_floor_map import DemoServer
 
 @contextmanager
 def demo_server(
-    mosquitto: MosquittoBroker, tmp_path_factory: pytest.TempPathFactory, name: str
+    mosquitto: MosquittoBroker,
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    *,
+    morning: bool = False,
 ) -> Iterator[DemoServer]:
-    """The demo city hall for one test module: its own SQLite file and client id, demo sign-in."""
+    """The demo city hall for one test module: its own SQLite file and client id, demo sign-in.
+
+    `morning`: the site in a time zone where it is mid-morning now, for tests that claim seats
+    (after the site's end of day, 20:00, the sweep would take them back within seconds).
+    """
     if not mosquitto.running:
         mosquitto.start()
-    db = tmp_path_factory.mktemp(name) / "freeseat.db"
+    folder = tmp_path_factory.mktemp(name)
+    db = folder / "freeseat.db"
     settings = Settings(
         database_url=f"sqlite:///{db}",
         broker_url=mosquitto.url,
         mqtt_client_id=f"{name}-test-{uuid.uuid4().hex[:8]}",
         demo_mode=True,
+        **({"site_file": in_the_morning(demo_site_path(), folder)} if morning else {}),
     )
     demo = DemoServer(settings)
     try:

@@ -33,7 +33,7 @@ def site() -> Site:
 def server(
     mosquitto: MosquittoBroker, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DemoServer]:
-    with demo_server(mosquitto, tmp_path_factory, "checkin") as demo:
+    with demo_server(mosquitto, tmp_path_factory, "checkin", morning=True) as demo:
         yield demo
 
 

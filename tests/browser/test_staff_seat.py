@@ -35,7 +35,7 @@ def site() -> Site:
 def server(
     mosquitto: MosquittoBroker, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DemoServer]:
-    with demo_server(mosquitto, tmp_path_factory, "staff") as demo:
+    with demo_server(mosquitto, tmp_path_factory, "staff", morning=True) as demo:
         yield demo
 
 
