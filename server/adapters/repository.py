@@ -35,6 +35,9 @@ class SqlTransaction:
     and writes are kept and sent as bulk statements by `flush`, just before the commit. On
     PostgreSQL the preloaded desk and device rows are locked (FOR UPDATE, in id order), so
     replicas that share a device's stream apply its events one transaction after the other.
+    Every writer locks desks before devices, each in id order, so none waits on another in a
+    cycle; a read that finds a row not yet preloaded locks it then, which is why callers
+    preload everything they may change.
     """
 
     def __init__(self, session: Session) -> None:
@@ -129,9 +132,14 @@ class SqlTransaction:
         return self._devices[device_id]
 
     def devices(self) -> list[DeviceRecord]:
-        ids = list(self._session.scalars(select(DeviceRow.id)))
-        self._load_devices(sorted(set(ids) - self._devices.keys()))
-        return [d for d in self._devices.values() if d is not None]
+        # Unlocked and kept out of the working set: locking every device here (as this once
+        # did) took devices before desks, the reverse of a batch, and deadlocked the sweep
+        # against ingest on PostgreSQL. What a caller will change it locks with preload.
+        table = _table(DeviceRow)
+        return [
+            self._devices.get(row.id) or _device(row)
+            for row in self._session.execute(select(table).order_by(table.c.id))
+        ]
 
     def save_device(self, record: DeviceRecord) -> None:
         self._devices[record.id] = record

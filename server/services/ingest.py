@@ -104,25 +104,6 @@ class Prepared:
     error: ContractError | Rejected | None = None
 
 
-def _keys(prepared: Sequence[Prepared]) -> dict[str, set[str]]:
-    """The desks, devices and event ids a batch will read, so the store can fetch them at once."""
-    desks: set[str] = set()
-    devices: set[str] = set()
-    event_ids: set[str] = set()
-    for item in prepared:
-        body = item.body
-        if body is None:
-            continue
-        devices.add(body.device)
-        if isinstance(body, DeskPresenceChanged):
-            desks.add(body.desk)
-        elif isinstance(body, DeviceState):
-            desks.update(body.desks)
-        if hasattr(body, "seq") and item.channel is Channel.EVENT:
-            event_ids.add(event_id(body))
-    return {"desks": desks, "devices": devices, "event_ids": event_ids}
-
-
 class Ingest:
     """Applies inbound messages exactly once, in device order, in one transaction per batch."""
 
@@ -144,10 +125,39 @@ class Ingest:
         prepared = [self._prepare(message) for message in batch]
         with self._store.transaction() as tx:
             # One read per table for the whole batch instead of one per message.
-            tx.preload(**_keys(prepared))
+            tx.preload(**self._keys(prepared))
             for item in prepared:
                 self._apply_prepared(tx, item, outcome)
         return outcome
+
+    def _keys(self, prepared: Sequence[Prepared]) -> dict[str, set[str]]:
+        """Every desk, device and event id the batch may read or change, to preload at once.
+
+        Not only for speed: a row first read later is locked later, out of the desks-then-
+        devices order, and on PostgreSQL that deadlocked a batch against the liveness sweep.
+        So an offline status brings all its device's desks (they all become unknown).
+        """
+        desks: set[str] = set()
+        devices: set[str] = set()
+        event_ids: set[str] = set()
+        for item in prepared:
+            body = item.body
+            if body is None:
+                route = None if item.error else self._index.foreign_route(item.message.topic)
+                if route is not None:  # an off-the-shelf device: may go offline, so all desks
+                    devices.add(route.device)
+                    desks.update(self._index.devices[route.device].desks)
+                continue
+            devices.add(body.device)
+            if isinstance(body, DeskPresenceChanged):
+                desks.add(body.desk)
+            elif isinstance(body, DeviceState):
+                desks.update(body.desks)
+            elif isinstance(body, DeviceStatus) and body.status == "offline":
+                desks.update(self._index.devices[body.device].desks)
+            if hasattr(body, "seq") and item.channel is Channel.EVENT:
+                event_ids.add(event_id(body))
+        return {"desks": desks, "devices": devices, "event_ids": event_ids}
 
     def replay(self, records: Sequence[EventRecord]) -> BatchOutcome:
         """Apply logged records again, in log order, through the same handlers as live ingest."""

@@ -1,9 +1,9 @@
 """The TTL sweep: desks whose sensor has gone quiet become unknown, never free."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from server.services.ingest import BatchOutcome, Ingest
-from server.services.ports import Clock, Store
+from server.services.ports import Clock, DeviceRecord, Store
 from server.services.site_index import SiteIndex
 
 
@@ -21,14 +21,23 @@ class LivenessSweep:
         now = self._clock.now()
         outcome = BatchOutcome()
         with self._store.transaction() as tx:
-            for device in tx.devices():
-                info = self._index.devices.get(device.id)
-                if info is None or info.kind != "desk" or device.last_seen is None:
-                    continue
-                if now - device.last_seen > timedelta(seconds=info.ttl_s):
-                    reason = f"sensor silent for over {info.ttl_s:.0f} s"
-                    before = len(outcome.changes)
-                    self._ingest.lose_contact(tx, device.id, now, reason, outcome)
-                    if len(outcome.changes) != before:
-                        self._ingest.log_contact_lost(tx, device.id, now, reason)
+            silent = [device.id for device in tx.devices() if self._silent(device, now)]
+            desks = {desk for device_id in silent for desk in self._index.devices[device_id].desks}
+            tx.preload(desks=desks, devices=silent)
+            for device_id in silent:
+                device = tx.device(device_id)
+                if device is None or not self._silent(device, now):
+                    continue  # it reported between the unlocked look and the lock
+                ttl_s = self._index.devices[device_id].ttl_s
+                reason = f"sensor silent for over {ttl_s:.0f} s"
+                before = len(outcome.changes)
+                self._ingest.lose_contact(tx, device_id, now, reason, outcome)
+                if len(outcome.changes) != before:
+                    self._ingest.log_contact_lost(tx, device_id, now, reason)
         return outcome
+
+    def _silent(self, device: DeviceRecord, now: datetime) -> bool:
+        info = self._index.devices.get(device.id)
+        if info is None or info.kind != "desk" or device.last_seen is None:
+            return False
+        return now - device.last_seen > timedelta(seconds=info.ttl_s)

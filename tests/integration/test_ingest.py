@@ -1,12 +1,13 @@
 """The ingest handler on a real SQLite database: exactly-once, order-safe, nothing lost."""
 
 import json
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, func, select
+from sqlalchemy import Engine, delete, func, select, text
 
 from contracts import DeskPresenceChanged, DeviceState, DeviceStatus, build_topic, encode
 from server.adapters.database import make_engine, upgrade
@@ -20,11 +21,11 @@ from server.adapters.tables import (
     QuarantineRow,
 )
 from server.domain.occupancy import DeskState
-from server.services.ingest import Inbound, Ingest
+from server.services.ingest import BatchOutcome, Inbound, Ingest
 from server.services.liveness import LivenessSweep
 from server.services.site_index import SiteIndex
 from tests.fakes import FakeClock
-from tests.support import small_site
+from tests.support import small_site, wait_until
 
 SITE = small_site()
 INDEX = SiteIndex.from_site(SITE)
@@ -184,6 +185,56 @@ def test_silent_sensor_becomes_unknown_after_ttl_and_heartbeat_restores(harness:
     )
     harness.send(build_topic("testhall", "desk", GW, "state"), encode(beat))
     assert harness.state() is DeskState.OCCUPIED
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_sweep_waiting_on_a_desk_neither_deadlocks_nor_stalls_ingest(harness: Harness) -> None:
+    """Only PostgreSQL locks rows (SQLite has one writer at a time, so there is no cycle)."""
+    first, second = DESKS[0], DESKS[1]
+    harness.send(EVENT_TOPIC, harness.presence(1, False, desk=second))
+    harness.clock.advance(INDEX.devices[GW].ttl_s + 1)  # the gateway now looks silent
+    finished: dict[str, object] = {}
+
+    def run(name: str, work: Callable[[], object]) -> threading.Thread:
+        def target() -> None:
+            try:
+                finished[name] = work()
+            except Exception as exc:  # the assertion below shows it
+                finished[name] = exc
+
+        thread = threading.Thread(target=target, daemon=True)
+        thread.start()
+        return thread
+
+    engine = harness.store.engine
+    with engine.connect() as holder:  # someone (a seat claim, say) holds the first desk
+        holder.execute(select(DeskRow).where(DeskRow.id == first).with_for_update())
+        sweep = run("sweep", harness.sweep.run)
+        wait_until(lambda: _waiting_on_locks(engine) == 1, 10, "the sweep to wait for the desk")
+        # Meanwhile the gateway speaks for its second desk: a batch takes that desk, then the
+        # gateway's row. A sweep that had locked devices first would hold it up until the
+        # holder let go, and then deadlock with it over the second desk.
+        batch = run(
+            "batch", lambda: harness.send(EVENT_TOPIC, harness.presence(2, True, desk=second))
+        )
+        batch.join(10)
+        assert "batch" in finished and finished["batch"] is None, finished.get("batch")
+        holder.rollback()
+    sweep.join(10)
+    outcome = finished.get("sweep")
+    assert isinstance(outcome, BatchOutcome), outcome
+    # The gateway reported while the sweep waited: under the lock it is no longer silent.
+    assert outcome.changes == {}
+    assert harness.state(second) is DeskState.OCCUPIED
+
+
+def _waiting_on_locks(engine: Engine) -> int:
+    with engine.connect() as conn:
+        query = text(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )
+        return int(conn.execute(query).scalar_one())
 
 
 def _restart(harness: Harness) -> Harness:
