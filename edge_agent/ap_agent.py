@@ -31,7 +31,7 @@ from edge_agent.ap_sources.readers import FollowedFile, HostapdControl, LineRead
 from edge_agent.ap_sources.vendor_syslog import parse_vendor_syslog
 from edge_agent.clock import Clock, SystemClock
 from edge_agent.desk_agent import AgentConfigError, describe_problem
-from edge_agent.discovery import DiscoverableBroker, discover_unless_stopped
+from edge_agent.discovery import DiscoverableBroker, reach_broker
 from edge_agent.outbox import DEFAULT_MAX_ROWS, Outbox
 from edge_agent.publisher import ConnectionSettings, DevicePublisher
 from edge_agent.station_hash import StationHasher, StationId, normalise_mac, redact
@@ -96,9 +96,6 @@ class ApAgentConfig(DiscoverableBroker):
     device: Id
     site: Id
     access_point: Id
-    username: str | None = None
-    password: str | None = None
-    ca_file: str | None = None
     outbox: Path
     max_outbox_rows: Annotated[int, Field(ge=1, le=10_000_000)] = DEFAULT_MAX_ROWS
     # The AP's own radio addresses, as RADIUS and controller syslog name it; lines naming
@@ -434,19 +431,9 @@ def run_ap_agent(
     config = load_ap_config(config_path)
     clock = clock or SystemClock()
     stop = stop or threading.Event()
-    if settings is None:
-        broker = config.broker
-        if broker is None:
-            found = discover_unless_stopped(config.site, config.discovery_interfaces, stop)
-            if found is None:
-                return None  # stopped before any server answered: nothing was started
-            broker = found.broker_url
-        settings = ConnectionSettings(
-            broker_url=broker,
-            username=config.username,
-            password=config.password,
-            ca_file=config.ca_file,
-        )
+    reach = reach_broker(config, config.site, stop, settings=settings)
+    if reach is None:
+        return None  # stopped before any server answered: nothing was started
     sources = open_sources(config)
     try:
         outbox = Outbox(config.outbox, max_rows=config.max_outbox_rows)
@@ -459,7 +446,7 @@ def run_ap_agent(
         device=config.device,
         access_point=config.access_point,
         outbox=outbox,
-        settings=settings,
+        settings=reach.settings,
         clock=clock,
         bssids=config.bssids,
         timezone=config.timezone,

@@ -18,7 +18,7 @@ from contracts import ID_PATTERN, DeviceCommand, Kind, SensorClass
 from edge_agent import agent_version
 from edge_agent.clock import Clock, SystemClock
 from edge_agent.debouncer import Debouncer, Transition
-from edge_agent.discovery import DiscoverableBroker, discover_unless_stopped
+from edge_agent.discovery import DiscoverableBroker, reach_broker
 from edge_agent.outbox import DEFAULT_MAX_ROWS, Outbox
 from edge_agent.publisher import ConnectionSettings, DevicePublisher
 from edge_agent.sensors import PresenceSource, Reading
@@ -73,9 +73,6 @@ class DeskAgentConfig(DiscoverableBroker):
 
     device: Id
     site: Id
-    username: str | None = None
-    password: str | None = None
-    ca_file: str | None = None
     outbox: Path = Field(description="SQLite outbox file; relative paths are from the config file")
     max_outbox_rows: Annotated[int, Field(ge=1, le=10_000_000)] = DEFAULT_MAX_ROWS
     heartbeat_s: Annotated[float, Field(gt=0, le=86_400)] = 30.0
@@ -303,20 +300,6 @@ class DeskGateway:
             log.warning("%s: identify requested by the server", self.device)
 
 
-def connection_settings(config: DeskAgentConfig, **overrides: Any) -> ConnectionSettings:
-    """The publisher's connection settings from an agent config (`broker_url` if discovered)."""
-    broker = overrides.pop("broker_url", None) or config.broker
-    if broker is None:
-        raise AgentConfigError(f"{config.device}: no broker configured and none discovered")
-    return ConnectionSettings(
-        broker_url=broker,
-        username=config.username,
-        password=config.password,
-        ca_file=config.ca_file,
-        **overrides,
-    )
-
-
 def run_desk_agent(
     config_path: Path,
     *,
@@ -335,12 +318,9 @@ def run_desk_agent(
     config = load_agent_config(config_path)
     clock = clock or SystemClock()
     stop = stop or threading.Event()
-    broker = config.broker
-    if broker is None and settings is None:
-        found = discover_unless_stopped(config.site, config.discovery_interfaces, stop)
-        if found is None:
-            return
-        broker = found.broker_url
+    reach = reach_broker(config, config.site, stop, settings=settings)
+    if reach is None:
+        return  # stopped before any server answered: nothing was started
     if source is None:
         source = open_presence_source(
             [(d.id, config.source_of(d)) for d in config.desks],
@@ -358,7 +338,7 @@ def run_desk_agent(
         desks={d.id: d.sensor for d in config.desks},
         hold_times=config.effective_hold_times(),
         outbox=outbox,
-        settings=settings or connection_settings(config, broker_url=broker),
+        settings=reach.settings,
         clock=clock,
         heartbeat_s=config.heartbeat_s,
     )

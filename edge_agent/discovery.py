@@ -27,7 +27,7 @@ from zeroconf import (
     Zeroconf,
 )
 
-from edge_agent.publisher import parse_broker_url
+from edge_agent.publisher import ConnectionSettings, parse_broker_url
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,9 @@ class DiscoverableBroker(BaseModel):
     discovery_interfaces: list[str] | None = Field(
         default=None, description="addresses to browse zeroconf on (default: all interfaces)"
     )
+    username: str | None = None
+    password: str | None = None
+    ca_file: str | None = None
 
     @field_validator("broker")
     @classmethod
@@ -65,6 +68,44 @@ class DiscoverableBroker(BaseModel):
         if value is not None:
             parse_broker_url(value)
         return value
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerReach:
+    """How an agent reaches its broker, and the server discovery found (None: not asked)."""
+
+    settings: ConnectionSettings
+    found: FoundServer | None
+
+
+def reach_broker(
+    config: DiscoverableBroker,
+    site: str,
+    stop: threading.Event,
+    *,
+    settings: ConnectionSettings | None = None,
+    find_server: bool = False,
+) -> BrokerReach | None:
+    """The connection settings of an agent: `settings` when given (tests), else the config's
+    broker and credentials. Browses zeroconf when the config names no broker, or when the
+    agent also needs the server (`find_server`). None: stopped before any server answered."""
+    broker = config.broker
+    found = None
+    if find_server or (settings is None and broker is None):
+        found = discover_unless_stopped(site, config.discovery_interfaces, stop)
+        if found is None:
+            return None
+        broker = broker or found.broker_url
+    if settings is None:
+        if broker is None:  # only when settings were given, which this branch excludes
+            raise ValueError("no broker configured and none discovered")
+        settings = ConnectionSettings(
+            broker_url=broker,
+            username=config.username,
+            password=config.password,
+            ca_file=config.ca_file,
+        )
+    return BrokerReach(settings, found)
 
 
 class DiscoveryTimeout(RuntimeError):

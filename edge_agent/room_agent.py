@@ -34,7 +34,7 @@ from contracts import (
 )
 from edge_agent import agent_version
 from edge_agent.clock import Clock, SystemClock
-from edge_agent.discovery import DiscoverableBroker, discover_unless_stopped
+from edge_agent.discovery import DiscoverableBroker, reach_broker
 from edge_agent.drm import DEFAULT_DRM_ROOT, ConnectorChange, DrmConnectors
 from edge_agent.outbox import DEFAULT_MAX_ROWS, Outbox
 from edge_agent.publisher import ConnectionSettings, DevicePublisher
@@ -59,9 +59,6 @@ class RoomAgentConfig(DiscoverableBroker):
     site: Id
     room: Id
     name: str = Field(default="", description="display name shown to laptops; default: room id")
-    username: str | None = None
-    password: str | None = None
-    ca_file: str | None = None
     server: str | None = Field(
         default=None,
         description="the freeseat server's base URL, e.g. http://freeseat:8000; left out, "
@@ -334,29 +331,15 @@ def run_room_agent(
     config = load_room_agent_config(config_path)
     clock = clock or SystemClock()
     stop = stop or threading.Event()
-    if config.server is None or (config.broker is None and settings is None):
-        found = discover_unless_stopped(config.site, config.discovery_interfaces, stop)
-        if found is None:
-            return  # stopped before any server answered: nothing was started
-        config = config.model_copy(
-            update={
-                "broker": config.broker or found.broker_url,
-                "server": config.server or found.server_url,
-            }
-        )
-    outbox = Outbox(config.outbox, max_rows=config.max_outbox_rows)
-    monitor = RoomMonitor(
-        config,
-        outbox,
-        settings
-        or ConnectionSettings(
-            broker_url=config.broker or "",  # set above: from the file or by discovery
-            username=config.username,
-            password=config.password,
-            ca_file=config.ca_file,
-        ),
-        clock,
+    reach = reach_broker(
+        config, config.site, stop, settings=settings, find_server=config.server is None
     )
+    if reach is None:
+        return  # stopped before any server answered: nothing was started
+    if reach.found is not None and config.server is None:
+        config = config.model_copy(update={"server": reach.found.server_url})
+    outbox = Outbox(config.outbox, max_rows=config.max_outbox_rows)
+    monitor = RoomMonitor(config, outbox, reach.settings, clock)
     address = config.advertise_address or primary_address()
     info_server = serve_info(config, address)
     port = info_server.server_address[1]
