@@ -4,11 +4,14 @@ import asyncio
 import contextlib
 import logging
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 import uvicorn
 
+from firmware_config.site import Site
 from server.adapters.embedded_broker import AmqttBroker, MosquittoBroker, embedded_broker
 from server.api.app import UVICORN_OPTIONS, create_app
 from server.api.runtime import load_configured_site
@@ -79,6 +82,7 @@ async def run_demo(
         )
         print(f"Dashboard: http://{host}:{port}/?floor={busiest.id}", flush=True)
         print(f"API docs:  http://{host}:{port}/docs", flush=True)
+        print(_office_hours(site), flush=True)
         print(
             "Press Ctrl-C to stop." if duration is None else f"Stopping after {duration:g} s.",
             flush=True,
@@ -96,3 +100,15 @@ async def run_demo(
         if own_broker is not None:
             own_broker.stop()
         print("freeseat demo stopped", flush=True)
+
+
+def _office_hours(site: Site) -> str:
+    """The site's local time and whether desks can be held now: after its end of day claims
+    are refused until midnight there, which a visitor in another time zone would not expect."""
+    zone = ZoneInfo(site.site.timezone)
+    now = datetime.now(zone)
+    ends = site.policy.end_of_day
+    line = f"Site time: {now:%H:%M} {site.site.timezone}; desks are held until {ends}"
+    if f"{now:%H:%M}" >= ends:
+        line += " (the day there is over: seat claims open again at midnight, site time)"
+    return line

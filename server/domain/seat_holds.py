@@ -28,6 +28,20 @@ END_OF_DAY = "end of day"
 BY_HAND = "released by hand"
 
 
+def claims_closed(now: datetime, day_ends_at: datetime) -> str | None:
+    """Why no desk can be held at `now` (today's holds have ended), or None while they run.
+
+    A hold claimed after the end of the day would be released by the next sweep seconds
+    later: the person would see a seat that silently vanished.
+    """
+    if now >= day_ends_at:
+        return (
+            f"desks are held only until {day_ends_at:%H:%M} {day_ends_at.tzname()}, the end of"
+            " the office day: sit at any free desk without holding it, or claim one tomorrow"
+        )
+    return None
+
+
 def release_due(hold: Hold, now: datetime, grace: timedelta, day_ends_at: datetime) -> str | None:
     """Why `hold` must end at `now` (end of its day, or no check-in within the grace), or None.
 

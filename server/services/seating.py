@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from firmware_config.site import Site
 from server.domain.occupancy import DeskStatus, Rejected, Transition, assign, check_in, release
 from server.domain.people import Person
-from server.domain.seat_holds import BY_HAND, Hold, release_due
+from server.domain.seat_holds import BY_HAND, Hold, claims_closed, release_due
 from server.domain.seat_policy import (
     NEED_EQUIPMENT,
     RESERVED_EQUIPMENT,
@@ -497,6 +497,9 @@ class Seating:
     def _claim(
         self, tx: SeatingTransaction, person: Person, desk_id: str, now: datetime, today: date
     ) -> SeatOutcome:
+        closed = claims_closed(now, self.day_ends_at(today))
+        if closed is not None:
+            raise SeatRefused(409, closed)
         status = tx.lock_desk(desk_id)
         if status is None:
             raise SeatRefused(404, f"desk {desk_id!r} has no live state yet; try again shortly")

@@ -236,6 +236,17 @@ async def test_sensor_checks_in_within_grace_no_show_is_released_and_day_end_fre
         "free",
         "end of day: desks are released at 20:00 JST",
     )
+    # After the end of the day a claim would only be swept away seconds later: refused, with
+    # what to do instead, by the API and by a QR scan alike; the next morning it works again.
+    late = await tanaka.post("/api/seats", json={"desk": A1})
+    assert late.status_code == 409
+    assert late.json()["detail"].startswith("desks are held only until 20:00 JST")
+    scanned = await tanaka.post("/api/me/seat/check-in", json={"desk": A1, "how": "qr"})
+    assert scanned.status_code == 409 and "claim one tomorrow" in scanned.json()["detail"]
+    assert rt.hub.states("f1")[A1]["state"] == "free"
+    clock.set(datetime(2026, 12, 1, 0, 30, tzinfo=UTC))  # 09:30 the next day in Tokyo
+    await sign_in_async(tanaka, "t0001")
+    assert (await tanaka.post("/api/seats", json={"desk": A1})).status_code == 201
 
 
 async def test_a_walk_in_is_shown_as_taken_and_cannot_be_claimed(

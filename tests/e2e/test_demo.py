@@ -72,4 +72,6 @@ def test_demo_runs_the_city_hall_and_stops_on_time(tmp_path: Path, broker: str) 
             proc.kill()
     output = "\n".join(lines)
     assert "freeseat demo stopped" in output
+    # The visitor learns the city hall's time, since seats are held only until its end of day.
+    assert re.search(r"^Site time: \d\d:\d\d Asia/Tokyo; desks are held until 20:00", output, re.M)
     assert "Traceback" not in output, output
