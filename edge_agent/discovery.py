@@ -97,7 +97,7 @@ def reach_broker(
             return None
         broker = broker or found.broker_url
     if settings is None:
-        if broker is None:  # only when settings were given, which this branch excludes
+        if broker is None:  # unreachable: with neither, discovery ran above and set it
             raise ValueError("no broker configured and none discovered")
         settings = ConnectionSettings(
             broker_url=broker,
