@@ -96,11 +96,16 @@ def in_the_morning(site_path: Path, tmp: Path) -> Path:
     take back seats the run had just given out, and a run across midnight would change the
     day under it.
     """
+    return at_local_hour(site_path, tmp, MORNING_HOUR)
+
+
+def at_local_hour(site_path: Path, tmp: Path, hour: int) -> Path:
+    """A copy of the site in a time zone where the hour now is `hour` (minutes as they are)."""
     data = yaml.safe_load(site_path.read_text(encoding="utf-8"))
-    offset = (MORNING_HOUR - datetime.now(UTC).hour + 12) % 24 - 12  # hours east of UTC
+    offset = (hour - datetime.now(UTC).hour + 12) % 24 - 12  # hours east of UTC
     # Etc/GMT zones count the other way: Etc/GMT-9 is nine hours east of UTC.
     data["site"]["timezone"] = f"Etc/GMT{-offset:+d}" if offset else "UTC"
-    path = tmp / "rush-site.yaml"
+    path = tmp / f"site-at-{hour:02d}h.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
 

@@ -27,6 +27,7 @@ export class SeatPanel {
   #actions;
   #host;
   #seat = null;
+  #claims = { open: true, until: null }; // today's holds end at `until`; none after it
   #suggestions = [];
   #rule = "";
   #message = null;
@@ -110,6 +111,10 @@ export class SeatPanel {
       this.#actions.append(h("p", { class: "action-hint" }, t("me.notFree")));
       return;
     }
+    if (!this.#claims.open) {
+      this.#actions.append(h("p", { class: "action-hint", id: "day-over-hint" }, t("me.dayOverShort")));
+      return;
+    }
     this.#actions.append(h("button", { type: "button", class: "action-button primary", id: "claim-desk", onclick: () => this.claim(desk.id) }, t("me.claim")));
   }
 
@@ -164,7 +169,9 @@ export class SeatPanel {
       return;
     }
     try {
-      this.#seat = (await getJSON("/api/me/seat")).seat ?? null;
+      const mine = await getJSON("/api/me/seat");
+      this.#seat = mine.seat ?? null;
+      this.#claims = { open: mine.claims_open !== false, until: mine.holds_until ?? null };
     } catch (err) {
       if (err instanceof ApiError && err.status === 404) this.#seat = null;
       else this.#message = { kind: "error", text: err.message };
@@ -274,6 +281,9 @@ export class SeatPanel {
         })),
         h("div", { class: "desk-actions" }, h("button", { type: "button", class: "action-button", id: "show-my-seat", onclick: () => this.#host.showDesk(seat.desk, seat.floor) }, t("me.showOnMap")), ...this.#seatButtons()),
       );
+    } else if (!this.#claims.open) {
+      // After the end of the day a claim is refused: say so up front, not after a click.
+      seatBox.append(h("p", { class: "my-seat-title", id: "day-over" }, t("me.dayOver", { until: formatTime(this.#claims.until) })));
     } else {
       seatBox.append(h("p", { class: "my-seat-title" }, t("me.noSeat")));
     }
@@ -293,7 +303,7 @@ export class SeatPanel {
         )
       : null;
     const rule = this.#suggestions.length && this.#rule ? h("p", { class: "action-hint" }, this.#rule) : null;
-    return [who, seatBox, seat ? null : find, list, rule];
+    return [who, seatBox, seat || !this.#claims.open ? null : find, list, rule];
   }
 
   #seatButtons() {

@@ -128,6 +128,10 @@ class SeatOut(BaseModel):
 
 class MySeat(BaseModel):
     seat: SeatOut | None
+    holds_until: datetime = Field(
+        description="when today's holds end (the site's end of day); claims wait for tomorrow after"
+    )
+    claims_open: bool = Field(description="a desk can be claimed now (before holds_until)")
 
 
 class Released(BaseModel):
@@ -390,7 +394,8 @@ async def claim_seat(
 async def my_seat(rt: Rt, me: Me) -> MySeat:
     """The desk the signed-in person holds today, if any."""
     seat = await asyncio.to_thread(rt.seating.my_seat, me)
-    return MySeat(seat=_seat(seat) if seat else None)
+    until, is_open = rt.seating.claims_window()
+    return MySeat(seat=_seat(seat) if seat else None, holds_until=until, claims_open=is_open)
 
 
 @router.post("/api/me/seat/check-in", responses=_REFUSALS)

@@ -238,6 +238,12 @@ class Seating:
     def day_ends_at(self, day: date) -> datetime:
         return datetime.combine(day, self.site.end_of_day, tzinfo=self.site.zone)
 
+    def claims_window(self) -> tuple[datetime, bool]:
+        """When today's holds end, and whether a desk can still be claimed now."""
+        now = self._clock.now()
+        ends = self.day_ends_at(self.today(now))
+        return ends, claims_closed(now, ends) is None
+
     # -- reads --------------------------------------------------------------------------------
 
     def my_seat(self, person: Person) -> SeatView | None:

@@ -145,7 +145,11 @@ async def test_claim_holds_the_desk_on_the_map_and_nobody_else_gets_it(
         taken = await suzuki.post("/api/seats", json={"desk": A1})
         assert taken.status_code == 409
         assert taken.json()["detail"] == f"desk {A1} is already held; pick another desk"
-        assert (await suzuki.get("/api/me/seat")).json() == {"seat": None}
+        assert (await suzuki.get("/api/me/seat")).json() == {
+            "seat": None,
+            "holds_until": "2026-11-30T20:00:00+09:00",
+            "claims_open": True,
+        }
 
     released = await tanaka.delete("/api/me/seat")
     assert released.status_code == 200 and released.json()["released"] == A1
@@ -214,7 +218,7 @@ async def test_sensor_checks_in_within_grace_no_show_is_released_and_day_end_fre
         rt.hub.publish(await asyncio.to_thread(rt.seating.sweep))
         mine = (await tanaka.get("/api/me/seat")).json()["seat"]
         assert (mine["state"], mine["check_in_how"]) == ("checked_in", "desk sensor")
-        assert (await suzuki.get("/api/me/seat")).json() == {"seat": None}
+        assert (await suzuki.get("/api/me/seat")).json()["seat"] is None
         assert rt.hub.states("f1")[A2]["state"] == "free"
         assert transitions(database_url, A2)[-1] == (
             "held",
@@ -229,7 +233,12 @@ async def test_sensor_checks_in_within_grace_no_show_is_released_and_day_end_fre
             break
         await asyncio.sleep(0.02)
     rt.hub.publish(await asyncio.to_thread(rt.seating.sweep))
-    assert (await tanaka.get("/api/me/seat")).json() == {"seat": None}
+    # The panel can say the day is over before anyone tries to claim.
+    assert (await tanaka.get("/api/me/seat")).json() == {
+        "seat": None,
+        "holds_until": "2026-11-30T20:00:00+09:00",
+        "claims_open": False,
+    }
     assert rt.hub.states("f1")[A1]["state"] == "free"
     assert transitions(database_url, A1)[-1] == (
         "away",
@@ -316,7 +325,7 @@ async def test_without_the_csrf_header_a_signed_in_claim_is_refused(
     del client.headers["X-CSRF-Token"]
     refused = await client.post("/api/seats", json={"desk": A1})
     assert refused.status_code == 403 and "X-CSRF-Token" in refused.json()["detail"]
-    assert (await client.get("/api/me/seat")).json() == {"seat": None}
+    assert (await client.get("/api/me/seat")).json()["seat"] is None
 
 
 async def test_facilities_see_rotation_per_department_small_groups_suppressed(

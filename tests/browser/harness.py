@@ -4,20 +4,23 @@ signed-in client."""
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 
 import httpx
 import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from benchmarks.rush import in_the_morning
+from benchmarks.rush import at_local_hour, in_the_morning
 from contracts import DeskPresenceChanged, build_topic, encode
 from firmware_config.paths import demo_site_path
 from firmware_config.site import Site
 from server.adapters.embedded_broker import MosquittoBroker
 from server.settings import Settings
 from tests.browser.test_floor_map import DemoServer
+from tests.support import wait_until
+
+EVENING_HOUR = 21  # after the demo site's end of day (20:00), well before midnight
 
 
 @contextmanager
@@ -27,11 +30,13 @@ def demo_server(
     name: str,
     *,
     morning: bool = False,
+    evening: bool = False,
 ) -> Iterator[DemoServer]:
     """The demo city hall for one test module: its own SQLite file and client id, demo sign-in.
 
     `morning`: the site in a time zone where it is mid-morning now, for tests that claim seats
-    (after the site's end of day, 20:00, the sweep would take them back within seconds).
+    (after the site's end of day, 20:00, claims are refused). `evening`: where it is 21:00-ish,
+    after the end of the day.
     """
     if not mosquitto.running:
         mosquitto.start()
@@ -43,6 +48,7 @@ def demo_server(
         mqtt_client_id=f"{name}-test-{uuid.uuid4().hex[:8]}",
         demo_mode=True,
         **({"site_file": in_the_morning(demo_site_path(), folder)} if morning else {}),
+        **({"site_file": at_local_hour(demo_site_path(), folder, EVENING_HOUR)} if evening else {}),
     )
     demo = DemoServer(settings)
     try:
@@ -98,3 +104,22 @@ def signed_in_client(base_url: str, staff_id: str | None = None) -> tuple[httpx.
     )
     response.raise_for_status()
     return client, response.json()["csrf_token"]
+
+
+def report_free(
+    mosquitto: MosquittoBroker, site: Site, server: DemoServer, floor: str, desks: list[str]
+) -> None:
+    """The desks' sensors say nobody is there; returns once the server shows them all free."""
+    publisher = Publisher(mosquitto, site)
+    try:
+        publisher.presence_many([(desk, False, datetime.now(UTC)) for desk in desks])
+    finally:
+        publisher.close()
+    wanted = set(desks)
+    wait_until(
+        lambda: all(
+            d["state"] == "free" for d in server.floor(floor)["desks"] if d["id"] in wanted
+        ),
+        30,
+        f"{len(desks)} desk(s) of {floor} to be free",
+    )

@@ -5,7 +5,6 @@ desktop page keeps the floor map open meanwhile.
 """
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from firmware_config.loader import load_site
 from firmware_config.paths import demo_site_path
 from firmware_config.site import Site
 from server.adapters.embedded_broker import MosquittoBroker
-from tests.browser.harness import Publisher, demo_server
+from tests.browser.harness import demo_server, report_free
 from tests.browser.test_floor_map import ALL_DESKS_LIVE, DemoServer, shoot
 from tests.support import wait_until
 
@@ -65,16 +64,7 @@ def test_checking_in_from_the_qr_page_on_a_phone(
     floor = site.floor(FLOOR)
     assert floor is not None
     desk = floor.desks[5].id
-    publisher = Publisher(mosquitto, site)
-    try:
-        publisher.presence_many([(desk, False, datetime.now(UTC))])
-    finally:
-        publisher.close()
-    wait_until(
-        lambda: {d["id"]: d["state"] for d in server.floor(FLOOR)["desks"]}[desk] == "free",
-        15,
-        "the desk to be free",
-    )
+    report_free(mosquitto, site, server, FLOOR, [desk])
     page.goto(f"{server.url}/?floor={FLOOR}", wait_until="commit")
     page.wait_for_function(ALL_DESKS_LIVE, arg=len(floor.desks), timeout=20_000)
     on_map = page.locator(f'#floor-map [data-desk="{desk}"]')

@@ -6,7 +6,6 @@ arrives over the live feed, not by reloading.
 """
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from firmware_config.loader import load_site
 from firmware_config.paths import demo_site_path
 from firmware_config.site import Site
 from server.adapters.embedded_broker import MosquittoBroker
-from tests.browser.harness import Publisher, demo_server
+from tests.browser.harness import demo_server, report_free
 from tests.browser.test_floor_map import ALL_DESKS_LIVE, DemoServer, shoot
 from tests.support import wait_until
 
@@ -45,16 +44,7 @@ def free_desks(server: DemoServer, mosquitto: MosquittoBroker, site: Site) -> li
     floor = site.floor(FLOOR)
     assert floor is not None
     desks = [d.id for d in floor.desks]
-    publisher = Publisher(mosquitto, site)
-    try:
-        publisher.presence_many([(d, False, datetime.now(UTC)) for d in desks])
-    finally:
-        publisher.close()
-    wait_until(
-        lambda: all(d["state"] == "free" for d in server.floor(FLOOR)["desks"]),
-        30,
-        "every f3 desk to be free",
-    )
+    report_free(mosquitto, site, server, FLOOR, desks)
     return desks
 
 
@@ -151,3 +141,31 @@ def test_a_claim_of_a_taken_desk_says_why(
     expect(page.locator("#claim-desk")).to_have_count(0)
     page.locator("#release-seat").first.click()
     expect(page.locator("#my-seat")).to_have_attribute("data-state", "none")
+
+
+@pytest.fixture(scope="module")
+def evening_server(
+    mosquitto: MosquittoBroker, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DemoServer]:
+    with demo_server(mosquitto, tmp_path_factory, "staff-evening", evening=True) as demo:
+        yield demo
+
+
+def test_after_the_end_of_the_day_the_panel_says_so_instead_of_offering_a_claim(
+    page: Page, evening_server: DemoServer, mosquitto: MosquittoBroker, site: Site
+) -> None:
+    floor = site.floor(FLOOR)
+    assert floor is not None
+    desk = floor.desks[0].id
+    report_free(mosquitto, site, evening_server, FLOOR, [desk])
+    page.goto(f"{evening_server.url}/?floor={FLOOR}", wait_until="commit")
+    page.wait_for_function(ALL_DESKS_LIVE, arg=len(floor.desks), timeout=TIMEOUT_MS)
+    page.locator("#people-list .person-button").first.click()
+    expect(page.locator("#me-panel")).to_have_attribute("data-signed-in", "true")
+
+    # Said before anyone tries: no "find me a seat", no claim button on a free desk.
+    expect(page.locator("#day-over")).to_contain_text("The day is over")
+    expect(page.locator("#find-seat")).to_have_count(0)
+    page.locator(f'#floor-map [data-desk="{desk}"]').click()
+    expect(page.locator("#day-over-hint")).to_be_visible()
+    expect(page.locator("#claim-desk")).to_have_count(0)
