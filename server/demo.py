@@ -4,10 +4,9 @@ import asyncio
 import contextlib
 import logging
 import tempfile
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 import uvicorn
 
@@ -15,6 +14,7 @@ from firmware_config.site import Site
 from server.adapters.embedded_broker import AmqttBroker, MosquittoBroker, embedded_broker
 from server.api.app import UVICORN_OPTIONS, create_app
 from server.api.runtime import load_configured_site
+from server.services.seating import SeatingSite
 from server.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -105,10 +105,10 @@ async def run_demo(
 def _office_hours(site: Site) -> str:
     """The site's local time and whether desks can be held now: after its end of day claims
     are refused until midnight there, which a visitor in another time zone would not expect."""
-    zone = ZoneInfo(site.site.timezone)
-    now = datetime.now(zone)
-    ends = site.policy.end_of_day
-    line = f"Site time: {now:%H:%M} {site.site.timezone}; desks are held until {ends}"
-    if f"{now:%H:%M}" >= ends:
+    now = datetime.now(UTC)
+    ends, claims_open = SeatingSite.of(site).claims_window(now)
+    local = now.astimezone(ends.tzinfo)
+    line = f"Site time: {local:%H:%M} {site.site.timezone}; desks are held until {ends:%H:%M}"
+    if not claims_open:
         line += " (the day there is over: seat claims open again at midnight, site time)"
     return line

@@ -25,7 +25,7 @@ Processor = Callable[[Any], Any] | None
 class _Plan:
     sql: str
     order: tuple[str, ...]  # the bind names in the order the driver takes them
-    processors: tuple[Processor, ...]
+    pairs: tuple[tuple[str, Processor], ...]  # each bind name with its value's conversion
     positional: bool
 
 
@@ -47,10 +47,9 @@ def executemany(
     plan = _plans.get((name, dialect.name, keys))
     if plan is None:
         plan = _plans[(name, dialect.name, keys)] = _plan(build(dialect), dialect, keys)
-    pairs = tuple(zip(plan.order, plan.processors, strict=True))
     converted: list[Any] = []
     for row in rows:
-        values = [row[key] if process is None else process(row[key]) for key, process in pairs]
+        values = [row[key] if process is None else process(row[key]) for key, process in plan.pairs]
         converted.append(
             tuple(values) if plan.positional else dict(zip(plan.order, values, strict=True))
         )
@@ -60,11 +59,11 @@ def executemany(
 def _plan(statement: ClauseElement, dialect: Dialect, keys: tuple[str, ...]) -> _Plan:
     compiled: Any = statement.compile(dialect=dialect, column_keys=list(keys))
     order = tuple(compiled.positiontup) if compiled.positional else tuple(compiled.binds)
-    processors = tuple(_processor(compiled.binds[bind].type, dialect) for bind in order)
+    pairs = tuple((bind, _processor(compiled.binds[bind].type, dialect)) for bind in order)
     missing = set(order) - set(keys)
     if missing:
         raise ValueError(f"rows lack the statement's parameters {sorted(missing)}")
-    return _Plan(compiled.string, order, processors, bool(compiled.positional))
+    return _Plan(compiled.string, order, pairs, bool(compiled.positional))
 
 
 def _processor(type_: TypeEngine[Any], dialect: Dialect) -> Processor:

@@ -163,6 +163,15 @@ class SeatingSite:
             zone=ZoneInfo(site.site.timezone),
         )
 
+    def day_ends_at(self, day: date) -> datetime:
+        """When the holds of `day` end: the site's end of day, in its time zone."""
+        return datetime.combine(day, self.end_of_day, tzinfo=self.zone)
+
+    def claims_window(self, now: datetime) -> tuple[datetime, bool]:
+        """When the holds of `now`'s day end, and whether a desk can still be claimed."""
+        ends = self.day_ends_at(now.astimezone(self.zone).date())
+        return ends, claims_closed(now, ends) is None
+
 
 @dataclass(frozen=True, slots=True)
 class SeatView:
@@ -235,14 +244,9 @@ class Seating:
     def today(self, now: datetime | None = None) -> date:
         return (now or self._clock.now()).astimezone(self.site.zone).date()
 
-    def day_ends_at(self, day: date) -> datetime:
-        return datetime.combine(day, self.site.end_of_day, tzinfo=self.site.zone)
-
     def claims_window(self) -> tuple[datetime, bool]:
         """When today's holds end, and whether a desk can still be claimed now."""
-        now = self._clock.now()
-        ends = self.day_ends_at(self.today(now))
-        return ends, claims_closed(now, ends) is None
+        return self.site.claims_window(self._clock.now())
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -452,10 +456,10 @@ class Seating:
                     and status.checked_in
                 ):
                     tx.mark_checked_in(hold.id, now, "desk sensor")
-        day_over = now >= self.day_ends_at(today)
+        day_over = now >= self.site.day_ends_at(today)
         due = self._store.due_holds(today, now - self.site.grace, today if day_over else None)
         for hold in due:
-            reason = release_due(hold, now, self.site.grace, self.day_ends_at(hold.day))
+            reason = release_due(hold, now, self.site.grace, self.site.day_ends_at(hold.day))
             if reason is None:
                 continue
             with self._store.transaction() as tx:
@@ -472,7 +476,7 @@ class Seating:
                 ):
                     tx.mark_checked_in(hold.id, now, "desk sensor")
                     current = tx.hold(hold.id) or current
-                reason = release_due(current, now, self.site.grace, self.day_ends_at(hold.day))
+                reason = release_due(current, now, self.site.grace, self.site.day_ends_at(hold.day))
                 if reason is not None:
                     changes += self._end(tx, current, now, reason)
         self._store.forget_answers(now - timedelta(days=1))
@@ -503,7 +507,7 @@ class Seating:
     def _claim(
         self, tx: SeatingTransaction, person: Person, desk_id: str, now: datetime, today: date
     ) -> SeatOutcome:
-        closed = claims_closed(now, self.day_ends_at(today))
+        closed = claims_closed(now, self.site.day_ends_at(today))
         if closed is not None:
             raise SeatRefused(409, closed)
         status = tx.lock_desk(desk_id)
@@ -566,7 +570,7 @@ class Seating:
             option=self.site.options.get(hold.desk),
             checked_in=checked_in,
             check_in_by=None if checked_in else hold.claimed_at + self.site.grace,
-            releases_at=self.day_ends_at(hold.day),
+            releases_at=self.site.day_ends_at(hold.day),
         )
 
     def _conflict(self, conflict: SeatConflict, person: Person, desk_id: str) -> SeatRefused:

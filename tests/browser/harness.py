@@ -11,7 +11,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from benchmarks.rush import at_local_hour, in_the_morning
+from benchmarks.rush import at_local_hour
 from contracts import DeskPresenceChanged, build_topic, encode
 from firmware_config.paths import demo_site_path
 from firmware_config.site import Site
@@ -29,14 +29,13 @@ def demo_server(
     tmp_path_factory: pytest.TempPathFactory,
     name: str,
     *,
-    morning: bool = False,
-    evening: bool = False,
+    local_hour: int | None = None,
 ) -> Iterator[DemoServer]:
     """The demo city hall for one test module: its own SQLite file and client id, demo sign-in.
 
-    `morning`: the site in a time zone where it is mid-morning now, for tests that claim seats
-    (after the site's end of day, 20:00, claims are refused). `evening`: where it is 21:00-ish,
-    after the end of the day.
+    `local_hour`: the site in a time zone where that is the hour now: the rush's MORNING_HOUR
+    for tests that claim seats (after the site's end of day, 20:00, claims are refused),
+    EVENING_HOUR for what staff see after it.
     """
     if not mosquitto.running:
         mosquitto.start()
@@ -47,8 +46,11 @@ def demo_server(
         broker_url=mosquitto.url,
         mqtt_client_id=f"{name}-test-{uuid.uuid4().hex[:8]}",
         demo_mode=True,
-        **({"site_file": in_the_morning(demo_site_path(), folder)} if morning else {}),
-        **({"site_file": at_local_hour(demo_site_path(), folder, EVENING_HOUR)} if evening else {}),
+        **(
+            {"site_file": at_local_hour(demo_site_path(), folder, local_hour)}
+            if local_hour is not None
+            else {}
+        ),
     )
     demo = DemoServer(settings)
     try:

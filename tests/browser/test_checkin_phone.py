@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from benchmarks.rush import MORNING_HOUR
 from firmware_config.loader import load_site
 from firmware_config.paths import demo_site_path
 from firmware_config.site import Site
@@ -32,7 +33,7 @@ def site() -> Site:
 def server(
     mosquitto: MosquittoBroker, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DemoServer]:
-    with demo_server(mosquitto, tmp_path_factory, "checkin", morning=True) as demo:
+    with demo_server(mosquitto, tmp_path_factory, "checkin", local_hour=MORNING_HOUR) as demo:
         yield demo
 
 

@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from benchmarks.rush import MORNING_HOUR
 from firmware_config.loader import load_site
 from firmware_config.paths import demo_site_path
 from firmware_config.site import Site
 from server.adapters.embedded_broker import MosquittoBroker
-from tests.browser.harness import demo_server, report_free
+from tests.browser.harness import EVENING_HOUR, demo_server, report_free
 from tests.browser.test_floor_map import ALL_DESKS_LIVE, DemoServer, shoot
 from tests.support import wait_until
 
@@ -34,7 +35,7 @@ def site() -> Site:
 def server(
     mosquitto: MosquittoBroker, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DemoServer]:
-    with demo_server(mosquitto, tmp_path_factory, "staff", morning=True) as demo:
+    with demo_server(mosquitto, tmp_path_factory, "staff", local_hour=MORNING_HOUR) as demo:
         yield demo
 
 
@@ -147,7 +148,7 @@ def test_a_claim_of_a_taken_desk_says_why(
 def evening_server(
     mosquitto: MosquittoBroker, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DemoServer]:
-    with demo_server(mosquitto, tmp_path_factory, "staff-evening", evening=True) as demo:
+    with demo_server(mosquitto, tmp_path_factory, "staff-evening", local_hour=EVENING_HOUR) as demo:
         yield demo
 
 
