@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import logging
 import time
 import uuid
@@ -12,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from benchmarks.load import EventSource, publish_backlog
 from benchmarks.processes import CpuMeter, ServerProcess, child_pids, running_broker
@@ -41,8 +43,28 @@ def run_ingest_replicas(ws: Workspace) -> ScenarioResult:
     in the scale-out configuration (a shared subscription needs the shared live feed and
     ticker, which need PostgreSQL).
     """
+    missing = postgres_missing(ws.postgres_url)
+    if missing is not None:
+        return ScenarioResult(
+            "ingest_2", "ingest, 2 replicas", measured=False, details={"not_measured": missing}
+        )
     with scratch_database(ws.postgres_url) as url:
         return _run(ws, replicas=2, database_url=url)
+
+
+def postgres_missing(admin_url: str) -> str | None:
+    """Why replicas cannot be measured here (no driver, no server), or None when they can."""
+    if importlib.util.find_spec("psycopg") is None:
+        return "needs PostgreSQL support: scripts/bootstrap postgresql"
+    admin = create_engine(admin_url)
+    try:
+        with admin.connect():
+            return None
+    except OperationalError:
+        shown = make_url(admin_url).render_as_string()
+        return f"needs a PostgreSQL server at {shown} (FREESEAT_BENCH_DATABASE_URL)"
+    finally:
+        admin.dispose()
 
 
 def _run(ws: Workspace, replicas: int, database_url: str | None = None) -> ScenarioResult:

@@ -96,7 +96,8 @@ class BenchReport:
                 )
                 continue
             if not result.figures:
-                lines.append(f"| {result.title} | — | — | — | — | — | not yet measured |")
+                why = result.details.get("not_measured", "not yet measured")
+                lines.append(f"| {result.title} | — | — | — | — | — | {_cell(str(why))} |")
                 continue
             for fig in result.figures:
                 verdict = "—" if fig.passed is None else ("pass" if fig.passed else "**fail**")

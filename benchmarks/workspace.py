@@ -18,10 +18,10 @@ class Workspace:
     logs: Path  # kept in the output directory: one log per process started
     profile: bool = False
     raw_limit: float | None = None
-    # Where scale-out scenarios create their scratch database (this machine's PostgreSQL).
+    # Where scale-out scenarios create their scratch database (a PostgreSQL of this machine).
     postgres_url: str = field(
         default_factory=lambda: os.environ.get(
-            "FREESEAT_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+            "FREESEAT_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
         )
     )
     _sites: dict[str, BenchSite] = field(default_factory=dict)

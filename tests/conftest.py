@@ -13,6 +13,8 @@ from sqlalchemy.exc import OperationalError
 from server.adapters.embedded_broker import MosquittoBroker, find_mosquitto
 from tests.fakes import FakeClock
 
+DEFAULT_TEST_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
 
 @pytest.fixture(scope="session")
 def mosquitto() -> Iterator[MosquittoBroker]:
@@ -47,10 +49,8 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def postgres_url() -> str:
-    """The machine's PostgreSQL (CI has it); FREESEAT_TEST_POSTGRES overrides."""
-    return os.environ.get(
-        "FREESEAT_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-    )
+    """The PostgreSQL of the tests: FREESEAT_TEST_DATABASE_URL (scripts/test sets it) or default."""
+    return os.environ.get("FREESEAT_TEST_DATABASE_URL", DEFAULT_TEST_DATABASE_URL)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -74,7 +74,8 @@ def database_url(
         admin.dispose()
         pytest.fail(
             f"PostgreSQL at {make_url(postgres_url).render_as_string()} is not usable"
-            f" ({exc.orig}); start it, or point FREESEAT_TEST_POSTGRES at one",
+            f" ({exc.orig}); run the tests with scripts/test (it starts a private PostgreSQL),"
+            " or point FREESEAT_TEST_DATABASE_URL at one",
             pytrace=False,
         )
     try:

@@ -15,7 +15,7 @@ from firmware_config.site import Site
 from server.adapters.database import make_engine, upgrade
 from server.adapters.people_repository import SqlPeopleStore
 from server.api.auth import CSRF_HEADER
-from server.api.runtime import Runtime
+from server.composition.runtime import Runtime
 from server.domain.people import Person
 
 

@@ -1,5 +1,6 @@
 """Engine creation and migrations: SQLite by default, PostgreSQL for scale-out."""
 
+import importlib.util
 from importlib import resources
 from pathlib import Path
 
@@ -14,8 +15,24 @@ MIGRATIONS = "server.adapters:migrations"
 MIGRATION_LOCK_KEY = 0x66736D6967726174
 
 
+class MissingDatabaseDriver(RuntimeError):
+    """The database URL needs a driver this installation lacks; the message says what to run."""
+
+
+def require_driver(url: str) -> None:
+    """Raise `MissingDatabaseDriver` when `url` is PostgreSQL and psycopg is not installed."""
+    if make_url(url).get_backend_name() != "postgresql":
+        return
+    if importlib.util.find_spec("psycopg") is None:
+        raise MissingDatabaseDriver(
+            "PostgreSQL support is not installed: run scripts/bootstrap postgresql"
+            " (or .venv/bin/pip install 'freeseat[postgresql]'), or use a sqlite:/// URL"
+        )
+
+
 def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Engine:
     """An engine with the settings each backend needs for freeseat's write pattern."""
+    require_driver(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         memory = parsed.database in (None, "", ":memory:")
@@ -71,6 +88,7 @@ def upgrade(url: str, revision: str = "heads") -> None:
     Each capability's tables have a migration branch of their own off the baseline, so
     capabilities can be added independently; "heads" applies all of them.
     """
+    require_driver(url)
     if make_url(url).get_backend_name() != "postgresql":
         command.upgrade(alembic_config(url), revision)
         return

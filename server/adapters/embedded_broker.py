@@ -1,8 +1,9 @@
-"""A private MQTT broker for the demo and the tests: Mosquitto when installed, amqtt otherwise."""
+"""A private MQTT broker for the demo and the tests: Mosquitto, or amqtt where it is missing."""
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import logging
 import os
 import shutil
@@ -228,13 +229,26 @@ class _SnapshotIterDict(dict[Any, Any]):
         return iter(list(super().keys()))
 
 
+class NoBrokerError(RuntimeError):
+    """No embedded broker can run here; the message says what to install."""
+
+
 def embedded_broker(port: int | None = None, prefer: str = "auto") -> MosquittoBroker | AmqttBroker:
-    """A private broker: Mosquitto if installed (or asked for), else amqtt."""
+    """A private broker: Mosquitto if installed (or asked for), else amqtt if installed."""
     binary = find_mosquitto()
     if prefer == "mosquitto" and binary is None:
-        raise RuntimeError("mosquitto is not installed (apt-get install mosquitto)")
+        raise NoBrokerError(
+            "mosquitto is not installed: run scripts/bootstrap (as root it installs Debian's"
+            " mosquitto), or apt-get install mosquitto"
+        )
     if binary is not None and prefer != "amqtt":
         return MosquittoBroker(binary, port=port or free_port())
+    if importlib.util.find_spec("amqtt") is None:
+        raise NoBrokerError(
+            "no MQTT broker to embed: run scripts/bootstrap (as root it installs Debian's"
+            " mosquitto), or install the pure-Python fallback with"
+            " .venv/bin/pip install 'freeseat[amqtt]', or pass --broker mqtt://host:1883"
+        )
     return AmqttBroker(port=port or free_port())
 
 

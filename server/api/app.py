@@ -1,10 +1,8 @@
-"""`create_app`: the composition root. Adapters are opened in the lifespan, never at import."""
+"""`create_app`: the HTTP application over what the composition root builds (in the lifespan)."""
 
 import asyncio
 import contextlib
-import gc
 import logging
-import sys
 from collections.abc import AsyncIterator
 from importlib import resources
 from pathlib import Path
@@ -32,7 +30,8 @@ from server.api import (
     wifi,
     wifi_location,
 )
-from server.api.runtime import Runtime
+from server.composition.background import background
+from server.composition.runtime import Runtime
 from server.services.ports import Clock
 from server.settings import Settings
 
@@ -49,7 +48,6 @@ def dashboard_dir() -> Path:
 # would compress it again for every client (about twice the fan-out CPU) and keep some
 # 100–200 KiB of zlib state per open connection.
 UVICORN_OPTIONS: dict[str, Any] = {"ws_per_message_deflate": False}
-GIL_SWITCH_INTERVAL_S = 0.0005
 
 
 def create_app(
@@ -62,43 +60,12 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = await asyncio.to_thread(Runtime.open, settings, clock, site)
         app.state.runtime = runtime
-        # Everything alive now (modules, the site, mappers, the hub's floors) lives as long as
-        # the server: take it out of the collector's reach. A full collection otherwise walks
-        # it all and stalls the loop, MQTT and every websocket for 140-240 ms on the bench site.
-        gc.collect()
-        gc.freeze()
-        # SQLite writes are serialised, and the writer gives up the GIL at every statement; at
-        # the default 5 ms switch interval it then waits up to that long to get it back from
-        # the loop and the request threads. In the morning rush a seating transaction held the
-        # write lock 6.1 ms at the median and the next one waited 25 ms for it; at 0.5 ms,
-        # 4.2 ms and 3.6 ms.
-        switch_interval = sys.getswitchinterval()
-        sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
-        loops: list[asyncio.Task[None]] = []
+        jobs = [wifi.run_jobs_forever(runtime), rooms.run_jobs_forever(runtime)]
         try:
-            async with asyncio.TaskGroup() as group:
-                loops.append(group.create_task(runtime.hub.run()))
-                loops.append(group.create_task(_sweep_forever(runtime)))
-                if runtime.scale_out is not None:
-                    loops += [group.create_task(t) for t in runtime.scale_out.tasks()]
-                loops.append(group.create_task(wifi.run_jobs_forever(runtime)))
-                loops.append(group.create_task(rooms.run_jobs_forever(runtime)))
-                if settings.advertise:
-                    loops.append(group.create_task(runtime.advertiser().run()))
-                if settings.home_assistant:
-                    loops.append(group.create_task(_home_assistant_on_the_ticker(runtime)))
-                if settings.enable_mqtt:
-                    pump = runtime.start_mqtt(asyncio.get_running_loop())
-                    loops.append(group.create_task(pump.run()))
-                try:
-                    yield
-                finally:
-                    for task in loops:
-                        task.cancel()
+            async with background(runtime, jobs):
+                yield
         finally:
             runtime.close()
-            gc.unfreeze()
-            sys.setswitchinterval(switch_interval)
 
     app = FastAPI(
         title="freeseat",
@@ -130,43 +97,3 @@ def create_app(
         app.include_router(pages.page_router(static))
 
     return app
-
-
-async def _home_assistant_on_the_ticker(runtime: Runtime, poll_s: float = 1.0) -> None:
-    """Run the Home Assistant bridge where the timed jobs run: on one replica at a time.
-
-    Bridges on several replicas would each say `online` and, stopping, `offline` on the one
-    availability topic, so Home Assistant would mark every desk unavailable while another
-    replica still mirrors them. The bridge's client id is the same on every replica, so even a
-    stale holder's connection is taken over, not doubled, by its successor's.
-    """
-    bridge: asyncio.Task[None] | None = None
-    try:
-        while True:
-            if bridge is None and runtime.runs_ticker:
-                bridge = asyncio.create_task(runtime.home_assistant_bridge().run())
-            elif bridge is not None and (bridge.done() or not runtime.runs_ticker):
-                await _stop_bridge(bridge)
-                bridge = None
-            await asyncio.sleep(poll_s)
-    finally:
-        if bridge is not None:
-            await _stop_bridge(bridge)
-
-
-async def _stop_bridge(bridge: asyncio.Task[None]) -> None:
-    bridge.cancel()
-    await asyncio.wait([bridge])  # its clean stop says `offline`; its failure is logged here
-    if not bridge.cancelled() and bridge.exception() is not None:
-        log.error("Home Assistant bridge failed; restarting", exc_info=bridge.exception())
-
-
-async def _sweep_forever(runtime: Runtime) -> None:
-    while True:
-        await asyncio.sleep(runtime.settings.sweep_interval_s)
-        if not runtime.runs_ticker:
-            continue  # another replica holds the ticker lease
-        try:
-            await runtime.run_sweep()
-        except Exception:
-            log.exception("liveness sweep failed; retrying next interval")

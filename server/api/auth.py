@@ -48,9 +48,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from server.api.accounts import Accounts
 from server.api.deps import runtime
-from server.api.runtime import Runtime
+from server.composition.accounts import Accounts
+from server.composition.runtime import Runtime
 from server.domain.people import Person, Role
 from server.services.people import SignInRefused
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 
 from server.api.deps import runtime
-from server.api.runtime import Runtime
+from server.composition.runtime import Runtime
 
 router = APIRouter(prefix="/api/board", tags=["lobby board"])
 Rt = Annotated[Runtime, Depends(runtime)]

@@ -2,7 +2,7 @@
 
 from fastapi import Request, WebSocket
 
-from server.api.runtime import Runtime
+from server.composition.runtime import Runtime
 
 
 def runtime(request: Request) -> Runtime:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from server.adapters.device_admin import BrokerReloadError
 from server.api.auth import require_role
 from server.api.deps import runtime
-from server.api.runtime import Runtime
+from server.composition.runtime import Runtime
 from server.domain.people import Person, Role
 from server.services.device_registry import DeviceView, NotRevocable, RevocationUnavailable
 

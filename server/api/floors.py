@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from firmware_config.site import Floor, Rect
 from server.api.deps import runtime
-from server.api.runtime import Runtime
+from server.composition.runtime import Runtime
 
 router = APIRouter(prefix="/api", tags=["floors"])
 

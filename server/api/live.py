@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect, status
 
 from server.adapters.live_feed import CLOSE_TRY_AGAIN_LATER
 from server.api.deps import ws_runtime
-from server.api.runtime import Runtime
+from server.composition.runtime import Runtime
 
 router = APIRouter(tags=["live"])
 

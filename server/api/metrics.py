@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import PlainTextResponse
 
 from server.api.deps import runtime
-from server.api.runtime import Runtime
+from server.composition.runtime import Runtime
 from server.services.ingest import BatchOutcome
 
 router = APIRouter(tags=["health"])

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from server.api.deps import runtime
-from server.api.runtime import Runtime
+from server.composition.runtime import Runtime
 
 router = APIRouter(prefix="/api", tags=["health"])
 

@@ -23,7 +23,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from server.api.auth import current_person, optional_person, require_role
 from server.api.deps import runtime
 from server.api.room_pages import screen_page, viewer_page
-from server.api.runtime import Runtime
+from server.composition.runtime import Runtime
 from server.domain.meetings import Booking, GhostMeeting, Session
 from server.domain.people import Person, Role
 from server.services.room_ports import Material

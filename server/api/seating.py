@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field
 from server.api.auth import current_person, optional_person, require_role
 from server.api.checkin_page import CHECKIN_PAGE
 from server.api.deps import runtime
-from server.api.runtime import Runtime
+from server.composition.runtime import Runtime
 from server.domain.people import Person, Role
 from server.domain.seat_policy import DeskOption, Seeker, Spot, Suggestion, fixation_streak
 from server.services.seating import IdempotencyKey, SeatOutcome, SeatRefused, SeatView

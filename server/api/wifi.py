@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
 from server.api.deps import runtime
-from server.api.runtime import Runtime
+from server.composition.runtime import Runtime
 from server.domain.busyness import MIN_GROUP, Busyness, shown, suppress_zones
 from server.services.wifi_presence import WifiJobs, WifiPresence
 

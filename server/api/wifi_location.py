@@ -13,8 +13,8 @@ from pydantic import BaseModel, Field
 from contracts.macs import normalise_mac
 from server.api.auth import current_person
 from server.api.deps import runtime
-from server.api.runtime import Runtime
 from server.api.wifi import wifi_of
+from server.composition.runtime import Runtime
 from server.domain.people import Person
 from server.services.wifi_presence import LocationRefused, Lookup, Share
 

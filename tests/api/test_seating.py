@@ -12,7 +12,7 @@ from firmware_config.site import Policy, Site
 from server.adapters.embedded_broker import MosquittoBroker
 from server.adapters.tables import DeskTransitionRow
 from server.api.app import create_app
-from server.api.runtime import Runtime
+from server.composition.runtime import Runtime
 from server.domain.people import Person, Role
 from server.settings import Settings
 from tests.fakes import FakeClock

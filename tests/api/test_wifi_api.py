@@ -10,7 +10,7 @@ from contracts import ApStationsCounted, build_topic, encode
 from server.adapters.database import make_engine, upgrade
 from server.adapters.wifi_store import SqlWifiStore
 from server.api.app import create_app
-from server.api.runtime import Runtime
+from server.composition.runtime import Runtime
 from server.services.ingest import Inbound
 from server.services.wifi_presence import Lookup
 from server.settings import Settings

@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 
 from contracts import ApStationsCounted, build_topic, encode
 from server.api.app import create_app
-from server.api.runtime import Runtime
+from server.composition.runtime import Runtime
 from server.services.ingest import Inbound
 from server.settings import Settings
 from tests.fakes import FakeClock

@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 from edge_agent.simulator import Simulation
 from server.adapters.embedded_broker import MosquittoBroker
 from server.api.app import create_app
-from server.api.runtime import Runtime
 from server.cli import app as cli
-from server.maintenance import rebuild_state
+from server.composition.commands import rebuild_state
+from server.composition.runtime import Runtime
 from server.settings import Settings
 from tests.fakes import FakeClock
 from tests.support import ServerThread, small_site, wait_until

@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, text
 from server.adapters.embedded_broker import MosquittoBroker
 from server.api.app import create_app
 from server.api.auth import CSRF_HEADER, SESSION_COOKIE
-from server.api.runtime import Runtime
+from server.composition.runtime import Runtime
 from server.settings import Settings
 from tests.fakes import FakeClock
 from tests.seating_support import DeskSensors, seed_people, staff

@@ -23,7 +23,7 @@ from contracts import DeskPresenceChanged, build_topic, encode
 from server.adapters.database import upgrade
 from server.adapters.embedded_broker import MosquittoBroker, free_port
 from server.api.app import create_app
-from server.api.runtime import Runtime
+from server.composition.runtime import Runtime
 from server.services.home_assistant import bridge_status_topic
 from server.settings import Settings
 from tests.fakes import FakeClock

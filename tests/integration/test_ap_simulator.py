@@ -9,7 +9,7 @@ from edge_agent.ap_simulator import ApSimulation
 from edge_agent.simulator import Simulation
 from server.adapters.embedded_broker import MosquittoBroker
 from server.api.app import create_app
-from server.api.runtime import Runtime
+from server.composition.runtime import Runtime
 from server.settings import Settings
 from tests.fakes import FakeClock
 from tests.support import ServerThread, wait_until

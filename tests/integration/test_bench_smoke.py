@@ -8,11 +8,18 @@ version gaps, a server RSS, and both report files written.
 import json
 from pathlib import Path
 
+import pytest
+
 from benchmarks.run import SCENARIOS, run_bench
 
 
-def test_quick_bench_measures_every_scenario(tmp_path: Path) -> None:
-    report = run_bench(quick=True, out_dir=tmp_path, scale=0.2)
+# About 45 s alone on two idle cores, mostly process starts; a loaded machine took over 120 s.
+@pytest.mark.timeout(600)
+def test_quick_bench_measures_every_scenario(
+    tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FREESEAT_BENCH_DATABASE_URL", postgres_url)
+    report = run_bench(quick=True, out_dir=tmp_path, scale=0.1)
 
     failed = {name: r.error for name, r in report.scenarios.items() if r.error}
     assert failed == {}, f"scenarios failed: {failed}"

@@ -10,7 +10,7 @@ from server.adapters.database import make_engine, upgrade
 from server.adapters.leader_lease import TICKER, LeaderLease, StaleLeader, fenced_engine
 from server.adapters.repository import SqlStore
 from server.adapters.wifi_store import SqlWifiStore
-from server.api.runtime import Runtime
+from server.composition.runtime import Runtime
 from server.services.rooms import Actor
 from server.services.site_index import SiteIndex
 from server.services.wifi_presence import WifiJobs

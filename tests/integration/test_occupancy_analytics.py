@@ -15,7 +15,7 @@ import pytest
 
 from contracts import DeskPresenceChanged, DeviceState, DeviceStatus, build_topic, encode
 from server.api.app import create_app
-from server.api.runtime import Runtime
+from server.composition.runtime import Runtime
 from server.services.ingest import Inbound
 from server.settings import Settings
 from tests.fakes import FakeClock

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 from contracts import DeskPresenceChanged, build_topic, encode
 from server.adapters.database import make_engine, upgrade
 from server.adapters.repository import SqlStore
+from server.composition.commands import rebuild_state
 from server.domain.occupancy import DeskState, Transition, assign
-from server.maintenance import rebuild_state
 from server.services.ingest import Inbound, Ingest
 from server.services.site_index import SiteIndex
 from tests.support import small_site

@@ -2,7 +2,7 @@
 
 import pytest
 
-from server.adapters.scale_out import ScaleOutConfigError, check, share_group
+from server.adapters.replica_settings import ScaleOutConfigError, check_replica, share_group
 from server.settings import Settings
 
 POSTGRES = "postgresql+psycopg://freeseat@db/freeseat"
@@ -10,14 +10,14 @@ POSTGRES = "postgresql+psycopg://freeseat@db/freeseat"
 
 def test_replicas_need_postgresql() -> None:
     with pytest.raises(ScaleOutConfigError, match="needs PostgreSQL: set FREESEAT_DATABASE_URL"):
-        check(Settings(scale_out=True, database_url="sqlite:///freeseat.db"))
+        check_replica(Settings(scale_out=True, database_url="sqlite:///freeseat.db"))
 
 
 def test_each_replica_needs_a_client_id_of_its_own() -> None:
     with pytest.raises(ScaleOutConfigError, match="FREESEAT_MQTT_CLIENT_ID"):
-        check(Settings(scale_out=True, database_url=POSTGRES))
-    check(Settings(scale_out=True, database_url=POSTGRES, mqtt_client_id="freeseat-2"))
-    check(Settings(scale_out=True, database_url=POSTGRES, enable_mqtt=False))
+        check_replica(Settings(scale_out=True, database_url=POSTGRES))
+    check_replica(Settings(scale_out=True, database_url=POSTGRES, mqtt_client_id="freeseat-2"))
+    check_replica(Settings(scale_out=True, database_url=POSTGRES, enable_mqtt=False))
 
 
 def test_replicas_share_one_subscription_group_and_a_lone_server_none() -> None:

@@ -6,14 +6,20 @@ import logging
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-import uvicorn
+import typer
 
 from firmware_config.site import Site
-from server.adapters.embedded_broker import AmqttBroker, MosquittoBroker, embedded_broker
-from server.api.app import UVICORN_OPTIONS, create_app
-from server.api.runtime import load_configured_site
+from server.adapters.embedded_broker import (
+    AmqttBroker,
+    MosquittoBroker,
+    NoBrokerError,
+    embedded_broker,
+)
+from server.api.app import create_app
+from server.cli.serve import ServerDidNotStart, serve_app
+from server.composition.parts import load_configured_site
 from server.services.seating import SeatingSite
 from server.settings import Settings
 
@@ -37,7 +43,11 @@ async def run_demo(
     workdir = Path(tempfile.mkdtemp(prefix="freeseat-demo-"))
     own_broker: MosquittoBroker | AmqttBroker | None = None
     if broker is None:
-        own_broker = embedded_broker(prefer=embedded)
+        try:
+            own_broker = embedded_broker(prefer=embedded)
+        except NoBrokerError as exc:
+            print(exc, flush=True)
+            return 2
         own_broker.start()
         broker = own_broker.url
         kind = "Mosquitto" if isinstance(own_broker, MosquittoBroker) else "amqtt (pure Python)"
@@ -51,23 +61,26 @@ async def run_demo(
         demo_mode=True,
     )
     site = load_configured_site(settings)
-    server = uvicorn.Server(
-        uvicorn.Config(
+    started = asyncio.Event()
+    serving = asyncio.create_task(
+        serve_app(
             create_app(settings, site=site),
             host=host,
             port=port,
             log_level="warning",
-            **UVICORN_OPTIONS,
+            started=started,
         )
     )
-    serving = asyncio.create_task(server.serve())
     simulation = None
     try:
-        while not server.started:
-            if serving.done():
-                print(f"the server could not start on {host}:{port}", flush=True)
-                return 1
-            await asyncio.sleep(0.05)
+        await asyncio.wait(
+            [serving, asyncio.ensure_future(started.wait())], return_when=asyncio.FIRST_COMPLETED
+        )
+        if not started.is_set():
+            with contextlib.suppress(ServerDidNotStart):
+                await serving
+            print(f"the server could not start on {host}:{port}", flush=True)
+            return 1
         local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
         simulation = Simulation(
             site, broker, speed=speed, mqtt_protocol=protocol, server_url=f"http://{local}:{port}"
@@ -91,8 +104,8 @@ async def run_demo(
             await asyncio.wait_for(asyncio.shield(serving), timeout=duration)
         return 0
     finally:
-        server.should_exit = True
-        with contextlib.suppress(Exception):
+        serving.cancel()
+        with contextlib.suppress(BaseException):
             await serving
         if simulation is not None:
             simulation.stop()
@@ -100,6 +113,40 @@ async def run_demo(
         if own_broker is not None:
             own_broker.stop()
         print("freeseat demo stopped", flush=True)
+
+
+def demo(
+    broker: Annotated[
+        str | None,
+        typer.Option(help="Use this broker (mqtt://host:port) instead of an embedded one."),
+    ] = None,
+    port: Annotated[int, typer.Option(help="HTTP port of the dashboard and API.")] = 8000,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    duration: Annotated[
+        float | None, typer.Option(help="Stop after this many seconds (default: run until Ctrl-C).")
+    ] = None,
+    speed: Annotated[float, typer.Option(help="Simulated seconds per real second.")] = 120.0,
+    database: Annotated[
+        str | None, typer.Option(help="Database URL (default: a fresh SQLite file).")
+    ] = None,
+    embedded_broker: Annotated[
+        str,
+        typer.Option(help="Embedded broker when --broker is not given: auto, mosquitto or amqtt."),
+    ] = "auto",
+) -> None:
+    """Run everything on this machine: broker, server on SQLite, simulated city hall, dashboard."""
+    code = asyncio.run(
+        run_demo(
+            broker=broker,
+            host=host,
+            port=port,
+            duration=duration,
+            speed=speed,
+            database=database,
+            embedded=embedded_broker,
+        )
+    )
+    raise typer.Exit(code)
 
 
 def _office_hours(site: Site) -> str:

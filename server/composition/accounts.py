@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 
 from server.adapters.people_repository import Argon2Hasher, SqlPeopleStore
-from server.api.session_cookie import SessionSigner
+from server.adapters.session_signer import SessionSigner
 from server.services.people import (
     DEMO_OPERATORS,
     DemoPicker,

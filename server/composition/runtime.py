@@ -1,11 +1,11 @@
-"""The composition root's product: every adapter and service, built in one place."""
+"""The server process's parts: every adapter and service the routes and background jobs share."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -15,16 +15,21 @@ from server.adapters.database import make_engine, upgrade
 from server.adapters.device_admin import MosquittoCredentials, SqlRevocations
 from server.adapters.home_assistant import HomeAssistantBridge
 from server.adapters.ingest_pump import IngestPump
+from server.adapters.ingest_worker import IngestWorker
 from server.adapters.live_feed import LiveFeedHub
 from server.adapters.mqtt_bridge import MqttBridge, Received
 from server.adapters.occupancy_history import SqlOccupancyHistory
+from server.adapters.replica_settings import check_replica, share_group
 from server.adapters.repository import SqlStore
 from server.adapters.room_repository import SqlRoomStore
-from server.adapters.scale_out import ScaleOut, share_group
 from server.adapters.seating_repository import SqlSeatingStore
-from server.adapters.wifi_store import SqlWifiStore
-from server.api.accounts import Accounts, open_accounts
-from server.ingest_worker import IngestWorker
+from server.composition.accounts import Accounts, open_accounts
+from server.composition.parts import (
+    ingest_parts,
+    load_configured_site,
+    start_ingest_worker,
+    wifi_presence,
+)
 from server.services.device_registry import DeviceRegistry
 from server.services.ingest import Ingest
 from server.services.liveness import LivenessSweep
@@ -33,52 +38,12 @@ from server.services.ports import Clock, LiveFeed
 from server.services.rooms import RoomService
 from server.services.seating import Seating, SeatingSite
 from server.services.site_index import SiteIndex
-from server.services.wifi_presence import WifiPresence, WifiSiteModel
+from server.services.wifi_presence import WifiPresence
 from server.settings import Settings
-from server.wifi_settings import WifiEnvSettings
 
-
-def load_configured_site(settings: Settings) -> Site:
-    """The site file from settings, or the bundled demo site."""
-    from firmware_config.demo_site import demo_site_path
-    from firmware_config.loader import load_site
-
-    return load_site(Path(settings.site_file) if settings.site_file else demo_site_path())
-
-
-@dataclass(frozen=True)
-class IngestParts:
-    """The ingest handler and what it writes through: the same in the server and its worker."""
-
-    store: SqlStore
-    index: SiteIndex
-    wifi: WifiPresence
-    rooms: RoomService
-    room_store: SqlRoomStore
-    ingest: Ingest
-
-
-def ingest_parts(site: Site, engine: Engine, clock: Clock) -> IngestParts:
-    store = SqlStore(engine)
-    index = SiteIndex.from_site(site)
-    wifi = wifi_presence(site, engine, clock)
-    room_store = SqlRoomStore(engine)
-    rooms = RoomService(site, room_store, clock)
-    return IngestParts(store, index, wifi, rooms, room_store, Ingest(index, store, wifi, rooms))
-
-
-def wifi_presence(site: Site, engine: Engine, clock: Clock) -> WifiPresence:
-    """Wi-Fi presence writing through `engine` (the ticker's fenced engine for timed jobs)."""
-    return WifiPresence(
-        WifiSiteModel.from_site(site), SqlWifiStore(engine), clock, WifiEnvSettings().to_settings()
-    )
-
-
-def build_ingest(settings: Settings, site: Site, clock: Clock) -> Ingest:
-    """The ingest handler of an ingest worker process (server/ingest_worker.py)."""
-    # One batch at a time: a small pool is enough.
-    engine = make_engine(settings.database_url, pool_size=2, max_overflow=2)
-    return ingest_parts(site, engine, clock).ingest
+if TYPE_CHECKING:
+    # Replicas need psycopg (freeseat[postgresql]); a single server never imports it.
+    from server.adapters.scale_out import ScaleOut
 
 
 @dataclass
@@ -119,14 +84,21 @@ class Runtime:
             pool_size=settings.database_pool_size,
             max_overflow=settings.database_max_overflow,
         )
-        parts = ingest_parts(site, engine, clock)
+        parts = ingest_parts(settings, site, engine, clock)
         parts.store.seed_desks(parts.index.desk_floor, clock.now())
         hub = LiveFeedHub(settings.live_client_queue, settings.live_tick_s)
         hub.load(parts.store.all_desks())
-        scale_out = ScaleOut.open(settings, engine, hub) if settings.scale_out else None
+        scale_out = None
+        if settings.scale_out:
+            check_replica(settings)  # before the import: it needs PostgreSQL and psycopg
+            from server.adapters.scale_out import ScaleOut
+
+            scale_out = ScaleOut.open(settings, engine, hub)
         ticker_engine = scale_out.fenced(engine) if scale_out else engine
         parts.room_store.ensure_secret()
-        worker = IngestWorker(settings, site) if settings.ingest_worker else None
+        worker = None
+        if settings.ingest_worker:
+            worker = IngestWorker(start_ingest_worker, (settings, site))
         if worker is not None:
             worker.warm_up()  # fail at start, not at the first message, if it cannot run
         return cls(
@@ -221,7 +193,9 @@ class Runtime:
     @cached_property
     def ticker_wifi(self) -> WifiPresence:
         """Wi-Fi presence for history samples and retention, fenced likewise."""
-        return wifi_presence(self.site, self.ticker_engine or self.engine, self.clock)
+        return wifi_presence(
+            self.settings, self.site, self.ticker_engine or self.engine, self.clock
+        )
 
     @property
     def live(self) -> LiveFeed:

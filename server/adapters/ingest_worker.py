@@ -6,10 +6,11 @@ single core. With the apply in a worker process, the server process reads and ac
 messages while the worker commits the last batch. Ack-after-commit is unchanged: the server
 acks a batch only when the worker's commit has returned.
 
-The worker builds the same ingest handler as the server (`server.api.runtime.build_ingest`)
-from the same settings and site, and answers with the batch's outcome (counts and the desks
-whose state changed, for the live feed). If it dies, the batch fails like a database error: a
-new worker is started and the pump retries the batch.
+The worker builds the same ingest handler as the server: the composition root passes the
+initializer that builds it from the same settings and site (and calls `install`). It answers
+with the batch's outcome (counts and the desks whose state changed, for the live feed). If it
+dies, the batch fails like a database error: a new worker is started and the pump retries the
+batch.
 """
 
 from __future__ import annotations
@@ -18,26 +19,34 @@ import asyncio
 import multiprocessing
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 
-from firmware_config.site import Site
 from server.domain.occupancy import DeskState, DeskStatus
 from server.domain.sequencing import Position, Reading
 from server.services.ingest import BatchOutcome, Inbound, Ingest
-from server.settings import Settings
 
-_ingest: Ingest | None = None  # the worker process's handler, built once by _start_worker
+_ingest: Ingest | None = None  # the worker process's handler, set once by `install`
+
+
+def install(ingest: Ingest) -> None:
+    """In the worker process: the handler every batch is applied with."""
+    global _ingest
+    _ingest = ingest
 
 
 class IngestWorker:
-    """A one-process pool that applies ingest batches; `apply_batch` awaits the commit."""
+    """A one-process pool that applies ingest batches; `apply_batch` awaits the commit.
 
-    def __init__(self, settings: Settings, site: Site) -> None:
-        self._settings = settings
-        self._site = site
+    `initializer(*initargs)` runs first in the worker and must call `install`; both must be
+    picklable (a module-level function and plain values), since the worker is spawned.
+    """
+
+    def __init__(self, initializer: Callable[..., None], initargs: tuple[object, ...]) -> None:
+        self._initializer = initializer
+        self._initargs = initargs
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
@@ -46,8 +55,8 @@ class IngestWorker:
         return ProcessPoolExecutor(
             max_workers=1,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker,
-            initargs=(self._settings, self._site),
+            initializer=self._initializer,
+            initargs=self._initargs,
         )
 
     def warm_up(self) -> int:
@@ -69,14 +78,6 @@ class IngestWorker:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _start_worker(settings: Settings, site: Site) -> None:
-    global _ingest
-    from server.adapters.system_clock import SystemClock
-    from server.api.runtime import build_ingest
-
-    _ingest = build_ingest(settings, site, SystemClock())
 
 
 def _ready() -> int:

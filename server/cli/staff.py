@@ -16,13 +16,10 @@ UrlOption = Annotated[
 
 
 def _store(url: str | None) -> "SqlPeopleStore":
-    from server.adapters.database import make_engine, upgrade
-    from server.adapters.people_repository import SqlPeopleStore
+    from server.composition.commands import people_store
     from server.settings import Settings
 
-    target = url or Settings().database_url
-    upgrade(target)
-    return SqlPeopleStore(make_engine(target))
+    return people_store(url or Settings().database_url)
 
 
 @staff_app.command("import")
@@ -37,7 +34,7 @@ def staff_import(
     """Add or update people from a CSV (columns staff_id, name, department; optional name_ja,
     needs separated by ';', email, role). Existing passwords and non-staff roles are kept."""
     from firmware_config.loader import SiteError
-    from server.api.runtime import load_configured_site
+    from server.composition.parts import load_configured_site
     from server.services.people import StaffFileError, parse_staff_csv
     from server.settings import Settings
 
@@ -68,12 +65,12 @@ def staff_password(
     ] = None,
 ) -> None:
     """Set a person's local-account password (stored as an argon2id hash)."""
-    from server.adapters.people_repository import Argon2Hasher
-    from server.services.people import LocalAccounts
+    from server.composition.commands import local_accounts
+    from server.settings import Settings
 
     secret = password or typer.prompt("password", hide_input=True, confirmation_prompt=True)
     try:
-        done = LocalAccounts(_store(url), Argon2Hasher()).set_password(staff_id, secret)
+        done = local_accounts(url or Settings().database_url).set_password(staff_id, secret)
     except ValueError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None

@@ -1,13 +1,15 @@
-"""Maintenance commands that open the database directly (no server running needed)."""
+"""The parts of command-line commands that open the database directly (no server running)."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from firmware_config.site import Site
-from server.adapters.database import make_engine
+from server.adapters.database import make_engine, upgrade
+from server.adapters.people_repository import Argon2Hasher, SqlPeopleStore
 from server.adapters.repository import SqlStore
 from server.adapters.tables import Base
 from server.domain.occupancy import with_commands
+from server.services.people import LocalAccounts
 from server.services.rebuild import RebuildReport, compare, replay_log
 from server.services.site_index import SiteIndex
 
@@ -46,3 +48,14 @@ def rebuild_state(database_url: str, site: Site, *, write: bool) -> Rebuild:
     finally:
         live_engine.dispose()
         scratch_engine.dispose()
+
+
+def people_store(database_url: str) -> SqlPeopleStore:
+    """The staff directory's store, with the schema brought up to date first."""
+    upgrade(database_url)
+    return SqlPeopleStore(make_engine(database_url))
+
+
+def local_accounts(database_url: str) -> LocalAccounts:
+    """Local accounts (argon2id password hashes) over the staff directory's store."""
+    return LocalAccounts(people_store(database_url), Argon2Hasher())

@@ -21,8 +21,8 @@ def qr_command(
     """Write A4 SVG sheets of QR labels, one per desk of the floor, for facilities to stick on
     desks; each code opens the desk's check-in page."""
     from firmware_config.loader import SiteError
-    from server.api.runtime import load_configured_site
-    from server.qr_labels import label_sheets
+    from firmware_config.qr_labels import label_sheets
+    from server.composition.parts import load_configured_site
     from server.settings import Settings
 
     settings = Settings()

@@ -1,0 +1,65 @@
+"""`freeseat agent ...` and `freeseat simulate`: the edge agents and the simulated building."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+agent_app = typer.Typer(
+    help="Edge agents that run beside sensors, APs and room monitors.", no_args_is_help=True
+)
+
+
+@agent_app.command("desk")
+def agent_desk(
+    config: Annotated[Path, typer.Option(help="The agent's YAML configuration.")],
+) -> None:
+    """Run a desk agent (one sensor, or a floor gateway serving many desks) until SIGTERM."""
+    from edge_agent.__main__ import main as agent_main
+
+    raise typer.Exit(agent_main([str(config)]))
+
+
+@agent_app.command("room")
+def agent_room(
+    config: Annotated[Path, typer.Option(help="The room agent's YAML configuration.")],
+) -> None:
+    """Run a room-monitor agent: zeroconf advert, display and cast events, heartbeats."""
+    from edge_agent.room_main import main as room_main
+
+    raise typer.Exit(room_main(config))
+
+
+@agent_app.command("ap")
+def agent_ap(
+    config: Annotated[Path, typer.Option(help="The AP agent's YAML configuration.")],
+) -> None:
+    """Run an AP agent: association events in, station counts out; no MAC leaves it."""
+    from edge_agent.ap_main import main as ap_main
+
+    raise typer.Exit(ap_main(config))
+
+
+def simulate(
+    broker: Annotated[str, typer.Option(help="Broker URL, e.g. mqtt://127.0.0.1:1883.")],
+    site: Annotated[
+        Path | None, typer.Option(help="Site file (default: the bundled demo site).")
+    ] = None,
+    speed: Annotated[float, typer.Option(help="Simulated seconds per real second.")] = 60.0,
+    duration: Annotated[
+        float | None, typer.Option(help="Stop after this many real seconds.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed, for a repeatable day.")] = 1,
+) -> None:
+    """Drive every desk of a site through a plausible working day."""
+    from edge_agent.simulator import run_simulation
+    from firmware_config.demo_site import demo_site_path
+    from firmware_config.loader import SiteError, load_site
+
+    try:
+        loaded = load_site(site or demo_site_path())
+    except SiteError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    report = run_simulation(loaded, broker, speed=speed, duration=duration, seed=seed)
+    typer.echo(str(report))

@@ -1,0 +1,80 @@
+"""`freeseat whereami` and `freeseat connect`: what staff run on their laptops."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def whereami(
+    staff_id: Annotated[str, typer.Option("--staff-id", help="Your staff id, to sign in.")],
+    server: Annotated[str, typer.Option(help="The freeseat server's URL.")] = (
+        "http://127.0.0.1:8000"
+    ),
+    bssid: Annotated[
+        str | None, typer.Option(help="Report this BSSID instead of reading the Wi-Fi's.")
+    ] = None,
+    share: Annotated[
+        bool, typer.Option(help="Turn on 'share my location' for today first.")
+    ] = True,
+    every: Annotated[
+        float | None, typer.Option(help="Report again every this many seconds.")
+    ] = None,
+) -> None:
+    """Tell the server which AP this laptop is on, so colleagues can find you today."""
+    import os
+
+    from edge_agent.room_connect import ConnectError
+    from edge_agent.whereami import run_whereami
+
+    try:
+        run_whereami(
+            server=server,
+            staff_id=staff_id,
+            password=os.environ.get("FREESEAT_PASSWORD"),
+            bssid=bssid,
+            share=share,
+            every_s=every,
+            out=typer.echo,
+        )
+    except ConnectError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+
+
+def connect(
+    staff_id: Annotated[str, typer.Option("--staff-id", help="Your staff id, to sign in.")],
+    room: Annotated[str | None, typer.Option(help="Room id (default: the one found).")] = None,
+    code: Annotated[str | None, typer.Option(help="The code on the screen (or asked).")] = None,
+    server: Annotated[
+        str | None, typer.Option(help="Server URL (default: from the room display).")
+    ] = None,
+    attach: Annotated[
+        list[Path] | None, typer.Option(help="A PDF to share; repeat for several.")
+    ] = None,
+    wait: Annotated[float, typer.Option(help="Seconds to look for room displays.")] = 3.0,
+    interface: Annotated[
+        list[str] | None, typer.Option(help="Only browse on this address (repeatable).")
+    ] = None,
+) -> None:
+    """Pair this laptop with a room display by the code on its screen; starts the session."""
+    import os
+
+    from edge_agent.room_connect import ConnectError
+    from edge_agent.room_connect import connect as pair
+
+    try:
+        pair(
+            staff_id=staff_id,
+            server=server,
+            room=room,
+            code=code,
+            password=os.environ.get("FREESEAT_PASSWORD"),
+            attach=attach or [],
+            wait_s=wait,
+            interfaces=interface,
+            out=typer.echo,
+        )
+    except ConnectError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
