@@ -34,7 +34,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Literal
 
-from edge_agent.sensors import Reading, SourceOpenError
+from edge_agent.sensors import SensorReading, SourceOpenError
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +205,7 @@ class LineState:
         """Whether a physical level means someone is there."""
         return level != self.active_low
 
-    def sample(self, level: bool, at: datetime, *, edged: bool = False) -> list[Reading]:
+    def sample(self, level: bool, at: datetime, *, edged: bool = False) -> list[SensorReading]:
         """A sampled level. Reports the first sample and every change; `edged` says an edge
         happened since the last sample, so an unchanged level hides a pulse that came and went.
         """
@@ -215,12 +215,14 @@ class LineState:
         readings = []
         if self.level is not None and level == self.level:
             # A pulse shorter than the sampling interval: a PIR that saw motion, say.
-            readings.append(Reading(self.desk, self.present(not level), at))
+            readings.append(SensorReading(self.desk, self.present(not level), at))
         self.level = level
-        readings.append(Reading(self.desk, self.present(level), at))
+        readings.append(SensorReading(self.desk, self.present(level), at))
         return readings
 
-    def events(self, events: list[LineEvent], *, now: datetime, mono_now_ns: int) -> list[Reading]:
+    def events(
+        self, events: list[LineEvent], *, now: datetime, mono_now_ns: int
+    ) -> list[SensorReading]:
         """Readings for kernel edge events; each is dated `now` minus its age on the monotonic
         clock, so readings follow the agent's clock (which tests may fake)."""
         readings = []
@@ -235,7 +237,9 @@ class LineState:
             self._line_seqno = event.line_seqno
             age = timedelta(microseconds=max(0, mono_now_ns - event.timestamp_ns) / 1000)
             self.level = event.level
-            readings.append(Reading(self.desk, self.present(event.level), self._ordered(now - age)))
+            readings.append(
+                SensorReading(self.desk, self.present(event.level), self._ordered(now - age))
+            )
         return readings
 
     def _ordered(self, at: datetime) -> datetime:
@@ -317,11 +321,11 @@ class GpioLineSource:
     def __repr__(self) -> str:
         return f"GpioLineSource({self.state.desk!r}, {self.name})"
 
-    def read(self, now: datetime) -> list[Reading]:
+    def read(self, now: datetime) -> list[SensorReading]:
         if self._fd is None:
             return []
         mono_now = self._monotonic_ns()
-        readings: list[Reading] = []
+        readings: list[SensorReading] = []
         if self._initial is not None:
             level, sampled_ns = self._initial
             self._initial = None
@@ -491,7 +495,7 @@ class GpioSysfsSource:
     def __repr__(self) -> str:
         return f"GpioSysfsSource({self.state.desk!r}, {str(self.directory)!r})"
 
-    def read(self, now: datetime) -> list[Reading]:
+    def read(self, now: datetime) -> list[SensorReading]:
         if self._fd is None:
             return []
         edged = any(mask & select.POLLPRI for _, mask in self._poller.poll(0))

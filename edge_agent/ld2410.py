@@ -44,7 +44,7 @@ from datetime import datetime
 from enum import IntFlag
 from pathlib import Path
 
-from edge_agent.sensors import Reading, SourceOpenError
+from edge_agent.sensors import SensorReading, SourceOpenError
 
 log = logging.getLogger(__name__)
 
@@ -406,7 +406,7 @@ class Ld2410Source:
         """The open port's descriptor, None while the port is lost."""
         return self._fd
 
-    def read(self, now: datetime) -> list[Reading]:
+    def read(self, now: datetime) -> list[SensorReading]:
         if self._fd is None and not self._reopen():
             return []
         data = self._drain()
@@ -435,7 +435,7 @@ class Ld2410Source:
         if present == self._present:
             return []
         self._present = present
-        return [Reading(self.desk, present, now)]
+        return [SensorReading(self.desk, present, now)]
 
     def close(self) -> None:
         if self._fd is not None:

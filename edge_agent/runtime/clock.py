@@ -1,16 +1,16 @@
-"""Where agents read the time: an injectable clock, the system's UTC clock by default."""
+"""Where agents read the time of day: an injectable wall clock, the system's UTC one by default."""
 
 from datetime import UTC, datetime
 from typing import Protocol
 
 
-class Clock(Protocol):
-    """Anything that tells the current aware time."""
+class WallClock(Protocol):
+    """Anything that tells the current aware time; events and statuses are stamped with it."""
 
     def now(self) -> datetime: ...
 
 
-class SystemClock:
+class SystemWallClock:
     """The machine's clock, in UTC."""
 
     def now(self) -> datetime:

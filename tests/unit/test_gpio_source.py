@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from contracts import SensorClass
-from edge_agent.desk_agent import AgentConfigError, load_agent_config
+from edge_agent.desk_agent import DeskAgentConfig
 from edge_agent.gpio import (
     Edge,
     GpioLineSource,
@@ -25,10 +25,11 @@ from edge_agent.gpio import (
     decode_line_events,
     open_gpio_line,
 )
+from edge_agent.runtime import AgentConfigError
 from edge_agent.sensors import (
     CompositeSource,
     QueuedSource,
-    Reading,
+    SensorReading,
     SimulatedSource,
     SourceOpenError,
 )
@@ -88,18 +89,18 @@ def test_edges_become_presence_through_active_low(
     )
     readings = state.events(events, now=NOW, mono_now_ns=MONO_NOW)
     assert readings == [
-        Reading("desk-1", present_after_rising, NOW - timedelta(seconds=3)),
-        Reading("desk-1", not present_after_rising, NOW - timedelta(seconds=1)),
+        SensorReading("desk-1", present_after_rising, NOW - timedelta(seconds=3)),
+        SensorReading("desk-1", not present_after_rising, NOW - timedelta(seconds=1)),
     ]
     assert state.level is False
 
 
 def test_samples_report_the_first_level_and_then_only_changes() -> None:
     state = LineState("desk-1", active_low=True)
-    assert state.sample(True, NOW) == [Reading("desk-1", False, NOW)]
+    assert state.sample(True, NOW) == [SensorReading("desk-1", False, NOW)]
     assert state.sample(True, NOW + timedelta(seconds=1)) == []
     assert state.sample(False, NOW + timedelta(seconds=2)) == [
-        Reading("desk-1", True, NOW + timedelta(seconds=2))
+        SensorReading("desk-1", True, NOW + timedelta(seconds=2))
     ]
 
 
@@ -108,8 +109,8 @@ def test_an_edge_with_an_unchanged_sample_reports_the_pulse_in_between() -> None
     state.sample(False, NOW)
     later = NOW + timedelta(seconds=1)
     assert state.sample(False, later, edged=True) == [
-        Reading("desk-1", True, later),
-        Reading("desk-1", False, later),
+        SensorReading("desk-1", True, later),
+        SensorReading("desk-1", False, later),
     ]
 
 
@@ -153,14 +154,14 @@ def test_the_line_source_reports_the_initial_level_then_drains_events(
     mono = FakeMonotonicNs(seconds_ago(2))  # the line was requested 2 s before the first read
     source = GpioLineSource("desk-1", read_end, initial_level=False, monotonic_ns=mono)
     mono.now = MONO_NOW
-    assert source.read(NOW) == [Reading("desk-1", False, NOW - timedelta(seconds=2))]
+    assert source.read(NOW) == [SensorReading("desk-1", False, NOW - timedelta(seconds=2))]
     assert source.read(NOW) == [], "an idle line returns at once"
 
     data = record(seconds_ago(0.5), RISING, line_seqno=1) + record(MONO_NOW, FALLING, line_seqno=2)
     os.write(write_end, data[:70])  # one record and a half
-    assert source.read(NOW) == [Reading("desk-1", True, NOW - timedelta(seconds=0.5))]
+    assert source.read(NOW) == [SensorReading("desk-1", True, NOW - timedelta(seconds=0.5))]
     os.write(write_end, data[70:])
-    assert source.read(NOW) == [Reading("desk-1", False, NOW)]
+    assert source.read(NOW) == [SensorReading("desk-1", False, NOW)]
     source.close()
     assert source.read(NOW) == []
 
@@ -226,17 +227,17 @@ def test_sysfs_reports_the_level_and_every_change(tmp_path: Path) -> None:
     try:
         assert (pin / "direction").read_text() == "in"
         assert (pin / "edge").read_text() == "both", "so real sysfs raises POLLPRI on edges"
-        assert source.read(NOW) == [Reading("desk-1", False, NOW)]
+        assert source.read(NOW) == [SensorReading("desk-1", False, NOW)]
         assert source.read(NOW + timedelta(seconds=1)) == []
         (pin / "value").write_text("1\n")
         assert source.read(NOW + timedelta(seconds=2)) == [
-            Reading("desk-1", True, NOW + timedelta(seconds=2))
+            SensorReading("desk-1", True, NOW + timedelta(seconds=2))
         ]
         (pin / "value").write_text("")  # caught between truncate and write
         assert source.read(NOW + timedelta(seconds=3)) == []
         (pin / "value").write_text("0\n")
         assert source.read(NOW + timedelta(seconds=4)) == [
-            Reading("desk-1", False, NOW + timedelta(seconds=4))
+            SensorReading("desk-1", False, NOW + timedelta(seconds=4))
         ]
     finally:
         source.close()
@@ -249,13 +250,13 @@ def test_sysfs_active_low_inverts_and_odd_values_are_ignored(
     pin = fake_sysfs(tmp_path, 4, value="0")
     source = GpioSysfsSource("desk-1", 4, root=tmp_path, active_low=True)
     try:
-        assert source.read(NOW) == [Reading("desk-1", True, NOW)]
+        assert source.read(NOW) == [SensorReading("desk-1", True, NOW)]
         (pin / "value").write_text("banana\n")
         with caplog.at_level(logging.WARNING):
             assert source.read(NOW) == []
         assert "unexpected GPIO value" in caplog.text
         (pin / "value").write_text("1\n")
-        assert source.read(NOW) == [Reading("desk-1", False, NOW)]
+        assert source.read(NOW) == [SensorReading("desk-1", False, NOW)]
     finally:
         source.close()
 
@@ -275,7 +276,7 @@ class Broken:
     def __init__(self) -> None:
         self.closed = False
 
-    def read(self, now: datetime) -> list[Reading]:
+    def read(self, now: datetime) -> list[SensorReading]:
         raise OSError("the adapter fell out")
 
     def close(self) -> None:
@@ -327,7 +328,7 @@ def test_a_gateway_opens_one_source_per_hardware_desk_and_one_simulation(tmp_pat
     fake_sysfs(root, 18, "1")
     path = tmp_path / "agent.yaml"
     path.write_text(AGENT.format(root=root))
-    config = load_agent_config(path)
+    config = DeskAgentConfig.load(path)
     assert [d.sensor for d in config.desks] == [
         SensorClass.SIMULATED,
         SensorClass.PIR,
@@ -393,7 +394,7 @@ def test_a_broken_gpio_source_names_the_file_and_field(
     path = tmp_path / "agent.yaml"
     path.write_text(AGENT.format(root=tmp_path).replace(*change, 1))
     with pytest.raises(AgentConfigError) as caught:
-        load_agent_config(path)
+        DeskAgentConfig.load(path)
     assert str(path) in str(caught.value) and expected in str(caught.value)
 
 
@@ -405,7 +406,7 @@ def test_the_cdev_interface_is_the_default_with_gpiochip0(tmp_path: Path) -> Non
             "{type: gpio, line: 17, bias: pull-down, debounce_ms: 20}",
         )
     )
-    config = load_agent_config(path)
+    config = DeskAgentConfig.load(path)
     spec = config.source_of(config.desks[1])
     assert isinstance(spec, GpioSourceConfig)
     assert (spec.interface, spec.chip, spec.line, spec.bias, spec.debounce_ms) == (
