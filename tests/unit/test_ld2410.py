@@ -3,6 +3,7 @@ serial source end to end over a pseudo-terminal."""
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import random
@@ -23,7 +24,6 @@ from edge_agent.ld2410 import (
     PresenceRule,
     Report,
     TargetState,
-    read_baud,
 )
 from edge_agent.runtime import AgentConfigError
 from edge_agent.sensors import SensorReading, SourceOpenError
@@ -227,6 +227,15 @@ def test_presence_needs_a_target_close_and_strong_enough(
 # --- the serial source over a pseudo-terminal ------------------------------------------------
 
 
+def output_baud(fd: int) -> int:
+    """The output speed the kernel holds for a tty: TCGETS2 (asm-generic), struct termios2 of
+    44 bytes with c_ospeed at 40; termios.tcgetattr cannot report a rate like 256000."""
+    buffer = bytearray(44)
+    fcntl.ioctl(fd, 0x802C542A, buffer, True)
+    speed: int = struct.unpack_from("=I", buffer, 40)[0]
+    return speed
+
+
 @pytest.fixture
 def pty() -> Iterator[tuple[int, str]]:
     """The master fd (the 'module' side) and the slave's path (the 'port')."""
@@ -258,7 +267,7 @@ def test_the_port_is_raw_at_256000_baud(pty: tuple[int, str]) -> None:
     source = Ld2410Source("desk-1", path)
     try:
         assert source.fd is not None
-        assert read_baud(source.fd) == 256_000
+        assert output_baud(source.fd) == 256_000
         iflag, oflag, cflag, lflag, _, _, cc = termios.tcgetattr(source.fd)
         assert not lflag & (termios.ICANON | termios.ECHO | termios.ISIG)
         assert not iflag & (termios.ICRNL | termios.IXON)
