@@ -273,15 +273,11 @@ class ApGateway:
     def _emit(self, now: datetime) -> None:
         stations, randomised = self._table.counts()
         self.publisher.emit(
-            lambda epoch, seq: ApStationsCounted(
-                device=self.device,
-                epoch=epoch,
-                seq=seq,
-                at=now,
-                access_point=self.access_point,
-                stations=stations,
-                randomised=randomised,
-            )
+            ApStationsCounted,
+            now,
+            access_point=self.access_point,
+            stations=stations,
+            randomised=randomised,
         )
         self._last_report = now
         self._dirty = False

@@ -12,7 +12,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from contracts import Kind, SensorClass
+from contracts import DeskPresenceChanged, Kind, SensorClass
 from edge_agent.debouncer import DebouncedChange, Debouncer
 from edge_agent.runtime import (
     AgentConfig,
@@ -210,7 +210,13 @@ class DeskGateway:
         # Several desks change within one tick; their seqs must follow their times.
         changes.sort(key=lambda change: change[0].at)
         for change, desk in changes:
-            self.publisher.presence_changed(desk, change.present, self._sensors[desk], change.at)
+            self.publisher.emit(
+                DeskPresenceChanged,
+                change.at,
+                desk=desk,
+                present=change.present,
+                sensor=self._sensors[desk],
+            )
         self.presence_events += len(changes)
         self.publisher.heartbeat_if_due(now, self.presence())
         return len(changes)

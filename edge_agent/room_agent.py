@@ -22,10 +22,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 
-from contracts import Kind
+from contracts import Kind, RoomCastChanged, RoomDisplayChanged, RoomOccupancyChanged
 from edge_agent.drm import DEFAULT_DRM_ROOT, DrmConnectors
 from edge_agent.room_discovery import RoomAdvertiser, room_service_info
-from edge_agent.room_events import RoomReporter
 from edge_agent.runtime import (
     AgentConfig,
     AgentRun,
@@ -118,7 +117,6 @@ class RoomMonitor:
             heartbeat_s=config.heartbeat_s,
             monotonic=monotonic,
         )
-        self._report = RoomReporter(self.publisher, config.room)
 
     def start(self) -> None:
         self.publisher.start(self._clock.now())
@@ -138,7 +136,13 @@ class RoomMonitor:
                 change.connector not in self.config.display_connectors
             ):
                 continue
-            self._report.display(change.connector, change.connected, now)
+            self.publisher.emit(
+                RoomDisplayChanged,
+                now,
+                room=self.config.room,
+                connector=change.connector,
+                connected=change.connected,
+            )
             events += 1
         current = self._connectors.current
         casting = any(current.get(c, False) for c in self.config.cast_connectors)
@@ -147,12 +151,14 @@ class RoomMonitor:
             source = next(
                 (c.connector for c in changes if c.connector in self.config.cast_connectors), ""
             )
-            self._report.cast(casting, source, now)
+            self.publisher.emit(
+                RoomCastChanged, now, room=self.config.room, casting=casting, source=source
+            )
             events += 1
         occupied = self._read_occupancy()
         if occupied is not None and occupied != self._occupied:
             self._occupied = occupied
-            self._report.occupancy(occupied, now)
+            self.publisher.emit(RoomOccupancyChanged, now, room=self.config.room, occupied=occupied)
             events += 1
         self.publisher.heartbeat_if_due(now)
         return events

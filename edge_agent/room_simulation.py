@@ -19,9 +19,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from contracts import Kind
+from contracts import Kind, RoomCastChanged, RoomDisplayChanged, RoomOccupancyChanged
 from edge_agent.room_connect import ConnectError, ServerClient
-from edge_agent.room_events import RoomReporter
 from edge_agent.runtime import (
     ConnectionSettings,
     DevicePublisher,
@@ -46,7 +45,7 @@ TITLES = (
 @dataclass
 class _SimulatedRoom:
     room: str
-    report: RoomReporter
+    publisher: DevicePublisher
     outbox: Outbox
     occupied: bool = False
     casting: bool = False
@@ -128,13 +127,14 @@ class RoomSimulation:
                 heartbeat_s=heartbeat_s,
                 monotonic=self._monotonic,
             )
-            report = RoomReporter(publisher, device.room)
-            self._rooms.append(_SimulatedRoom(device.room, report, outbox))
+            self._rooms.append(_SimulatedRoom(device.room, publisher, outbox))
         self.stats.rooms = len(self._rooms)
         now = self._clock.now()
         for room in self._rooms:
-            room.report.publisher.start(now)
-            room.report.display("card0-HDMI-A-1", True, now)
+            room.publisher.start(now)
+            room.publisher.emit(
+                RoomDisplayChanged, now, room=room.room, connector="card0-HDMI-A-1", connected=True
+            )
             room.next_change = self._monotonic() + self._random.uniform(0, self.cycle_s)
         if self.server_url is not None and self._rooms:
             # On a thread of its own: the demo's server may share the caller's event loop.
@@ -251,7 +251,7 @@ class RoomSimulation:
         mono = self._monotonic()
         now = self._clock.now()
         for room in self._rooms:
-            room.report.publisher.heartbeat_if_due(now)
+            room.publisher.heartbeat_if_due(now)
             if mono < room.next_change:
                 continue
             room.next_change = mono + self.cycle_s * self._random.uniform(0.5, 1.5)
@@ -276,12 +276,14 @@ class RoomSimulation:
     def _set(self, room: _SimulatedRoom, now: datetime, *, occupied: bool, casting: bool) -> None:
         if occupied != room.occupied:
             room.occupied = occupied
-            room.report.occupancy(occupied, now)
+            room.publisher.emit(RoomOccupancyChanged, now, room=room.room, occupied=occupied)
         if casting != room.casting:
             room.casting = casting
-            room.report.cast(casting, "card0-HDMI-A-2", now)
+            room.publisher.emit(
+                RoomCastChanged, now, room=room.room, casting=casting, source="card0-HDMI-A-2"
+            )
 
     def stop(self) -> None:
         for room in self._rooms:
-            room.report.publisher.stop(drain_s=1.0)
+            room.publisher.stop(drain_s=1.0)
             room.outbox.close()

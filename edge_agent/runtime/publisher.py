@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
@@ -26,7 +26,6 @@ from contracts import (
     DeviceStatus,
     Kind,
     RoomEvent,
-    SensorClass,
     build_topic,
     decode,
     encode,
@@ -42,6 +41,7 @@ from edge_agent.runtime.outbox import Outbox
 log = logging.getLogger(__name__)
 
 SequencedEvent = DeskPresenceChanged | DeviceBooted | RoomEvent | ApEvent
+Event = TypeVar("Event", bound=SequencedEvent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,11 +140,7 @@ class DevicePublisher:
             return
         self._started = True
         connect_in_background(self._client, self._setup)
-        self.emit(
-            lambda epoch, seq: DeviceBooted(
-                device=self.device, epoch=epoch, seq=seq, at=now, version=self.version
-            )
-        )
+        self.emit(DeviceBooted, now, version=self.version)
 
     def wait_online(self, timeout: float) -> bool:
         """Block until online (see `online`) or timeout; returns whether it is online."""
@@ -200,38 +196,20 @@ class DevicePublisher:
 
     # -- publishing --------------------------------------------------------------------------
 
-    def emit(self, build: Callable[[int, int], SequencedEvent]) -> SequencedEvent:
-        """Commit `build(epoch, seq)` to the outbox, then publish it at QoS 1 when online."""
-        built: list[SequencedEvent] = []
+    def emit(self, event: type[Event], at: datetime, **facts: Any) -> Event:
+        """Commit this device's next event (`event` of `facts` at `at`, numbered with the epoch
+        and the next seq) to the outbox, then publish it at QoS 1 when online."""
+        built: list[Event] = []
 
         def make(epoch: int, seq: int) -> bytes:
-            event = build(epoch, seq)
-            built.append(event)
-            return encode(event)
+            built.append(event(device=self.device, epoch=epoch, seq=seq, at=at, **facts))
+            return encode(built[0])
 
         self._outbox.append(self._event_topic, make)
         with self._counter_lock:
             self._events += 1
         self._delivery.pump()
         return built[0]
-
-    def presence_changed(
-        self, desk: str, present: bool, sensor: SensorClass, at: datetime
-    ) -> DeskPresenceChanged:
-        """Emit a debounced `desk.presence_changed`."""
-        event = self.emit(
-            lambda epoch, seq: DeskPresenceChanged(
-                device=self.device,
-                epoch=epoch,
-                seq=seq,
-                at=at,
-                desk=desk,
-                present=present,
-                sensor=sensor,
-            )
-        )
-        assert isinstance(event, DeskPresenceChanged)
-        return event
 
     def heartbeat_if_due(
         self,
