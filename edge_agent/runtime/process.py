@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 
 class Closeable(Protocol):
+    """Anything a run opens and must close: sources, readers, the outbox."""
+
     def close(self) -> None: ...
 
 
