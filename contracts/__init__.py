@@ -1,5 +1,6 @@
 """The freeseat wire contract: topics, payloads and their codec, shared by agents and server."""
 
+from contracts.broker import BrokerAddress
 from contracts.codec import MAX_PAYLOAD_BYTES, Decoded, decode, encode
 from contracts.errors import ContractError
 from contracts.events import (
@@ -28,6 +29,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "ApEvent",
     "ApStationsCounted",
+    "BrokerAddress",
     "Channel",
     "ContractError",
     "Decoded",

@@ -10,35 +10,31 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from contracts import ID_PATTERN, ApStationsCounted, DeviceCommand, Kind
-from edge_agent import agent_version
+from contracts import ApStationsCounted, DeviceCommand, Kind
 from edge_agent.ap_sources.association import Association, Observation, Reset
 from edge_agent.ap_sources.hostapd import parse_hostapd
 from edge_agent.ap_sources.radius import RadiusDetailParser
 from edge_agent.ap_sources.readers import FollowedFile, HostapdControl, LineReader, SyslogListener
 from edge_agent.ap_sources.vendor_syslog import parse_vendor_syslog
-from edge_agent.clock import Clock, SystemClock
-from edge_agent.desk_agent import AgentConfigError, describe_problem
-from edge_agent.discovery import DiscoverableBroker, reach_broker
-from edge_agent.outbox import DEFAULT_MAX_ROWS, Outbox
-from edge_agent.publisher import ConnectionSettings, DevicePublisher
-from edge_agent.station_hash import StationHasher, StationId, normalise_mac, redact
+from edge_agent.runtime import (
+    AgentConfig,
+    AgentConfigError,
+    AgentRun,
+    ConnectionSettings,
+    DeviceId,
+    DevicePublisher,
+    Outbox,
+    TimeZoneName,
+    WallClock,
+)
+from edge_agent.runtime.config import under
+from edge_agent.station_hash import StationHasher, StationId, normalise_mac
 
 log = logging.getLogger(__name__)
 
-Id = Annotated[str, Field(pattern=ID_PATTERN)]
 TICK_S = 0.25
 
 
@@ -88,21 +84,15 @@ class SyslogSource(_Source):
 ApSource = Annotated[HostapdSource | RadiusSource | SyslogSource, Field(discriminator="type")]
 
 
-class ApAgentConfig(DiscoverableBroker):
-    """One AP agent's YAML config (see `load_ap_config`)."""
+class ApAgentConfig(AgentConfig):
+    """One AP agent's YAML config (read with `ApAgentConfig.load`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    device: Id
-    site: Id
-    access_point: Id
-    outbox: Path
-    max_outbox_rows: Annotated[int, Field(ge=1, le=10_000_000)] = DEFAULT_MAX_ROWS
+    access_point: DeviceId
     # The AP's own radio addresses, as RADIUS and controller syslog name it; lines naming
     # another AP are not ours. Lines that name no AP (hostapd on the AP itself) always are.
     bssids: list[str] = Field(default_factory=list)
     sources: Annotated[list[ApSource], Field(min_length=1)]
-    timezone: str = "Asia/Tokyo"
+    timezone: TimeZoneName = "Asia/Tokyo"
     report_s: Annotated[float, Field(gt=0, le=86_400)] = 300.0
     min_report_s: Annotated[float, Field(ge=0, le=3_600)] = 30.0
     station_idle_s: Annotated[float, Field(gt=0, le=7 * 86_400)] = 8 * 3600.0
@@ -121,49 +111,16 @@ class ApAgentConfig(DiscoverableBroker):
             out.append(mac)
         return out
 
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}, e.g. Asia/Tokyo or UTC") from None
-        return value
+    def paths_under(self, folder: Path) -> dict[str, Any]:
+        sources = [_source_under(folder, source) for source in self.sources]
+        return super().paths_under(folder) | {"sources": sources}
 
 
-def load_ap_config(path: Path | str) -> ApAgentConfig:
-    """Read and validate an AP agent YAML file; raises AgentConfigError naming file and field."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise AgentConfigError(f"{path}: cannot read the agent config: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise AgentConfigError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise AgentConfigError(f"{path}: expected a mapping of settings at the top level")
-    try:
-        config = ApAgentConfig.model_validate(data)
-    except ValidationError as exc:
-        # Config values may be MACs (bssids): keep them out of the message.
-        raise AgentConfigError(
-            f"{path}: " + "; ".join(redact(describe_problem(err)) for err in exc.errors())
-        ) from None
-    base = path.parent
-    updates: dict[str, Any] = {}
-    if not config.outbox.is_absolute():
-        updates["outbox"] = (base / config.outbox).resolve()
-    sources = [_resolve(source, base) for source in config.sources]
-    if sources != list(config.sources):
-        updates["sources"] = sources
-    return config.model_copy(update=updates) if updates else config
-
-
-def _resolve(source: HostapdSource | RadiusSource | SyslogSource, base: Path) -> Any:
-    for name in ("ctrl", "file"):
-        value = getattr(source, name, None)
-        if isinstance(value, Path) and not value.is_absolute():
-            return source.model_copy(update={name: (base / value).resolve()})
+def _source_under(folder: Path, source: HostapdSource | RadiusSource | SyslogSource) -> Any:
+    if isinstance(source, HostapdSource):
+        return source.model_copy(update={"ctrl": under(folder, source.ctrl)})
+    if source.file is not None:
+        return source.model_copy(update={"file": under(folder, source.file)})
     return source
 
 
@@ -246,7 +203,7 @@ class ApGateway:
         access_point: str,
         outbox: Outbox,
         settings: ConnectionSettings,
-        clock: Clock,
+        clock: WallClock,
         bssids: Iterable[str] = (),
         timezone: str = "Asia/Tokyo",
         report_s: float = 300.0,
@@ -258,18 +215,12 @@ class ApGateway:
     ) -> None:
         self.device = device
         self.access_point = access_point
-        self.version = version or agent_version()
-        self.heartbeat_s = heartbeat_s
         self._bssids = frozenset(bssids)
         self._table = StationTable(StationHasher(timezone), timedelta(seconds=station_idle_s))
         self._report = timedelta(seconds=report_s)
         self._min_report = timedelta(seconds=min_report_s)
         self._last_report: datetime | None = None
         self._dirty = True
-        self._monotonic = monotonic
-        self._started_mono = monotonic()
-        self._next_heartbeat = self._started_mono + heartbeat_s
-        self._heartbeat_requested = threading.Event()
         self.ignored = 0  # lines for other APs
         self.reports = 0
         self.publisher = DevicePublisher(
@@ -279,13 +230,14 @@ class ApGateway:
             outbox=outbox,
             settings=settings,
             clock=clock,
-            on_online=self._heartbeat_requested.set,
+            heartbeat_s=heartbeat_s,
+            version=version,
+            monotonic=monotonic,
             on_command=self._command,
         )
 
     def start(self, now: datetime) -> None:
-        self.publisher.start()
-        self.publisher.booted(now, self.version)
+        self.publisher.start(now)
 
     def stop(self, *, drain_s: float = 2.0) -> None:
         self.publisher.stop(drain_s=drain_s)
@@ -315,43 +267,25 @@ class ApGateway:
         if due or (self._dirty and allowed):
             self._emit(now)
             sent = True
-        self._heartbeat_if_due(now)
+        self.publisher.heartbeat_if_due(now)
         return sent
 
     def _emit(self, now: datetime) -> None:
         stations, randomised = self._table.counts()
         self.publisher.emit(
-            lambda epoch, seq: ApStationsCounted(
-                device=self.device,
-                epoch=epoch,
-                seq=seq,
-                at=now,
-                access_point=self.access_point,
-                stations=stations,
-                randomised=randomised,
-            )
+            ApStationsCounted,
+            now,
+            access_point=self.access_point,
+            stations=stations,
+            randomised=randomised,
         )
         self._last_report = now
         self._dirty = False
         self.reports += 1
 
-    def _heartbeat_if_due(self, now: datetime) -> None:
-        mono = self._monotonic()
-        if mono < self._next_heartbeat and not self._heartbeat_requested.is_set():
-            return
-        self._heartbeat_requested.clear()
-        self.publisher.publish_state(
-            at=now,
-            interval_s=self.heartbeat_s,
-            version=self.version,
-            uptime_s=max(0.0, mono - self._started_mono),
-            desks={},
-        )
-        self._next_heartbeat = mono + self.heartbeat_s
-
     def _command(self, command: DeviceCommand) -> None:
+        # The publisher already asked for a heartbeat; a resync wants fresh counts too.
         if command.command == "resync":
-            self._heartbeat_requested.set()
             self._dirty = True
 
 
@@ -388,33 +322,25 @@ class ObservationSource:
         self.reader.close()
 
 
-def open_sources(config: ApAgentConfig) -> list[ObservationSource]:
-    """A reader per configured source (UDP ports are bound now, so a clash fails early)."""
+def open_sources(config: ApAgentConfig, run: AgentRun) -> list[ObservationSource]:
+    """A reader per configured source, closed when the run ends (UDP ports are bound now, so
+    a clash fails early)."""
     out = []
-    try:
-        for source in config.sources:
-            if isinstance(source, HostapdSource):
-                out.append(ObservationSource(HostapdControl(source.ctrl), "hostapd"))
-            elif isinstance(source, RadiusSource):
-                reader = FollowedFile(source.file, from_start=source.from_start)
-                out.append(ObservationSource(reader, "radius"))
-            elif source.file is not None:
-                reader = FollowedFile(source.file, from_start=source.from_start)
-                out.append(ObservationSource(reader, "syslog"))
-            else:
-                assert source.listen is not None
-                host, _, port = source.listen.rpartition(":")
-                try:
-                    listener = SyslogListener(host.strip("[]"), int(port))
-                except OSError as exc:
-                    raise AgentConfigError(
-                        f"sources: cannot listen for syslog on {source.listen}: {exc.strerror}"
-                    ) from None
-                out.append(ObservationSource(listener, "syslog"))
-    except BaseException:
-        for opened in out:
-            opened.close()
-        raise
+    for source in config.sources:
+        if isinstance(source, HostapdSource):
+            reader: LineReader = HostapdControl(source.ctrl)
+        elif source.file is not None:
+            reader = FollowedFile(source.file, from_start=source.from_start)
+        else:
+            assert source.listen is not None
+            host, _, port = source.listen.rpartition(":")
+            try:
+                reader = SyslogListener(host.strip("[]"), int(port))
+            except OSError as exc:
+                raise AgentConfigError(
+                    f"sources: cannot listen for syslog on {source.listen}: {exc.strerror}"
+                ) from None
+        out.append(run.hold(ObservationSource(reader, source.type)))
     return out
 
 
@@ -422,70 +348,61 @@ def run_ap_agent(
     config_path: Path,
     *,
     stop: threading.Event | None = None,
-    clock: Clock | None = None,
+    clock: WallClock | None = None,
     settings: ConnectionSettings | None = None,
     on_started: Callable[[ApGateway, list[ObservationSource]], None] | None = None,
 ) -> ApGateway | None:
     """Run an AP agent until `stop` is set or Ctrl-C; returns the gateway (for its counters),
     or None when stopped while still looking for the server (no `broker:` in the config)."""
-    config = load_ap_config(config_path)
-    clock = clock or SystemClock()
-    stop = stop or threading.Event()
-    reach = reach_broker(config, config.site, stop, settings=settings)
-    if reach is None:
+    config = ApAgentConfig.load(config_path)
+    run = AgentRun.reach(config, stop=stop, clock=clock, settings=settings)
+    if run is None:
         return None  # stopped before any server answered: nothing was started
-    sources = open_sources(config)
-    try:
-        outbox = Outbox(config.outbox, max_rows=config.max_outbox_rows)
-    except BaseException:
-        for source in sources:
-            source.close()
-        raise
-    gateway = ApGateway(
-        site=config.site,
-        device=config.device,
-        access_point=config.access_point,
-        outbox=outbox,
-        settings=reach.settings,
-        clock=clock,
-        bssids=config.bssids,
-        timezone=config.timezone,
-        report_s=config.report_s,
-        min_report_s=config.min_report_s,
-        station_idle_s=config.station_idle_s,
-        heartbeat_s=config.heartbeat_s,
-    )
-    log.info(
-        "%s: starting epoch %d for %s with %d source(s)",
-        config.device,
-        outbox.epoch,
-        config.access_point,
-        len(sources),
-    )
-    try:
-        gateway.start(clock.now())
+    with run:
+        sources = open_sources(config, run)
+        outbox = run.open_outbox()
+        gateway = ApGateway(
+            site=config.site,
+            device=config.device,
+            access_point=config.access_point,
+            outbox=outbox,
+            settings=run.settings,
+            clock=run.clock,
+            bssids=config.bssids,
+            timezone=config.timezone,
+            report_s=config.report_s,
+            min_report_s=config.min_report_s,
+            station_idle_s=config.station_idle_s,
+            heartbeat_s=config.heartbeat_s,
+        )
+        run.callback(_log_stopped, config.device, sources, gateway)
+        run.callback(gateway.stop)
+        log.info(
+            "%s: starting epoch %d for %s with %d source(s)",
+            config.device,
+            outbox.epoch,
+            config.access_point,
+            len(sources),
+        )
+        gateway.start(run.clock.now())
         if on_started is not None:
             on_started(gateway, sources)
-        while not stop.is_set():
-            now = clock.now()
+
+        def tick(now: datetime) -> None:
             for source in sources:
                 for observation in source.read():
                     gateway.observe(observation, now)
             gateway.tick(now)
-            stop.wait(TICK_S)
-    except KeyboardInterrupt:
-        log.info("%s: interrupted", config.device)
-    finally:
-        gateway.stop()
-        for source in sources:
-            source.close()
-        outbox.close()
-        unparsed = sum(s.unparsed for s in sources)
-        log.info(
-            "%s: stopped; %d line(s) read, %d not an association, %d for other APs",
-            config.device,
-            sum(s.lines for s in sources),
-            unparsed,
-            gateway.ignored,
-        )
+
+        run.tick_until_stopped(tick, TICK_S)
     return gateway
+
+
+def _log_stopped(device: str, sources: list[ObservationSource], gateway: ApGateway) -> None:
+    log.info(
+        "%s: stopped; %d line(s) read, %d not an association, %d for other APs",
+        device,
+        sum(s.lines for s in sources),
+        sum(s.unparsed for s in sources),
+        gateway.ignored,
+    )

@@ -19,9 +19,7 @@ from zoneinfo import ZoneInfo
 
 from edge_agent.ap_agent import ApGateway
 from edge_agent.ap_sources.association import Association
-from edge_agent.clock import Clock
-from edge_agent.outbox import Outbox
-from edge_agent.publisher import ConnectionSettings
+from edge_agent.runtime import ConnectionSettings, Outbox, WallClock
 from edge_agent.workday import plan_desk_day
 from firmware_config.site import Site
 
@@ -80,7 +78,7 @@ class ApSimulation:
         self,
         workdir: Path,
         settings: ConnectionSettings,
-        clock: Clock,
+        clock: WallClock,
         *,
         epoch_floor: int,
         heartbeat_s: float = 30.0,

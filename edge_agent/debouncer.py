@@ -9,7 +9,7 @@ from firmware_config.site import HoldTimes
 
 
 @dataclass(frozen=True, slots=True)
-class Transition:
+class DebouncedChange:
     """The debounced presence of a desk changed at `at` (when the hold time was met)."""
 
     present: bool
@@ -39,7 +39,7 @@ class Debouncer:
             return None
         return self._raw_since + (self._occupied_after if self._raw else self._free_after)
 
-    def observe(self, present: bool, at: datetime) -> list[Transition]:
+    def observe(self, present: bool, at: datetime) -> list[DebouncedChange]:
         """Record a raw reading taken at `at`; returns the changes completed up to then.
 
         A reading older than the last raw change is ignored: sources report oldest first,
@@ -54,11 +54,11 @@ class Debouncer:
             changes += self.poll(at)
         return changes
 
-    def poll(self, now: datetime) -> list[Transition]:
+    def poll(self, now: datetime) -> list[DebouncedChange]:
         """The change whose hold time has passed by `now`, if any."""
         due = self.deadline
         if due is None or now < due:
             return []
         self.state = self._raw
         assert self.state is not None
-        return [Transition(self.state, due)]
+        return [DebouncedChange(self.state, due)]

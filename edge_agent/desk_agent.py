@@ -8,20 +8,23 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Annotated, Any, ClassVar
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from contracts import ID_PATTERN, DeviceCommand, Kind, SensorClass
-from edge_agent import agent_version
-from edge_agent.clock import Clock, SystemClock
-from edge_agent.debouncer import Debouncer, Transition
-from edge_agent.discovery import DiscoverableBroker, reach_broker
-from edge_agent.outbox import DEFAULT_MAX_ROWS, Outbox
-from edge_agent.publisher import ConnectionSettings, DevicePublisher
-from edge_agent.sensors import PresenceSource, Reading
+from contracts import DeskPresenceChanged, Kind, SensorClass
+from edge_agent.debouncer import DebouncedChange, Debouncer
+from edge_agent.runtime import (
+    AgentConfig,
+    AgentRun,
+    ConnectionSettings,
+    DeviceId,
+    DevicePublisher,
+    Outbox,
+    TimeZoneName,
+    WallClock,
+)
+from edge_agent.sensors import PresenceSource, SensorReading
 from edge_agent.source_config import (
     SOURCE_TAGS,
     GpioSourceConfig,
@@ -35,8 +38,6 @@ from firmware_config.site import HoldTimes, Site
 
 log = logging.getLogger(__name__)
 
-Id = Annotated[str, Field(pattern=ID_PATTERN)]
-
 TICK_S = 0.25  # how often the agent reads its source; hold times are far longer
 
 
@@ -48,10 +49,6 @@ def default_hold_times() -> dict[SensorClass, HoldTimes]:
     return default
 
 
-class AgentConfigError(ValueError):
-    """An agent config file is unusable; the message names the file, the field and the fix."""
-
-
 class ServedDesk(BaseModel):
     """A desk this gateway reports, and how it senses presence.
 
@@ -61,37 +58,23 @@ class ServedDesk(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: Id
+    id: DeviceId
     sensor: SensorClass = SensorClass.SIMULATED
     source: SourceSpec | None = None
 
 
-class DeskAgentConfig(DiscoverableBroker):
-    """One desk agent's YAML config (see `load_agent_config`)."""
+class DeskAgentConfig(AgentConfig):
+    """One desk agent's YAML config (read with `DeskAgentConfig.load`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    source_tags: ClassVar[frozenset[str]] = SOURCE_TAGS
 
-    device: Id
-    site: Id
-    outbox: Path = Field(description="SQLite outbox file; relative paths are from the config file")
-    max_outbox_rows: Annotated[int, Field(ge=1, le=10_000_000)] = DEFAULT_MAX_ROWS
-    heartbeat_s: Annotated[float, Field(gt=0, le=86_400)] = 30.0
     source: SourceSpec = Field(
         default="simulated", description="the default source of desks without their own"
     )
     seed: int = 1
-    timezone: str = "Asia/Tokyo"
+    timezone: TimeZoneName = "Asia/Tokyo"
     desks: Annotated[list[ServedDesk], Field(min_length=1)]
     hold_times: dict[SensorClass, HoldTimes] = Field(default_factory=dict)
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}, e.g. Asia/Tokyo or UTC") from None
-        return value
 
     @model_validator(mode="before")
     @classmethod
@@ -150,47 +133,11 @@ class DeskAgentConfig(DiscoverableBroker):
         return default_hold_times() | dict(self.hold_times)
 
 
-def load_agent_config(path: Path | str) -> DeskAgentConfig:
-    """Read and validate an agent YAML file; raises AgentConfigError naming file and field."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise AgentConfigError(f"{path}: cannot read the agent config: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise AgentConfigError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise AgentConfigError(f"{path}: expected a mapping of settings at the top level")
-    try:
-        config = DeskAgentConfig.model_validate(data)
-    except ValidationError as exc:
-        raise AgentConfigError(
-            f"{path}: " + "; ".join(describe_problem(err) for err in exc.errors())
-        ) from None
-    if not config.outbox.is_absolute():
-        config = config.model_copy(update={"outbox": (path.parent / config.outbox).resolve()})
-    return config
-
-
-def describe_problem(error: Any) -> str:
-    """One validation error as `field.path: what is wrong`."""
-    loc = [str(part) for part in error["loc"]]
-    # Drop the union tags pydantic adds after a `source` key; users never wrote them.
-    loc = [p for i, p in enumerate(loc) if not (i and loc[i - 1] == "source" and p in SOURCE_TAGS)]
-    message = str(error["msg"])
-    if error["type"] == "value_error" and "error" in error.get("ctx", {}):
-        message = str(error["ctx"]["error"])
-        if not loc:
-            return message  # model-level checks name their own field path
-    return f"{'.'.join(loc) or '(top level)'}: {message}"
-
-
 class DeskGateway:
     """One desk-kind device: debounces raw readings per desk and publishes the changes.
 
     Used by the desk agent (real time) and the simulator (compressed time) alike: the caller
-    owns the clock and calls `tick(now, readings)`; heartbeats run on real (monotonic) time
-    because the broker expires them in real time.
+    owns the clock and calls `tick(now, readings)`.
     """
 
     def __init__(
@@ -202,7 +149,7 @@ class DeskGateway:
         hold_times: Mapping[SensorClass, HoldTimes],
         outbox: Outbox,
         settings: ConnectionSettings,
-        clock: Clock,
+        clock: WallClock,
         heartbeat_s: float = 30.0,
         version: str | None = None,
         monotonic: Callable[[], float] = time.monotonic,
@@ -211,17 +158,11 @@ class DeskGateway:
         if missing:
             raise ValueError(f"no hold times for sensor class(es) {sorted(missing)}")
         self.device = device
-        self.heartbeat_s = heartbeat_s
-        self.version = version or agent_version()
         self._sensors = dict(desks)
         self._debouncers = {desk: Debouncer(hold_times[s]) for desk, s in desks.items()}
         self._pending: set[str] = set()
         self.presence_events = 0
         self._unknown_desks: set[str] = set()
-        self._monotonic = monotonic
-        self._started_mono = monotonic()
-        self._next_heartbeat = self._started_mono + heartbeat_s
-        self._heartbeat_requested = threading.Event()
         self.publisher = DevicePublisher(
             site=site,
             device=device,
@@ -229,14 +170,14 @@ class DeskGateway:
             outbox=outbox,
             settings=settings,
             clock=clock,
-            on_online=self._heartbeat_requested.set,
-            on_command=self._command,
+            heartbeat_s=heartbeat_s,
+            version=version,
+            monotonic=monotonic,
         )
 
     def start(self, now: datetime) -> None:
         """Connect and emit `device.booted` for the new epoch."""
-        self.publisher.start()
-        self.publisher.booted(now, self.version)
+        self.publisher.start(now)
 
     def stop(self, *, drain_s: float = 2.0) -> None:
         """Publish `offline` and disconnect; unacknowledged events stay in the outbox."""
@@ -246,9 +187,9 @@ class DeskGateway:
         """Each desk's debounced presence, for desks decided so far."""
         return {d: db.state for d, db in self._debouncers.items() if db.state is not None}
 
-    def tick(self, now: datetime, readings: Iterable[Reading]) -> int:
+    def tick(self, now: datetime, readings: Iterable[SensorReading]) -> int:
         """Debounce readings up to `now`, emit the changes in time order; returns how many."""
-        changes: list[tuple[Transition, str]] = []
+        changes: list[tuple[DebouncedChange, str]] = []
         for reading in readings:
             debouncer = self._debouncers.get(reading.desk)
             if debouncer is None:
@@ -268,43 +209,24 @@ class DeskGateway:
                 self._pending.discard(desk)
         # Several desks change within one tick; their seqs must follow their times.
         changes.sort(key=lambda change: change[0].at)
-        for transition, desk in changes:
-            self.publisher.presence_changed(
-                desk, transition.present, self._sensors[desk], transition.at
+        for change, desk in changes:
+            self.publisher.emit(
+                DeskPresenceChanged,
+                change.at,
+                desk=desk,
+                present=change.present,
+                sensor=self._sensors[desk],
             )
         self.presence_events += len(changes)
-        self.heartbeat_if_due(now)
+        self.publisher.heartbeat_if_due(now, self.presence())
         return len(changes)
-
-    def heartbeat_if_due(self, now: datetime) -> bool:
-        """Publish the retained state if the interval passed or someone asked; True if sent."""
-        mono = self._monotonic()
-        if mono < self._next_heartbeat and not self._heartbeat_requested.is_set():
-            return False
-        self._heartbeat_requested.clear()
-        sent = self.publisher.publish_state(
-            at=now,
-            interval_s=self.heartbeat_s,
-            version=self.version,
-            uptime_s=max(0.0, mono - self._started_mono),
-            desks=self.presence(),
-        )
-        self._next_heartbeat = mono + self.heartbeat_s
-        return sent
-
-    def _command(self, command: DeviceCommand) -> None:
-        # paho's thread: only flag the work; the agent's own thread does it on its next tick.
-        if command.command == "resync":
-            self._heartbeat_requested.set()
-        elif command.command == "identify":
-            log.warning("%s: identify requested by the server", self.device)
 
 
 def run_desk_agent(
     config_path: Path,
     *,
     stop: threading.Event | None = None,
-    clock: Clock | None = None,
+    clock: WallClock | None = None,
     source: PresenceSource | None = None,
     settings: ConnectionSettings | None = None,
 ) -> None:
@@ -315,51 +237,37 @@ def run_desk_agent(
     starts a new epoch. `settings` replaces the connection settings derived from the file
     (e.g. faster reconnects in tests).
     """
-    config = load_agent_config(config_path)
-    clock = clock or SystemClock()
-    stop = stop or threading.Event()
-    reach = reach_broker(config, config.site, stop, settings=settings)
-    if reach is None:
+    config = DeskAgentConfig.load(config_path)
+    run = AgentRun.reach(config, stop=stop, clock=clock, settings=settings)
+    if run is None:
         return  # stopped before any server answered: nothing was started
-    if source is None:
-        source = open_presence_source(
-            [(d.id, config.source_of(d)) for d in config.desks],
-            seed=config.seed,
-            timezone=config.timezone,
+    with run:
+        presence = run.hold(
+            source
+            or open_presence_source(
+                [(d.id, config.source_of(d)) for d in config.desks],
+                seed=config.seed,
+                timezone=config.timezone,
+            )
         )
-    try:
-        outbox = Outbox(config.outbox, max_rows=config.max_outbox_rows)
-    except BaseException:
-        source.close()
-        raise
-    gateway = DeskGateway(
-        site=config.site,
-        device=config.device,
-        desks={d.id: d.sensor for d in config.desks},
-        hold_times=config.effective_hold_times(),
-        outbox=outbox,
-        settings=reach.settings,
-        clock=clock,
-        heartbeat_s=config.heartbeat_s,
-    )
-    log.info(
-        "%s: starting epoch %d with %d desk(s), %d event(s) waiting in the outbox",
-        config.device,
-        outbox.epoch,
-        len(config.desks),
-        len(outbox),
-    )
-    try:
-        gateway.start(clock.now())
-        while not stop.is_set():
-            now = clock.now()
-            gateway.tick(now, source.read(now))
-            stop.wait(TICK_S)
-    except KeyboardInterrupt:
-        log.info("%s: interrupted; stopping", config.device)
-    finally:
-        try:
-            source.close()
-            gateway.stop()
-        finally:
-            outbox.close()
+        outbox = run.open_outbox()
+        gateway = DeskGateway(
+            site=config.site,
+            device=config.device,
+            desks={d.id: d.sensor for d in config.desks},
+            hold_times=config.effective_hold_times(),
+            outbox=outbox,
+            settings=run.settings,
+            clock=run.clock,
+            heartbeat_s=config.heartbeat_s,
+        )
+        run.callback(gateway.stop)
+        log.info(
+            "%s: starting epoch %d with %d desk(s), %d event(s) waiting in the outbox",
+            config.device,
+            outbox.epoch,
+            len(config.desks),
+            len(outbox),
+        )
+        gateway.start(run.clock.now())
+        run.tick_until_stopped(lambda now: gateway.tick(now, presence.read(now)), TICK_S)

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, Field, field_validator
 from zeroconf import (
     InterfaceChoice,
     IPVersion,
@@ -26,8 +25,6 @@ from zeroconf import (
     ServiceStateChange,
     Zeroconf,
 )
-
-from edge_agent.publisher import ConnectionSettings, parse_broker_url
 
 log = logging.getLogger(__name__)
 
@@ -45,67 +42,6 @@ class FoundServer:
     broker_url: str
     api_url: str
     server_url: str  # the server's base URL (pages such as a room's screen live under it)
-
-
-class DiscoverableBroker(BaseModel):
-    """The part of an agent config that names its broker, or leaves it to be discovered."""
-
-    broker: str | None = Field(
-        default=None,
-        description="mqtt://host:port or mqtts://host:port; left out, the agent finds the "
-        "server's broker by zeroconf (_freeseat._tcp)",
-    )
-    discovery_interfaces: list[str] | None = Field(
-        default=None, description="addresses to browse zeroconf on (default: all interfaces)"
-    )
-    username: str | None = None
-    password: str | None = None
-    ca_file: str | None = None
-
-    @field_validator("broker")
-    @classmethod
-    def _broker_url(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_broker_url(value)
-        return value
-
-
-@dataclass(frozen=True, slots=True)
-class BrokerReach:
-    """How an agent reaches its broker, and the server discovery found (None: not asked)."""
-
-    settings: ConnectionSettings
-    found: FoundServer | None
-
-
-def reach_broker(
-    config: DiscoverableBroker,
-    site: str,
-    stop: threading.Event,
-    *,
-    settings: ConnectionSettings | None = None,
-    find_server: bool = False,
-) -> BrokerReach | None:
-    """The connection settings of an agent: `settings` when given (tests), else the config's
-    broker and credentials. Browses zeroconf when the config names no broker, or when the
-    agent also needs the server (`find_server`). None: stopped before any server answered."""
-    broker = config.broker
-    found = None
-    if find_server or (settings is None and broker is None):
-        found = discover_unless_stopped(site, config.discovery_interfaces, stop)
-        if found is None:
-            return None
-        broker = broker or found.broker_url
-    if settings is None:
-        if broker is None:  # unreachable: with neither, discovery ran above and set it
-            raise ValueError("no broker configured and none discovered")
-        settings = ConnectionSettings(
-            broker_url=broker,
-            username=config.username,
-            password=config.password,
-            ca_file=config.ca_file,
-        )
-    return BrokerReach(settings, found)
 
 
 class DiscoveryTimeout(RuntimeError):

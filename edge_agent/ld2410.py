@@ -24,27 +24,27 @@ Sources used to confirm it (read, not copied):
   All of them follow Hi-Link's "HLK-LD2410 Serial Communication Protocol" V1.02 (2022-07-01);
   only that document's outline was available to check here, not its tables.
 
-The serial port is driven with the standard library only (no pyserial): termios raw mode,
-non-blocking reads, and 256000 baud through TCSETS2/BOTHER because termios has no B256000.
+The serial port is opened with pyserial: raw 8N1, reads that never wait, and 256000 baud
+(pyserial sets rates termios has no constant for through termios2 on Linux).
 """
 
 from __future__ import annotations
 
 import errno
-import fcntl
 import logging
-import os
 import struct
-import sys
-import termios
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntFlag
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from edge_agent.sensors import Reading, SourceOpenError
+from edge_agent.sensors import SensorReading, SourceOpenError
+
+if TYPE_CHECKING:
+    import serial
 
 log = logging.getLogger(__name__)
 
@@ -268,101 +268,34 @@ class PresenceRule:
 
 # --- serial port ------------------------------------------------------------------------------
 
-# asm-generic termbits (x86, ARM, arm64, RISC-V): struct termios2 is 44 bytes with c_ispeed and
-# c_ospeed at 36 and 40; TCGETS2 = _IOR('T', 0x2A, termios2), TCSETS2 = _IOW('T', 0x2B, ...).
-TCGETS2, TCSETS2 = 0x802C542A, 0x402C542B
-BOTHER, CBAUD = 0o010000, 0o010017
-TERMIOS2 = struct.Struct("=4I")
-TERMIOS2_SIZE, TERMIOS2_SPEED_AT = 44, 36
-_OTHER_TERMBITS = ("alpha", "mips", "ppc", "powerpc", "sparc")
 
+def open_serial_port(port: Path | str, baud: int = DEFAULT_BAUD) -> serial.Serial:
+    """Open a tty raw (8N1, no flow control) at `baud`, with reads that never wait."""
+    import serial
 
-def open_serial_port(port: Path | str, baud: int = DEFAULT_BAUD) -> int:
-    """Open a tty raw (8N1, no flow control), non-blocking, at `baud`; returns the fd."""
     port = Path(port)
     try:
-        fd = os.open(port, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except FileNotFoundError:
-        raise SourceOpenError(
-            f"{port}: no such serial port; check the USB-serial adapter is plugged in "
-            "(ls /dev/serial/by-id/ gives names that survive reboots)"
-        ) from None
-    except PermissionError:
-        raise SourceOpenError(
-            f"{port}: permission denied; add the agent's user to the 'dialout' group"
-        ) from None
-    except OSError as exc:
-        raise SourceOpenError(f"{port}: cannot open the serial port: {exc.strerror}") from None
-    try:
-        if not os.isatty(fd):
+        opened = serial.Serial(str(port), baudrate=baud, timeout=0)
+    except serial.SerialException as exc:
+        if exc.errno == errno.ENOENT:
+            raise SourceOpenError(
+                f"{port}: no such serial port; check the USB-serial adapter is plugged in "
+                "(ls /dev/serial/by-id/ gives names that survive reboots)"
+            ) from None
+        if exc.errno == errno.EACCES:
+            raise SourceOpenError(
+                f"{port}: permission denied; add the agent's user to the 'dialout' group"
+            ) from None
+        if exc.errno is None:  # opened, but it would not take terminal settings
             raise SourceOpenError(
                 f"{port}: not a serial port (not a terminal device); check the path names "
                 "the LD2410's tty, e.g. /dev/ttyUSB0 or /dev/ttyAMA0"
-            )
-        configure_raw(fd, baud)
-        termios.tcflush(fd, termios.TCIFLUSH)  # reports queued before we opened are stale
-    except (termios.error, OSError) as exc:
-        os.close(fd)
+            ) from None
+        raise SourceOpenError(f"{port}: cannot open the serial port: {exc}") from None
+    except ValueError as exc:  # a rate this platform cannot set
         raise SourceOpenError(f"{port}: cannot configure the serial port: {exc}") from None
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
-
-
-def configure_raw(fd: int, baud: int) -> None:
-    """Raw 8N1 without flow control, reads never wait (VMIN=VTIME=0), at `baud`."""
-    iflag, oflag, cflag, lflag, ispeed, ospeed, cc = termios.tcgetattr(fd)
-    iflag &= ~(
-        termios.IGNBRK
-        | termios.BRKINT
-        | termios.PARMRK
-        | termios.ISTRIP
-        | termios.INLCR
-        | termios.IGNCR
-        | termios.ICRNL
-        | termios.IXON
-        | termios.IXOFF
-        | termios.IXANY
-    )
-    oflag &= ~termios.OPOST
-    lflag &= ~(termios.ECHO | termios.ECHONL | termios.ICANON | termios.ISIG | termios.IEXTEN)
-    cflag &= ~(termios.CSIZE | termios.PARENB | termios.CSTOPB | termios.CRTSCTS)
-    cflag |= termios.CS8 | termios.CREAD | termios.CLOCAL
-    cc[termios.VMIN] = 0
-    cc[termios.VTIME] = 0
-    speed: int | None = getattr(termios, f"B{baud}", None)
-    if speed is not None:
-        ispeed = ospeed = speed
-    termios.tcsetattr(fd, termios.TCSANOW, [iflag, oflag, cflag, lflag, ispeed, ospeed, cc])
-    if speed is None:
-        set_custom_baud(fd, baud)
-
-
-def set_custom_baud(fd: int, baud: int) -> None:
-    """A rate termios has no constant for (the LD2410's 256000), via TCSETS2 and BOTHER."""
-    machine = os.uname().machine
-    if not sys.platform.startswith("linux") or machine.startswith(_OTHER_TERMBITS):
-        raise OSError(
-            errno.ENOTSUP,
-            f"{baud} baud needs Linux termios2 with asm-generic numbering; this is "
-            f"{sys.platform}/{machine} — configure the module for 115200 or 460800 instead",
-        )
-    buffer = bytearray(TERMIOS2_SIZE)
-    fcntl.ioctl(fd, TCGETS2, buffer, True)
-    iflag, oflag, cflag, lflag = TERMIOS2.unpack_from(buffer)
-    cflag = (cflag & ~CBAUD) | BOTHER
-    TERMIOS2.pack_into(buffer, 0, iflag, oflag, cflag, lflag)
-    struct.pack_into("=2I", buffer, TERMIOS2_SPEED_AT, baud, baud)
-    fcntl.ioctl(fd, TCSETS2, buffer)
-
-
-def read_baud(fd: int) -> int:
-    """The output speed a tty is set to, in baud (from TCGETS2)."""
-    buffer = bytearray(TERMIOS2_SIZE)
-    fcntl.ioctl(fd, TCGETS2, buffer, True)
-    ospeed: int = struct.unpack_from("=2I", buffer, TERMIOS2_SPEED_AT)[1]
-    return ospeed
+    opened.reset_input_buffer()  # reports queued before we opened are stale
+    return opened
 
 
 class Ld2410Source:
@@ -392,7 +325,7 @@ class Ld2410Source:
         self.stale_after_s = stale_after_s
         self.reopen_after_s = reopen_after_s
         self._monotonic = monotonic
-        self._fd: int | None = open_serial_port(self.port, baud)
+        self._serial: serial.Serial | None = open_serial_port(self.port, baud)
         self._present: bool | None = None
         self._last_report = monotonic()
         self._stale_logged = False
@@ -404,10 +337,10 @@ class Ld2410Source:
     @property
     def fd(self) -> int | None:
         """The open port's descriptor, None while the port is lost."""
-        return self._fd
+        return self._serial.fileno() if self._serial is not None else None
 
-    def read(self, now: datetime) -> list[Reading]:
-        if self._fd is None and not self._reopen():
+    def read(self, now: datetime) -> list[SensorReading]:
+        if self._serial is None and not self._reopen():
             return []
         data = self._drain()
         reports = self.parser.feed(data) if data else []
@@ -424,7 +357,7 @@ class Ld2410Source:
                     self.parser.corrupt_frames,
                     self.baud,
                 )
-                if self._fd is not None and not self.port.exists():
+                if self._serial is not None and not self.port.exists():
                     self._lost("the port disappeared")
             return []
         self._last_report = mono
@@ -435,23 +368,23 @@ class Ld2410Source:
         if present == self._present:
             return []
         self._present = present
-        return [Reading(self.desk, present, now)]
+        return [SensorReading(self.desk, present, now)]
 
     def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        if self._serial is not None:
+            self._serial.close()
+            self._serial = None
         self._retry_at = float("inf")
 
     def _drain(self) -> bytes:
+        import serial
+
         chunks = []
-        while self._fd is not None:
+        while self._serial is not None:
             try:
-                chunk = os.read(self._fd, 4096)
-            except BlockingIOError:
-                break
-            except OSError as exc:
-                self._lost(exc.strerror or str(exc))
+                chunk = self._serial.read(4096)
+            except serial.SerialException as exc:
+                self._lost(str(exc))
                 break
             if not chunk:
                 break
@@ -462,17 +395,19 @@ class Ld2410Source:
         log.warning(
             "%s: LD2410 port lost (%s); desk %s keeps its last state", self.port, reason, self.desk
         )
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        if self._serial is not None:
+            self._serial.close()
+            self._serial = None
         self._retry_at = self._monotonic() + self.reopen_after_s
 
     def _reopen(self) -> bool:
+        # Polled from the agent's tick, which must never wait: a blocking retry helper does
+        # not fit, so the next attempt is simply not made before its time.
         mono = self._monotonic()
         if mono < self._retry_at:
             return False
         try:
-            self._fd = open_serial_port(self.port, self.baud)
+            self._serial = open_serial_port(self.port, self.baud)
         except SourceOpenError as exc:
             log.debug("%s", exc)
             self._retry_at = mono + self.reopen_after_s

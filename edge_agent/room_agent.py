@@ -16,48 +16,35 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 
-from contracts import (
-    ID_PATTERN,
-    DeviceCommand,
-    Kind,
-    RoomCastChanged,
-    RoomDisplayChanged,
-    RoomOccupancyChanged,
-)
-from edge_agent import agent_version
-from edge_agent.clock import Clock, SystemClock
-from edge_agent.discovery import DiscoverableBroker, reach_broker
-from edge_agent.drm import DEFAULT_DRM_ROOT, ConnectorChange, DrmConnectors
-from edge_agent.outbox import DEFAULT_MAX_ROWS, Outbox
-from edge_agent.publisher import ConnectionSettings, DevicePublisher
+from contracts import Kind, RoomCastChanged, RoomDisplayChanged, RoomOccupancyChanged
+from edge_agent.drm import DEFAULT_DRM_ROOT, DrmConnectors
 from edge_agent.room_discovery import RoomAdvertiser, room_service_info
+from edge_agent.runtime import (
+    AgentConfig,
+    AgentRun,
+    ConnectionSettings,
+    DeviceId,
+    DevicePublisher,
+    Outbox,
+    WallClock,
+)
+from edge_agent.runtime.config import under
 
 log = logging.getLogger(__name__)
 
-Id = Annotated[str, Field(pattern=ID_PATTERN)]
 TICK_S = 0.5  # DRM status and the presence file are cheap to read; hot-plug shows within 1 s
 
 
-class RoomAgentConfigError(ValueError):
-    """A room agent config is unusable; the message names the file, the field and the fix."""
+class RoomAgentConfig(AgentConfig):
+    """One room agent's YAML config (read with `RoomAgentConfig.load`)."""
 
-
-class RoomAgentConfig(DiscoverableBroker):
-    """One room agent's YAML config."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    device: Id
-    site: Id
-    room: Id
+    room: DeviceId
     name: str = Field(default="", description="display name shown to laptops; default: room id")
     server: str | None = Field(
         default=None,
@@ -67,8 +54,6 @@ class RoomAgentConfig(DiscoverableBroker):
     screen_url: str | None = Field(
         default=None, description="the room screen link (with its key) from the server"
     )
-    outbox: Path
-    max_outbox_rows: Annotated[int, Field(ge=1, le=10_000_000)] = DEFAULT_MAX_ROWS
     heartbeat_s: Annotated[float, Field(gt=0, le=3600)] = 30.0
     drm_root: Path = DEFAULT_DRM_ROOT
     cast_connectors: list[str] = Field(
@@ -99,35 +84,11 @@ class RoomAgentConfig(DiscoverableBroker):
     def screen_link(self) -> str:
         return self.screen_url or f"{self.server}/rooms/{self.room}/screen"
 
-
-def load_room_agent_config(path: Path | str) -> RoomAgentConfig:
-    """Read and validate a room agent YAML file; errors name the file and the field."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise RoomAgentConfigError(
-            f"{path}: cannot read the agent config: {exc.strerror}"
-        ) from None
-    except yaml.YAMLError as exc:
-        raise RoomAgentConfigError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise RoomAgentConfigError(f"{path}: expected a mapping of settings at the top level")
-    try:
-        config = RoomAgentConfig.model_validate(data)
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-            message = str(err["ctx"]["error"]) if "error" in err.get("ctx", {}) else err["msg"]
-            problems.append(f"{where}: {message}")
-        raise RoomAgentConfigError(f"{path}: " + "; ".join(problems)) from None
-    updates: dict[str, Any] = {}
-    if not config.outbox.is_absolute():
-        updates["outbox"] = (path.parent / config.outbox).resolve()
-    if config.occupancy_file is not None and not config.occupancy_file.is_absolute():
-        updates["occupancy_file"] = (path.parent / config.occupancy_file).resolve()
-    return config.model_copy(update=updates) if updates else config
+    def paths_under(self, folder: Path) -> dict[str, Any]:
+        paths = super().paths_under(folder)
+        if self.occupancy_file is not None:
+            paths["occupancy_file"] = under(folder, self.occupancy_file)
+        return paths
 
 
 class RoomMonitor:
@@ -138,19 +99,14 @@ class RoomMonitor:
         config: RoomAgentConfig,
         outbox: Outbox,
         settings: ConnectionSettings,
-        clock: Clock,
+        clock: WallClock,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
-        self.version = agent_version()
         self._clock = clock
         self._connectors = DrmConnectors(config.drm_root)
         self._casting = False
         self._occupied: bool | None = None
-        self._monotonic = monotonic
-        self._started = monotonic()
-        self._next_heartbeat = self._started
-        self._heartbeat_requested = threading.Event()
         self.publisher = DevicePublisher(
             site=config.site,
             device=config.device,
@@ -158,13 +114,12 @@ class RoomMonitor:
             outbox=outbox,
             settings=settings,
             clock=clock,
-            on_online=self._heartbeat_requested.set,
-            on_command=self._command,
+            heartbeat_s=config.heartbeat_s,
+            monotonic=monotonic,
         )
 
     def start(self) -> None:
-        self.publisher.start()
-        self.publisher.booted(self._clock.now(), self.version)
+        self.publisher.start(self._clock.now())
 
     def stop(self, *, drain_s: float = 2.0) -> None:
         self.publisher.stop(drain_s=drain_s)
@@ -181,7 +136,13 @@ class RoomMonitor:
                 change.connector not in self.config.display_connectors
             ):
                 continue
-            self._display(change, now)
+            self.publisher.emit(
+                RoomDisplayChanged,
+                now,
+                room=self.config.room,
+                connector=change.connector,
+                connected=change.connected,
+            )
             events += 1
         current = self._connectors.current
         casting = any(current.get(c, False) for c in self.config.cast_connectors)
@@ -191,61 +152,16 @@ class RoomMonitor:
                 (c.connector for c in changes if c.connector in self.config.cast_connectors), ""
             )
             self.publisher.emit(
-                lambda epoch, seq: RoomCastChanged(
-                    device=self.config.device,
-                    epoch=epoch,
-                    seq=seq,
-                    at=now,
-                    room=self.config.room,
-                    casting=casting,
-                    source=source,
-                )
+                RoomCastChanged, now, room=self.config.room, casting=casting, source=source
             )
             events += 1
         occupied = self._read_occupancy()
         if occupied is not None and occupied != self._occupied:
             self._occupied = occupied
-            self.publisher.emit(
-                lambda epoch, seq: RoomOccupancyChanged(
-                    device=self.config.device,
-                    epoch=epoch,
-                    seq=seq,
-                    at=now,
-                    room=self.config.room,
-                    occupied=occupied,
-                )
-            )
+            self.publisher.emit(RoomOccupancyChanged, now, room=self.config.room, occupied=occupied)
             events += 1
-        self.heartbeat_if_due(now)
+        self.publisher.heartbeat_if_due(now)
         return events
-
-    def heartbeat_if_due(self, now: datetime) -> bool:
-        mono = self._monotonic()
-        if mono < self._next_heartbeat and not self._heartbeat_requested.is_set():
-            return False
-        self._heartbeat_requested.clear()
-        sent = self.publisher.publish_state(
-            at=now,
-            interval_s=self.config.heartbeat_s,
-            version=self.version,
-            uptime_s=max(0.0, mono - self._started),
-            desks={},
-        )
-        self._next_heartbeat = mono + self.config.heartbeat_s
-        return sent
-
-    def _display(self, change: ConnectorChange, now: datetime) -> None:
-        self.publisher.emit(
-            lambda epoch, seq: RoomDisplayChanged(
-                device=self.config.device,
-                epoch=epoch,
-                seq=seq,
-                at=now,
-                room=self.config.room,
-                connector=change.connector,
-                connected=change.connected,
-            )
-        )
 
     def _read_occupancy(self) -> bool | None:
         path = self.config.occupancy_file
@@ -258,10 +174,6 @@ class RoomMonitor:
         if text not in ("0", "1"):
             return None
         return text == "1"
-
-    def _command(self, command: DeviceCommand) -> None:
-        if command.command == "resync":
-            self._heartbeat_requested.set()
 
 
 def primary_address() -> str:
@@ -323,52 +235,38 @@ def run_room_agent(
     config_path: Path,
     *,
     stop: threading.Event | None = None,
-    clock: Clock | None = None,
+    clock: WallClock | None = None,
     settings: ConnectionSettings | None = None,
     out: Callable[[str], None] = print,
 ) -> None:
     """Run until `stop` is set: advertise, report connectors and presence, heartbeat."""
-    config = load_room_agent_config(config_path)
-    clock = clock or SystemClock()
-    stop = stop or threading.Event()
-    reach = reach_broker(
-        config, config.site, stop, settings=settings, find_server=config.server is None
+    config = RoomAgentConfig.load(config_path)
+    run = AgentRun.reach(
+        config, stop=stop, clock=clock, settings=settings, find_server=config.server is None
     )
-    if reach is None:
+    if run is None:
         return  # stopped before any server answered: nothing was started
-    if reach.found is not None and config.server is None:
-        config = config.model_copy(update={"server": reach.found.server_url})
-    outbox = Outbox(config.outbox, max_rows=config.max_outbox_rows)
-    monitor = RoomMonitor(config, outbox, reach.settings, clock)
-    address = config.advertise_address or primary_address()
-    info_server = serve_info(config, address)
-    port = info_server.server_address[1]
-    advertiser = None
-    if config.advertise:
-        advertiser = RoomAdvertiser(
-            room_service_info(config.room, config.name or config.room, address, port),
-            config.interfaces,
-        )
-    viewer = None
-    try:
+    if run.found is not None and config.server is None:
+        config = config.model_copy(update={"server": run.found.server_url})
+    with run:
+        outbox = run.open_outbox()
+        monitor = RoomMonitor(config, outbox, run.settings, run.clock)
+        run.callback(monitor.stop)
+        address = config.advertise_address or primary_address()
+        info_server = serve_info(config, address)
+        run.callback(info_server.server_close)
+        run.callback(info_server.shutdown)
+        port = info_server.server_address[1]
         monitor.start()
-        if advertiser is not None:
+        if config.advertise:
+            advertiser = RoomAdvertiser(
+                room_service_info(config.room, config.name or config.room, address, port),
+                config.interfaces,
+            )
+            run.callback(advertiser.stop)
             advertiser.start()
         out(f"{config.device}: room {config.room} advertised at {address}:{port}")
         viewer = open_screen(config.screen_link(), config.open_screen, out)
-        while not stop.is_set():
-            monitor.tick()
-            stop.wait(TICK_S)
-    except KeyboardInterrupt:
-        log.info("%s: interrupted; stopping", config.device)
-    finally:
-        try:
-            if viewer is not None:
-                viewer.terminate()
-            if advertiser is not None:
-                advertiser.stop()
-            info_server.shutdown()
-            info_server.server_close()
-            monitor.stop()
-        finally:
-            outbox.close()
+        if viewer is not None:
+            run.callback(viewer.terminate)
+        run.tick_until_stopped(lambda now: monitor.tick(), TICK_S)

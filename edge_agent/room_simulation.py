@@ -20,11 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from contracts import Kind, RoomCastChanged, RoomDisplayChanged, RoomOccupancyChanged
-from edge_agent import agent_version
-from edge_agent.clock import Clock, SystemClock
-from edge_agent.outbox import Outbox
-from edge_agent.publisher import ConnectionSettings, DevicePublisher
 from edge_agent.room_connect import ConnectError, ServerClient
+from edge_agent.runtime import (
+    ConnectionSettings,
+    DevicePublisher,
+    Outbox,
+    SystemWallClock,
+    WallClock,
+)
 from firmware_config.site import Site
 
 log = logging.getLogger(__name__)
@@ -40,9 +43,8 @@ TITLES = (
 
 
 @dataclass
-class _Room:
+class _SimulatedRoom:
     room: str
-    device: str
     publisher: DevicePublisher
     outbox: Outbox
     occupied: bool = False
@@ -85,7 +87,7 @@ class RoomSimulation:
         server_url: str | None = None,
         seed: int = 1,
         cycle_s: float = 20.0,
-        clock: Clock | None = None,
+        clock: WallClock | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.site = site
@@ -93,13 +95,11 @@ class RoomSimulation:
         self.cycle_s = cycle_s
         self.stats = RoomSimulationStats()
         self._random = random.Random(seed)
-        self._clock = clock or SystemClock()
+        self._clock = clock or SystemWallClock()
         self._monotonic = monotonic
-        self._rooms: list[_Room] = []
+        self._rooms: list[_SimulatedRoom] = []
         self._hosts: list[str] = []
         self._screen_keys: dict[str, str] = {}
-        self._heartbeat_s = 30.0
-        self._next_heartbeat = 0.0
         self._lock = threading.Lock()
         self._ready = threading.Event()
         self._serving = False  # set once the server side is prepared
@@ -113,7 +113,6 @@ class RoomSimulation:
         heartbeat_s: float = 30.0,
     ) -> None:
         """Connect a monitor per room device and, with a server, book the rooms' day."""
-        self._heartbeat_s = heartbeat_s
         for device in self.site.devices:
             if device.kind != "room" or device.room is None:
                 continue
@@ -125,14 +124,17 @@ class RoomSimulation:
                 outbox=outbox,
                 settings=settings,
                 clock=self._clock,
+                heartbeat_s=heartbeat_s,
+                monotonic=self._monotonic,
             )
-            self._rooms.append(_Room(device.room, device.id, publisher, outbox))
+            self._rooms.append(_SimulatedRoom(device.room, publisher, outbox))
         self.stats.rooms = len(self._rooms)
         now = self._clock.now()
         for room in self._rooms:
-            room.publisher.start()
-            room.publisher.booted(now, agent_version())
-            self._emit_display(room, now)
+            room.publisher.start(now)
+            room.publisher.emit(
+                RoomDisplayChanged, now, room=room.room, connector="card0-HDMI-A-1", connected=True
+            )
             room.next_change = self._monotonic() + self._random.uniform(0, self.cycle_s)
         if self.server_url is not None and self._rooms:
             # On a thread of its own: the demo's server may share the caller's event loop.
@@ -189,7 +191,7 @@ class RoomSimulation:
         client.sign_in(self._random.choice(self._hosts), None)
         return client
 
-    def _book(self, room: _Room, start: datetime, minutes: int) -> None:
+    def _book(self, room: _SimulatedRoom, start: datetime, minutes: int) -> None:
         host = self._host()
         body = {
             "title": self._random.choice(TITLES),
@@ -202,7 +204,7 @@ class RoomSimulation:
         except ConnectError as exc:
             log.info("room simulation: booking refused: %s", exc)
 
-    def _start_session(self, room: _Room) -> None:
+    def _start_session(self, room: _SimulatedRoom) -> None:
         assert self.server_url is not None
         screen = ServerClient(self.server_url)
         key = self._screen_keys[room.room]
@@ -248,17 +250,8 @@ class RoomSimulation:
     def _tick_locked(self) -> None:
         mono = self._monotonic()
         now = self._clock.now()
-        if mono >= self._next_heartbeat:
-            for room in self._rooms:
-                room.publisher.publish_state(
-                    at=now,
-                    interval_s=self._heartbeat_s,
-                    version=agent_version(),
-                    uptime_s=0.0,
-                    desks={},
-                )
-            self._next_heartbeat = mono + self._heartbeat_s
         for room in self._rooms:
+            room.publisher.heartbeat_if_due(now)
             if mono < room.next_change:
                 continue
             room.next_change = mono + self.cycle_s * self._random.uniform(0.5, 1.5)
@@ -267,7 +260,7 @@ class RoomSimulation:
             except ConnectError as exc:
                 log.info("room simulation: %s", exc)
 
-    def _change(self, room: _Room, now: datetime) -> None:
+    def _change(self, room: _SimulatedRoom, now: datetime) -> None:
         if room.session is not None and room.host is not None:
             if self._random.random() < 0.3:
                 room.host.call("POST", f"/api/sessions/{room.session}/end")
@@ -280,45 +273,15 @@ class RoomSimulation:
         elif room.occupied != (self._random.random() < 0.2):
             self._set(room, now, occupied=not room.occupied, casting=False)
 
-    def _set(self, room: _Room, now: datetime, *, occupied: bool, casting: bool) -> None:
+    def _set(self, room: _SimulatedRoom, now: datetime, *, occupied: bool, casting: bool) -> None:
         if occupied != room.occupied:
             room.occupied = occupied
-            room.publisher.emit(
-                lambda epoch, seq: RoomOccupancyChanged(
-                    device=room.device,
-                    epoch=epoch,
-                    seq=seq,
-                    at=now,
-                    room=room.room,
-                    occupied=occupied,
-                )
-            )
+            room.publisher.emit(RoomOccupancyChanged, now, room=room.room, occupied=occupied)
         if casting != room.casting:
             room.casting = casting
             room.publisher.emit(
-                lambda epoch, seq: RoomCastChanged(
-                    device=room.device,
-                    epoch=epoch,
-                    seq=seq,
-                    at=now,
-                    room=room.room,
-                    casting=casting,
-                    source="card0-HDMI-A-2",
-                )
+                RoomCastChanged, now, room=room.room, casting=casting, source="card0-HDMI-A-2"
             )
-
-    def _emit_display(self, room: _Room, now: datetime) -> None:
-        room.publisher.emit(
-            lambda epoch, seq: RoomDisplayChanged(
-                device=room.device,
-                epoch=epoch,
-                seq=seq,
-                at=now,
-                room=room.room,
-                connector="card0-HDMI-A-1",
-                connected=True,
-            )
-        )
 
     def stop(self) -> None:
         for room in self._rooms:

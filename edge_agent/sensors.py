@@ -21,7 +21,7 @@ class SourceOpenError(RuntimeError):
 
 
 @dataclass(frozen=True, slots=True)
-class Reading:
+class SensorReading:
     """A raw, undebounced observation of one desk."""
 
     desk: str
@@ -37,7 +37,7 @@ class PresenceSource(Protocol):
     value again is allowed; the debouncer ignores repeats.
     """
 
-    def read(self, now: datetime) -> list[Reading]:
+    def read(self, now: datetime) -> list[SensorReading]:
         """Readings taken up to `now` and not returned before, oldest first."""
         ...
 
@@ -57,8 +57,8 @@ class CompositeSource:
         self.sources = list(sources)
         self._failing: set[int] = set()
 
-    def read(self, now: datetime) -> list[Reading]:
-        readings: list[Reading] = []
+    def read(self, now: datetime) -> list[SensorReading]:
+        readings: list[SensorReading] = []
         for index, source in enumerate(self.sources):
             try:
                 readings += source.read(now)
@@ -88,14 +88,14 @@ class QueuedSource:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._queue: list[Reading] = []
+        self._queue: list[SensorReading] = []
 
     def push(self, desk: str, present: bool, at: datetime) -> None:
         """Queue one reading for the next read()."""
         with self._lock:
-            self._queue.append(Reading(desk, present, at))
+            self._queue.append(SensorReading(desk, present, at))
 
-    def read(self, now: datetime) -> list[Reading]:
+    def read(self, now: datetime) -> list[SensorReading]:
         with self._lock:
             ready = [r for r in self._queue if r.at <= now]
             self._queue = [r for r in self._queue if r.at > now]
@@ -131,21 +131,21 @@ class SimulatedSource:
         self._tie = 0
         self._cursor: datetime | None = None
 
-    def read(self, now: datetime) -> list[Reading]:
+    def read(self, now: datetime) -> list[SensorReading]:
         if self._cursor is None:
             first = self._start(now)
             self._cursor = now
             return first
         if now <= self._cursor:
             return []
-        readings: list[Reading] = []
+        readings: list[SensorReading] = []
         while True:
             assert self._day is not None
             day_end = datetime.combine(self._day + timedelta(days=1), time(0), self._tz)
             limit = min(now, day_end)
             while self._due and self._due[0][0] <= limit:
                 at, _, desk, present = heapq.heappop(self._due)
-                readings.append(Reading(desk, present, at))
+                readings.append(SensorReading(desk, present, at))
             if now < day_end:
                 break
             self._load_day(self._day + timedelta(days=1), after=None)
@@ -159,10 +159,10 @@ class SimulatedSource:
         """The toggles `desk` follows on `day`."""
         return plan_desk_day(self._seed, desk, day, self._tz, self._shape)
 
-    def _start(self, now: datetime) -> list[Reading]:
+    def _start(self, now: datetime) -> list[SensorReading]:
         day = now.astimezone(self._tz).date()
         plans = self._load_day(day, after=now)
-        return [Reading(desk, present_at(plans[desk], now), now) for desk in self.desks]
+        return [SensorReading(desk, present_at(plans[desk], now), now) for desk in self.desks]
 
     def _load_day(self, day: date, after: datetime | None) -> dict[str, list[Toggle]]:
         self._day = day

@@ -19,12 +19,11 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from contracts import SensorClass
+from contracts import BrokerAddress, SensorClass
 from edge_agent.ap_simulator import ApSimulation
 from edge_agent.desk_agent import DeskGateway
-from edge_agent.outbox import Outbox
-from edge_agent.publisher import ConnectionSettings, parse_broker_url
 from edge_agent.room_simulation import RoomSimulation
+from edge_agent.runtime import ConnectionSettings, Outbox
 from edge_agent.sensors import SimulatedSource
 from firmware_config.site import Site
 
@@ -121,7 +120,7 @@ class Simulation:
     ) -> None:
         if speed <= 0:
             raise ValueError(f"speed must be positive, got {speed}")
-        parse_broker_url(broker_url)
+        BrokerAddress.parse(broker_url)
         self.site = site
         self.speed = speed
         self.duration = duration

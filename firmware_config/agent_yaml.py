@@ -1,7 +1,7 @@
 """Edge-agent YAML for the Python agents: floor gateways (desk), AP agents and room agents.
 
-Each file is what that agent's loader reads (`edge_agent.desk_agent.load_agent_config`,
-`edge_agent.room_agent.load_room_agent_config`, `edge_agent.ap_agent.load_ap_config`). An
+Each file is what that agent's config model loads (`DeskAgentConfig.load`,
+`RoomAgentConfig.load` and `ApAgentConfig.load` in `edge_agent`). An
 agent written without `broker:` (a room agent also without `server:`) finds the server by
 zeroconf (`_freeseat._tcp`).
 """

@@ -10,10 +10,10 @@ from importlib import metadata
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 
+from contracts import BrokerAddress
+from contracts.mqtt_client import ClientSetup, connect_in_background, new_client
 from firmware_config.site import Site
-from server.adapters.mqtt_bridge import BrokerAddress
 from server.services.home_assistant import (
     Message,
     bridge_status_topic,
@@ -52,17 +52,19 @@ class HomeAssistantBridge:
         self._site_id = site.site.id
         self._configs = discovery_messages(site, _version())
         self._states = states
-        self._address = BrokerAddress.parse(broker_url)
         self._published: dict[str, str] = {}
         self._lock = threading.Lock()
         self._fresh_session = False
-        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
-        if username:
-            client.username_pw_set(username, password)
-        if self._address.tls:
-            client.tls_set()
+        # A clean session: everything is published again after each connect anyway.
+        self._setup = ClientSetup(
+            address=BrokerAddress.parse(broker_url),
+            client_id=client_id,
+            username=username,
+            password=password,
+            keepalive_s=60,
+        )
+        client = new_client(self._setup)
         client.will_set(bridge_status_topic(self._site_id), "offline", qos=1, retain=True)
-        client.reconnect_delay_set(min_delay=1, max_delay=30)
         client.on_connect = self._on_connect
         self._client = client
 
@@ -94,8 +96,7 @@ class HomeAssistantBridge:
 
     async def run(self, interval_s: float = 1.0) -> None:
         """Connect and keep Home Assistant in step until cancelled."""
-        self._client.connect_async(self._address.host, self._address.port)
-        self._client.loop_start()
+        connect_in_background(self._client, self._setup)
         try:
             while True:
                 self.sync()

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import logging
-import socket
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlparse
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
 
-from contracts import Channel, Kind, subscription
+from contracts import BrokerAddress, Channel, Kind, subscription
+from contracts.mqtt_client import ClientSetup, MqttProtocol, connect_in_background, new_client
 
 log = logging.getLogger(__name__)
 
@@ -37,23 +32,6 @@ class Received:
     qos: int
 
 
-@dataclass(frozen=True, slots=True)
-class BrokerAddress:
-    host: str
-    port: int
-    tls: bool
-
-    @classmethod
-    def parse(cls, url: str) -> BrokerAddress:
-        parsed = urlparse(url)
-        if parsed.scheme not in ("mqtt", "mqtts") or not parsed.hostname:
-            raise ValueError(
-                f"broker URL {url!r} must look like mqtt://host:1883 or mqtts://host:8883"
-            )
-        tls = parsed.scheme == "mqtts"
-        return cls(parsed.hostname, parsed.port or (8883 if tls else 1883), tls)
-
-
 class MqttBridge:
     """Subscribes to the site's device topics with a persistent session and manual acks."""
 
@@ -66,14 +44,13 @@ class MqttBridge:
         loop: asyncio.AbstractEventLoop,
         queue: asyncio.Queue[Received],
         receive_maximum: int,
-        protocol: str = "5",
+        protocol: MqttProtocol = "5",
         extra_filters: Sequence[str] = (),
         username: str | None = None,
         password: str | None = None,
         share_group: str | None = None,
         leave_share_on_stop: bool = False,
     ) -> None:
-        self._address = BrokerAddress.parse(broker_url)
         # Replicas subscribe as one shared group, so the broker hands each message to one of them.
         self._share_prefix = f"$share/{share_group}/" if share_group else ""
         self._shared: list[str] = []
@@ -94,44 +71,27 @@ class MqttBridge:
         self._handoff_scheduled = False
         self._stopping = threading.Event()
         self.connected = False
-        client = mqtt.Client(
-            callback_api_version=CallbackAPIVersion.VERSION2,
+        self._setup = ClientSetup(
+            address=BrokerAddress.parse(broker_url),
             client_id=client_id,
-            protocol=mqtt.MQTTv5 if protocol == "5" else mqtt.MQTTv311,
-            # MQTT 3.1.1 has no clean-start property: a persistent session is clean_session=False.
-            clean_session=None if protocol == "5" else False,
+            protocol=protocol,
+            username=username,
+            password=password,
+            session_expiry_s=SESSION_EXPIRY_S,
+            receive_maximum=receive_maximum,
+            reconnect_max_s=10,
             manual_ack=True,
         )
-        self._v5 = protocol == "5"
-        if username:
-            client.username_pw_set(username, password)
-        if self._address.tls:
-            client.tls_set()
-        client.reconnect_delay_set(min_delay=1, max_delay=10)
+        client = new_client(self._setup)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
         client.on_subscribe = self._on_subscribe
-        client.on_socket_open = _set_nodelay
         self._client = client
-        self._receive_maximum = receive_maximum
 
     def start(self) -> None:
         """Connect in the background (paho retries until the broker is up) and start its thread."""
-        if self._v5:
-            properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-            properties.SessionExpiryInterval = SESSION_EXPIRY_S
-            properties.ReceiveMaximum = self._receive_maximum
-            self._client.connect_async(
-                self._address.host,
-                self._address.port,
-                keepalive=30,
-                clean_start=False,
-                properties=properties,
-            )
-        else:
-            self._client.connect_async(self._address.host, self._address.port, keepalive=30)
-        self._client.loop_start()
+        connect_in_background(self._client, self._setup)
 
     def stop(self) -> None:
         self._stopping.set()
@@ -204,12 +164,6 @@ class MqttBridge:
         handoff, queue = self._handoff, self._queue
         while handoff:
             queue.put_nowait(handoff.popleft())
-
-
-def _set_nodelay(_client: mqtt.Client, _userdata: Any, sock: Any) -> None:
-    # paho leaves Nagle on; small QoS 1 packets and their acks would otherwise wait ~40 ms.
-    with contextlib.suppress(OSError, AttributeError):
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 Acker = Callable[[Received], None]

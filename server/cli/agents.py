@@ -1,5 +1,6 @@
 """`freeseat agent ...` and `freeseat simulate`: the edge agents and the simulated building."""
 
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -15,9 +16,10 @@ def agent_desk(
     config: Annotated[Path, typer.Option(help="The agent's YAML configuration.")],
 ) -> None:
     """Run a desk agent (one sensor, or a floor gateway serving many desks) until SIGTERM."""
-    from edge_agent.__main__ import main as agent_main
+    from edge_agent.desk_agent import run_desk_agent
+    from edge_agent.runtime import run_agent_process
 
-    raise typer.Exit(agent_main([str(config)]))
+    raise typer.Exit(run_agent_process(lambda stop: run_desk_agent(config, stop=stop)))
 
 
 @agent_app.command("room")
@@ -25,9 +27,13 @@ def agent_room(
     config: Annotated[Path, typer.Option(help="The room agent's YAML configuration.")],
 ) -> None:
     """Run a room-monitor agent: zeroconf advert, display and cast events, heartbeats."""
-    from edge_agent.room_main import main as room_main
+    from edge_agent.room_agent import run_room_agent
+    from edge_agent.runtime import run_agent_process
 
-    raise typer.Exit(room_main(config))
+    def run(stop: threading.Event) -> None:
+        run_room_agent(config, stop=stop, out=lambda line: print(line, flush=True))
+
+    raise typer.Exit(run_agent_process(run))
 
 
 @agent_app.command("ap")
@@ -35,9 +41,10 @@ def agent_ap(
     config: Annotated[Path, typer.Option(help="The AP agent's YAML configuration.")],
 ) -> None:
     """Run an AP agent: association events in, station counts out; no MAC leaves it."""
-    from edge_agent.ap_main import main as ap_main
+    from edge_agent.ap_agent import run_ap_agent
+    from edge_agent.runtime import run_agent_process
 
-    raise typer.Exit(ap_main(config))
+    raise typer.Exit(run_agent_process(lambda stop: run_ap_agent(config, stop=stop)))
 
 
 def simulate(

@@ -23,7 +23,7 @@ from sqlalchemy import text
 
 from contracts import DeviceStatus, build_topic, encode
 from edge_agent.desk_agent import run_desk_agent
-from edge_agent.publisher import ConnectionSettings
+from edge_agent.runtime import ConnectionSettings
 from edge_agent.sensors import QueuedSource
 from firmware_config.site import Site
 from server.adapters.database import make_engine

@@ -19,10 +19,10 @@ import yaml
 from zeroconf import Zeroconf
 
 from contracts import Channel, Kind, RoomCastChanged, build_topic, encode
-from edge_agent.publisher import ConnectionSettings
 from edge_agent.room_agent import run_room_agent
 from edge_agent.room_connect import connect
 from edge_agent.room_discovery import ROOM_SERVICE, browse_rooms
+from edge_agent.runtime import ConnectionSettings
 from server.adapters.embedded_broker import MosquittoBroker
 from tests.fakes import FakeClock
 from tests.room_support import (

@@ -14,7 +14,7 @@ import yaml
 from zeroconf import Zeroconf
 
 from edge_agent.ap_agent import run_ap_agent
-from edge_agent.desk_agent import load_agent_config, run_desk_agent
+from edge_agent.desk_agent import DeskAgentConfig, run_desk_agent
 from edge_agent.discovery import SERVICE, FoundServer, parse_advert
 from edge_agent.room_agent import run_room_agent
 from edge_agent.sensors import QueuedSource
@@ -44,7 +44,7 @@ def test_agent_without_a_broker_discovers_the_server_and_its_reading_arrives(
     assert "broker" not in config  # nothing to type in: the agent finds it
     config["discovery_interfaces"] = ["127.0.0.1"]
     config_file.write_text(yaml.safe_dump(config))
-    assert load_agent_config(config_file).broker is None
+    assert DeskAgentConfig.load(config_file).broker is None
 
     with provisioned_broker(out) as broker:
         port = free_port()

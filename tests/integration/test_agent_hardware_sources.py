@@ -19,7 +19,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
 from contracts import DeskPresenceChanged, SensorClass, decode
 from edge_agent.desk_agent import run_desk_agent
-from edge_agent.publisher import ConnectionSettings
+from edge_agent.runtime import ConnectionSettings
 from edge_agent.sensors import SourceOpenError
 from server.adapters.embedded_broker import MosquittoBroker
 from tests.fakes import FakeClock

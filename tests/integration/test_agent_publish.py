@@ -30,9 +30,8 @@ from contracts import (
     decode,
 )
 from edge_agent.desk_agent import DeskGateway, default_hold_times, run_desk_agent
-from edge_agent.outbox import Outbox
-from edge_agent.publisher import ConnectionSettings
-from edge_agent.sensors import QueuedSource, Reading
+from edge_agent.runtime import ConnectionSettings, Outbox
+from edge_agent.sensors import QueuedSource, SensorReading
 from server.adapters.embedded_broker import MosquittoBroker
 from tests.fakes import FakeClock
 
@@ -211,10 +210,10 @@ def make_gateway(
     return gateway, outbox
 
 
-def alternating(desk: str, clock: FakeClock, count: int) -> list[Reading]:
+def alternating(desk: str, clock: FakeClock, count: int) -> list[SensorReading]:
     readings = []
     for i in range(count):
-        readings.append(Reading(desk, i % 2 == 0, clock.advance(1)))
+        readings.append(SensorReading(desk, i % 2 == 0, clock.advance(1)))
     return readings
 
 
@@ -392,7 +391,7 @@ def test_heartbeat_is_retained_with_desks_and_expires_after_two_intervals(
     gateway.start(clock.now())
     try:
         assert gateway.publisher.wait_online(WAIT_S)
-        gateway.tick(clock.now(), [Reading("desk-1", True, clock.advance(1))])
+        gateway.tick(clock.now(), [SensorReading("desk-1", True, clock.advance(1))])
         gateway.tick(clock.now(), [])  # the online hook asked for a heartbeat
         eventually(
             lambda: any(

@@ -5,8 +5,8 @@ from typing import Any
 
 import httpx
 
-from edge_agent.publisher import ConnectionSettings
 from edge_agent.room_simulation import RoomSimulation
+from edge_agent.runtime import ConnectionSettings
 from server.adapters.embedded_broker import MosquittoBroker
 from server.adapters.system_clock import SystemClock
 from tests.room_support import ROOM, client_as, room_server, room_site

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from contracts import SensorClass
-from edge_agent.desk_agent import AgentConfigError, load_agent_config
-from edge_agent.publisher import parse_broker_url
+from contracts import BrokerAddress, SensorClass
+from edge_agent.desk_agent import DeskAgentConfig
+from edge_agent.runtime import AgentConfigError
 
 EXAMPLE = """\
 device: gw-f3-a
@@ -33,7 +33,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_the_documented_example_loads(tmp_path: Path) -> None:
-    config = load_agent_config(write(tmp_path, EXAMPLE))
+    config = DeskAgentConfig.load(write(tmp_path, EXAMPLE))
     assert config.device == "gw-f3-a"
     assert config.site == "cityhall"
     assert (config.username, config.password) == ("gw-f3-a", "s3cret")
@@ -45,12 +45,12 @@ def test_the_documented_example_loads(tmp_path: Path) -> None:
 
 
 def test_a_relative_outbox_is_next_to_the_config_file(tmp_path: Path) -> None:
-    config = load_agent_config(write(tmp_path, EXAMPLE))
+    config = DeskAgentConfig.load(write(tmp_path, EXAMPLE))
     assert config.outbox == (tmp_path / "state" / "gw-f3-a.sqlite").resolve()
 
 
 def test_hold_time_overrides_sit_on_top_of_the_site_defaults(tmp_path: Path) -> None:
-    hold = load_agent_config(write(tmp_path, EXAMPLE)).effective_hold_times()
+    hold = DeskAgentConfig.load(write(tmp_path, EXAMPLE)).effective_hold_times()
     assert hold[SensorClass.PIR].free_after_s == 300
     assert hold[SensorClass.MMWAVE].free_after_s == 60  # the site model's default
 
@@ -71,25 +71,25 @@ def test_a_broken_file_names_the_file_and_the_field(
 ) -> None:
     path = write(tmp_path, EXAMPLE.replace(*change))
     with pytest.raises(AgentConfigError) as caught:
-        load_agent_config(path)
+        DeskAgentConfig.load(path)
     assert str(path) in str(caught.value)
     assert expected in str(caught.value)
 
 
 def test_a_missing_file_and_bad_yaml_are_explained(tmp_path: Path) -> None:
     with pytest.raises(AgentConfigError, match="cannot read"):
-        load_agent_config(tmp_path / "absent.yaml")
+        DeskAgentConfig.load(tmp_path / "absent.yaml")
     with pytest.raises(AgentConfigError, match="not valid YAML"):
-        load_agent_config(write(tmp_path, "device: [unclosed"))
+        DeskAgentConfig.load(write(tmp_path, "device: [unclosed"))
     with pytest.raises(AgentConfigError, match="mapping"):
-        load_agent_config(write(tmp_path, "- a list"))
+        DeskAgentConfig.load(write(tmp_path, "- a list"))
 
 
 def test_broker_urls() -> None:
-    plain = parse_broker_url("mqtt://127.0.0.1:18830")
+    plain = BrokerAddress.parse("mqtt://127.0.0.1:18830")
     assert (plain.host, plain.port, plain.tls) == ("127.0.0.1", 18830, False)
-    assert parse_broker_url("mqtt://broker.local").port == 1883
-    secure = parse_broker_url("mqtts://dev%40x:p%3Ass@broker.local")
+    assert BrokerAddress.parse("mqtt://broker.local").port == 1883
+    secure = BrokerAddress.parse("mqtts://dev%40x:p%3Ass@broker.local")
     assert (secure.port, secure.tls, secure.username, secure.password) == (
         8883,
         True,
@@ -98,4 +98,4 @@ def test_broker_urls() -> None:
     )
     for bad in ("tcp://host:1883", "mqtt://", "mqtt://host:99999", "mqtt://host/path"):
         with pytest.raises(ValueError, match="broker URL"):
-            parse_broker_url(bad)
+            BrokerAddress.parse(bad)

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from edge_agent.debouncer import Debouncer, Transition
+from edge_agent.debouncer import DebouncedChange, Debouncer
 from firmware_config.site import HoldTimes
 
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -17,13 +17,13 @@ def test_occupied_is_reported_after_occupied_after_s_of_presence() -> None:
     desk = Debouncer(PIR)
     assert desk.observe(True, at(0)) == []
     assert desk.poll(at(4.9)) == []
-    assert desk.poll(at(5)) == [Transition(True, at(5))]
+    assert desk.poll(at(5)) == [DebouncedChange(True, at(5))]
     assert desk.state is True
 
 
 def test_zero_occupied_hold_reports_at_once() -> None:
     desk = Debouncer(HoldTimes(free_after_s=60, ttl_s=600))
-    assert desk.observe(True, at(0)) == [Transition(True, at(0))]
+    assert desk.observe(True, at(0)) == [DebouncedChange(True, at(0))]
 
 
 def test_free_only_after_free_after_s_of_continuous_absence() -> None:
@@ -33,7 +33,7 @@ def test_free_only_after_free_after_s_of_continuous_absence() -> None:
     assert desk.observe(False, at(100)) == []
     assert desk.poll(at(699)) == []
     assert desk.state is True
-    assert desk.poll(at(700)) == [Transition(False, at(700))]
+    assert desk.poll(at(700)) == [DebouncedChange(False, at(700))]
     assert desk.state is False
 
 
@@ -56,7 +56,7 @@ def test_absence_clock_restarts_after_each_return() -> None:
     desk.observe(True, at(500))
     desk.observe(False, at(600))
     assert desk.poll(at(1100)) == []  # 600 s after the first absence began, not the second
-    assert desk.poll(at(1200)) == [Transition(False, at(1200))]
+    assert desk.poll(at(1200)) == [DebouncedChange(False, at(1200))]
 
 
 def test_a_flicker_shorter_than_the_occupied_hold_is_not_reported() -> None:
@@ -75,7 +75,7 @@ def test_unknown_until_the_first_decision() -> None:
     desk.observe(False, at(0))
     assert desk.state is None
     assert desk.deadline == at(600)
-    assert desk.poll(at(600)) == [Transition(False, at(600))]
+    assert desk.poll(at(600)) == [DebouncedChange(False, at(600))]
 
 
 def test_repeated_readings_do_not_restart_the_hold() -> None:
@@ -85,7 +85,7 @@ def test_repeated_readings_do_not_restart_the_hold() -> None:
     desk.observe(False, at(10))
     for second in range(20, 600, 30):
         assert desk.observe(False, at(second)) == []
-    assert desk.poll(at(610)) == [Transition(False, at(610))]
+    assert desk.poll(at(610)) == [DebouncedChange(False, at(610))]
 
 
 def test_a_late_reading_completes_the_pending_change_first() -> None:
@@ -94,19 +94,22 @@ def test_a_late_reading_completes_the_pending_change_first() -> None:
     desk.poll(at(5))
     desk.observe(False, at(10))
     # No poll for a long while (a slow tick), then the person returns.
-    assert desk.observe(True, at(1000)) == [Transition(False, at(610))]
-    assert desk.poll(at(1005)) == [Transition(True, at(1005))]
+    assert desk.observe(True, at(1000)) == [DebouncedChange(False, at(610))]
+    assert desk.poll(at(1005)) == [DebouncedChange(True, at(1005))]
 
 
 def test_one_late_reading_can_complete_two_changes_in_time_order() -> None:
     desk = Debouncer(HoldTimes(free_after_s=60, ttl_s=600))
     desk.observe(True, at(0))
     desk.observe(False, at(10))
-    assert desk.observe(True, at(500)) == [Transition(False, at(70)), Transition(True, at(500))]
+    assert desk.observe(True, at(500)) == [
+        DebouncedChange(False, at(70)),
+        DebouncedChange(True, at(500)),
+    ]
 
 
 def test_a_straggling_older_reading_is_ignored() -> None:
     desk = Debouncer(PIR)
     desk.observe(True, at(100))
     assert desk.observe(False, at(50)) == []
-    assert desk.poll(at(105)) == [Transition(True, at(105))]
+    assert desk.poll(at(105)) == [DebouncedChange(True, at(105))]

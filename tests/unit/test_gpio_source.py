@@ -1,34 +1,39 @@
-"""GPIO presence: kernel event records, active-low logic, the line fd drained through a pipe,
-the uAPI request layout, sysfs against a fake tree, errors for missing or wrong chips; and how
-the agent config wires per-desk sources into one CompositeSource."""
+"""GPIO presence: libgpiod's edge events, active-low logic, a requested line drained through our
+line port, the line settings asked of libgpiod, sysfs against a fake tree, errors for missing or
+wrong chips; and how the agent config wires per-desk sources into one CompositeSource.
+
+libgpiod's own simulator needs the gpio-sim kernel module, which cannot be loaded here, so the
+line source is driven through our `EdgeLine` port; everything in front of it is libgpiod's."""
 
 from __future__ import annotations
 
 import logging
 import os
-import struct
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import gpiod
 import pytest
+from gpiod.line import Bias, Direction
+from gpiod.line import Edge as LineEdge
 
 from contracts import SensorClass
-from edge_agent.desk_agent import AgentConfigError, load_agent_config
+from edge_agent.desk_agent import DeskAgentConfig
 from edge_agent.gpio import (
     Edge,
     GpioLineSource,
     GpioSysfsSource,
     LineEvent,
     LineState,
-    build_line_request,
-    decode_line_events,
+    line_events,
+    line_settings,
     open_gpio_line,
 )
+from edge_agent.runtime import AgentConfigError
 from edge_agent.sensors import (
     CompositeSource,
     QueuedSource,
-    Reading,
+    SensorReading,
     SimulatedSource,
     SourceOpenError,
 )
@@ -43,11 +48,12 @@ MONO_NOW = 5_000_000_000_000  # ns on the fake monotonic clock at NOW
 RISING, FALLING = 1, 2
 
 
-def record(
+def edge(
     timestamp_ns: int, event_id: int, *, offset: int = 17, seqno: int = 1, line_seqno: int = 1
-) -> bytes:
-    """A `struct gpio_v2_line_event` as the kernel writes it: 48 bytes, native order."""
-    return struct.pack("=QIIII6I", timestamp_ns, event_id, offset, seqno, line_seqno, *[0] * 6)
+) -> LineEvent:
+    """An edge event as libgpiod hands it over, converted as the line source does."""
+    [event] = line_events([gpiod.EdgeEvent(event_id, timestamp_ns, offset, seqno, line_seqno)])
+    return event
 
 
 def seconds_ago(seconds: float) -> int:
@@ -57,22 +63,20 @@ def seconds_ago(seconds: float) -> int:
 # --- decoding and state ----------------------------------------------------------------------
 
 
-def test_event_records_decode_and_an_incomplete_tail_is_kept() -> None:
-    data = record(111, RISING, seqno=4, line_seqno=2) + record(222, FALLING, seqno=5, line_seqno=3)
-    assert len(data) == 96
-    events, rest, unknown = decode_line_events(data + data[:20])
+def test_libgpiod_edge_events_become_line_events() -> None:
+    events = line_events(
+        [gpiod.EdgeEvent(RISING, 111, 17, 4, 2), gpiod.EdgeEvent(FALLING, 222, 17, 5, 3)]
+    )
     assert events == [
         LineEvent(111, Edge.RISING, 17, 4, 2),
         LineEvent(222, Edge.FALLING, 17, 5, 3),
     ]
-    assert (rest, unknown) == (data[:20], 0)
     assert [e.level for e in events] == [True, False]
 
 
-def test_a_record_with_an_unknown_event_id_is_skipped_and_counted() -> None:
-    events, rest, unknown = decode_line_events(record(1, 7) + record(2, RISING))
-    assert [e.edge for e in events] == [Edge.RISING]
-    assert (rest, unknown) == (b"", 1)
+def test_an_unknown_event_id_never_reaches_the_line_state() -> None:
+    with pytest.raises(ValueError):
+        gpiod.EdgeEvent(7, 1, 17, 1, 1)  # libgpiod refuses it while reading the record
 
 
 @pytest.mark.parametrize(
@@ -83,23 +87,24 @@ def test_edges_become_presence_through_active_low(
     active_low: bool, present_after_rising: bool
 ) -> None:
     state = LineState("desk-1", active_low=active_low)
-    events, _, _ = decode_line_events(
-        record(seconds_ago(3), RISING, line_seqno=1) + record(seconds_ago(1), FALLING, line_seqno=2)
-    )
+    events = [
+        edge(seconds_ago(3), RISING, line_seqno=1),
+        edge(seconds_ago(1), FALLING, line_seqno=2),
+    ]
     readings = state.events(events, now=NOW, mono_now_ns=MONO_NOW)
     assert readings == [
-        Reading("desk-1", present_after_rising, NOW - timedelta(seconds=3)),
-        Reading("desk-1", not present_after_rising, NOW - timedelta(seconds=1)),
+        SensorReading("desk-1", present_after_rising, NOW - timedelta(seconds=3)),
+        SensorReading("desk-1", not present_after_rising, NOW - timedelta(seconds=1)),
     ]
     assert state.level is False
 
 
 def test_samples_report_the_first_level_and_then_only_changes() -> None:
     state = LineState("desk-1", active_low=True)
-    assert state.sample(True, NOW) == [Reading("desk-1", False, NOW)]
+    assert state.sample(True, NOW) == [SensorReading("desk-1", False, NOW)]
     assert state.sample(True, NOW + timedelta(seconds=1)) == []
     assert state.sample(False, NOW + timedelta(seconds=2)) == [
-        Reading("desk-1", True, NOW + timedelta(seconds=2))
+        SensorReading("desk-1", True, NOW + timedelta(seconds=2))
     ]
 
 
@@ -108,8 +113,8 @@ def test_an_edge_with_an_unchanged_sample_reports_the_pulse_in_between() -> None
     state.sample(False, NOW)
     later = NOW + timedelta(seconds=1)
     assert state.sample(False, later, edged=True) == [
-        Reading("desk-1", True, later),
-        Reading("desk-1", False, later),
+        SensorReading("desk-1", True, later),
+        SensorReading("desk-1", False, later),
     ]
 
 
@@ -118,9 +123,10 @@ def test_readings_never_go_back_in_time_and_dropped_edges_are_counted(
 ) -> None:
     state = LineState("desk-1")
     state.sample(False, NOW)
-    events, _, _ = decode_line_events(
-        record(seconds_ago(5), RISING, line_seqno=1) + record(seconds_ago(4), FALLING, line_seqno=4)
-    )
+    events = [
+        edge(seconds_ago(5), RISING, line_seqno=1),
+        edge(seconds_ago(4), FALLING, line_seqno=4),
+    ]
     with caplog.at_level(logging.WARNING):
         readings = state.events(events, now=NOW + timedelta(seconds=1), mono_now_ns=MONO_NOW)
     assert [r.at for r in readings] == [NOW, NOW], "not before the sample already reported"
@@ -128,7 +134,7 @@ def test_readings_never_go_back_in_time_and_dropped_edges_are_counted(
     assert "dropped 2 edge event(s)" in caplog.text
 
 
-# --- the line fd (a pipe stands in for the kernel's) -------------------------------------------
+# --- a requested line, through our port ---------------------------------------------------------
 
 
 class FakeMonotonicNs:
@@ -139,50 +145,52 @@ class FakeMonotonicNs:
         return self.now
 
 
-@pytest.fixture
-def pipe() -> Iterator[tuple[int, int]]:
-    read_end, write_end = os.pipe()
-    yield read_end, write_end
-    os.close(write_end)
+class FakeLine:
+    """Our EdgeLine port: edges the test queues, handed over once each."""
+
+    def __init__(self, level: bool) -> None:
+        self.current = level
+        self.queued: list[LineEvent] = []
+        self.closed = False
+
+    def level(self) -> bool:
+        return self.current
+
+    def edges(self) -> list[LineEvent]:
+        queued, self.queued = self.queued, []
+        return queued
+
+    def close(self) -> None:
+        self.closed = True
 
 
-def test_the_line_source_reports_the_initial_level_then_drains_events(
-    pipe: tuple[int, int],
-) -> None:
-    read_end, write_end = pipe
+def test_the_line_source_reports_the_initial_level_then_drains_events() -> None:
+    line = FakeLine(level=False)
     mono = FakeMonotonicNs(seconds_ago(2))  # the line was requested 2 s before the first read
-    source = GpioLineSource("desk-1", read_end, initial_level=False, monotonic_ns=mono)
+    source = GpioLineSource("desk-1", line, initial_level=line.level(), monotonic_ns=mono)
     mono.now = MONO_NOW
-    assert source.read(NOW) == [Reading("desk-1", False, NOW - timedelta(seconds=2))]
+    assert source.read(NOW) == [SensorReading("desk-1", False, NOW - timedelta(seconds=2))]
     assert source.read(NOW) == [], "an idle line returns at once"
 
-    data = record(seconds_ago(0.5), RISING, line_seqno=1) + record(MONO_NOW, FALLING, line_seqno=2)
-    os.write(write_end, data[:70])  # one record and a half
-    assert source.read(NOW) == [Reading("desk-1", True, NOW - timedelta(seconds=0.5))]
-    os.write(write_end, data[70:])
-    assert source.read(NOW) == [Reading("desk-1", False, NOW)]
+    line.queued.append(edge(seconds_ago(0.5), RISING, line_seqno=1))
+    assert source.read(NOW) == [SensorReading("desk-1", True, NOW - timedelta(seconds=0.5))]
+    line.queued.append(edge(MONO_NOW, FALLING, line_seqno=2))
+    assert source.read(NOW) == [SensorReading("desk-1", False, NOW)]
     source.close()
+    assert line.closed
     assert source.read(NOW) == []
 
 
-def test_the_line_request_matches_the_kernel_layout() -> None:
-    raw = bytes(
-        build_line_request(17, consumer="freeseat:desk-1", bias="pull-down", debounce_us=5000)
-    )
-    assert len(raw) == 592
-    u32 = lambda at: struct.unpack_from("=I", raw, at)[0]  # noqa: E731
-    u64 = lambda at: struct.unpack_from("=Q", raw, at)[0]  # noqa: E731
-    assert u32(0) == 17  # offsets[0]
-    assert raw[256:288].rstrip(b"\0") == b"freeseat:desk-1"  # consumer
-    flags = u64(288)  # config.flags: INPUT | EDGE_RISING | EDGE_FALLING | BIAS_PULL_DOWN
-    assert flags == (1 << 2) | (1 << 4) | (1 << 5) | (1 << 9)
-    assert u32(296) == 1  # config.num_attrs
-    assert (u32(320), u32(328), u64(336)) == (3, 5000, 1)  # attrs[0]: DEBOUNCE, 5 ms, line 0
-    assert u32(560) == 1  # num_lines
-    plain = bytes(build_line_request(3, consumer="x" * 40))
-    assert struct.unpack_from("=Q", plain, 288)[0] == (1 << 2) | (1 << 4) | (1 << 5)
-    assert struct.unpack_from("=I", plain, 296)[0] == 0
-    assert plain[256:288] == b"x" * 31 + b"\0", "the consumer label is cut to fit, NUL-ended"
+def test_the_line_request_asks_for_an_input_with_both_edges_bias_and_debounce() -> None:
+    settings = line_settings(bias="pull-down", debounce_ms=5)
+    assert settings.direction is Direction.INPUT
+    assert settings.edge_detection is LineEdge.BOTH
+    assert settings.bias is Bias.PULL_DOWN
+    assert settings.debounce_period == timedelta(milliseconds=5)
+    assert settings.active_low is False, "active_low is ours, so edges stay physical"
+    plain = line_settings()
+    assert (plain.edge_detection, plain.bias) == (LineEdge.BOTH, Bias.AS_IS)
+    assert plain.debounce_period == timedelta(0)
 
 
 def test_a_missing_chip_names_the_path_and_what_to_check(tmp_path: Path) -> None:
@@ -226,17 +234,17 @@ def test_sysfs_reports_the_level_and_every_change(tmp_path: Path) -> None:
     try:
         assert (pin / "direction").read_text() == "in"
         assert (pin / "edge").read_text() == "both", "so real sysfs raises POLLPRI on edges"
-        assert source.read(NOW) == [Reading("desk-1", False, NOW)]
+        assert source.read(NOW) == [SensorReading("desk-1", False, NOW)]
         assert source.read(NOW + timedelta(seconds=1)) == []
         (pin / "value").write_text("1\n")
         assert source.read(NOW + timedelta(seconds=2)) == [
-            Reading("desk-1", True, NOW + timedelta(seconds=2))
+            SensorReading("desk-1", True, NOW + timedelta(seconds=2))
         ]
         (pin / "value").write_text("")  # caught between truncate and write
         assert source.read(NOW + timedelta(seconds=3)) == []
         (pin / "value").write_text("0\n")
         assert source.read(NOW + timedelta(seconds=4)) == [
-            Reading("desk-1", False, NOW + timedelta(seconds=4))
+            SensorReading("desk-1", False, NOW + timedelta(seconds=4))
         ]
     finally:
         source.close()
@@ -249,13 +257,13 @@ def test_sysfs_active_low_inverts_and_odd_values_are_ignored(
     pin = fake_sysfs(tmp_path, 4, value="0")
     source = GpioSysfsSource("desk-1", 4, root=tmp_path, active_low=True)
     try:
-        assert source.read(NOW) == [Reading("desk-1", True, NOW)]
+        assert source.read(NOW) == [SensorReading("desk-1", True, NOW)]
         (pin / "value").write_text("banana\n")
         with caplog.at_level(logging.WARNING):
             assert source.read(NOW) == []
         assert "unexpected GPIO value" in caplog.text
         (pin / "value").write_text("1\n")
-        assert source.read(NOW) == [Reading("desk-1", False, NOW)]
+        assert source.read(NOW) == [SensorReading("desk-1", False, NOW)]
     finally:
         source.close()
 
@@ -275,7 +283,7 @@ class Broken:
     def __init__(self) -> None:
         self.closed = False
 
-    def read(self, now: datetime) -> list[Reading]:
+    def read(self, now: datetime) -> list[SensorReading]:
         raise OSError("the adapter fell out")
 
     def close(self) -> None:
@@ -327,7 +335,7 @@ def test_a_gateway_opens_one_source_per_hardware_desk_and_one_simulation(tmp_pat
     fake_sysfs(root, 18, "1")
     path = tmp_path / "agent.yaml"
     path.write_text(AGENT.format(root=root))
-    config = load_agent_config(path)
+    config = DeskAgentConfig.load(path)
     assert [d.sensor for d in config.desks] == [
         SensorClass.SIMULATED,
         SensorClass.PIR,
@@ -393,7 +401,7 @@ def test_a_broken_gpio_source_names_the_file_and_field(
     path = tmp_path / "agent.yaml"
     path.write_text(AGENT.format(root=tmp_path).replace(*change, 1))
     with pytest.raises(AgentConfigError) as caught:
-        load_agent_config(path)
+        DeskAgentConfig.load(path)
     assert str(path) in str(caught.value) and expected in str(caught.value)
 
 
@@ -405,7 +413,7 @@ def test_the_cdev_interface_is_the_default_with_gpiochip0(tmp_path: Path) -> Non
             "{type: gpio, line: 17, bias: pull-down, debounce_ms: 20}",
         )
     )
-    config = load_agent_config(path)
+    config = DeskAgentConfig.load(path)
     spec = config.source_of(config.desks[1])
     assert isinstance(spec, GpioSourceConfig)
     assert (spec.interface, spec.chip, spec.line, spec.bias, spec.debounce_ms) == (

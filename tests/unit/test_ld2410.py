@@ -3,6 +3,7 @@ serial source end to end over a pseudo-terminal."""
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import random
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from edge_agent.desk_agent import AgentConfigError, load_agent_config
+from edge_agent.desk_agent import DeskAgentConfig
 from edge_agent.ld2410 import (
     MAX_DATA_LENGTH,
     FrameParser,
@@ -23,9 +24,9 @@ from edge_agent.ld2410 import (
     PresenceRule,
     Report,
     TargetState,
-    read_baud,
 )
-from edge_agent.sensors import Reading, SourceOpenError
+from edge_agent.runtime import AgentConfigError
+from edge_agent.sensors import SensorReading, SourceOpenError
 from edge_agent.source_config import Ld2410SourceConfig
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -226,6 +227,15 @@ def test_presence_needs_a_target_close_and_strong_enough(
 # --- the serial source over a pseudo-terminal ------------------------------------------------
 
 
+def output_baud(fd: int) -> int:
+    """The output speed the kernel holds for a tty: TCGETS2 (asm-generic), struct termios2 of
+    44 bytes with c_ospeed at 40; termios.tcgetattr cannot report a rate like 256000."""
+    buffer = bytearray(44)
+    fcntl.ioctl(fd, 0x802C542A, buffer, True)
+    speed: int = struct.unpack_from("=I", buffer, 40)[0]
+    return speed
+
+
 @pytest.fixture
 def pty() -> Iterator[tuple[int, str]]:
     """The master fd (the 'module' side) and the slave's path (the 'port')."""
@@ -239,11 +249,11 @@ def pty() -> Iterator[tuple[int, str]]:
 
 
 def read_until(
-    source: Ld2410Source, check: Callable[[list[Reading]], bool], timeout: float = 5.0
-) -> list[Reading]:
+    source: Ld2410Source, check: Callable[[list[SensorReading]], bool], timeout: float = 5.0
+) -> list[SensorReading]:
     """Read the source until the readings so far satisfy `check`; fail after `timeout`."""
     deadline = time.monotonic() + timeout
-    readings: list[Reading] = []
+    readings: list[SensorReading] = []
     while not check(readings):
         if time.monotonic() > deadline:
             pytest.fail(f"timed out; readings so far: {readings}")
@@ -257,7 +267,7 @@ def test_the_port_is_raw_at_256000_baud(pty: tuple[int, str]) -> None:
     source = Ld2410Source("desk-1", path)
     try:
         assert source.fd is not None
-        assert read_baud(source.fd) == 256_000
+        assert output_baud(source.fd) == 256_000
         iflag, oflag, cflag, lflag, _, _, cc = termios.tcgetattr(source.fd)
         assert not lflag & (termios.ICANON | termios.ECHO | termios.ISIG)
         assert not iflag & (termios.ICRNL | termios.IXON)
@@ -276,17 +286,17 @@ def test_frames_written_to_the_module_side_become_readings(pty: tuple[int, str])
         os.write(master, b"\x00\x13" + SEATED[:9])  # garbage, then half a frame
         assert source.read(NOW) == []
         os.write(master, SEATED[9:] + SEATED)  # the rest, and the same report again
-        assert read_until(source, bool) == [Reading("desk-1", True, NOW)]
+        assert read_until(source, bool) == [SensorReading("desk-1", True, NOW)]
 
         os.write(master, frame(b"\xff\x01\x00\x00", ack=True) + SEATED[:-2])
         later = NOW + timedelta(seconds=1)
         assert source.read(later) == [], "a frame cut short waits for its end"
         os.write(master, SEATED[-2:] + WALKING_PAST)
         deadline = time.monotonic() + 5
-        readings: list[Reading] = []
+        readings: list[SensorReading] = []
         while not readings and time.monotonic() < deadline:
             readings = source.read(later)
-        assert readings == [Reading("desk-1", False, later)], "walking past at 4 m is absence"
+        assert readings == [SensorReading("desk-1", False, later)], "walking past at 4 m is absence"
         assert source.parser.acks == 1
     finally:
         source.close()
@@ -323,7 +333,7 @@ def test_a_silent_port_is_logged_and_a_vanished_one_is_reopened(
     second_master = second_slave = -1
     try:
         os.write(first_master, SEATED)
-        assert read_until(source, bool) == [Reading("desk-1", True, NOW)]
+        assert read_until(source, bool) == [SensorReading("desk-1", True, NOW)]
 
         link.unlink()  # unplugged: the port falls silent and its name goes away
         mono.now += 6
@@ -340,7 +350,7 @@ def test_a_silent_port_is_logged_and_a_vanished_one_is_reopened(
         mono.now += 2
         assert source.read(NOW) == [] and source.fd is not None
         os.write(second_master, EMPTY)
-        assert read_until(source, bool) == [Reading("desk-1", False, NOW)]
+        assert read_until(source, bool) == [SensorReading("desk-1", False, NOW)]
     finally:
         source.close()
         for fd in (first_master, first_slave, second_master, second_slave):
@@ -364,7 +374,7 @@ desks:
 def test_an_ld2410_desk_is_mmwave_with_its_rule(tmp_path: Path) -> None:
     path = tmp_path / "agent.yaml"
     path.write_text(AGENT)
-    config = load_agent_config(path)
+    config = DeskAgentConfig.load(path)
     [desk] = config.desks
     assert desk.sensor.value == "mmwave"
     source = config.source_of(desk)
@@ -392,5 +402,5 @@ def test_a_broken_ld2410_source_names_the_file_and_field(
     path = tmp_path / "agent.yaml"
     path.write_text(AGENT.replace(*change))
     with pytest.raises(AgentConfigError) as caught:
-        load_agent_config(path)
+        DeskAgentConfig.load(path)
     assert str(path) in str(caught.value) and expected in str(caught.value)

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from edge_agent.drm import ConnectorChange, DrmConnectors
-from edge_agent.room_agent import RoomAgentConfigError, load_room_agent_config
+from edge_agent.room_agent import RoomAgentConfig
+from edge_agent.runtime import AgentConfigError
 from server.domain.meetings import (
     Booking,
     MeetingRecord,
@@ -239,8 +240,8 @@ def test_room_agent_config_errors_name_the_file_and_the_field(tmp_path: Path) ->
         "device: display-1\nsite: hall\nroom: Room 1\nbroker: http://x\n"
         "server: freeseat:8000\noutbox: o.sqlite\n"
     )
-    with pytest.raises(RoomAgentConfigError) as caught:
-        load_room_agent_config(config)
+    with pytest.raises(AgentConfigError) as caught:
+        RoomAgentConfig.load(config)
     message = str(caught.value)
     assert message.startswith(f"{config}: ")
     assert "room: String should match pattern" in message

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from edge_agent.outbox import Outbox, OutboxError
+from edge_agent.runtime import Outbox, OutboxError
 
 
 def payload(epoch: int, seq: int) -> bytes:

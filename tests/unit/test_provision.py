@@ -9,9 +9,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from edge_agent.ap_agent import load_ap_config
-from edge_agent.desk_agent import load_agent_config
-from edge_agent.room_agent import load_room_agent_config
+from edge_agent.ap_agent import ApAgentConfig
+from edge_agent.desk_agent import DeskAgentConfig
+from edge_agent.room_agent import RoomAgentConfig
 from firmware_config.credentials import SERVER_IDENTITY, mosquitto_hash
 from firmware_config.provision import ProvisionError, ProvisionOptions, provision, revoke_device
 from firmware_config.site import Device, EsphomeSource
@@ -183,29 +183,29 @@ def test_every_agent_file_loads_with_its_agents_own_loader(tmp_path: Path) -> No
     passwords = _passwords(out)
     agents = out / "agents"
 
-    gateway = load_agent_config(agents / f"{GATEWAY}.yaml")
+    gateway = DeskAgentConfig.load(agents / f"{GATEWAY}.yaml")
     assert gateway.broker is None  # found by zeroconf
     assert (gateway.username, gateway.password) == (GATEWAY, passwords[GATEWAY])
     assert [d.id for d in gateway.desks] == [f"desk-f1-a-01-0{n}" for n in range(1, 5)]
     assert {type(gateway.source_of(d)).__name__ for d in gateway.desks} == {"Ld2410SourceConfig"}
     assert gateway.outbox == (agents / f"{GATEWAY}.outbox.sqlite").resolve()
-    pir = load_agent_config(agents / "gw-f2-a.yaml")
+    pir = DeskAgentConfig.load(agents / "gw-f2-a.yaml")
     assert [pir.source_of(d).type for d in pir.desks] == ["gpio"] * 4
 
-    ap = load_ap_config(agents / f"{AP_AGENT}.yaml")
+    ap = ApAgentConfig.load(agents / f"{AP_AGENT}.yaml")
     assert ap.access_point == "ap-f1-1" and ap.bssids == ["02:00:00:00:01:01"]
     assert ap.broker is None  # found by zeroconf too
     assert ap.password == passwords[AP_AGENT]
 
-    room = load_room_agent_config(agents / f"{ROOM_AGENT}.yaml")
+    room = RoomAgentConfig.load(agents / f"{ROOM_AGENT}.yaml")
     assert room.room == "room-f1-1" and room.server == "http://freeseat.example:8000"
     assert room.password == passwords[ROOM_AGENT]
 
     pinned = tmp_path / "pinned"
     provision(site, pinned, ProvisionOptions(agent_broker="mqtts://mqtt.example:8883"))
-    assert load_agent_config(pinned / "agents" / f"{GATEWAY}.yaml").broker == (
+    assert DeskAgentConfig.load(pinned / "agents" / f"{GATEWAY}.yaml").broker == (
         "mqtts://mqtt.example:8883"
     )
-    pinned_room = load_room_agent_config(pinned / "agents" / f"{ROOM_AGENT}.yaml")
+    pinned_room = RoomAgentConfig.load(pinned / "agents" / f"{ROOM_AGENT}.yaml")
     # Without a server URL, the room agent finds the server as it finds the broker.
     assert (pinned_room.broker, pinned_room.server) == ("mqtts://mqtt.example:8883", None)

@@ -1,4 +1,4 @@
-"""The durable outbox: events are written here before publishing and deleted on PUBACK."""
+"""The durable outbox: events are written here before publishing, deleted once delivered."""
 
 from __future__ import annotations
 
