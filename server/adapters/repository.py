@@ -21,7 +21,7 @@ from server.adapters.tables import (
     EventRow,
     QuarantineRow,
 )
-from server.domain.occupancy import DeskState, DeskStatus, Transition
+from server.domain.occupancy import DeskState, DeskStatus, DeskTransition
 from server.domain.sequencing import Position, Reading
 from server.services.ports import DeviceRecord, EventRecord
 
@@ -154,7 +154,7 @@ class SqlTransaction:
         self._desks[status.desk] = status
         self._dirty_desks[status.desk] = status
 
-    def record_transition(self, transition: Transition, event_id: str | None) -> None:
+    def record_transition(self, transition: DeskTransition, event_id: str | None) -> None:
         self._transitions.append(
             {
                 "desk": transition.desk,

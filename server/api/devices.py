@@ -10,11 +10,12 @@ from pydantic import BaseModel, Field
 from server.adapters.device_admin import BrokerReloadError
 from server.api.auth import require_role
 from server.api.deps import runtime
+from server.api.refusals import RefusalRoute
 from server.api.runtime import Runtime
 from server.domain.people import Person, Role
 from server.services.device_registry import DeviceView, NotRevocable, RevocationUnavailable
 
-router = APIRouter(prefix="/api", tags=["devices"])
+router = APIRouter(prefix="/api", tags=["devices"], route_class=RefusalRoute)
 
 
 class DeviceOut(BaseModel):
