@@ -22,7 +22,7 @@ from server.adapters.tables import (
     QuarantineRow,
 )
 from server.domain.occupancy import DeskState, DeskStatus, DeskTransition
-from server.domain.sequencing import Position, Reading
+from server.domain.sequencing import Position, ReadingOrigin
 from server.services.ports import DeviceRecord, EventRecord
 
 
@@ -367,7 +367,7 @@ def desk_status(row: DeskRow | Row[Any]) -> DeskStatus:
     reading = None
     if row.reading_device is not None:
         position = Position(row.reading_epoch or 0, row.reading_seq or 0)
-        reading = Reading(row.reading_device, position)
+        reading = ReadingOrigin(row.reading_device, position)
     return DeskStatus(
         desk=row.id,
         floor=row.floor,

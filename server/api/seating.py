@@ -280,16 +280,8 @@ async def _seeker(rt: Runtime, me: Person, body: SuggestRequest) -> Seeker:
 
 def _shared_spot(rt: Runtime, me: Person) -> Spot | None:
     """Where the person's laptop said it was today (its access point), if they share it."""
-    share = rt.wifi.current_share(me.staff_id) if rt.wifi is not None else None
-    if share is None or share.access_point is None or share.floor is None:
-        return None
-    floor = rt.site.floor(share.floor)
-    ap = (
-        next((a for a in floor.access_points if a.id == share.access_point), None)
-        if floor
-        else None
-    )
-    return None if ap is None else Spot(share.floor, ap.x, ap.y)
+    position = rt.wifi.own_position(me.staff_id) if rt.wifi is not None else None
+    return None if position is None else Spot(*position)
 
 
 def _suggestions(

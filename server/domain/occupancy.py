@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from server.domain.refusals import Refusal, RefusalCode
-from server.domain.sequencing import Reading
+from server.domain.sequencing import ReadingOrigin
 
 
 class DeskState(StrEnum):
@@ -33,7 +33,7 @@ class DeskStatus:
     since: datetime
     reason: str
     present: bool | None = None  # last sensor reading; None when never reported
-    reading: Reading | None = None  # which reading set `present`, to ignore older ones
+    reading: ReadingOrigin | None = None  # which reading set `present`, to ignore older ones
     contact: bool = False  # False while the sensor is offline, silent, or never heard from
     holder: str | None = None  # who the desk is assigned to today
     checked_in: bool = False  # the holder has arrived (QR scan or sensed presence)
@@ -94,7 +94,11 @@ def _settle(
 
 
 def sensed(
-    status: DeskStatus, present: bool, at: datetime, source: str, reading: Reading | None = None
+    status: DeskStatus,
+    present: bool,
+    at: datetime,
+    source: str,
+    reading: ReadingOrigin | None = None,
 ) -> DeskTransition | None:
     """Apply a (debounced) presence reading; None when nothing about the desk changed."""
     # The holder arrived: presence checks them in.

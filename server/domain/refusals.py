@@ -98,9 +98,10 @@ class Refusal(Exception):
     Facts left as None are dropped. Two refusals are equal when code and facts are.
     """
 
-    def __init__(self, code: RefusalCode, **facts: Fact | None) -> None:
+    def __init__(self, code: RefusalCode, /, **facts: Fact | None) -> None:
         clash = RESERVED & facts.keys()
-        assert not clash, f"facts {sorted(clash)} would shadow the answer's own keys"
+        if clash:
+            raise ValueError(f"facts {sorted(clash)} would shadow the answer's own keys")
         kept = {name: value for name, value in facts.items() if value is not None}
         super().__init__(code.value, kept)
         self.code = code

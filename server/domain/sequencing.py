@@ -17,17 +17,22 @@ def is_newer(candidate: Position, last_applied: Position | None) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class Reading:
+class ReadingOrigin:
     """Which device reading set a desk's presence last, and where it sat in that device's stream."""
 
     device: str
     position: Position
 
 
-def supersedes(device: str, position: Position, last: Reading | None) -> bool:
+def supersedes(device: str, position: Position, last: ReadingOrigin | None) -> bool:
     """True when a reading from `device` at `position` is newer than the desk's last reading.
 
     Order only means something within one device's stream; a reading from another device
     (a sensor swapped for a new one) always counts.
     """
     return last is None or last.device != device or position > last.position
+
+
+# The former name, still imported by server/ingest_worker.py until it moves to ReadingOrigin
+# (the edge agents' `Reading` is a sensor reading; this is where one came from).
+Reading = ReadingOrigin

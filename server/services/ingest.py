@@ -23,7 +23,7 @@ from contracts import (
 )
 from contracts.topics import ROOT, Topic
 from server.domain.occupancy import DeskStatus, DeskTransition, lost_contact, sensed
-from server.domain.sequencing import Position, Reading, is_newer, supersedes
+from server.domain.sequencing import Position, ReadingOrigin, is_newer, supersedes
 from server.services.off_the_shelf import read_foreign
 from server.services.ports import DeviceRecord, EventRecord, Store, Transaction
 from server.services.room_ports import RoomEventSink
@@ -344,7 +344,7 @@ class Ingest:
         if isinstance(event, RoomEvent) and self._rooms is not None:
             self._rooms.apply_event(tx, event, received_at)
         if isinstance(event, DeskPresenceChanged):
-            reading = Reading(event.device, position)
+            reading = ReadingOrigin(event.device, position)
             self._sense(
                 tx,
                 event.desk,
@@ -374,7 +374,7 @@ class Ingest:
             rssi=state.rssi,
         )
         tx.save_device(device)
-        reading = Reading(state.device, position)
+        reading = ReadingOrigin(state.device, position)
         changed_before = len(outcome.changes)
         for desk, present in state.desks.items():
             current = tx.desk(desk)
@@ -473,7 +473,7 @@ class Ingest:
         source: str,
         outcome: BatchOutcome,
         cause: str | None,
-        reading: Reading,
+        reading: ReadingOrigin,
     ) -> None:
         status = tx.desk(desk_id)
         if status is None:

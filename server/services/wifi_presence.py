@@ -133,12 +133,6 @@ class WifiStore(Protocol):
 CROWDING_REUSE = timedelta(seconds=10)
 
 
-class ZoneCrowding(Protocol):
-    """The seat policy's view of busy-ness: estimated people per zone now (a plain number)."""
-
-    def crowding(self) -> dict[str, float]: ...
-
-
 @dataclass(frozen=True)
 class WifiSettings:
     """Tunables of Wi-Fi presence; every field has a working default."""

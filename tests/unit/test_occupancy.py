@@ -13,7 +13,7 @@ from server.domain.occupancy import (
     sensed,
 )
 from server.domain.refusals import Refusal, RefusalCode
-from server.domain.sequencing import Position, Reading
+from server.domain.sequencing import Position, ReadingOrigin
 
 T0 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 
@@ -123,7 +123,7 @@ def test_blocked_ignores_readings_for_display_but_remembers_them() -> None:
 
 
 def test_a_repeated_reading_changes_nothing_but_a_newer_reading_is_remembered() -> None:
-    desk = step(sensed(new_desk(), True, at(0), "pir", Reading("gw", Position(1, 1))))
+    desk = step(sensed(new_desk(), True, at(0), "pir", ReadingOrigin("gw", Position(1, 1))))
     assert sensed(desk, True, at(1), "pir") is None
-    moved = sensed(desk, True, at(1), "pir", Reading("gw", Position(1, 2)))
+    moved = sensed(desk, True, at(1), "pir", ReadingOrigin("gw", Position(1, 2)))
     assert moved is not None and not moved.visible and moved.after.since == at(0)
