@@ -89,6 +89,10 @@ STATUS: Mapping[RefusalCode, int] = {
     C.PASSWORD_REQUIRED: 401,
     C.PERSON_UNKNOWN: 401,
     C.SIGN_IN_THROTTLED: 429,
+    # devices
+    C.DEVICE_UNKNOWN: 404,
+    C.DEVICE_BRIDGED: 409,
+    C.REVOCATION_NOT_SET_UP: 503,
     # Wi-Fi location
     C.WIFI_NOT_SET_UP: 503,
     C.SHARING_OFF: 409,

@@ -85,6 +85,10 @@ class RefusalCode(StrEnum):
     PASSWORD_REQUIRED = "password_required"
     PERSON_UNKNOWN = "person_unknown"
     SIGN_IN_THROTTLED = "sign_in_throttled"
+    # devices
+    DEVICE_UNKNOWN = "device_unknown"
+    DEVICE_BRIDGED = "device_bridged"
+    REVOCATION_NOT_SET_UP = "revocation_not_set_up"
     # Wi-Fi location
     WIFI_NOT_SET_UP = "wifi_not_set_up"
     SHARING_OFF = "sharing_off"
