@@ -275,7 +275,7 @@ async def _seeker(rt: Runtime, me: Person, body: SuggestRequest) -> Seeker:
     near = Spot(body.near.floor, body.near.x, body.near.y) if body.near else None
     if near is None and body.use_shared_location:
         near = await asyncio.to_thread(_shared_spot, rt, me)
-    return await asyncio.to_thread(rt.seating.seeker, me, near)
+    return await asyncio.to_thread(rt.seating.finder.seeker, me, near)
 
 
 def _shared_spot(rt: Runtime, me: Person) -> Spot | None:
@@ -297,7 +297,7 @@ def _suggestions(
             and not rt.seating.being_claimed(option.desk)
         )
 
-    return rt.seating.suggest(
+    return rt.seating.finder.suggest(
         seeker,
         is_free,
         body.limit,
@@ -432,7 +432,7 @@ async def seat_rotation(
     rt: Rt, days: Annotated[int, Query(ge=1, le=366)] = 20
 ) -> list[RotationOut]:
     """Per department: how often people sat at the same desk as on their previous working day."""
-    rows = await asyncio.to_thread(rt.seating.rotation, days)
+    rows = await asyncio.to_thread(rt.seating.finder.rotation, days)
     return [
         RotationOut(
             department=r.department,

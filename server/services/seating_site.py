@@ -53,6 +53,10 @@ class SeatingSite:
             zone=ZoneInfo(site.site.timezone),
         )
 
+    def day_of(self, now: datetime) -> date:
+        """The office day `now` falls on, in the site's time zone."""
+        return now.astimezone(self.zone).date()
+
     def day_ends_at(self, day: date) -> datetime:
         """When the holds of `day` end: the site's end of day, in its time zone."""
         return datetime.combine(day, self.end_of_day, tzinfo=self.zone)
