@@ -168,7 +168,7 @@ class _Zone:
 
 
 @dataclass(frozen=True)
-class _Room:
+class _PlannedRoom:
     id: str
     name: str
     name_ja: str
@@ -190,7 +190,7 @@ class _Floor:
     name: str
     level: int
     zones: list[_Zone] = field(default_factory=list)
-    rooms: list[_Room] = field(default_factory=list)
+    rooms: list[_PlannedRoom] = field(default_factory=list)
     access_points: list[_AccessPoint] = field(default_factory=list)
 
 
@@ -326,7 +326,7 @@ def _floors() -> list[_Floor]:
             code = f"{level}{number:02d}"
             capacity = ROOM_CAPACITY[rect.w]
             floor.rooms.append(
-                _Room(
+                _PlannedRoom(
                     id=f"room-{code}",
                     name=f"Meeting Room {code}",
                     name_ja=f"{code}会議室",

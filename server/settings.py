@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     site_file: Path | None = Field(default=None, description="None means the bundled demo site")
     ingest_batch_max: int = Field(default=500, ge=1)
     # Apply batches in a worker process, so MQTT and the apply each have a core (see
-    # server/ingest_worker.py); off in a single-core container.
+    # server/adapters/ingest_worker.py); off in a single-core container.
     ingest_worker: bool = False
     # The least time between two deltas of one floor; a floor's first change after a quiet
     # spell goes out at once (see server/adapters/live_feed.py).

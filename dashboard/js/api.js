@@ -1,14 +1,39 @@
 // Fetch helpers for the freeseat HTTP API. Every call rejects with an ApiError
 // that says what failed, so callers can show it and retry.
 
-/** An HTTP call that failed: network error (status 0) or a non-2xx response. */
+import { errorText, t } from "./i18n.js";
+
+/**
+ * An HTTP call that failed: network error (status 0) or a non-2xx response. `code` and
+ * `facts` are the API's refusal (null and {} otherwise); `message` is what to show a person.
+ */
 export class ApiError extends Error {
-  constructor(message, status, path) {
+  constructor(message, status, path, code = null, facts = {}) {
     super(message);
     this.name = "ApiError";
     this.status = status;
     this.path = path;
+    this.code = code;
+    this.facts = facts;
   }
+}
+
+/**
+ * The ApiError for a failed response: the catalogue's words for its refusal code in the page's
+ * language, else the server's own words, else the status text.
+ */
+export async function errorOf(response, path) {
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    // Not JSON; keep the status text.
+  }
+  let detail = response.statusText;
+  if (typeof body?.detail === "string") detail = body.detail;
+  else if (Array.isArray(body?.detail)) detail = body.detail.map((d) => d.msg).join("; ");
+  const { code = null, detail: _words, ...facts } = body && typeof body === "object" && !Array.isArray(body) ? body : {};
+  return new ApiError(errorText(code, facts, detail), response.status, path, code, facts);
 }
 
 /** GET path and parse its JSON body. */
@@ -18,18 +43,9 @@ export async function getJSON(path, { signal } = {}) {
     response = await fetch(path, { headers: { Accept: "application/json" }, signal, credentials: "same-origin" });
   } catch (err) {
     if (err.name === "AbortError") throw err;
-    throw new ApiError(`network error: ${err.message}`, 0, path);
+    throw new ApiError(t("errors.network", { detail: err.message }), 0, path);
   }
-  if (!response.ok) {
-    let detail = response.statusText;
-    try {
-      const body = await response.json();
-      if (body && typeof body.detail === "string") detail = body.detail;
-    } catch {
-      // Not JSON; keep the status text.
-    }
-    throw new ApiError(`HTTP ${response.status} ${detail}`.trim(), response.status, path);
-  }
+  if (!response.ok) throw await errorOf(response, path);
   return response.json();
 }
 

@@ -1,7 +1,7 @@
 // The host view: rooms now and next with booking, pairing a laptop with a room
 // screen by its code, and the host's open meetings with their materials.
 
-import { ApiError, fetchFloors, getJSON } from "./api.js";
+import { errorOf, fetchFloors, getJSON } from "./api.js";
 import { setupLanguageSwitch } from "./chrome.js";
 import { formatTime, localName, t } from "./i18n.js";
 import { loadSession, send, session } from "./session.js";
@@ -154,15 +154,7 @@ async function upload(sessionId, file, kind) {
     body: file,
     credentials: "same-origin",
   });
-  if (!response.ok) {
-    let detail = response.statusText;
-    try {
-      detail = (await response.json()).detail ?? detail;
-    } catch {
-      // keep the status text
-    }
-    throw new ApiError(String(detail), response.status, "materials");
-  }
+  if (!response.ok) throw await errorOf(response, "materials");
 }
 
 function renderSessions() {

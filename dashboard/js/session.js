@@ -1,6 +1,7 @@
 // Who is signed in, and unsafe requests that carry the CSRF token the server asks for.
 
-import { ApiError, getJSON } from "./api.js";
+import { ApiError, errorOf, getJSON } from "./api.js";
+import { t } from "./i18n.js";
 
 let current = null;
 
@@ -29,19 +30,9 @@ export async function send(method, path, body, { idempotencyKey } = {}) {
       credentials: "same-origin",
     });
   } catch (err) {
-    throw new ApiError(`network error: ${err.message}`, 0, path);
+    throw new ApiError(t("errors.network", { detail: err.message }), 0, path);
   }
-  if (!response.ok) {
-    let detail = response.statusText;
-    try {
-      const data = await response.json();
-      if (typeof data?.detail === "string") detail = data.detail;
-      else if (Array.isArray(data?.detail)) detail = data.detail.map((d) => d.msg).join("; ");
-    } catch {
-      // Not JSON; keep the status text.
-    }
-    throw new ApiError(detail, response.status, path);
-  }
+  if (!response.ok) throw await errorOf(response, path);
   return response.status === 204 ? null : response.json();
 }
 

@@ -25,7 +25,7 @@ from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 
 from server.domain.occupancy import DeskState, DeskStatus
-from server.domain.sequencing import Position, Reading
+from server.domain.sequencing import Position, ReadingOrigin
 from server.services.ingest import BatchOutcome, Inbound, Ingest
 
 _ingest: Ingest | None = None  # the worker process's handler, set once by `install`
@@ -165,7 +165,7 @@ def _outcome(wire: OutcomeTuple) -> BatchOutcome:
             since=since,
             reason=reason,
             present=present,
-            reading=Reading(device, Position(epoch, seq)) if device is not None else None,
+            reading=ReadingOrigin(device, Position(epoch, seq)) if device is not None else None,
             contact=contact,
             holder=holder,
             checked_in=checked_in,

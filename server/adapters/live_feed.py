@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from server.domain.occupancy import DeskStatus
+from server.domain.occupancy import DeskState, DeskStatus
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,16 @@ def desk_view(status: DeskStatus) -> dict[str, Any]:
     if status.walk_in:
         view["walk_in"] = True
     return view
+
+
+@dataclass(frozen=True, slots=True)
+class ShownDesk:
+    """A desk as the live map shows it now (the committed state the browsers have)."""
+
+    state: DeskState
+    since: str
+    reason: str
+    walk_in: bool
 
 
 class Subscriber:
@@ -124,7 +134,25 @@ class LiveFeedHub:
         return self._channel(floor).version
 
     def states(self, floor: str) -> dict[str, dict[str, Any]]:
+        """Every desk of the floor as the browsers get it (JSON-ready views)."""
         return self._channel(floor).desks
+
+    def shown(self, floor: str, desk: str) -> ShownDesk | None:
+        """The desk as the map shows it now; None before it has a state."""
+        view = self._channel(floor).desks.get(desk)
+        if view is None:
+            return None
+        return ShownDesk(
+            state=DeskState(view["state"]),
+            since=view["since"],
+            reason=view["reason"],
+            walk_in=bool(view.get("walk_in", False)),
+        )
+
+    def state_of(self, floor: str, desk: str) -> DeskState | None:
+        """The state the map shows for the desk now; None before it has one."""
+        view = self._channel(floor).desks.get(desk)
+        return None if view is None else DeskState(view["state"])
 
     def tick(self) -> int:
         """Send every floor's pending changes now, whatever the pacing; returns frames queued."""

@@ -21,8 +21,8 @@ from server.adapters.tables import (
     EventRow,
     QuarantineRow,
 )
-from server.domain.occupancy import DeskState, DeskStatus, Transition
-from server.domain.sequencing import Position, Reading
+from server.domain.occupancy import DeskState, DeskStatus, DeskTransition
+from server.domain.sequencing import Position, ReadingOrigin
 from server.services.ports import DeviceRecord, EventRecord
 
 
@@ -154,7 +154,7 @@ class SqlTransaction:
         self._desks[status.desk] = status
         self._dirty_desks[status.desk] = status
 
-    def record_transition(self, transition: Transition, event_id: str | None) -> None:
+    def record_transition(self, transition: DeskTransition, event_id: str | None) -> None:
         self._transitions.append(
             {
                 "desk": transition.desk,
@@ -367,7 +367,7 @@ def desk_status(row: DeskRow | Row[Any]) -> DeskStatus:
     reading = None
     if row.reading_device is not None:
         position = Position(row.reading_epoch or 0, row.reading_seq or 0)
-        reading = Reading(row.reading_device, position)
+        reading = ReadingOrigin(row.reading_device, position)
     return DeskStatus(
         desk=row.id,
         floor=row.floor,

@@ -26,7 +26,7 @@ from server.adapters.tables_rooms import (
     RoomSharedPageRow,
     RoomStatusRow,
 )
-from server.domain.meetings import Booking, MonitorLiveness, RoomStatus, Session
+from server.domain.meetings import Booking, MeetingSession, MonitorLiveness, RoomStatus
 from server.services.ports import Transaction
 from server.services.room_ports import (
     BookingOverlap,
@@ -126,7 +126,7 @@ class SqlRoomTransaction:
 
     # -- sessions ----------------------------------------------------------------------------
 
-    def add_session(self, session: Session) -> Session:
+    def add_session(self, session: MeetingSession) -> MeetingSession:
         row = RoomSessionRow(
             room=session.room,
             booking_id=session.booking_id,
@@ -144,15 +144,15 @@ class SqlRoomTransaction:
             raise RoomBusy(session.room) from None
         return _session(row)
 
-    def session(self, session_id: int) -> Session | None:
+    def session(self, session_id: int) -> MeetingSession | None:
         row = self._s.get(RoomSessionRow, session_id)
         return None if row is None else _session(row)
 
-    def session_by_token(self, token: str) -> Session | None:
+    def session_by_token(self, token: str) -> MeetingSession | None:
         row = self._s.scalar(select(RoomSessionRow).where(RoomSessionRow.token == token))
         return None if row is None else _session(row)
 
-    def open_session(self, room: str) -> Session | None:
+    def open_session(self, room: str) -> MeetingSession | None:
         row = self._s.scalar(
             select(RoomSessionRow).where(
                 RoomSessionRow.room == room, RoomSessionRow.ended_at.is_(None)
@@ -160,11 +160,11 @@ class SqlRoomTransaction:
         )
         return None if row is None else _session(row)
 
-    def open_sessions(self) -> list[Session]:
+    def open_sessions(self) -> list[MeetingSession]:
         rows = self._s.scalars(select(RoomSessionRow).where(RoomSessionRow.ended_at.is_(None)))
         return [_session(row) for row in rows]
 
-    def sessions_started(self, start: datetime, end: datetime) -> list[Session]:
+    def sessions_started(self, start: datetime, end: datetime) -> list[MeetingSession]:
         rows = self._s.scalars(
             select(RoomSessionRow)
             .where(RoomSessionRow.started_at >= start, RoomSessionRow.started_at < end)
@@ -457,8 +457,8 @@ def _booking(row: RoomBookingRow) -> Booking:
     )
 
 
-def _session(row: RoomSessionRow) -> Session:
-    return Session(
+def _session(row: RoomSessionRow) -> MeetingSession:
+    return MeetingSession(
         id=row.id,
         room=row.room,
         booking_id=row.booking_id,

@@ -15,10 +15,10 @@ from server.adapters.repository import desk_status
 from server.adapters.tables import DeskRow, DeskTransitionRow
 from server.adapters.tables_people import PersonRow
 from server.adapters.tables_seating import IdempotencyKeyRow, SeatHoldRow
-from server.domain.occupancy import DeskStatus, Transition
+from server.domain.occupancy import DeskStatus, DeskTransition
 from server.domain.seat_holds import Hold
 from server.domain.seat_policy import SatAt
-from server.services.seating import ConflictKind, SeatConflict, StoredAnswer
+from server.services.seating_ports import ConflictKind, SeatConflict, StoredAnswer
 
 
 class SqlSeatingTransaction:
@@ -55,7 +55,7 @@ class SqlSeatingTransaction:
             .execution_options(synchronize_session=False)
         )
 
-    def record_transition(self, transition: Transition, event_id: str | None) -> None:
+    def record_transition(self, transition: DeskTransition, event_id: str | None) -> None:
         self._session.add(
             DeskTransitionRow(
                 desk=transition.desk,

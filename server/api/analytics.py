@@ -2,9 +2,10 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, Query
 
 from server.api.deps import runtime
+from server.api.floors import known_floor
 from server.composition.runtime import Runtime
 from server.services.occupancy_analytics import (
     FloorNow,
@@ -19,11 +20,8 @@ Rt = Annotated[Runtime, Depends(runtime)]
 
 
 def _check_floor(rt: Runtime, floor: str | None) -> None:
-    if floor is not None and rt.site.floor(floor) is None:
-        known = ", ".join(f.id for f in rt.site.floors())
-        raise HTTPException(
-            404, f"floor {floor!r} does not exist; give one of {known}, or leave floor out"
-        )
+    if floor is not None:
+        known_floor(rt.site, floor)
 
 
 @router.get("/occupancy", responses={404: {"description": "No such floor"}})

@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -30,8 +30,10 @@ from server.api import (
     wifi,
     wifi_location,
 )
+from server.api.refusals import answer
 from server.composition.background import background
 from server.composition.runtime import Runtime
+from server.domain.refusals import Refusal
 from server.services.ports import Clock
 from server.settings import Settings
 
@@ -73,6 +75,8 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
     )
+    # Every refusal from a route or a dependency is answered by the one mapping to HTTP.
+    app.add_exception_handler(Refusal, _answer_refusal)  # type: ignore[arg-type]
     app.include_router(health.router)
     app.include_router(floors.router)
     app.include_router(live.router)
@@ -97,3 +101,7 @@ def create_app(
         app.include_router(pages.page_router(static))
 
     return app
+
+
+async def _answer_refusal(request: Request, refusal: Refusal) -> Response:
+    return answer(request, refusal)

@@ -12,10 +12,12 @@ How to use it from another router::
     @router.get("/api/reports", dependencies=[Depends(require_role(Role.FACILITIES, Role.ADMIN))])
 
 - `current_person` -> `Person` (server.domain.people: staff_id, name, name_ja, department,
-  role, needs). 401 `{"detail": "sign in first: ..."}` when there is no valid session.
+  role, needs). 401 with the refusal code `sign_in_required` when there is no valid session.
 - `optional_person` -> `Person | None`, for pages that work signed out too.
-- `require_role(*roles)` -> a dependency returning the `Person`; 401 when signed out, 403 with
-  the roles needed when the role does not match. Admins pass every role check.
+- `require_role(*roles)` -> a dependency returning the `Person`; 401 when signed out, 403
+  (`role_required`, with the roles needed) when the role does not match. Admins pass every
+  role check.
+- They raise `Refusal`s, which the app's one handler answers (server.api.refusals).
 - People are cached for 2 minutes per process: a role changed with `freeseat staff role` applies
   within that.
 - CSRF: on unsafe methods (POST, PUT, PATCH, DELETE) both dependencies also require the header
@@ -45,14 +47,14 @@ import secrets
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from server.api.deps import runtime
 from server.composition.accounts import Accounts
 from server.composition.runtime import Runtime
 from server.domain.people import Person, Role
-from server.services.people import SignInRefused
+from server.domain.refusals import Refusal, RefusalCode
 
 SESSION_COOKIE = "freeseat_session"
 CSRF_COOKIE = "freeseat_csrf"
@@ -109,11 +111,7 @@ async def optional_person(request: Request, rt: Rt) -> Person | None:
     if request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
         if not secrets.compare_digest(sent, accounts.signer.csrf_token(session.nonce)):
-            raise HTTPException(
-                403,
-                f"missing or wrong {CSRF_HEADER} header: send the csrf_token from "
-                "GET /api/session with every POST, PUT, PATCH or DELETE",
-            )
+            raise Refusal(RefusalCode.CSRF_INVALID, header=CSRF_HEADER)
     found, person = accounts.directory.cached(session.staff_id)
     if found:
         return person
@@ -123,20 +121,18 @@ async def optional_person(request: Request, rt: Rt) -> Person | None:
 async def current_person(person: Annotated[Person | None, Depends(optional_person)]) -> Person:
     """The signed-in person; 401 when nobody is."""
     if person is None:
-        raise HTTPException(
-            401, "sign in first: POST /api/session (or open the page again and sign in)"
-        )
+        raise Refusal(RefusalCode.SIGN_IN_REQUIRED)
     return person
 
 
 def require_role(*roles: Role | str) -> Callable[[Person], Awaitable[Person]]:
     """A dependency that lets through only these roles (admins always)."""
     allowed = {Role(r) for r in roles} | {Role.ADMIN}
-    names = ", ".join(sorted(r.value for r in allowed))
+    names = tuple(sorted(r.value for r in allowed))
 
     async def check(person: Annotated[Person, Depends(current_person)]) -> Person:
         if person.role not in allowed:
-            raise HTTPException(403, f"this needs the role {names}; you are {person.role.value}")
+            raise Refusal(RefusalCode.ROLE_REQUIRED, roles=names, role=person.role.value)
         return person
 
     return check
@@ -201,18 +197,19 @@ def sign_in(body: SignIn, request: Request, response: Response, rt: Rt) -> Sessi
     sent = request.headers.get(CSRF_HEADER, "")
     expected = request.cookies.get(CSRF_COOKIE, "")
     if not expected or not secrets.compare_digest(sent, expected):
-        raise HTTPException(
-            403,
-            f"missing or wrong {CSRF_HEADER} header: GET /api/session first and send its "
-            f"csrf_token in {CSRF_HEADER} (with the {CSRF_COOKIE} cookie it sets)",
-        )
+        raise Refusal(RefusalCode.CSRF_INVALID, header=CSRF_HEADER)
     now = rt.clock.now()
     if accounts.throttle.blocked(body.staff_id, now):
-        raise HTTPException(429, "too many failed sign-ins for this staff id; wait 5 minutes")
+        wait = accounts.throttle.window
+        raise Refusal(
+            RefusalCode.SIGN_IN_THROTTLED,
+            retry_after_s=int(wait.total_seconds()),
+            wait_min=int(wait.total_seconds() // 60),
+        )
     outcome = accounts.directory.sign_in(body.staff_id, body.password)
-    if isinstance(outcome, SignInRefused):
+    if isinstance(outcome, Refusal):
         accounts.throttle.failed(body.staff_id, now)
-        raise HTTPException(401, outcome.reason)
+        raise outcome
     accounts.throttle.succeeded(body.staff_id)
     provider = "local" if body.password else "demo"
     token = start_session(response, accounts, rt, outcome, provider)
@@ -247,6 +244,10 @@ def list_people(
     accounts = _accounts(rt)
     staff_only = person is None or person.role is Role.STAFF
     if staff_only and not accounts.demo_mode:
-        raise HTTPException(403, "listing people needs the role facilities or admin")
+        raise Refusal(
+            RefusalCode.ROLE_REQUIRED,
+            roles=("admin", "facilities"),
+            role=person.role.value if person else None,
+        )
     found = accounts.directory.store.search(query, limit, demo_only=staff_only)
     return [PersonOut.of(p) for p in found]

@@ -7,10 +7,12 @@ departments: only what a passer-by may see on the door of the room.
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from server.api.deps import runtime
+from server.api.floors import known_floor
+from server.api.room_schemas import rooms_of
 from server.composition.runtime import Runtime
 
 router = APIRouter(prefix="/api/board", tags=["lobby board"])
@@ -30,13 +32,9 @@ class BoardRoom(BaseModel):
 @router.get("/rooms", responses={404: {"description": "No such floor"}})
 def board_rooms(rt: Rt, floor: str) -> list[BoardRoom]:
     """Each meeting room of the floor, busy or free now; no sign-in, nothing personal."""
-    if rt.site.floor(floor) is None:
-        known = ", ".join(f.id for f in rt.site.floors())
-        raise HTTPException(404, f"floor {floor!r} does not exist; give one of {known}")
-    if rt.rooms is None:
-        raise HTTPException(503, "meeting rooms are not set up on this server")
+    known_floor(rt.site, floor)
     out = []
-    for r in rt.rooms.overview(floor):
+    for r in rooms_of(rt).directory.overview(floor):
         room = r.info.room
         occupied = bool(r.status and r.status.occupied)
         out.append(

@@ -12,7 +12,8 @@ from server.api.auth import require_role
 from server.api.deps import runtime
 from server.composition.runtime import Runtime
 from server.domain.people import Person, Role
-from server.services.device_registry import DeviceView, NotRevocable, RevocationUnavailable
+from server.domain.refusals import Refusal, RefusalCode
+from server.services.device_registry import DeviceView
 
 router = APIRouter(prefix="/api", tags=["devices"])
 
@@ -74,10 +75,9 @@ async def revoke(
     """Remove the device's broker credentials; the broker reloads them, it is not restarted."""
     try:
         view = await asyncio.to_thread(rt.devices.revoke, device_id, person.staff_id)
-    except (RevocationUnavailable, BrokerReloadError) as exc:
+    except BrokerReloadError as exc:
+        # Not a refusal but a failure of ours: the operator reads what to check on the broker.
         raise HTTPException(503, str(exc)) from None
-    except NotRevocable as exc:
-        raise HTTPException(409, str(exc)) from None
     if view is None:
-        raise HTTPException(404, f"no device {device_id!r} in the site file; see GET /api/devices")
+        raise Refusal(RefusalCode.DEVICE_UNKNOWN, device=device_id)
     return _out(view)

@@ -3,12 +3,13 @@
 from collections import Counter
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
-from firmware_config.site import Floor, Rect
+from firmware_config.site import Floor, Rect, Site
 from server.api.deps import runtime
 from server.composition.runtime import Runtime
+from server.domain.refusals import Refusal, RefusalCode
 
 router = APIRouter(prefix="/api", tags=["floors"])
 
@@ -103,11 +104,16 @@ def list_floors(rt: Rt) -> list[FloorSummary]:
 @router.get("/floors/{floor_id}", responses={404: {"description": "No such floor"}})
 def floor_detail(floor_id: str, rt: Rt) -> FloorDetail:
     """A floor's plan (metres), its desks with live state, rooms and access points."""
-    floor = rt.site.floor(floor_id)
+    return _detail(rt, known_floor(rt.site, floor_id))
+
+
+def known_floor(site: Site, floor_id: str) -> Floor:
+    """The site's floor of that id; refused (`floor_unknown`, naming the floors) otherwise."""
+    floor = site.floor(floor_id)
     if floor is None:
-        known = ", ".join(f.id for f in rt.site.floors())
-        raise HTTPException(404, f"floor {floor_id!r} does not exist; known floors: {known}")
-    return _detail(rt, floor)
+        floors = tuple(f.id for f in site.floors())
+        raise Refusal(RefusalCode.FLOOR_UNKNOWN, floor=floor_id, floors=floors)
+    return floor
 
 
 def _detail(rt: Runtime, floor: Floor) -> FloorDetail:

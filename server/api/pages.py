@@ -1,6 +1,7 @@
 """The dashboard's pages: each path returns one static HTML file; its modules do the rest."""
 
 from collections.abc import Awaitable, Callable
+from importlib import resources
 from pathlib import Path
 
 from fastapi import APIRouter
@@ -12,6 +13,13 @@ PAGES = {
     "/board": "board.html",
     "/host": "host.html",
 }
+
+
+def dashboard_page(name: str, status_code: int = 200) -> FileResponse:
+    """One of the dashboard's HTML files, for routes that check something before serving it."""
+    page = Path(str(resources.files("dashboard").joinpath(name)))
+    # Pages that carry a secret in their URL (room screens) must not be kept by caches.
+    return FileResponse(page, status_code=status_code, headers={"Cache-Control": "no-store"})
 
 
 def page_router(static: Path) -> APIRouter:

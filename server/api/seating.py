@@ -5,12 +5,13 @@
 - `POST /api/seats/auto` "find me a seat": claims the best suggestion still free (201), same
   body as suggest; 409 when no free desk matches.
 - `POST /api/seats` `{"desk": ID}` claims a desk (201); `Idempotency-Key` header makes a retry
-  return the first answer. 409 with a `detail` when the desk is taken, the person already holds
-  a desk today, or anti-fixation refuses it.
+  return the first answer. 409 with a refusal `code` (server.api.refusals) when the desk is
+  taken, the person already holds a desk today, or anti-fixation refuses it.
 - `GET /api/me/seat`, `POST /api/me/seat/check-in` `{"desk": ID, "how": "qr"}`,
   `DELETE /api/me/seat` (release by hand).
 - `GET /api/seats/rotation?days=` per-department rotation (facilities, admin).
-- `GET /checkin/{desk_id}` the page a desk's QR code opens (phone-sized, Japanese and English).
+- `GET /api/desks/{desk_id}` one desk with its live state.
+- `GET /checkin/{desk_id}` the page a desk's QR code opens (dashboard/checkin.html).
 
 All commands need sign-in (server.api.auth) and the CSRF header; the desk's new live state goes
 to the live feed once the transaction has committed.
@@ -20,17 +21,21 @@ import asyncio
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Body, Depends, Header, Query, Request
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from server.api.auth import current_person, optional_person, require_role
-from server.api.checkin_page import CHECKIN_PAGE
 from server.api.deps import runtime
+from server.api.floors import known_floor
+from server.api.pages import dashboard_page
 from server.composition.runtime import Runtime
+from server.domain.occupancy import DeskState
 from server.domain.people import Person, Role
+from server.domain.refusals import Refusal, RefusalCode
 from server.domain.seat_policy import DeskOption, Seeker, Spot, Suggestion, fixation_streak
-from server.services.seating import IdempotencyKey, SeatOutcome, SeatRefused, SeatView
+from server.services.seating import ANOTHER_DESK_MAY_DO, SeatOutcome, SeatView
+from server.services.seating_ports import IdempotencyKey
 
 router = APIRouter(tags=["seating"])
 Rt = Annotated[Runtime, Depends(runtime)]
@@ -43,6 +48,7 @@ _REFUSALS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such desk, or no seat to act on"},
     409: {"description": "Taken, already holding a desk today, or refused by anti-fixation"},
 }
+TAKEN_STATES = frozenset({DeskState.HELD, DeskState.AWAY, DeskState.OCCUPIED})
 
 
 class DeskListed(BaseModel):
@@ -152,10 +158,13 @@ def _held_by_another(rt: Runtime, me: Person, desk_id: str) -> bool:
     option = rt.seating.site.options.get(desk_id)
     if option is None:
         return False
-    state = rt.hub.states(option.floor).get(desk_id, {}).get("state")
-    return state in ("held", "away", "occupied") and rt.seating.holder_elsewhere(
-        desk_id, me.staff_id
-    )
+    state = rt.hub.state_of(option.floor, desk_id)
+    return state in TAKEN_STATES and rt.seating.holder_elsewhere(desk_id, me.staff_id)
+
+
+def _check_floor(rt: Runtime, floor: str | None) -> None:
+    if floor is not None:
+        known_floor(rt.site, floor)
 
 
 def _seat(view: SeatView) -> SeatOut:
@@ -175,10 +184,7 @@ def _seat(view: SeatView) -> SeatOut:
 
 
 async def _run(rt: Runtime, command: Any, *args: Any) -> SeatOutcome:
-    try:
-        outcome: SeatOutcome = await asyncio.to_thread(command, *args)
-    except SeatRefused as refused:
-        raise HTTPException(refused.status, refused.detail) from None
+    outcome: SeatOutcome = await asyncio.to_thread(command, *args)
     rt.live.publish(outcome.changes)  # after the commit, on the loop thread the hub lives on
     return outcome
 
@@ -193,13 +199,8 @@ async def list_desks(
     equipment: Annotated[list[str] | None, Query(description="All of these")] = None,
 ) -> list[DeskListed]:
     """Desks with their live state, filtered; the same state the floor map shows."""
-    if floor is not None and rt.site.floor(floor) is None:
-        known = ", ".join(f.id for f in rt.site.floors())
-        raise HTTPException(404, f"floor {floor!r} does not exist; known floors: {known}")
-    mine = None
-    if person is not None:
-        seat = await asyncio.to_thread(rt.seating.my_seat, person)
-        mine = seat.hold.desk if seat else None
+    _check_floor(rt, floor)
+    mine = await _my_desk(rt, person)
     wanted_states = set(state or [])
     wanted_equipment = set(equipment or [])
     out = []
@@ -208,27 +209,47 @@ async def list_desks(
             continue
         if not wanted_equipment <= option.equipment:
             continue
-        view = rt.hub.states(option.floor).get(option.desk, {})
-        current = view.get("state", "unknown")
-        if wanted_states and current not in wanted_states:
+        listed = _listed(rt, option, mine)
+        if wanted_states and listed.state not in wanted_states:
             continue
-        out.append(
-            DeskListed(
-                id=option.desk,
-                floor=option.floor,
-                zone=option.zone,
-                zone_department=option.zone_department,
-                x=option.x,
-                y=option.y,
-                equipment=sorted(option.equipment),
-                state=current,
-                since=view.get("since"),
-                reason=view.get("reason"),
-                walk_in=bool(view.get("walk_in", False)),
-                mine=option.desk == mine,
-            )
-        )
+        out.append(listed)
     return out
+
+
+@router.get("/api/desks/{desk_id}", responses={404: {"description": "No such desk"}})
+async def get_desk(
+    desk_id: str, rt: Rt, person: Annotated[Person | None, Depends(optional_person)]
+) -> DeskListed:
+    """One desk with its live state (the check-in page's header)."""
+    option = rt.seating.site.options.get(desk_id)
+    if option is None:
+        raise Refusal(RefusalCode.DESK_UNKNOWN, desk=desk_id)
+    return _listed(rt, option, await _my_desk(rt, person))
+
+
+async def _my_desk(rt: Runtime, person: Person | None) -> str | None:
+    if person is None:
+        return None
+    seat = await asyncio.to_thread(rt.seating.my_seat, person)
+    return seat.hold.desk if seat else None
+
+
+def _listed(rt: Runtime, option: DeskOption, mine: str | None) -> DeskListed:
+    shown = rt.hub.shown(option.floor, option.desk)
+    return DeskListed(
+        id=option.desk,
+        floor=option.floor,
+        zone=option.zone,
+        zone_department=option.zone_department,
+        x=option.x,
+        y=option.y,
+        equipment=sorted(option.equipment),
+        state=shown.state.value if shown else "unknown",
+        since=shown.since if shown else None,
+        reason=shown.reason if shown else None,
+        walk_in=shown.walk_in if shown else False,
+        mine=option.desk == mine,
+    )
 
 
 @router.post("/api/seats/suggest", responses=_REFUSALS)
@@ -249,27 +270,17 @@ async def suggest_seats(
 
 
 async def _seeker(rt: Runtime, me: Person, body: SuggestRequest) -> Seeker:
-    if body.floor is not None and rt.site.floor(body.floor) is None:
-        known = ", ".join(f.id for f in rt.site.floors())
-        raise HTTPException(404, f"floor {body.floor!r} does not exist; known floors: {known}")
+    _check_floor(rt, body.floor)
     near = Spot(body.near.floor, body.near.x, body.near.y) if body.near else None
     if near is None and body.use_shared_location:
         near = await asyncio.to_thread(_shared_spot, rt, me)
-    return await asyncio.to_thread(rt.seating.seeker, me, near)
+    return await asyncio.to_thread(rt.seating.finder.seeker, me, near)
 
 
 def _shared_spot(rt: Runtime, me: Person) -> Spot | None:
     """Where the person's laptop said it was today (its access point), if they share it."""
-    share = rt.wifi.current_share(me.staff_id) if rt.wifi is not None else None
-    if share is None or share.access_point is None or share.floor is None:
-        return None
-    floor = rt.site.floor(share.floor)
-    ap = (
-        next((a for a in floor.access_points if a.id == share.access_point), None)
-        if floor
-        else None
-    )
-    return None if ap is None else Spot(share.floor, ap.x, ap.y)
+    position = rt.wifi.own_position(me.staff_id) if rt.wifi is not None else None
+    return None if position is None else Spot(*position)
 
 
 def _suggestions(
@@ -279,15 +290,13 @@ def _suggestions(
     hub = rt.hub
 
     def is_free(option: DeskOption) -> bool:
-        view = hub.states(option.floor).get(option.desk)
         return (
-            view is not None
-            and view["state"] == "free"
+            hub.state_of(option.floor, option.desk) is DeskState.FREE
             and option.desk not in exclude
             and not rt.seating.being_claimed(option.desk)
         )
 
-    return rt.seating.suggest(
+    return rt.seating.finder.suggest(
         seeker,
         is_free,
         body.limit,
@@ -343,19 +352,17 @@ async def find_me_a_seat(
             tried.add(suggestion.desk)
             try:
                 outcome = await asyncio.to_thread(rt.seating.claim, me, suggestion.desk, key)
-            except SeatRefused as refused:
-                if refused.desk_unavailable:
+            except Refusal as refused:
+                if refused.code in ANOTHER_DESK_MAY_DO:
                     continue
-                raise HTTPException(refused.status, refused.detail) from None
+                raise
             rt.live.publish(outcome.changes)
             assert outcome.seat is not None
             if outcome.replayed:  # a retry: the seat the first attempt got, reasons not kept
                 option = rt.seating.site.options[outcome.seat.hold.desk]
                 suggestion = Suggestion(option.desk, option.floor, option.zone, 1, ())
             return AutoSeat(seat=_seat(outcome.seat), suggestion=_suggestion(rt, suggestion))
-    raise HTTPException(
-        409, "no free desk matches right now; widen the search (floor, zone, equipment)"
-    )
+    raise Refusal(RefusalCode.NO_FREE_DESK)
 
 
 # Each round re-reads the live map; desks taken meanwhile drop out of it.
@@ -384,7 +391,7 @@ async def claim_seat(
         key = IdempotencyKey.of(idempotency_key, "POST", request.url.path, raw)
     elif _held_by_another(rt, me, body.desk):
         # The map and this process agree it is someone else's: no need to queue for the lock.
-        raise HTTPException(409, f"desk {body.desk} is already held; pick another desk")
+        raise Refusal(RefusalCode.DESK_HELD, desk=body.desk)
     outcome = await _run(rt, rt.seating.claim, me, body.desk, key)
     assert outcome.seat is not None
     return _seat(outcome.seat)
@@ -424,7 +431,7 @@ async def seat_rotation(
     rt: Rt, days: Annotated[int, Query(ge=1, le=366)] = 20
 ) -> list[RotationOut]:
     """Per department: how often people sat at the same desk as on their previous working day."""
-    rows = await asyncio.to_thread(rt.seating.rotation, days)
+    rows = await asyncio.to_thread(rt.seating.finder.rotation, days)
     return [
         RotationOut(
             department=r.department,
@@ -438,22 +445,9 @@ async def seat_rotation(
     ]
 
 
-@router.get("/checkin/{desk_id}", response_class=HTMLResponse, include_in_schema=False)
-async def checkin_page(desk_id: str, rt: Rt) -> HTMLResponse:
+@router.get("/checkin/{desk_id}", response_class=FileResponse, include_in_schema=False)
+async def checkin_page(desk_id: str, rt: Rt) -> FileResponse:
     """The page a desk's QR code opens: sign in if needed, then one button to check in."""
-    option = rt.seating.site.options.get(desk_id)
-    if option is None:
-        return HTMLResponse(
-            f"<!doctype html><meta charset=utf-8><title>freeseat</title>"
-            f"<p>机 {_esc(desk_id)} はありません / There is no desk {_esc(desk_id)}.</p>",
-            status_code=404,
-        )
-    page = CHECKIN_PAGE.replace("{{DESK}}", _esc(desk_id))
-    page = page.replace("{{FLOOR}}", _esc(option.floor)).replace("{{ZONE}}", _esc(option.zone))
-    return HTMLResponse(page, headers={"Cache-Control": "no-store"})
-
-
-def _esc(text: str) -> str:
-    return (
-        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-    )
+    known = desk_id in rt.seating.site.options
+    # An unknown desk still gets the page: it tells the person so, in their language.
+    return dashboard_page("checkin.html", status_code=200 if known else 404)

@@ -14,6 +14,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from server.api.deps import runtime
 from server.composition.runtime import Runtime
 from server.domain.busyness import MIN_GROUP, Busyness, shown, suppress_zones
+from server.domain.refusals import Refusal, RefusalCode
 from server.services.wifi_presence import WifiJobs, WifiPresence
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ class FloorHistoryOut(BaseModel):
 
 def wifi_of(rt: Runtime) -> WifiPresence:
     if rt.wifi is None:
-        raise HTTPException(503, "Wi-Fi presence is not configured on this server")
+        raise Refusal(RefusalCode.WIFI_NOT_SET_UP)
     return rt.wifi
 
 
@@ -140,8 +141,7 @@ def _hidden(people: float | None, figure: int | None) -> bool:
 
 def _known_floor(wifi: WifiPresence, floor_id: str) -> None:
     if floor_id not in wifi.model.floors:
-        known = ", ".join(wifi.model.floors)
-        raise HTTPException(404, f"floor {floor_id!r} does not exist; known floors: {known}")
+        raise Refusal(RefusalCode.FLOOR_UNKNOWN, floor=floor_id, floors=wifi.model.floors)
 
 
 def _floor(wifi: WifiPresence, live: Busyness, floor_id: str) -> FloorBusyness:

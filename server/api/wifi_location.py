@@ -7,7 +7,7 @@ only at zone level (the AP's zone); every lookup is recorded and the person can 
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from contracts.macs import normalise_mac
@@ -16,7 +16,8 @@ from server.api.deps import runtime
 from server.api.wifi import wifi_of
 from server.composition.runtime import Runtime
 from server.domain.people import Person
-from server.services.wifi_presence import LocationRefused, Lookup, Share
+from server.domain.refusals import Refusal, RefusalCode
+from server.services.wifi_presence import Lookup, Share
 
 router = APIRouter(prefix="/api/presence", tags=["location"])
 Rt = Annotated[Runtime, Depends(runtime)]
@@ -92,13 +93,8 @@ def where_am_i(body: WhereAmIIn, rt: Rt, me: Me) -> ShareOut:
     """Report the BSSID my laptop is on; only the AP's zone is kept, never the address."""
     bssid = normalise_mac(body.bssid)
     if bssid is None:
-        raise HTTPException(
-            422, "bssid is not a MAC address; send it as aa:bb:cc:dd:ee:ff (any case)"
-        )
-    try:
-        return _share(wifi_of(rt).report_bssid(me.staff_id, bssid))
-    except LocationRefused as exc:
-        raise HTTPException(exc.status, str(exc)) from None
+        raise Refusal(RefusalCode.BSSID_INVALID)
+    return _share(wifi_of(rt).report_bssid(me.staff_id, bssid))
 
 
 @router.get("/colleagues/{staff_id}")

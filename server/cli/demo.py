@@ -20,7 +20,7 @@ from server.adapters.embedded_broker import (
 from server.api.app import create_app
 from server.cli.serve import ServerDidNotStart, serve_app
 from server.composition.parts import load_configured_site
-from server.services.seating import SeatingSite
+from server.services.seating_site import SeatingSite
 from server.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -36,7 +36,8 @@ from server.services.liveness import LivenessSweep
 from server.services.occupancy_analytics import OccupancyAnalytics
 from server.services.ports import Clock, LiveFeed
 from server.services.rooms import RoomService
-from server.services.seating import Seating, SeatingSite
+from server.services.seating import Seating
+from server.services.seating_site import SeatingSite
 from server.services.site_index import SiteIndex
 from server.services.wifi_presence import WifiPresence
 from server.settings import Settings

@@ -1,7 +1,7 @@
 """Meeting rooms, pure: bookings, pairing codes, session end, no-shows, ghosts, paperless figures.
 
-Every function that depends on time takes `now`; outcomes a person should hear about are
-`Rejected` values, not exceptions.
+Every function that depends on time takes `now`; a request that cannot be granted is a
+`Refusal` value (a code and its facts), returned, not raised.
 """
 
 from __future__ import annotations
@@ -11,13 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-
-@dataclass(frozen=True, slots=True)
-class Rejected:
-    """A request that cannot be granted, with what to do about it."""
-
-    reason: str
-    status: int = 400
+from server.domain.refusals import Refusal, RefusalCode
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +80,9 @@ class Booking:
 
 
 @dataclass(frozen=True, slots=True)
-class Session:
+class MeetingSession:
+    """A meeting running in a room: paired by its host, materials shown, ended once."""
+
     id: int
     room: str
     booking_id: int | None
@@ -126,16 +122,16 @@ class MonitorLiveness:
     last_seen: datetime | None
 
 
-def check_booking_times(starts_at: datetime, ends_at: datetime, now: datetime) -> Rejected | None:
+def check_booking_times(starts_at: datetime, ends_at: datetime, now: datetime) -> Refusal | None:
     """Why these times cannot be booked, or None."""
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
-        return Rejected("give times with a UTC offset, e.g. 2026-12-01T10:00:00+09:00")
+        return Refusal(RefusalCode.TIME_WITHOUT_OFFSET)
     if ends_at <= starts_at:
-        return Rejected("ends_at must be after starts_at")
+        return Refusal(RefusalCode.BOOKING_ENDS_BEFORE_START, starts_at=starts_at, ends_at=ends_at)
     if ends_at - starts_at > MAX_BOOKING:
-        return Rejected(f"a booking may last at most {MAX_BOOKING.seconds // 3600} hours")
+        return Refusal(RefusalCode.BOOKING_TOO_LONG, max_hours=MAX_BOOKING.seconds // 3600)
     if ends_at <= now:
-        return Rejected("that time has already passed; choose a time in the future")
+        return Refusal(RefusalCode.BOOKING_IN_PAST, ends_at=ends_at)
     return None
 
 
@@ -183,7 +179,7 @@ def no_show_reason(
 
 
 def end_reason(
-    session: Session,
+    session: MeetingSession,
     now: datetime,
     *,
     status: RoomStatus | None,
@@ -331,54 +327,51 @@ def paperless_report(
 
 @dataclass(frozen=True, slots=True)
 class PdfInfo:
+    """An accepted PDF."""
+
     pages: int
 
 
-MAX_PDF_BYTES = 20 * 1024 * 1024
+@dataclass(frozen=True, slots=True)
+class PdfReading:
+    """What a PDF parser found in an upload: its pages and any active content it carries."""
+
+    pages: int
+    # Names of what would run or open something on a viewer's machine (JavaScript, Launch,
+    # EmbeddedFiles, ...), as the parser found them; empty for a plain document.
+    active_content: tuple[str, ...] = ()
 
 
-def inspect_pdf(content: bytes, max_bytes: int = MAX_PDF_BYTES) -> PdfInfo | Rejected:
-    """Accept a PDF by its bytes (never by its name or declared type) and count its pages."""
-    if not content:
-        return Rejected("the upload is empty; attach a PDF file")
-    if len(content) > max_bytes:
-        return Rejected(
-            f"the file is {len(content) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB",
-            413,
+@dataclass(frozen=True, slots=True)
+class PdfRules:
+    """What a meeting material may be: a plain document of sensible size."""
+
+    max_bytes: int = 20 * 1024 * 1024
+    # Far beyond any agenda or slide deck; a larger count is a broken or hostile file.
+    max_pages: int = 1000
+
+
+def check_pdf_size(size: int, rules: PdfRules) -> Refusal | None:
+    """Why an upload of `size` bytes cannot be a material (empty, too large), or None."""
+    if size == 0:
+        return Refusal(RefusalCode.PDF_EMPTY)
+    if size > rules.max_bytes:
+        return Refusal(
+            RefusalCode.PDF_TOO_LARGE,
+            size_mb=round(size / 1e6, 1),
+            max_mb=round(rules.max_bytes / 1e6),
         )
-    if not content.startswith(b"%PDF-"):
-        return Rejected("the file is not a PDF (it does not start with %PDF-); export as PDF", 415)
-    if b"%%EOF" not in content[-2048:]:
-        return Rejected("the PDF is cut off (no %%EOF at its end); upload the whole file")
-    pages = _count_pages(content)
-    if pages == 0:
-        return Rejected("the PDF has no pages that could be counted; export it again")
-    return PdfInfo(pages=pages)
+    return None
 
 
-def _count_pages(content: bytes) -> int:
-    # Page objects say `/Type /Page` (the tree nodes say `/Pages`); compressed object streams
-    # hide them, and then the page tree's `/Count` is the answer.
-    count = 0
-    index = content.find(b"/Type")
-    while index != -1:
-        rest = content[index + 5 : index + 16].lstrip()
-        if rest.startswith(b"/Page") and not rest.startswith(b"/Pages"):
-            count += 1
-        index = content.find(b"/Type", index + 5)
-    if count:
-        return count
-    best = 0
-    index = content.find(b"/Count")
-    while index != -1:
-        digits = content[index + 6 : index + 20].lstrip()
-        number = b""
-        for byte in digits:
-            if 48 <= byte <= 57:
-                number += bytes([byte])
-            else:
-                break
-        if number:
-            best = max(best, int(number))
-        index = content.find(b"/Count", index + 6)
-    return best
+def judge_pdf(reading: PdfReading, rules: PdfRules) -> PdfInfo | Refusal:
+    """Accept a parsed PDF as a material, or say why not (no pages, too many, active content)."""
+    if reading.active_content:
+        return Refusal(RefusalCode.PDF_ACTIVE_CONTENT, found=reading.active_content)
+    if reading.pages == 0:
+        return Refusal(RefusalCode.PDF_NO_PAGES)
+    if reading.pages > rules.max_pages:
+        return Refusal(
+            RefusalCode.PDF_TOO_MANY_PAGES, pages=reading.pages, max_pages=rules.max_pages
+        )
+    return PdfInfo(pages=reading.pages)

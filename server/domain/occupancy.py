@@ -4,7 +4,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from server.domain.sequencing import Reading
+from server.domain.refusals import Refusal, RefusalCode
+from server.domain.sequencing import ReadingOrigin
 
 
 class DeskState(StrEnum):
@@ -32,7 +33,7 @@ class DeskStatus:
     since: datetime
     reason: str
     present: bool | None = None  # last sensor reading; None when never reported
-    reading: Reading | None = None  # which reading set `present`, to ignore older ones
+    reading: ReadingOrigin | None = None  # which reading set `present`, to ignore older ones
     contact: bool = False  # False while the sensor is offline, silent, or never heard from
     holder: str | None = None  # who the desk is assigned to today
     checked_in: bool = False  # the holder has arrived (QR scan or sensed presence)
@@ -45,7 +46,7 @@ class DeskStatus:
 
 
 @dataclass(frozen=True, slots=True)
-class Transition:
+class DeskTransition:
     """A desk changed; `after.reason` is shown to people and kept in history."""
 
     before: DeskStatus
@@ -59,13 +60,6 @@ class Transition:
     def visible(self) -> bool:
         """True when the map shows something different (state or holder)."""
         return (self.before.state, self.before.holder) != (self.after.state, self.after.holder)
-
-
-@dataclass(frozen=True, slots=True)
-class Rejected:
-    """A command the desk's state does not allow; `reason` says why, for the person asking."""
-
-    reason: str
 
 
 def _derive(status: DeskStatus) -> DeskState:
@@ -88,18 +82,24 @@ def _state_of(
     return DeskState.FREE
 
 
-def _settle(before: DeskStatus, after: DeskStatus, at: datetime, reason: str) -> Transition | None:
+def _settle(
+    before: DeskStatus, after: DeskStatus, at: datetime, reason: str
+) -> DeskTransition | None:
     state = _derive(after)
     if state is not before.state:
         after = replace(after, state=state, since=at, reason=reason)
     elif after.holder != before.holder:
         after = replace(after, reason=reason)
-    return None if after == before else Transition(before, after)
+    return None if after == before else DeskTransition(before, after)
 
 
 def sensed(
-    status: DeskStatus, present: bool, at: datetime, source: str, reading: Reading | None = None
-) -> Transition | None:
+    status: DeskStatus,
+    present: bool,
+    at: datetime,
+    source: str,
+    reading: ReadingOrigin | None = None,
+) -> DeskTransition | None:
     """Apply a (debounced) presence reading; None when nothing about the desk changed."""
     # The holder arrived: presence checks them in.
     checked_in = status.checked_in or (present and status.holder is not None)
@@ -128,7 +128,7 @@ def sensed(
         checked_in=checked_in,
         blocked=status.blocked,
     )
-    return None if after == status else Transition(status, after)
+    return None if after == status else DeskTransition(status, after)
 
 
 def with_commands(rebuilt: DeskStatus, live: DeskStatus) -> DeskStatus:
@@ -150,54 +150,42 @@ def with_commands(rebuilt: DeskStatus, live: DeskStatus) -> DeskStatus:
     return replace(after, state=state, since=live.since, reason=live.reason)
 
 
-def lost_contact(status: DeskStatus, at: datetime, reason: str) -> Transition | None:
+def lost_contact(status: DeskStatus, at: datetime, reason: str) -> DeskTransition | None:
     """The desk's sensor went offline or stale: the desk becomes unknown, never free."""
     if not status.contact:
         return None
     return _settle(status, replace(status, contact=False), at, reason)
 
 
-def assign(status: DeskStatus, person: str, at: datetime) -> Transition | Rejected:
+def assign(status: DeskStatus, person: str, at: datetime) -> DeskTransition | Refusal:
     """Hold the desk for `person` until they arrive."""
     if status.blocked is not None:
-        return Rejected(f"desk {status.desk} is out of service: {status.blocked}")
+        return Refusal(RefusalCode.DESK_OUT_OF_SERVICE, desk=status.desk, why=status.blocked)
     if status.holder is not None:
-        return Rejected(f"desk {status.desk} is already held")
+        return Refusal(RefusalCode.DESK_HELD, desk=status.desk)
     if status.present:
-        return Rejected(f"desk {status.desk} is taken by someone sitting there")
+        return Refusal(RefusalCode.DESK_TAKEN, desk=status.desk)
     return _changed(_settle(status, replace(status, holder=person), at, f"held for {person}"))
 
 
-def check_in(status: DeskStatus, person: str, at: datetime, how: str) -> Transition | Rejected:
+def check_in(status: DeskStatus, person: str, at: datetime, how: str) -> DeskTransition | Refusal:
     """The holder arrived (`how`: a QR scan, the sensor, ...)."""
     if status.holder != person:
-        return Rejected(f"desk {status.desk} is not held by {person}")
+        return Refusal(RefusalCode.NOT_HOLDER, desk=status.desk)
     if status.checked_in:
-        return Rejected(f"{person} has already checked in at desk {status.desk}")
+        return Refusal(RefusalCode.ALREADY_CHECKED_IN, desk=status.desk)
     after = replace(status, checked_in=True)
     return _changed(_settle(status, after, at, f"{person} checked in by {how}"))
 
 
-def _changed(transition: Transition | None) -> Transition:
+def _changed(transition: DeskTransition | None) -> DeskTransition:
     # For commands that always change a fact: _settle only returns None for no change at all.
     assert transition is not None
     return transition
 
 
-def release(status: DeskStatus, at: datetime, reason: str) -> Transition | None:
+def release(status: DeskStatus, at: datetime, reason: str) -> DeskTransition | None:
     """End the hold (by hand, end of day, no-show); the desk shows what its sensor says."""
     if status.holder is None:
         return None
     return _settle(status, replace(status, holder=None, checked_in=False), at, reason)
-
-
-def block(status: DeskStatus, at: datetime, reason: str) -> Transition | None:
-    """Take the desk out of service; readings are still remembered for when it returns."""
-    return _settle(status, replace(status, blocked=reason), at, f"out of service: {reason}")
-
-
-def unblock(status: DeskStatus, at: datetime) -> Transition | None:
-    """Return the desk to service: it shows what its sensor and hold say now."""
-    if status.blocked is None:
-        return None
-    return _settle(status, replace(status, blocked=None), at, "back in service")

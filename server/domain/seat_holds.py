@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from server.domain.refusals import Refusal, RefusalCode
+
 
 @dataclass(frozen=True, slots=True)
 class Hold:
@@ -28,17 +30,14 @@ END_OF_DAY = "end of day"
 BY_HAND = "released by hand"
 
 
-def claims_closed(now: datetime, day_ends_at: datetime) -> str | None:
+def claims_closed(now: datetime, day_ends_at: datetime) -> Refusal | None:
     """Why no desk can be held at `now` (today's holds have ended), or None while they run.
 
     A hold claimed after the end of the day would be released by the next sweep seconds
     later: the person would see a seat that silently vanished.
     """
     if now >= day_ends_at:
-        return (
-            f"desks are held only until {day_ends_at:%H:%M} {day_ends_at.tzname()}, the end of"
-            " the office day: sit at any free desk without holding it, or claim one tomorrow"
-        )
+        return Refusal(RefusalCode.CLAIMS_CLOSED, until=day_ends_at)
     return None
 
 

@@ -1,7 +1,7 @@
 """The seat policy: which free desks to suggest to a person, in what order, and why.
 
-Pure and explainable: every suggestion carries the reasons it was chosen, every refusal says
-what to do instead. The rules, in order of weight:
+Pure and explainable: every suggestion carries the reasons it was chosen, every refusal carries
+its facts. The rules, in order of weight:
 
 1. needs: a desk without a need marked hard (accessible) is never suggested; other needs
    (dual-monitor, standing, ...) rank desks that meet more of them first;
@@ -25,6 +25,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+
+from server.domain.refusals import Refusal, RefusalCode
 
 # Needs that map to desk equipment; `HARD_NEEDS` are never traded away for anything else.
 NEED_EQUIPMENT: Mapping[str, str] = {
@@ -102,13 +104,6 @@ class Suggestion:
     reasons: tuple[Reason, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Refused:
-    """A claim the policy does not allow; `reason` tells the person what to do instead."""
-
-    reason: str
-
-
 def fixation_streak(recent_desks: Sequence[str], desk: str) -> int:
     """How many of the person's latest working days in a row they sat at `desk`."""
     streak = 0
@@ -119,13 +114,12 @@ def fixation_streak(recent_desks: Sequence[str], desk: str) -> int:
     return streak
 
 
-def check_claim(seeker: Seeker, desk: str, rules: SeatRules) -> Refused | None:
+def check_claim(seeker: Seeker, desk: str, rules: SeatRules) -> Refusal | None:
     """Anti-fixation for a desk picked by hand from the map."""
     streak = fixation_streak(seeker.recent_desks, desk)
     if streak >= rules.max_same_desk_days:
-        return Refused(
-            f"anti-fixation: you sat at desk {desk} on your last {streak} working days and this "
-            f"site allows {rules.max_same_desk_days} in a row; please pick another desk today"
+        return Refusal(
+            RefusalCode.ANTI_FIXATION, desk=desk, days=streak, max_days=rules.max_same_desk_days
         )
     return None
 

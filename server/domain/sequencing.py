@@ -17,14 +17,14 @@ def is_newer(candidate: Position, last_applied: Position | None) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class Reading:
+class ReadingOrigin:
     """Which device reading set a desk's presence last, and where it sat in that device's stream."""
 
     device: str
     position: Position
 
 
-def supersedes(device: str, position: Position, last: Reading | None) -> bool:
+def supersedes(device: str, position: Position, last: ReadingOrigin | None) -> bool:
     """True when a reading from `device` at `position` is newer than the desk's last reading.
 
     Order only means something within one device's stream; a reading from another device

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from firmware_config.site import Site
+from server.domain.refusals import Refusal, RefusalCode
 from server.services.ports import Clock, DeviceRecord, Store
 from server.services.site_index import SiteIndex
 
@@ -29,14 +30,6 @@ class BrokerCredentials(Protocol):
     """The broker's credential files: remove a device and make the running broker reload."""
 
     def revoke(self, device_id: str) -> None: ...
-
-
-class NotRevocable(ValueError):
-    """The device has no broker identity of its own; the message says what to do instead."""
-
-
-class RevocationUnavailable(RuntimeError):
-    """Revocation cannot work on this server; the message says which setting is missing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,14 +92,12 @@ class DeviceRegistry:
             return None
         device = next(d for d in self._site.devices if d.id == device_id)
         if device.zigbee2mqtt is not None:
-            raise NotRevocable(
-                f"{device_id} publishes through its Zigbee2MQTT bridge, which has the broker "
-                "identity; remove the sensor from Zigbee2MQTT, or take it out of the site file"
-            )
+            # The bridge has the broker identity: the device has none of its own to withdraw.
+            raise Refusal(RefusalCode.DEVICE_BRIDGED, device=device_id, bridge="Zigbee2MQTT")
         if self._broker is None:
-            raise RevocationUnavailable(
-                "revocation needs FREESEAT_PROVISION_DIR (the --out directory of `freeseat "
-                "provision`) and FREESEAT_BROKER_PID_FILE (Mosquitto's pid_file) on this server"
+            raise Refusal(
+                RefusalCode.REVOCATION_NOT_SET_UP,
+                settings=("FREESEAT_PROVISION_DIR", "FREESEAT_BROKER_PID_FILE"),
             )
         self._broker.revoke(device_id)
         if device_id not in self._revocations.revocations():

@@ -22,8 +22,8 @@ from contracts import (
     event_id,
 )
 from contracts.topics import ROOT, Topic
-from server.domain.occupancy import DeskStatus, Transition, lost_contact, sensed
-from server.domain.sequencing import Position, Reading, is_newer, supersedes
+from server.domain.occupancy import DeskStatus, DeskTransition, lost_contact, sensed
+from server.domain.sequencing import Position, ReadingOrigin, is_newer, supersedes
 from server.services.off_the_shelf import read_foreign
 from server.services.ports import DeviceRecord, EventRecord, Store, Transaction
 from server.services.room_ports import RoomEventSink
@@ -75,7 +75,7 @@ class BatchOutcome:
         self.quarantine_kinds.update(part.quarantine_kinds)
         self.changes.update(part.changes)
 
-    def add(self, transition: Transition | None) -> None:
+    def add(self, transition: DeskTransition | None) -> None:
         if transition is not None and transition.visible:
             self.changes[transition.desk] = transition.after
 
@@ -83,7 +83,7 @@ class BatchOutcome:
 RejectionKind = Literal["unknown_device", "wrong_site", "spoofed", "wrong_direction"]
 
 
-class Rejected(Exception):
+class Quarantined(Exception):
     """A message that follows the contract but must not be applied (unknown or spoofed device)."""
 
     def __init__(self, message: str, kind: RejectionKind) -> None:
@@ -101,7 +101,7 @@ class Prepared:
     message: Inbound
     body: Any = None
     channel: Channel | None = None
-    error: ContractError | Rejected | None = None
+    error: ContractError | Quarantined | None = None
 
 
 class Ingest:
@@ -187,7 +187,7 @@ class Ingest:
         try:
             decoded = decode(message.topic, message.payload)
             self._check_sender(decoded.topic, decoded.message)
-        except (ContractError, Rejected) as exc:
+        except (ContractError, Quarantined) as exc:
             return Prepared(message, error=exc)
         return Prepared(message, decoded.message, decoded.topic.channel)
 
@@ -215,11 +215,11 @@ class Ingest:
         route = self._index.foreign_route(message.topic)
         try:
             if route is None:
-                raise Rejected(
+                raise Quarantined(
                     "no device in the site file publishes on this topic", "unknown_device"
                 )
             reading = read_foreign(route, message.payload)
-        except (ContractError, Rejected) as exc:
+        except (ContractError, Quarantined) as exc:
             outcome.quarantine(tx, message, str(exc), exc.kind)
             return
         device = self._device(tx, route.device)
@@ -254,37 +254,39 @@ class Ingest:
 
     def _check_sender(self, topic: Topic, body: object) -> None:
         if topic.site != self._index.site_id:
-            raise Rejected(
+            raise Quarantined(
                 f"site {topic.site!r} is not this server's site {self._index.site_id!r}",
                 "wrong_site",
             )
         info = self._index.devices.get(topic.device)
         if info is None:
-            raise Rejected(
+            raise Quarantined(
                 f"unknown device {topic.device!r}: it is not in the site file", "unknown_device"
             )
         if info.kind != topic.kind.value:
-            raise Rejected(
+            raise Quarantined(
                 f"device {topic.device!r} is a {info.kind} device"
                 f" but published as {topic.kind.value}",
                 "spoofed",
             )
         if isinstance(body, DeskPresenceChanged) and body.desk not in info.desks:
-            raise Rejected(f"device {topic.device!r} does not serve desk {body.desk!r}", "spoofed")
+            raise Quarantined(
+                f"device {topic.device!r} does not serve desk {body.desk!r}", "spoofed"
+            )
         if isinstance(body, DeviceState):
             foreign = sorted(set(body.desks) - info.desks)
             if foreign:
-                raise Rejected(
+                raise Quarantined(
                     f"device {topic.device!r} does not serve desks {foreign[:5]}", "spoofed"
                 )
         if isinstance(body, ApStationsCounted) and self._wifi is not None:
             problem = self._wifi.check(topic.device, body)
             if problem is not None:
-                raise Rejected(problem, "spoofed")
+                raise Quarantined(problem, "spoofed")
         if isinstance(body, RoomEvent) and self._rooms is not None:
             problem = self._rooms.rejects(topic.device, body)
             if problem is not None:
-                raise Rejected(problem, "spoofed")
+                raise Quarantined(problem, "spoofed")
 
     def _device(self, tx: Transaction, device_id: str) -> DeviceRecord:
         record = tx.device(device_id)
@@ -342,7 +344,7 @@ class Ingest:
         if isinstance(event, RoomEvent) and self._rooms is not None:
             self._rooms.apply_event(tx, event, received_at)
         if isinstance(event, DeskPresenceChanged):
-            reading = Reading(event.device, position)
+            reading = ReadingOrigin(event.device, position)
             self._sense(
                 tx,
                 event.desk,
@@ -372,7 +374,7 @@ class Ingest:
             rssi=state.rssi,
         )
         tx.save_device(device)
-        reading = Reading(state.device, position)
+        reading = ReadingOrigin(state.device, position)
         changed_before = len(outcome.changes)
         for desk, present in state.desks.items():
             current = tx.desk(desk)
@@ -471,7 +473,7 @@ class Ingest:
         source: str,
         outcome: BatchOutcome,
         cause: str | None,
-        reading: Reading,
+        reading: ReadingOrigin,
     ) -> None:
         status = tx.desk(desk_id)
         if status is None:

@@ -11,10 +11,10 @@ import io
 import re
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
 from server.domain.people import Person, Role
+from server.domain.refusals import Refusal, RefusalCode
 
 REQUIRED_COLUMNS = ("staff_id", "name", "department")
 OPTIONAL_COLUMNS = ("name_ja", "needs", "email", "role")
@@ -47,22 +47,16 @@ class PasswordHasher(Protocol):
     def verify(self, password_hash: str, password: str) -> bool: ...
 
 
-@dataclass(frozen=True, slots=True)
-class SignInRefused:
-    """Why sign-in failed; deliberately the same text for unknown people and wrong passwords."""
-
-    reason: str
-
-
 class IdentityProvider(Protocol):
     """Turns credentials into a known person; each provider owns one way of proving identity."""
 
     name: str
 
-    def authenticate(self, staff_id: str, secret: str | None) -> Person | SignInRefused: ...
+    def authenticate(self, staff_id: str, secret: str | None) -> Person | Refusal: ...
 
 
-BAD_CREDENTIALS = "unknown staff id or wrong password"
+# Deliberately one refusal for unknown people and wrong passwords: it tells an attacker nothing.
+BAD_CREDENTIALS = RefusalCode.BAD_CREDENTIALS
 
 
 class LocalAccounts:
@@ -74,14 +68,14 @@ class LocalAccounts:
         self._store = store
         self._hasher = hasher
 
-    def authenticate(self, staff_id: str, secret: str | None) -> Person | SignInRefused:
+    def authenticate(self, staff_id: str, secret: str | None) -> Person | Refusal:
         if not secret:
-            return SignInRefused("a password is required")
+            return Refusal(RefusalCode.PASSWORD_REQUIRED)
         stored = self._store.password_hash(staff_id)
         if stored is None or not self._hasher.verify(stored, secret):
-            return SignInRefused(BAD_CREDENTIALS)
+            return Refusal(BAD_CREDENTIALS)
         person = self._store.person(staff_id)
-        return person if person is not None else SignInRefused(BAD_CREDENTIALS)
+        return person if person is not None else Refusal(BAD_CREDENTIALS)
 
     def set_password(self, staff_id: str, password: str) -> bool:
         if len(password) < 8:
@@ -97,10 +91,10 @@ class DemoPicker:
     def __init__(self, store: PeopleStore) -> None:
         self._store = store
 
-    def authenticate(self, staff_id: str, secret: str | None) -> Person | SignInRefused:
+    def authenticate(self, staff_id: str, secret: str | None) -> Person | Refusal:
         person = self._store.person(staff_id)
         if person is None:
-            return SignInRefused(f"no person with staff id {staff_id!r}; pick one from the list")
+            return Refusal(RefusalCode.PERSON_UNKNOWN, staff_id=staff_id)
         return person
 
 
@@ -120,9 +114,9 @@ class Directory:
     def demo(self) -> bool:
         return any(p.name == "demo" for p in self.providers)
 
-    def sign_in(self, staff_id: str, secret: str | None) -> Person | SignInRefused:
+    def sign_in(self, staff_id: str, secret: str | None) -> Person | Refusal:
         """The first provider that accepts wins; a password always goes to local accounts."""
-        refusal = SignInRefused(BAD_CREDENTIALS)
+        refusal = Refusal(BAD_CREDENTIALS)
         for provider in self.providers:
             if provider.name == "demo" and secret:
                 continue

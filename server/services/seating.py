@@ -5,172 +5,44 @@ state machine (server.domain.occupancy) and the seat policy (server.domain.seat_
 the hold, the desk's new live state and its transition with the reason; the caller publishes
 the returned desk changes to the live feed after the commit. The database's partial unique
 indexes (one active hold per desk, one per person per day) decide every race: a command that
-loses one gets `SeatRefused(409)`.
+loses one is refused (`desk_just_taken`, `seat_already_held`).
 """
 
-import hashlib
 import threading
-from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
-from typing import Literal, Protocol
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
-from firmware_config.site import Site
-from server.domain.occupancy import DeskStatus, Rejected, Transition, assign, check_in, release
+from server.domain.occupancy import DeskStatus, DeskTransition, assign, check_in, release
 from server.domain.people import Person
+from server.domain.refusals import Refusal, RefusalCode
 from server.domain.seat_holds import BY_HAND, Hold, claims_closed, release_due
 from server.domain.seat_policy import (
-    NEED_EQUIPMENT,
-    RESERVED_EQUIPMENT,
-    DepartmentRotation,
     DeskOption,
-    Refused,
-    SatAt,
-    SeatRules,
     Seeker,
-    Spot,
-    Suggestion,
     check_claim,
-    fixation_streak,
-    rotation_by_department,
-    suggest,
 )
 from server.services.ports import Clock
+from server.services.seat_finder import SeatFinder
+from server.services.seating_ports import (
+    IdempotencyKey,
+    SeatConflict,
+    SeatingStore,
+    SeatingTransaction,
+)
+from server.services.seating_site import SeatingSite
 
-ConflictKind = Literal["desk", "person", "key"]
-
-
-class SeatConflict(Exception):
-    """The database refused a write because of a uniqueness guard (a lost race)."""
-
-    def __init__(self, kind: ConflictKind) -> None:
-        super().__init__(kind)
-        self.kind: ConflictKind = kind
-
-
-class SeatRefused(Exception):
-    """A command that cannot be done; `status` is the HTTP status, `detail` says what to do.
-
-    `desk_unavailable` is True when another desk might still work (taken, out of service,
-    anti-fixation), False when the person cannot claim any (they already hold one).
-    """
-
-    def __init__(self, status: int, detail: str, *, desk_unavailable: bool = False) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-        self.desk_unavailable = desk_unavailable
-
-
-@dataclass(frozen=True, slots=True)
-class StoredAnswer:
-    request: str
-    hold_id: int
-
-
-class SeatingTransaction(Protocol):
-    """One unit of work over desks and holds."""
-
-    def lock_desk(self, desk_id: str) -> DeskStatus | None:
-        """The desk's live state, with its write lock held until the transaction ends."""
-        ...
-
-    def save_desk(self, status: DeskStatus) -> None: ...
-    def record_transition(self, transition: Transition, event_id: str | None) -> None: ...
-    def hold(self, hold_id: int) -> Hold | None: ...
-    def active_hold_of(self, staff_id: str, day: date) -> Hold | None: ...
-    def add_hold(self, desk_id: str, staff_id: str, day: date, at: datetime) -> Hold:
-        """Insert an active hold; raises SeatConflict when a uniqueness guard refuses it."""
-        ...
-
-    def mark_checked_in(self, hold_id: int, at: datetime, how: str) -> None: ...
-    def end_hold(self, hold_id: int, at: datetime, reason: str) -> None: ...
-    def recent_desks(self, staff_id: str, before: date, limit: int) -> list[str]: ...
-    def answer(self, staff_id: str, key: str) -> StoredAnswer | None: ...
-    def remember(
-        self, staff_id: str, key: str, request: str, hold_id: int, at: datetime
-    ) -> None: ...
-
-
-class SeatingStore(Protocol):
-    def transaction(self) -> AbstractContextManager[SeatingTransaction]: ...
-    def due_holds(self, before_day: date, no_show_cutoff: datetime, day: date | None) -> list[Hold]:
-        """Active holds of days before `before_day`, unchecked ones claimed at or before the
-        cutoff, and every active hold of `day` (when its end has passed)."""
-        ...
-
-    def sensed_arrivals(self) -> list[Hold]:
-        """Active holds not yet checked in whose desk's sensor has seen the holder arrive."""
-        ...
-
-    def desk(self, desk_id: str) -> DeskStatus | None: ...
-
-    def checked_in_days(self, since: date) -> list[SatAt]: ...
-    def recent_desks(self, staff_id: str, before: date, limit: int) -> list[str]: ...
-    def everyones_recent_desks(self, before: date, limit: int) -> dict[str, list[str]]:
-        """Per person who checked in before `before`: their desks of their last `limit`
-        working days, most recent first."""
-        ...
-
-    def active_hold_of(self, staff_id: str, day: date) -> Hold | None: ...
-    def forget_answers(self, before: datetime) -> int: ...
-
-
-@dataclass(frozen=True, slots=True)
-class SeatingSite:
-    """What seating needs from the site file."""
-
-    options: dict[str, DeskOption]
-    rules: SeatRules
-    grace: timedelta
-    end_of_day: time
-    zone: ZoneInfo
-
-    @classmethod
-    def of(cls, site: Site) -> "SeatingSite":
-        options: dict[str, DeskOption] = {}
-        zone_order: list[str] = list(site.policy.zone_order)
-        for floor in site.floors():
-            zones = {z.id: z for z in floor.zones}
-            for zone in floor.zones:
-                if zone.id not in zone_order:
-                    zone_order.append(zone.id)
-            for desk in floor.desks:
-                desk_zone = zones.get(desk.zone)
-                options[desk.id] = DeskOption(
-                    desk=desk.id,
-                    floor=floor.id,
-                    zone=desk.zone,
-                    zone_department=desk_zone.department if desk_zone else None,
-                    equipment=frozenset(desk.equipment),
-                    x=desk.x,
-                    y=desk.y,
-                )
-        policy = site.policy
-        hour, minute = (int(part) for part in policy.end_of_day.split(":"))
-        return cls(
-            options=options,
-            rules=SeatRules(
-                max_same_desk_days=policy.max_same_desk_days,
-                consolidate_zones=policy.consolidate_zones,
-                zone_rank={zone: rank for rank, zone in enumerate(zone_order)},
-            ),
-            grace=timedelta(minutes=policy.no_show_grace_min),
-            end_of_day=time(hour, minute),
-            zone=ZoneInfo(site.site.timezone),
-        )
-
-    def day_ends_at(self, day: date) -> datetime:
-        """When the holds of `day` end: the site's end of day, in its time zone."""
-        return datetime.combine(day, self.end_of_day, tzinfo=self.zone)
-
-    def claims_window(self, now: datetime) -> tuple[datetime, bool]:
-        """When the holds of `now`'s day end, and whether a desk can still be claimed."""
-        ends = self.day_ends_at(now.astimezone(self.zone).date())
-        return ends, claims_closed(now, ends) is None
+# Refusals of one desk that leave others worth trying ("find me a seat" moves on to the next).
+ANOTHER_DESK_MAY_DO = frozenset(
+    {
+        RefusalCode.DESK_OUT_OF_SERVICE,
+        RefusalCode.DESK_HELD,
+        RefusalCode.DESK_TAKEN,
+        RefusalCode.DESK_JUST_TAKEN,
+        RefusalCode.DESK_BEING_CLAIMED,
+        RefusalCode.ANTI_FIXATION,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,17 +65,6 @@ class SeatOutcome:
     replayed: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class IdempotencyKey:
-    key: str
-    request: str
-
-    @classmethod
-    def of(cls, key: str, method: str, path: str, body: bytes) -> "IdempotencyKey":
-        digest = hashlib.sha256(b"\n".join([method.encode(), path.encode(), body])).hexdigest()
-        return cls(key, digest)
-
-
 class Seating:
     """The seating service; thread-safe (all state is in the database)."""
 
@@ -217,17 +78,10 @@ class Seating:
         """`crowding`: estimated people per zone now (Wi-Fi busy-ness), to steer people away
         from crowded zones; None where it is not measured."""
         self.site = site
-        self._crowding = crowding
-        self._zone_desks = Counter(option.zone for option in site.options.values())
         self._store = store
         self._clock = clock
-        self._recent: dict[str, tuple[str, ...]] = {}
-        self._recent_day: date | None = None
-        self._recent_lock = threading.Lock()
-        self._team_desks: dict[str, list[DeskOption]] = {}
-        for option in site.options.values():
-            if option.zone_department is not None and not option.equipment & RESERVED_EQUIPMENT:
-                self._team_desks.setdefault(option.zone_department, []).append(option)
+        # Suggestions and anti-fixation's memory of where people sat (server.services.seat_finder).
+        self.finder = SeatFinder(site, store, clock, crowding)
         # Holders of the holds this process made: lets a claim of a desk the live map shows as
         # someone's be refused without queueing for the database's write lock.
         self._holders: dict[str, str] = {}
@@ -242,7 +96,7 @@ class Seating:
     # -- time ---------------------------------------------------------------------------------
 
     def today(self, now: datetime | None = None) -> date:
-        return (now or self._clock.now()).astimezone(self.site.zone).date()
+        return self.site.day_of(now or self._clock.now())
 
     def claims_window(self) -> tuple[datetime, bool]:
         """When today's holds end, and whether a desk can still be claimed now."""
@@ -258,90 +112,6 @@ class Seating:
         status = None if hold.checked_in_at is not None else self._store.desk(hold.desk)
         return self._view(hold, status)
 
-    def recent_desks(self, staff_id: str, today: date) -> tuple[str, ...]:
-        """The person's desks on their last working days; fixed for the day, so kept for it.
-
-        The first look-up of a day reads everyone's at once: the morning's first requests
-        would otherwise each wait for a query of their own.
-        """
-        if self._recent_day != today:
-            with self._recent_lock:
-                if self._recent_day != today:
-                    limit = self.site.rules.max_same_desk_days
-                    self._recent = {
-                        person: tuple(desks)
-                        for person, desks in self._store.everyones_recent_desks(
-                            today, limit
-                        ).items()
-                    }
-                    self._recent_day = today
-        return self._recent.get(staff_id, ())
-
-    def seeker(self, person: Person, near: Spot | None) -> Seeker:
-        today = self.today()
-        recent = self.recent_desks(person.staff_id, today)
-        return Seeker(
-            staff_id=person.staff_id,
-            department=person.department,
-            needs=person.needs,
-            recent_desks=tuple(recent),
-            near=near,
-            day=today,
-        )
-
-    def suggest(
-        self,
-        seeker: Seeker,
-        is_free: Callable[[DeskOption], bool],
-        limit: int,
-        *,
-        floor: str | None = None,
-        zone: str | None = None,
-        equipment: Sequence[str] = (),
-    ) -> list[Suggestion]:
-        """Rank the desks `is_free` accepts (the live map's view) for `seeker`."""
-        wanted = set(equipment)
-
-        def fits(option: DeskOption) -> bool:
-            return (
-                (floor is None or option.floor == floor)
-                and (zone is None or option.zone == zone)
-                and wanted <= option.equipment
-                and is_free(option)
-            )
-
-        rules = self.site.rules
-        # Without needs to meet, the policy ranks free team-zone desks (not kept for a need)
-        # before every other desk: when there are enough of them, the rest need no scoring.
-        if seeker.department is not None and not seeker.needs & NEED_EQUIPMENT.keys():
-            last = seeker.recent_desks[0] if seeker.recent_desks else None
-            fixed = (
-                last
-                if last is not None
-                and fixation_streak(seeker.recent_desks, last) >= rules.max_same_desk_days
-                else None
-            )
-            team = [
-                option
-                for option in self._team_desks.get(seeker.department, ())
-                if option.desk != fixed and fits(option)
-            ]
-            if len(team) >= limit:
-                return suggest(seeker, team, rules, limit, self._busy())
-        options = (o for o in self.site.options.values() if fits(o))
-        return suggest(seeker, options, rules, limit, self._busy())
-
-    def _busy(self) -> dict[str, float]:
-        """People per desk by zone right now; empty when busy-ness is not measured."""
-        if self._crowding is None:
-            return {}
-        people = self._crowding()
-        return {zone: people.get(zone, 0.0) / desks for zone, desks in self._zone_desks.items()}
-
-    def rotation(self, days: int) -> list[DepartmentRotation]:
-        since = self.today() - timedelta(days=days)
-        return rotation_by_department(self._store.checked_in_days(since))
-
     # -- commands -----------------------------------------------------------------------------
 
     def claim(
@@ -353,11 +123,7 @@ class Seating:
             if desk_id in self._claiming:
                 # Another claim of this desk is between its lock and its commit: this one would
                 # only queue for the database to be told the same.
-                raise SeatRefused(
-                    409,
-                    f"desk {desk_id} is being claimed by someone else right now; pick another",
-                    desk_unavailable=True,
-                )
+                raise Refusal(RefusalCode.DESK_BEING_CLAIMED, desk=desk_id)
             self._claiming.add(desk_id)
         try:
             return self._claim_once(person, desk_id, idempotency)
@@ -410,17 +176,13 @@ class Seating:
                 else:
                     changes = []
                 if hold.desk != desk_id:
-                    raise SeatRefused(
-                        409,
-                        f"you hold desk {hold.desk} today, not {desk_id}: check in there, or "
-                        "release it first (DELETE /api/me/seat) and scan this desk again",
-                    )
+                    raise Refusal(RefusalCode.SEAT_ELSEWHERE, desk=hold.desk, scanned=desk_id)
                 if hold.checked_in_at is not None:
                     return SeatOutcome(self._view(hold, None))
                 status = tx.lock_desk(desk_id)
                 if status is not None and status.holder == person.staff_id:
                     result = check_in(status, person.staff_id, now, how)
-                    if isinstance(result, Transition):
+                    if isinstance(result, DeskTransition):
                         self._apply(tx, result, changes)
                 tx.mark_checked_in(hold.id, now, how)
                 hold = replace(hold, checked_in_at=now, check_in_how=how)
@@ -434,7 +196,7 @@ class Seating:
         with self._store.transaction() as tx:
             hold = tx.active_hold_of(person.staff_id, self.today(now))
             if hold is None:
-                raise SeatRefused(404, "you hold no desk today; nothing to release")
+                raise Refusal(RefusalCode.NO_SEAT)
             changes = self._end(tx, hold, now, f"{BY_HAND} by {person.staff_id}")
             return SeatOutcome(None, changes)
 
@@ -486,7 +248,7 @@ class Seating:
 
     def _known(self, desk_id: str) -> None:
         if desk_id not in self.site.options:
-            raise SeatRefused(404, f"desk {desk_id!r} does not exist on this site")
+            raise Refusal(RefusalCode.DESK_UNKNOWN, desk=desk_id)
 
     def _replay(
         self, tx: SeatingTransaction, person: Person, idempotency: IdempotencyKey
@@ -495,11 +257,7 @@ class Seating:
         if stored is None:
             return None
         if stored.request != idempotency.request:
-            raise SeatRefused(
-                422,
-                "this Idempotency-Key was used for a different request; "
-                "use a new key for each new command",
-            )
+            raise Refusal(RefusalCode.IDEMPOTENCY_KEY_REUSED)
         hold = tx.hold(stored.hold_id)
         assert hold is not None
         return SeatOutcome(self._view(hold, None), replayed=True)
@@ -509,30 +267,30 @@ class Seating:
     ) -> SeatOutcome:
         closed = claims_closed(now, self.site.day_ends_at(today))
         if closed is not None:
-            raise SeatRefused(409, closed)
+            raise closed
         status = tx.lock_desk(desk_id)
         if status is None:
-            raise SeatRefused(404, f"desk {desk_id!r} has no live state yet; try again shortly")
+            raise Refusal(RefusalCode.DESK_NOT_READY, desk=desk_id)
         # The cheap refusal first: under a rush most refused claims are of desks just taken.
         result = assign(status, person.staff_id, now)
-        if isinstance(result, Rejected) and status.holder != person.staff_id:
-            raise SeatRefused(409, f"{result.reason}; pick another desk", desk_unavailable=True)
+        if isinstance(result, Refusal) and status.holder != person.staff_id:
+            raise result
         if status.holder == person.staff_id:
-            raise SeatRefused(409, f"you already hold desk {desk_id} today")
+            raise Refusal(RefusalCode.DESK_ALREADY_YOURS, desk=desk_id)
         # A hold elsewhere today is refused by the one-per-person-per-day index on insert.
         refused = check_claim(
             Seeker(
                 person.staff_id,
                 person.department,
-                recent_desks=self.recent_desks(person.staff_id, today),
+                recent_desks=self.finder.recent_desks(person.staff_id, today),
             ),
             desk_id,
             self.site.rules,
         )
-        if isinstance(refused, Refused):
-            raise SeatRefused(409, refused.reason, desk_unavailable=True)
-        if isinstance(result, Rejected):
-            raise SeatRefused(409, f"{result.reason}; pick another desk", desk_unavailable=True)
+        if refused is not None:
+            raise refused
+        if isinstance(result, Refusal):
+            raise result
         hold = tx.add_hold(desk_id, person.staff_id, today, now)
         self._holders[desk_id] = person.staff_id
         changes: list[DeskStatus] = []
@@ -554,7 +312,9 @@ class Seating:
         return changes
 
     @staticmethod
-    def _apply(tx: SeatingTransaction, transition: Transition, changes: list[DeskStatus]) -> None:
+    def _apply(
+        tx: SeatingTransaction, transition: DeskTransition, changes: list[DeskStatus]
+    ) -> None:
         tx.save_desk(transition.after)
         # Every hold change is history, even when the map shows the same state (unknown desk).
         tx.record_transition(transition, None)
@@ -573,18 +333,10 @@ class Seating:
             releases_at=self.site.day_ends_at(hold.day),
         )
 
-    def _conflict(self, conflict: SeatConflict, person: Person, desk_id: str) -> SeatRefused:
+    def _conflict(self, conflict: SeatConflict, person: Person, desk_id: str) -> Refusal:
         if conflict.kind == "desk":
-            return SeatRefused(
-                409,
-                f"desk {desk_id} was just taken by someone else; pick another",
-                desk_unavailable=True,
-            )
+            return Refusal(RefusalCode.DESK_JUST_TAKEN, desk=desk_id)
         if conflict.kind == "person":
             held = self._store.active_hold_of(person.staff_id, self.today())
-            return SeatRefused(
-                409,
-                f"you already hold desk {held.desk if held else 'another desk'} today; release "
-                "it first (DELETE /api/me/seat) to take another",
-            )
-        return SeatRefused(409, "this Idempotency-Key is being used by a request in progress")
+            return Refusal(RefusalCode.SEAT_ALREADY_HELD, desk=held.desk if held else None)
+        return Refusal(RefusalCode.IDEMPOTENCY_KEY_IN_USE)

@@ -25,6 +25,7 @@ from server.domain.busyness import (
     zone_of,
     zone_shares,
 )
+from server.domain.refusals import Refusal, RefusalCode
 from server.services.ports import Clock, Transaction
 
 RETAINED_TABLES = (
@@ -132,12 +133,6 @@ class WifiStore(Protocol):
 CROWDING_REUSE = timedelta(seconds=10)
 
 
-class ZoneCrowding(Protocol):
-    """The seat policy's view of busy-ness: estimated people per zone now (a plain number)."""
-
-    def crowding(self) -> dict[str, float]: ...
-
-
 @dataclass(frozen=True)
 class WifiSettings:
     """Tunables of Wi-Fi presence; every field has a working default."""
@@ -204,14 +199,6 @@ class WifiSiteModel:
             },
             floors=tuple(f.id for f in site.floors()),
         )
-
-
-class LocationRefused(Exception):
-    """A location request that cannot be served; the message says what to do."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 class WifiPresence:
@@ -347,18 +334,10 @@ class WifiPresence:
         """Record where `person`'s laptop is, from the BSSID it is associated with."""
         share = self.current_share(person)
         if share is None:
-            raise LocationRefused(
-                "location sharing is off for today; turn it on first "
-                "(POST /api/presence/share), then report again",
-                409,
-            )
+            raise Refusal(RefusalCode.SHARING_OFF)
         ap_id = self.model.bssid_ap.get(bssid)
         if ap_id is None:
-            raise LocationRefused(
-                "the BSSID is not one of this site's access points; connect to the office "
-                "Wi-Fi (or ask facilities to add the AP's BSSIDs to the site file)",
-                422,
-            )
+            raise Refusal(RefusalCode.BSSID_UNKNOWN)
         ap = self.model.aps[ap_id]
         updated = Share(
             person=person,

@@ -138,13 +138,15 @@ async def test_claim_holds_the_desk_on_the_map_and_nobody_else_gets_it(
     assert misuse.status_code == 422 and "different request" in misuse.json()["detail"]
     second = await tanaka.post("/api/seats", json={"desk": A2})
     assert second.status_code == 409
-    assert second.json()["detail"].startswith(f"you already hold desk {A1} today")
+    assert (second.json()["code"], second.json()["desk"]) == ("seat_already_held", A1)
+    assert second.json()["detail"].startswith(f"You already hold desk {A1} today")
 
     async with running.new_client() as suzuki:
         await sign_in_async(suzuki, "t0002")
         taken = await suzuki.post("/api/seats", json={"desk": A1})
         assert taken.status_code == 409
-        assert taken.json()["detail"] == f"desk {A1} is already held; pick another desk"
+        assert (taken.json()["code"], taken.json()["desk"]) == ("desk_held", A1)
+        assert taken.json()["detail"] == f"Desk {A1} is already held; pick another desk."
         assert (await suzuki.get("/api/me/seat")).json() == {
             "seat": None,
             "holds_until": "2026-11-30T20:00:00+09:00",
@@ -249,7 +251,9 @@ async def test_sensor_checks_in_within_grace_no_show_is_released_and_day_end_fre
     # what to do instead, by the API and by a QR scan alike; the next morning it works again.
     late = await tanaka.post("/api/seats", json={"desk": A1})
     assert late.status_code == 409
-    assert late.json()["detail"].startswith("desks are held only until 20:00 JST")
+    assert late.json()["code"] == "claims_closed"
+    assert late.json()["until"] == "2026-11-30T20:00:00+09:00"
+    assert late.json()["detail"].startswith("Desks are held only until 20:00")
     scanned = await tanaka.post("/api/me/seat/check-in", json={"desk": A1, "how": "qr"})
     assert scanned.status_code == 409 and "claim one tomorrow" in scanned.json()["detail"]
     assert rt.hub.states("f1")[A1]["state"] == "free"
@@ -291,9 +295,15 @@ async def test_qr_scan_claims_and_checks_in_and_anti_fixation_moves_people_on(
 ) -> None:
     rt, client = plain_app.rt, plain_app.client
     page = await client.get(f"/checkin/{A1}")
-    assert page.status_code == 200 and A1 in page.text
-    assert "チェックイン" in page.text and "Check in at this desk" in page.text
+    assert page.status_code == 200 and "/static/js/checkin.js" in page.text
+    assert "チェックイン" in page.text
+    desk = (await client.get(f"/api/desks/{A1}")).json()
+    assert (desk["id"], desk["floor"], desk["zone"]) == (A1, "f1", "f1-a")
+    english = (await client.get("/static/i18n/en.json")).json()
+    assert english["checkin.checkIn"] == "Check in at this desk"
     assert (await client.get("/checkin/desk-nowhere")).status_code == 404
+    nowhere = await client.get("/api/desks/desk-nowhere")
+    assert (nowhere.status_code, nowhere.json()["code"]) == (404, "desk_unknown")
 
     signed_out = await client.post("/api/me/seat/check-in", json={"desk": A1})
     assert signed_out.status_code == 401 and "sign in" in signed_out.json()["detail"]
@@ -307,9 +317,8 @@ async def test_qr_scan_claims_and_checks_in_and_anti_fixation_moves_people_on(
     await sign_in_async(client, "t0001")
     refused = await client.post("/api/seats", json={"desk": A1})
     assert refused.status_code == 409
-    assert refused.json()["detail"].startswith(
-        f"anti-fixation: you sat at desk {A1} on your last 2 working days"
-    )
+    assert (refused.json()["code"], refused.json()["days"]) == ("anti_fixation", 2)
+    assert refused.json()["detail"].startswith(f"You sat at desk {A1} on your last 2 working days")
     suggested = (await client.post("/api/seats/suggest", json={"limit": 20})).json()
     # Desks without a sensor report are unknown, never suggested as free.
     assert suggested["suggestions"] == []
@@ -324,7 +333,8 @@ async def test_without_the_csrf_header_a_signed_in_claim_is_refused(
     await sign_in_async(client, "t0001")
     del client.headers["X-CSRF-Token"]
     refused = await client.post("/api/seats", json={"desk": A1})
-    assert refused.status_code == 403 and "X-CSRF-Token" in refused.json()["detail"]
+    assert refused.status_code == 403 and refused.json()["code"] == "csrf_invalid"
+    assert refused.json()["header"] == "X-CSRF-Token"
     assert (await client.get("/api/me/seat")).json()["seat"] is None
 
 

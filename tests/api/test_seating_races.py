@@ -63,12 +63,15 @@ async def test_200_people_claiming_one_desk_at_once_get_one_seat_and_199_clear_r
             await asyncio.gather(*(c.aclose() for c in clients))
     codes = Counter(a.status_code for a in answers)
     assert codes == {201: 1, 409: 199}, codes
-    details = {a.json()["detail"] for a in answers if a.status_code == 409}
-    assert details <= {
-        f"desk {DESK} is already held; pick another desk",
-        f"desk {DESK} was just taken by someone else; pick another",
-        f"desk {DESK} is being claimed by someone else right now; pick another",
-    }, details
+    refusals = {(a.json()["code"], a.json()["detail"]) for a in answers if a.status_code == 409}
+    assert refusals <= {
+        ("desk_held", f"Desk {DESK} is already held; pick another desk."),
+        ("desk_just_taken", f"Desk {DESK} was just taken by someone else; pick another desk."),
+        (
+            "desk_being_claimed",
+            f"Desk {DESK} is being claimed by someone else right now; pick another desk.",
+        ),
+    }, refusals
     winner = next(a.json() for a in answers if a.status_code == 201)
     assert winner["desk"] == DESK
     assert len(active_holds(database_url)) == 1
@@ -78,7 +81,8 @@ async def find_me_a_seat(client: httpx.AsyncClient) -> str | None:
     """One request: the server suggests and claims the best desk still free, or says none is."""
     answer = await client.post("/api/seats/auto", json={"floor": "f1"})
     if answer.status_code == 409:
-        assert answer.json()["detail"].startswith("no free desk matches right now"), answer.text
+        assert answer.json()["code"] == "no_free_desk", answer.text
+        assert answer.json()["detail"].startswith("No free desk matches right now")
         return None
     assert answer.status_code == 201, answer.text
     reasons = answer.json()["suggestion"]["reasons"]

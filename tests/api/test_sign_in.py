@@ -46,7 +46,8 @@ def test_demo_visitor_picks_a_person_from_the_shipped_staff_and_signs_out(
         assert me["demo_mode"] is True
 
         forged = client.delete("/api/session", headers={"X-CSRF-Token": "guess"})
-        assert forged.status_code == 403 and "X-CSRF-Token" in forged.json()["detail"]
+        assert forged.status_code == 403 and forged.json()["code"] == "csrf_invalid"
+        assert forged.json()["header"] == "X-CSRF-Token"
         assert client.get("/api/session").json()["signed_in"]
 
         assert client.delete("/api/session").status_code == 204
@@ -58,8 +59,8 @@ def test_sign_in_without_the_csrf_token_is_refused_with_what_to_do(
 ) -> None:
     with httpx.Client(base_url=demo_server.url) as client:
         refused = client.post("/api/session", json={"staff_id": "s00005"})
-        assert refused.status_code == 403
-        assert "GET /api/session" in refused.json()["detail"]
+        assert refused.status_code == 403 and refused.json()["code"] == "csrf_invalid"
+        assert "reload the page" in refused.json()["detail"]
         unknown = sign_in_status(client, "nobody-here")
         assert unknown.status_code == 401 and "pick one" in unknown.json()["detail"]
 
@@ -108,7 +109,8 @@ def test_local_accounts_use_imported_staff_argon2_passwords_and_roles(
         assert no_password.status_code == 401 and "password" in no_password.json()["detail"]
         wrong = sign_in_status(client, "t001", "wrong horse")
         assert wrong.status_code == 401
-        assert wrong.json()["detail"] == "unknown staff id or wrong password"
+        assert wrong.json()["code"] == "bad_credentials"
+        assert wrong.json()["detail"] == "Unknown staff ID or wrong password."
 
         sign_in(client, "t001", "correct horse")
         assert client.get("/api/session").json()["person"]["needs"] == ["dual-monitor"]

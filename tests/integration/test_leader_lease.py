@@ -11,7 +11,7 @@ from server.adapters.leader_lease import TICKER, LeaderLease, StaleLeader, fence
 from server.adapters.repository import SqlStore
 from server.adapters.wifi_store import SqlWifiStore
 from server.composition.runtime import Runtime
-from server.services.rooms import Actor
+from server.services.room_directory import Actor
 from server.services.site_index import SiteIndex
 from server.services.wifi_presence import WifiJobs
 from server.settings import Settings
@@ -119,19 +119,21 @@ async def test_a_replica_without_the_lease_can_neither_release_bookings_nor_purg
     try:
         assert rt.rooms is not None and rt.scale_out is not None
         # Requests are not timed jobs: any replica books.
-        rt.rooms.book(HOST, ROOM, "Stand-up", T0 + timedelta(minutes=5), T0 + timedelta(hours=1))
+        rt.rooms.bookings.book(
+            HOST, ROOM, "Stand-up", T0 + timedelta(minutes=5), T0 + timedelta(hours=1)
+        )
         SqlWifiStore(rt.engine).add_samples(T0 - timedelta(days=500), {}, {"f1": 12.0})
         clock.set(T0 + timedelta(minutes=25))  # nobody started it: past its no-show grace
         # The lease loop never ran here, so this replica holds no epoch: its jobs must not write.
         assert not rt.scale_out.lease.held
         with pytest.raises(StaleLeader, match="holds none"):
-            rt.ticker_rooms.tick()
+            rt.ticker_rooms.jobs.run_due(rt.clock.now())
         with pytest.raises(StaleLeader, match="holds none"):
             WifiJobs(rt.ticker_wifi).enforce_retention(clock.now())
-        (booking,) = rt.rooms.bookings(ROOM, T0, T0 + timedelta(hours=2))
+        (booking,) = rt.rooms.bookings.between(ROOM, T0, T0 + timedelta(hours=2))
         assert booking.status == "booked"
         assert len(SqlWifiStore(rt.engine).floor_samples("f1", T0 - timedelta(days=501), T0)) == 1
         # The same jobs through the unfenced request path do run: the refusal is the lease's.
-        assert len(rt.rooms.tick().released) == 1
+        assert len(rt.rooms.jobs.run_due(rt.clock.now()).released) == 1
     finally:
         rt.close()

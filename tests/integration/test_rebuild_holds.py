@@ -7,7 +7,7 @@ from contracts import DeskPresenceChanged, build_topic, encode
 from server.adapters.database import make_engine, upgrade
 from server.adapters.repository import SqlStore
 from server.composition.commands import rebuild_state
-from server.domain.occupancy import DeskState, Transition, assign
+from server.domain.occupancy import DeskState, DeskTransition, assign
 from server.services.ingest import Inbound, Ingest
 from server.services.site_index import SiteIndex
 from tests.support import small_site
@@ -45,7 +45,7 @@ def test_rebuild_keeps_holds_and_repairs_only_what_the_log_contradicts(database_
             free = tx.desk(HELD)
             assert free is not None and free.state is DeskState.FREE
             held = assign(free, "s-0001", AT + timedelta(minutes=5))
-            assert isinstance(held, Transition)
+            assert isinstance(held, DeskTransition)
             tx.save_desk(held.after)
             # The live projection drifts from the log for the other desk (a lost write).
             seated = tx.desk(SEATED)

@@ -6,7 +6,8 @@ from contracts import RoomOccupancyChanged
 from server.adapters.database import make_engine, upgrade
 from server.adapters.repository import SqlStore
 from server.adapters.room_repository import SqlRoomStore
-from server.services.rooms import Actor, RoomService
+from server.services.room_directory import Actor
+from server.services.rooms import RoomService
 from tests.fakes import FakeClock
 from tests.room_support import MONITOR, ROOM, room_site
 
@@ -24,12 +25,12 @@ def test_an_occupied_room_keeps_its_booking_and_it_counts_as_a_meeting_on_paper(
         rooms = SqlRoomStore(engine)
         rooms.ensure_secret()
         service = RoomService(room_site(), rooms, clock)
-        held = service.book(
+        held = service.bookings.book(
             HOST, ROOM, "Paper meeting", T0 + timedelta(minutes=5), T0 + timedelta(hours=1)
         )[0]
-        later = service.book(HOST, ROOM, "Later", T0 + timedelta(hours=2), T0 + timedelta(hours=3))[
-            0
-        ]
+        later = service.bookings.book(
+            HOST, ROOM, "Later", T0 + timedelta(hours=2), T0 + timedelta(hours=3)
+        )[0]
         with SqlStore(engine).transaction() as tx:
             event = RoomOccupancyChanged(
                 device=MONITOR, epoch=1, seq=1, at=T0, room=ROOM, occupied=True
@@ -38,16 +39,16 @@ def test_an_occupied_room_keeps_its_booking_and_it_counts_as_a_meeting_on_paper(
             assert service.rejects("display-f2-1", event) is not None
             service.apply_event(tx, event, T0)
         clock.set(T0 + timedelta(minutes=25))
-        assert service.tick().released == []  # someone is in the room
+        assert service.jobs.run_due(clock.now()).released == []  # someone is in the room
         clock.set(T0 + timedelta(hours=2, minutes=5))  # the later one is within its grace
-        outcome = service.tick()
+        outcome = service.jobs.run_due(clock.now())
         assert outcome.released == []
-        report = service.paperless("2026-11")
+        report = service.figures.paperless("2026-11")
         assert [(d.department, d.meetings, d.paperless_meetings) for d in report.departments] == [
             ("hr", 1, 0)
         ]
         assert report.headline_share == 0.0
-        assert {b.id for b in service.bookings(ROOM, T0, T0 + timedelta(hours=4))} == {
+        assert {b.id for b in service.bookings.between(ROOM, T0, T0 + timedelta(hours=4))} == {
             held.id,
             later.id,
         }

@@ -11,20 +11,22 @@ from edge_agent.runtime import AgentConfigError
 from server.domain.meetings import (
     Booking,
     MeetingRecord,
+    MeetingSession,
     MonitorLiveness,
     PdfInfo,
-    Rejected,
+    PdfReading,
+    PdfRules,
     RoomStatus,
-    Session,
     SessionRules,
+    check_pdf_size,
     end_reason,
     ghost_meetings,
-    inspect_pdf,
+    judge_pdf,
     no_show_reason,
     paperless_report,
 )
+from server.domain.refusals import Refusal, RefusalCode
 from server.domain.room_calendar import render_calendar
-from tests.room_support import make_pdf
 
 T0 = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 RULES = SessionRules()
@@ -55,7 +57,7 @@ def booking(
     return Booking(**values)  # type: ignore[arg-type]
 
 
-def session(**kw: object) -> Session:
+def session(**kw: object) -> MeetingSession:
     values: dict[str, object] = dict(
         id=1,
         room="room-1",
@@ -72,7 +74,7 @@ def session(**kw: object) -> Session:
         current_page=None,
     )
     values.update(kw)
-    return Session(**values)  # type: ignore[arg-type]
+    return MeetingSession(**values)  # type: ignore[arg-type]
 
 
 def test_session_ends_only_after_casting_stopped_and_the_room_stayed_empty() -> None:
@@ -177,15 +179,22 @@ def test_ghost_meetings_are_series_mostly_released() -> None:
     assert [(g.series, g.released, g.occurrences) for g in ghosts] == [("a", 2, 3)]
 
 
-def test_pdf_checks_name_what_is_wrong_and_count_pages() -> None:
-    assert inspect_pdf(make_pdf(7)) == PdfInfo(pages=7)
-    assert inspect_pdf(b"") == Rejected("the upload is empty; attach a PDF file")
-    not_pdf = inspect_pdf(b"PK\x03\x04 a zip")
-    assert isinstance(not_pdf, Rejected) and not_pdf.status == 415
-    cut = inspect_pdf(make_pdf(2)[:-20])
-    assert isinstance(cut, Rejected) and "cut off" in cut.reason
-    big = inspect_pdf(make_pdf(1), max_bytes=100)
-    assert isinstance(big, Rejected) and big.status == 413
+def test_pdf_rules_name_what_is_wrong() -> None:
+    rules = PdfRules()
+    assert judge_pdf(PdfReading(pages=7), rules) == PdfInfo(pages=7)
+    assert check_pdf_size(0, rules) == Refusal(RefusalCode.PDF_EMPTY)
+    assert check_pdf_size(25_000_000, PdfRules(max_bytes=20_000_000)) == Refusal(
+        RefusalCode.PDF_TOO_LARGE, size_mb=25.0, max_mb=20
+    )
+    assert check_pdf_size(1000, rules) is None
+    assert judge_pdf(PdfReading(pages=0), rules) == Refusal(RefusalCode.PDF_NO_PAGES)
+    assert judge_pdf(PdfReading(pages=5000), rules) == Refusal(
+        RefusalCode.PDF_TOO_MANY_PAGES, pages=5000, max_pages=rules.max_pages
+    )
+    scripted = PdfReading(pages=2, active_content=("JavaScript",))
+    assert judge_pdf(scripted, rules) == Refusal(
+        RefusalCode.PDF_ACTIVE_CONTENT, found=("JavaScript",)
+    )
 
 
 def test_paperless_headline_counts_departments_at_the_threshold() -> None:

@@ -5,17 +5,15 @@ from datetime import UTC, datetime, timedelta
 from server.domain.occupancy import (
     DeskState,
     DeskStatus,
-    Rejected,
-    Transition,
+    DeskTransition,
     assign,
-    block,
     check_in,
     lost_contact,
     release,
     sensed,
-    unblock,
 )
-from server.domain.sequencing import Position, Reading
+from server.domain.refusals import Refusal, RefusalCode
+from server.domain.sequencing import Position, ReadingOrigin
 
 T0 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 
@@ -28,8 +26,8 @@ def new_desk() -> DeskStatus:
     return DeskStatus("desk-1", "f1", DeskState.UNKNOWN, T0, "no sensor report yet")
 
 
-def step(result: Transition | Rejected | None) -> DeskStatus:
-    assert isinstance(result, Transition), result
+def step(result: DeskTransition | Refusal | None) -> DeskStatus:
+    assert isinstance(result, DeskTransition), result
     return result.after
 
 
@@ -70,10 +68,10 @@ def test_qr_check_in_before_the_sensor_sees_anyone_makes_the_desk_away_not_held(
     desk = step(assign(step(sensed(new_desk(), False, at(0), "pir")), "s1", at(1)))
     desk = step(check_in(desk, "s1", at(2), "QR code"))
     assert (desk.state, desk.reason) == (DeskState.AWAY, "s1 checked in by QR code")
-    assert check_in(desk, "s1", at(3), "QR code") == Rejected(
-        "s1 has already checked in at desk desk-1"
+    assert check_in(desk, "s1", at(3), "QR code") == Refusal(
+        RefusalCode.ALREADY_CHECKED_IN, desk="desk-1"
     )
-    assert check_in(desk, "s2", at(3), "QR code") == Rejected("desk desk-1 is not held by s2")
+    assert check_in(desk, "s2", at(3), "QR code") == Refusal(RefusalCode.NOT_HOLDER, desk="desk-1")
 
 
 def test_no_show_release_records_its_reason() -> None:
@@ -84,9 +82,9 @@ def test_no_show_release_records_its_reason() -> None:
 
 def test_an_occupied_or_held_desk_cannot_be_assigned() -> None:
     taken = step(sensed(new_desk(), True, at(0), "pir"))
-    assert assign(taken, "s1", at(1)) == Rejected("desk desk-1 is taken by someone sitting there")
+    assert assign(taken, "s1", at(1)) == Refusal(RefusalCode.DESK_TAKEN, desk="desk-1")
     held = step(assign(step(sensed(new_desk(), False, at(0), "pir")), "s1", at(1)))
-    assert assign(held, "s2", at(2)) == Rejected("desk desk-1 is already held")
+    assert assign(held, "s2", at(2)) == Refusal(RefusalCode.DESK_HELD, desk="desk-1")
 
 
 def test_offline_sensor_makes_even_a_held_desk_unknown_and_keeps_the_hold() -> None:
@@ -109,18 +107,23 @@ def test_a_silent_free_desk_becomes_unknown_never_stays_free() -> None:
 
 
 def test_blocked_ignores_readings_for_display_but_remembers_them() -> None:
-    desk = step(sensed(new_desk(), False, at(0), "pir"))
-    desk = step(block(desk, at(1), "chair broken"))
-    assert (desk.state, desk.reason) == (DeskState.BLOCKED, "out of service: chair broken")
-    assert assign(desk, "s1", at(2)) == Rejected("desk desk-1 is out of service: chair broken")
+    desk = DeskStatus(
+        "desk-1",
+        "f1",
+        DeskState.BLOCKED,
+        at(1),
+        "out of service: chair broken",
+        blocked="chair broken",
+    )
+    assert assign(desk, "s1", at(2)) == Refusal(
+        RefusalCode.DESK_OUT_OF_SERVICE, desk="desk-1", why="chair broken"
+    )
     desk = step(sensed(desk, True, at(3), "pir"))
-    assert desk.state is DeskState.BLOCKED and desk.since == at(1)
-    desk = step(unblock(desk, at(4)))
-    assert (desk.state, desk.reason) == (DeskState.OCCUPIED, "back in service")
+    assert desk.state is DeskState.BLOCKED and desk.since == at(1) and desk.present
 
 
 def test_a_repeated_reading_changes_nothing_but_a_newer_reading_is_remembered() -> None:
-    desk = step(sensed(new_desk(), True, at(0), "pir", Reading("gw", Position(1, 1))))
+    desk = step(sensed(new_desk(), True, at(0), "pir", ReadingOrigin("gw", Position(1, 1))))
     assert sensed(desk, True, at(1), "pir") is None
-    moved = sensed(desk, True, at(1), "pir", Reading("gw", Position(1, 2)))
+    moved = sensed(desk, True, at(1), "pir", ReadingOrigin("gw", Position(1, 2)))
     assert moved is not None and not moved.visible and moved.after.since == at(0)

@@ -2,10 +2,10 @@
 
 from datetime import UTC, date, datetime, timedelta
 
+from server.domain.refusals import Refusal, RefusalCode
 from server.domain.seat_holds import Hold, release_due
 from server.domain.seat_policy import (
     DeskOption,
-    Refused,
     SatAt,
     SeatRules,
     Seeker,
@@ -87,9 +87,8 @@ def test_anti_fixation_leaves_out_a_desk_used_n_working_days_in_a_row() -> None:
     rules = SeatRules(max_same_desk_days=3)
     streak = Seeker("s1", "tax", recent_desks=("tax-1", "tax-1", "tax-1"))
     assert "tax-1" not in ranked(streak, rules)
-    assert check_claim(streak, "tax-1", rules) == Refused(
-        "anti-fixation: you sat at desk tax-1 on your last 3 working days and this site allows "
-        "3 in a row; please pick another desk today"
+    assert check_claim(streak, "tax-1", rules) == Refusal(
+        RefusalCode.ANTI_FIXATION, desk="tax-1", days=3, max_days=3
     )
     broken = Seeker("s1", "tax", recent_desks=("tax-1", "tax-2", "tax-1"))
     assert check_claim(broken, "tax-1", rules) is None

@@ -4,7 +4,7 @@ import pytest
 
 from firmware_config.loader import SiteError, parse_site
 from firmware_config.paths import demo_site_path
-from server.services.seating import SeatingSite
+from server.services.seating_site import SeatingSite
 
 DEMO = demo_site_path().read_text(encoding="utf-8")
 POLICY = "policy: {no_show_grace_min: 30, max_same_desk_days: 3, consolidate_zones: true}"

@@ -1,0 +1,180 @@
+"""Room bookings (one-off and weekly, all occurrences or none), their ICS feed, and the
+figures facilities read from them: ghost meetings and the paperless share."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from server.domain.meetings import (
+    MAX_REPEATS,
+    Booking,
+    GhostMeeting,
+    MeetingRecord,
+    PaperlessReport,
+    SessionRules,
+    check_booking_times,
+    ghost_meetings,
+    paperless_report,
+    repeated,
+)
+from server.domain.refusals import Refusal, RefusalCode
+from server.domain.room_calendar import render_calendar
+from server.services.room_directory import Actor, RoomDirectory
+from server.services.room_ports import BookingOverlap, NewBooking
+
+MAX_TITLE = 200
+
+
+class RoomBookings:
+    """Book, list and cancel; the room's calendar feed."""
+
+    def __init__(self, directory: RoomDirectory) -> None:
+        self._rooms = directory
+        self._store = directory.store
+        self._clock = directory.clock
+
+    def book(
+        self,
+        actor: Actor,
+        room_id: str,
+        title: str,
+        starts_at: datetime,
+        ends_at: datetime,
+        weekly: int = 1,
+    ) -> list[Booking]:
+        """Book the room (every week `weekly` times); all occurrences or none."""
+        self._rooms.info(room_id)
+        now = self._clock.now()
+        refused = check_booking_times(starts_at, ends_at, now)
+        if refused:
+            raise refused
+        if not 1 <= weekly <= MAX_REPEATS:
+            raise Refusal(RefusalCode.BOOKING_REPEATS_OUT_OF_RANGE, max_repeats=MAX_REPEATS)
+        title = title.strip()
+        if not title or len(title) > MAX_TITLE:
+            raise Refusal(RefusalCode.BOOKING_TITLE_INVALID, max_length=MAX_TITLE)
+        series = uuid.uuid4().hex if weekly > 1 else None
+        made = []
+        try:
+            with self._store.transaction() as tx:
+                for start, end in repeated(starts_at, ends_at, weekly):
+                    made.append(
+                        tx.add_booking(
+                            NewBooking(
+                                uid=uuid.uuid4().hex,
+                                room=room_id,
+                                title=title,
+                                host=actor.id,
+                                host_name=actor.name,
+                                department=actor.department,
+                                starts_at=start,
+                                ends_at=end,
+                                series=series,
+                                created_at=now,
+                            )
+                        )
+                    )
+        except BookingOverlap:
+            raise self._overlap(room_id, starts_at, ends_at, weekly) from None
+        return made
+
+    def _overlap(
+        self, room_id: str, starts_at: datetime, ends_at: datetime, weekly: int
+    ) -> Refusal:
+        with self._store.transaction() as tx:
+            clash = [
+                b
+                for start, end in repeated(starts_at, ends_at, weekly)
+                for b in tx.bookings(room_id, start, end)
+                if b.active
+            ]
+        if not clash:
+            return Refusal(RefusalCode.BOOKING_OVERLAP, room=room_id)
+        first = clash[0]
+        return Refusal(
+            RefusalCode.BOOKING_OVERLAP,
+            room=room_id,
+            title=first.title,
+            starts_at=self._rooms.local(first.starts_at),
+            ends_at=self._rooms.local(first.ends_at),
+        )
+
+    def between(self, room_id: str, start: datetime, end: datetime) -> list[Booking]:
+        """The room's bookings of any status that overlap [start, end)."""
+        self._rooms.info(room_id)
+        with self._store.transaction() as tx:
+            return tx.bookings(room_id, start, end)
+
+    def cancel(self, actor: Actor, booking_id: int) -> Booking:
+        now = self._clock.now()
+        with self._store.transaction() as tx:
+            booking = tx.booking(booking_id)
+            if booking is None:
+                raise Refusal(RefusalCode.BOOKING_UNKNOWN, booking=booking_id)
+            if booking.host != actor.id and not actor.oversees:
+                raise Refusal(RefusalCode.HOST_ONLY, booking=booking_id)
+            if not booking.active:
+                raise Refusal(
+                    RefusalCode.BOOKING_NOT_ACTIVE, booking=booking_id, status=booking.status
+                )
+            tx.set_booking_status(booking_id, "cancelled", f"cancelled by {actor.id}", now)
+            done = tx.booking(booking_id)
+        assert done is not None
+        return done
+
+    def calendar(self, room_id: str, key: str, domain: str) -> str:
+        """The room's bookings as iCalendar text; `key` is the calendar link's secret."""
+        self._rooms.check_link("calendar", room_id, key)
+        info = self._rooms.info(room_id)
+        now = self._clock.now()
+        with self._store.transaction() as tx:
+            bookings = tx.bookings(room_id, now - timedelta(days=31), now + timedelta(days=366))
+        name = f"{info.room.name} / {info.room.name_ja}" if info.room.name_ja else info.room.name
+        return render_calendar(room_id, name, bookings, now, domain)
+
+
+class MeetingFigures:
+    """What facilities read from bookings and sessions: ghost series, the paperless share."""
+
+    def __init__(self, directory: RoomDirectory, rules: SessionRules) -> None:
+        self._store = directory.store
+        self._clock = directory.clock
+        self._zone = directory.zone
+        self._rules = rules
+
+    def ghosts(self) -> list[GhostMeeting]:
+        with self._store.transaction() as tx:
+            return ghost_meetings(tx.series_bookings(), self._clock.now())
+
+    def paperless(self, month: str, threshold: float = 0.7) -> PaperlessReport:
+        try:
+            year, mon = (int(part) for part in month.split("-"))
+            start = datetime(year, mon, 1, tzinfo=self._zone)
+        except ValueError:
+            raise Refusal(RefusalCode.MONTH_INVALID, month=month) from None
+        end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=self._zone)
+        now = self._clock.now()
+        records = []
+        with self._store.transaction() as tx:
+            sessions = tx.sessions_started(start, end)
+            with_session = {s.booking_id for s in sessions if s.booking_id is not None}
+            for session in sessions:
+                materials = tx.materials(session.id)
+                viewers = {o.viewer for o in tx.opens(session.id)}
+                records.append(
+                    MeetingRecord(
+                        department=session.department,
+                        paperless=bool(materials),
+                        pages=sum(m.pages for m in materials),
+                        copies=len(viewers),
+                    )
+                )
+            for booking in tx.bookings(None, start, end):
+                judged = booking.starts_at + self._rules.booking_grace <= min(end, now)
+                held = booking.status == "booked" and judged
+                if held and booking.starts_at >= start and booking.id not in with_session:
+                    # Past its grace, not released (the room was in use), but no session: a
+                    # meeting on paper. Within the grace it may still become either.
+                    records.append(MeetingRecord(department=booking.department, paperless=False))
+        return paperless_report(month, records, threshold)
