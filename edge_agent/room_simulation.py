@@ -64,16 +64,27 @@ class RoomSimulationStats:
     errors: list[str] = field(default_factory=list)
 
 
-def agenda_pdf(pages: int) -> bytes:
-    """A small valid PDF with blank pages: the simulated hosts' agenda."""
+def agenda_pdf(pages: int, padding: int = 0) -> bytes:
+    """A small valid PDF (with its cross-reference table) of blank pages: the simulated hosts'
+    agenda; `padding` adds that many bytes of comment, for a file of a given size."""
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>"]
     kids = " ".join(f"{3 + i} 0 R" for i in range(pages))
     objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode())
     objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"] * pages
     out = bytearray(b"%PDF-1.4\n")
+    offsets = []
     for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
         out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\n%%EOF\n".encode()
+    if padding:
+        out += b"%" + b"x" * padding + b"\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    for offset in offsets:
+        out += f"{offset:010d} 00000 n \n".encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
     return bytes(out)
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import httpx
 
+from edge_agent.room_simulation import agenda_pdf
 from firmware_config.site import Device, Site
 from server.api.app import create_app
 from server.services.ports import Clock
@@ -56,25 +57,7 @@ def client_as(server: ServerThread, staff_id: str | None) -> Iterator[httpx.Clie
 
 def make_pdf(pages: int, padding: int = 0) -> bytes:
     """A small valid PDF with `pages` blank pages (and `padding` bytes of comment)."""
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>"]
-    kids = " ".join(f"{3 + i} 0 R" for i in range(pages))
-    objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode())
-    objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"] * pages
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    if padding:
-        out += b"%" + b"x" * padding + b"\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    for offset in offsets:
-        out += f"{offset:010d} 00000 n \n".encode()
-    out += (
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    )
-    return bytes(out)
+    return agenda_pdf(pages, padding)
 
 
 def screen_key(server: ServerThread, room: str = ROOM) -> str:

@@ -12,11 +12,7 @@ from sqlalchemy.orm import Session
 from firmware_config.provision import ProvisionError, revoke_device
 from firmware_config.site import Site
 from server.adapters.tables_provisioning import DeviceRevocationRow
-from server.services.device_registry import Revocation
-
-
-class BrokerReloadError(RuntimeError):
-    """The broker files were rewritten but the broker could not be told; says what to check."""
+from server.services.device_registry import BrokerReloadFailed, Revocation
 
 
 class SqlRevocations:
@@ -55,7 +51,7 @@ class MosquittoCredentials:
         try:
             revoke_device(self._site, self._dir, device_id)
         except (ProvisionError, OSError) as exc:
-            raise BrokerReloadError(
+            raise BrokerReloadFailed(
                 f"cannot rewrite the broker files in {self._dir}: {exc}"
             ) from None
         self.reload()
@@ -65,14 +61,14 @@ class MosquittoCredentials:
         try:
             pid = int(self._pid_file.read_text().strip())
         except (OSError, ValueError) as exc:
-            raise BrokerReloadError(
+            raise BrokerReloadFailed(
                 f"cannot read Mosquitto's pid from {self._pid_file} ({exc}); set "
                 "FREESEAT_BROKER_PID_FILE to the pid_file of mosquitto.conf"
             ) from None
         try:
             os.kill(pid, signal.SIGHUP)
         except OSError as exc:
-            raise BrokerReloadError(
+            raise BrokerReloadFailed(
                 f"cannot signal Mosquitto (pid {pid} from {self._pid_file}): {exc.strerror}; "
                 "is it running, and may this server signal it?"
             ) from None

@@ -19,7 +19,6 @@ from server.domain.occupancy import DeskState, DeskStatus
 
 log = logging.getLogger(__name__)
 
-CLOSE_TRY_AGAIN_LATER = 1013
 PING = '{"type":"ping"}'
 
 

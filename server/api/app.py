@@ -13,7 +13,6 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from firmware_config.site import Site
-from server.adapters.system_clock import SystemClock
 from server.api import (
     analytics,
     auth,
@@ -56,7 +55,6 @@ def create_app(
     settings: Settings, *, clock: Clock | None = None, site: Site | None = None
 ) -> FastAPI:
     """The freeseat server; `clock` and `site` are injectable for tests."""
-    clock = clock or SystemClock()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

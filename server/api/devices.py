@@ -7,13 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 
-from server.adapters.device_admin import BrokerReloadError
 from server.api.auth import require_role
 from server.api.deps import runtime
 from server.composition.runtime import Runtime
 from server.domain.people import Person, Role
 from server.domain.refusals import Refusal, RefusalCode
-from server.services.device_registry import DeviceView
+from server.services.device_registry import BrokerReloadFailed, DeviceView
 
 router = APIRouter(prefix="/api", tags=["devices"])
 
@@ -75,7 +74,7 @@ async def revoke(
     """Remove the device's broker credentials; the broker reloads them, it is not restarted."""
     try:
         view = await asyncio.to_thread(rt.devices.revoke, device_id, person.staff_id)
-    except BrokerReloadError as exc:
+    except BrokerReloadFailed as exc:
         # Not a refusal but a failure of ours: the operator reads what to check on the broker.
         raise HTTPException(503, str(exc)) from None
     if view is None:

@@ -7,9 +7,11 @@ from urllib.parse import urlparse
 
 from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect, status
 
-from server.adapters.live_feed import CLOSE_TRY_AGAIN_LATER
 from server.api.deps import ws_runtime
 from server.composition.runtime import Runtime
+
+# WebSocket close code 1013 "try again later": a client that fell behind resyncs.
+CLOSE_TRY_AGAIN_LATER = 1013
 
 router = APIRouter(tags=["live"])
 

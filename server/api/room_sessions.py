@@ -11,7 +11,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse
 
-from server.adapters.pdf_inspector import PypdfInspector
 from server.api.auth import current_person, optional_person
 from server.api.deps import runtime
 from server.api.pages import dashboard_page
@@ -40,9 +39,9 @@ VIEWER_COOKIE = "freeseat_viewer"
 PDF_TYPES = frozenset({"application/pdf", "application/x-pdf"})
 
 
-def pdf_inspector() -> PdfInspector:
-    """How uploads are read as PDFs (a dependency, so tests and other processes may swap it)."""
-    return PypdfInspector()
+def pdf_inspector(rt: Rt) -> PdfInspector:
+    """How uploads are read as PDFs (built by the composition root)."""
+    return rt.pdf_inspector
 
 
 Inspector = Annotated[PdfInspector, Depends(pdf_inspector)]

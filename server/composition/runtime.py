@@ -19,10 +19,12 @@ from server.adapters.ingest_worker import IngestWorker
 from server.adapters.live_feed import LiveFeedHub
 from server.adapters.mqtt_bridge import MqttBridge, Received
 from server.adapters.occupancy_history import SqlOccupancyHistory
+from server.adapters.pdf_inspector import PypdfInspector
 from server.adapters.replica_settings import check_replica, share_group
 from server.adapters.repository import SqlStore
 from server.adapters.room_repository import SqlRoomStore
 from server.adapters.seating_repository import SqlSeatingStore
+from server.adapters.system_clock import SystemClock
 from server.composition.accounts import Accounts, open_accounts
 from server.composition.parts import (
     ingest_parts,
@@ -35,6 +37,7 @@ from server.services.ingest import Ingest
 from server.services.liveness import LivenessSweep
 from server.services.occupancy_analytics import OccupancyAnalytics
 from server.services.ports import Clock, LiveFeed
+from server.services.room_ports import PdfInspector
 from server.services.rooms import RoomService
 from server.services.seating import Seating
 from server.services.seating_site import SeatingSite
@@ -76,7 +79,11 @@ class Runtime:
     worker: IngestWorker | None = None
 
     @classmethod
-    def open(cls, settings: Settings, clock: Clock, site: Site | None = None) -> Runtime:
+    def open(
+        cls, settings: Settings, clock: Clock | None = None, site: Site | None = None
+    ) -> Runtime:
+        """Open everything the server process needs; `clock` and `site` are injectable."""
+        clock = clock or SystemClock()
         site = site or load_configured_site(settings)
         if settings.auto_migrate:
             upgrade(settings.database_url)
@@ -137,6 +144,11 @@ class Runtime:
             self.clock,
             self.site.site.timezone,
         )
+
+    @cached_property
+    def pdf_inspector(self) -> PdfInspector:
+        """How uploaded meeting materials are read as PDFs (pypdf)."""
+        return PypdfInspector()
 
     @cached_property
     def devices(self) -> DeviceRegistry:

@@ -32,6 +32,10 @@ class BrokerCredentials(Protocol):
     def revoke(self, device_id: str) -> None: ...
 
 
+class BrokerReloadFailed(RuntimeError):
+    """The broker files were rewritten but the broker could not be told; says what to check."""
+
+
 @dataclass(frozen=True, slots=True)
 class DeviceView:
     """One device as facilities see it."""
