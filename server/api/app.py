@@ -23,6 +23,7 @@ from server.api import (
     live,
     metrics,
     pages,
+    personal_tokens,
     replicas,
     rooms,
     seating,
@@ -88,6 +89,7 @@ def create_app(
     app.include_router(wifi.router)
     app.include_router(rooms.router)
     app.include_router(wifi_location.router)
+    app.include_router(personal_tokens.router)
     static = dashboard_dir()
     if static.is_dir():
         app.mount("/static", StaticFiles(directory=static), name="static")

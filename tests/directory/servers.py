@@ -1,0 +1,289 @@
+"""The city's IT as real servers on loopback: OpenLDAP's slapd, an OpenID provider, Radicale.
+
+Each is started once per test session (tests/directory/conftest.py) on free ports, in a
+temporary folder, and stopped at the end; a missing program fails with what to install.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from server.adapters.embedded_broker import free_port, wait_for_port
+
+SUFFIX = "dc=cityhall,dc=example"
+SERVICE_DN = f"cn=freeseat,ou=services,{SUFFIX}"
+SERVICE_PASSWORD = "service-secret"
+PEOPLE_DN = f"ou=people,{SUFFIX}"
+GROUPS_DN = f"ou=groups,{SUFFIX}"
+FACILITIES_GROUP = f"cn=freeseat-facilities,{GROUPS_DN}"
+ADMINS_GROUP = f"cn=freeseat-admins,{GROUPS_DN}"
+
+
+@dataclass(frozen=True)
+class DirectoryPerson:
+    """A person seeded into the test directory."""
+
+    uid: str
+    name: str
+    department: str
+    password: str
+    mail: str
+    name_ja: str = ""
+    locked: bool = False
+    groups: tuple[str, ...] = ()
+
+
+# The seeded city hall: staff, a facilities officer, an IT admin, and a leaver whose account
+# the directory has locked.
+PEOPLE = (
+    DirectoryPerson(
+        "tanaka",
+        "Tanaka Yui",
+        "tax",
+        "tanaka-pass-1",
+        "tanaka@cityhall.example",
+        name_ja="田中 結衣",
+    ),
+    DirectoryPerson(
+        "sato",
+        "Sato Ken",
+        "welfare",
+        "sato-pass-1",
+        "sato@cityhall.example",
+        groups=(FACILITIES_GROUP,),
+    ),
+    DirectoryPerson(
+        "suzuki",
+        "Suzuki Aoi",
+        "tax",
+        "suzuki-pass-1",
+        "suzuki@cityhall.example",
+        groups=(ADMINS_GROUP,),
+    ),
+    DirectoryPerson(
+        "leaver", "Former Staff", "tax", "leaver-pass-1", "leaver@cityhall.example", locked=True
+    ),
+)
+
+
+def ssha(password: str) -> str:
+    """An RFC 2307 {SSHA} userPassword, as directories store them."""
+    salt = os.urandom(8)
+    digest = hashlib.sha1(password.encode() + salt).digest()
+    return "{SSHA}" + base64.b64encode(digest + salt).decode()
+
+
+def need(program: str, package: str) -> str:
+    """The program's path, or a clear failure naming the Debian package to install."""
+    found = shutil.which(program) or (
+        f"/usr/sbin/{program}" if Path(f"/usr/sbin/{program}").exists() else None
+    )
+    if found is None:
+        raise RuntimeError(
+            f"{program} is not installed; scripts/test installs it (apt-get install {package})"
+        )
+    return found
+
+
+def version_of(command: Sequence[str]) -> str:
+    """The first line a program prints about its version."""
+    done = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    return (done.stdout + done.stderr).strip().splitlines()[0]
+
+
+@dataclass
+class TestCa:
+    """A certificate authority made with openssl, and a server certificate for 127.0.0.1."""
+
+    ca_cert: Path
+    cert: Path
+    key: Path
+
+    @classmethod
+    def make(cls, folder: Path) -> TestCa:
+        openssl = need("openssl", "openssl")
+        folder.mkdir(parents=True, exist_ok=True)
+        ca_key, ca_cert = folder / "ca.key", folder / "ca.crt"
+        key, csr, cert = folder / "server.key", folder / "server.csr", folder / "server.crt"
+        ext = folder / "server.ext"
+        ext.write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+
+        def run(*args: str) -> None:
+            subprocess.run([openssl, *args], check=True, capture_output=True, timeout=60)
+
+        run(
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=freeseat test CA",
+            "-keyout",
+            str(ca_key),
+            "-out",
+            str(ca_cert),
+        )
+        run(
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(csr),
+        )
+        run(
+            "x509",
+            "-req",
+            "-in",
+            str(csr),
+            "-CA",
+            str(ca_cert),
+            "-CAkey",
+            str(ca_key),
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            str(ext),
+            "-out",
+            str(cert),
+        )
+        return cls(ca_cert, cert, key)
+
+
+class Slapd:
+    """Debian's OpenLDAP on two free ports (ldap:// with StartTLS, and ldaps://), seeded."""
+
+    def __init__(self, folder: Path, ca: TestCa) -> None:
+        self.folder = folder
+        self.ca = ca
+        self.port = free_port()
+        self.tls_port = free_port()
+        self._process: subprocess.Popen[bytes] | None = None
+        self.version = version_of([need("slapd", "slapd"), "-VV"]).split("$")[1].strip()
+
+    @property
+    def url(self) -> str:
+        return f"ldap://127.0.0.1:{self.port}"
+
+    @property
+    def tls_url(self) -> str:
+        return f"ldaps://127.0.0.1:{self.tls_port}"
+
+    def start(self) -> None:
+        slapd, slapadd = need("slapd", "slapd"), need("slapadd", "slapd")
+        data = self.folder / "data"
+        data.mkdir(parents=True, exist_ok=True)
+        config = self.folder / "slapd.conf"
+        config.write_text(self._config(data))
+        seed = self.folder / "seed.ldif"
+        seed.write_text(seed_ldif())
+        subprocess.run(
+            [slapadd, "-f", str(config), "-l", str(seed)],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        log = (self.folder / "slapd.log").open("wb")
+        self._process = subprocess.Popen(
+            [slapd, "-f", str(config), "-h", f"{self.url}/ {self.tls_url}/", "-d", "0"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for_port("127.0.0.1", self.port, timeout=30)
+        wait_for_port("127.0.0.1", self.tls_port, timeout=30)
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.send_signal(signal.SIGINT)
+            try:
+                self._process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            self._process = None
+
+    def _config(self, data: Path) -> str:
+        return f"""
+include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/nis.schema
+include /etc/ldap/schema/inetorgperson.schema
+modulepath /usr/lib/ldap
+moduleload back_mdb
+moduleload ppolicy
+pidfile {self.folder}/slapd.pid
+TLSCACertificateFile {self.ca.ca_cert}
+TLSCertificateFile {self.ca.cert}
+TLSCertificateKeyFile {self.ca.key}
+database mdb
+maxsize 16777216
+suffix "{SUFFIX}"
+rootdn "cn=admin,{SUFFIX}"
+rootpw admin-secret
+directory {data}
+overlay ppolicy
+ppolicy_default "cn=default,ou=policies,{SUFFIX}"
+access to attrs=userPassword
+    by anonymous auth
+    by self write
+    by * none
+access to *
+    by dn.exact="{SERVICE_DN}" read
+    by self read
+    by * none
+"""
+
+
+def seed_ldif() -> str:
+    """The seeded tree: people, two role groups, freeseat's service account."""
+    entries = [
+        f"dn: {SUFFIX}\nobjectClass: dcObject\nobjectClass: organization\ndc: cityhall\n"
+        "o: City Hall\n",
+        f"dn: {PEOPLE_DN}\nobjectClass: organizationalUnit\nou: people\n",
+        f"dn: {GROUPS_DN}\nobjectClass: organizationalUnit\nou: groups\n",
+        f"dn: ou=services,{SUFFIX}\nobjectClass: organizationalUnit\nou: services\n",
+        f"dn: ou=policies,{SUFFIX}\nobjectClass: organizationalUnit\nou: policies\n",
+        # A locked account (pwdAccountLockedTime) cannot bind: how OpenLDAP disables one.
+        f"dn: cn=default,ou=policies,{SUFFIX}\nobjectClass: pwdPolicy\nobjectClass: person\n"
+        "cn: default\nsn: policy\npwdAttribute: userPassword\npwdLockout: TRUE\n",
+        f"dn: {SERVICE_DN}\nobjectClass: organizationalRole\nobjectClass: simpleSecurityObject\n"
+        f"cn: freeseat\nuserPassword: {ssha(SERVICE_PASSWORD)}\n",
+    ]
+    for person in PEOPLE:
+        surname = person.name.split()[0]
+        entry = (
+            f"dn: uid={person.uid},{PEOPLE_DN}\nobjectClass: inetOrgPerson\nuid: {person.uid}\n"
+            f"cn: {person.name}\nsn: {surname}\ndisplayName: {person.name}\n"
+            f"mail: {person.mail}\ndepartmentNumber: {person.department}\n"
+            f"userPassword: {ssha(person.password)}\n"
+        )
+        if person.name_ja:
+            encoded = base64.b64encode(person.name_ja.encode()).decode()
+            entry += f"displayName;lang-ja:: {encoded}\n"
+        if person.locked:
+            entry += "pwdAccountLockedTime: 000001010000Z\n"
+        entries.append(entry)
+    for group in (FACILITIES_GROUP, ADMINS_GROUP):
+        members = [f"uid={p.uid},{PEOPLE_DN}" for p in PEOPLE if group in p.groups]
+        cn = group.split(",")[0].split("=")[1]
+        entries.append(
+            f"dn: {group}\nobjectClass: groupOfNames\ncn: {cn}\n"
+            + "".join(f"member: {m}\n" for m in members)
+        )
+    return "\n".join(entries)
