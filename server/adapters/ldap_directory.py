@@ -7,7 +7,9 @@ answer within the timeout raises `DirectoryUnreachable`.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import math
 import ssl
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -177,7 +179,8 @@ class LdapDirectory:
             self._server(),
             user=user,
             password=secret,
-            receive_timeout=s.timeout_s,
+            # ldap3 packs it into a socket option: whole seconds only.
+            receive_timeout=max(1, math.ceil(s.timeout_s)),
             read_only=True,
             auto_referrals=False,
         )
@@ -187,7 +190,7 @@ class LdapDirectory:
                 if s.start_tls and not conn.start_tls():
                     raise DirectoryUnreachable(self.where, f"StartTLS refused: {conn.result}")
                 bound = conn.bind()
-            except LDAPException as exc:
+            except (LDAPException, OSError) as exc:
                 raise DirectoryUnreachable(self.where, _reason(exc)) from None
             if not bound and check:
                 raise DirectoryUnreachable(
@@ -197,7 +200,8 @@ class LdapDirectory:
                 )
             yield conn
         finally:
-            conn.unbind()
+            with contextlib.suppress(LDAPException, OSError):  # the socket may be gone already
+                conn.unbind()
 
 
 def _first(attributes: Mapping[str, Any], name: str | None) -> str:
@@ -215,7 +219,7 @@ def _first(attributes: Mapping[str, Any], name: str | None) -> str:
     return ""
 
 
-def _reason(exc: LDAPException) -> str:
+def _reason(exc: Exception) -> str:
     text = str(exc) or type(exc).__name__
     if "certificate" in text.lower() or "ssl" in text.lower():
         return f"TLS failed (is FREESEAT_LDAP_CA_FILE the directory's CA?): {text}"

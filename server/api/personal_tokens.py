@@ -10,7 +10,7 @@
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from server.api.auth import PersonOut, current_person
@@ -18,7 +18,14 @@ from server.api.bearer import personal_token
 from server.api.deps import runtime
 from server.composition.runtime import Runtime
 from server.domain.people import Person
-from server.services.personal_tokens import MAX_LABEL, PersonalToken, PersonalTokens, TooManyTokens
+from server.domain.refusals import Refusal, RefusalCode
+from server.services.personal_tokens import (
+    MAX_LABEL,
+    MAX_TOKENS,
+    PersonalToken,
+    PersonalTokens,
+    TooManyTokens,
+)
 
 router = APIRouter(prefix="/api/tokens", tags=["sign-in"])
 Rt = Annotated[Runtime, Depends(runtime)]
@@ -52,8 +59,7 @@ class IssuedToken(TokenOut):
 
 
 def _tokens(rt: Runtime) -> PersonalTokens:
-    if rt.accounts.tokens is None:
-        raise HTTPException(503, "personal tokens are not set up on this server")
+    assert rt.accounts.tokens is not None, "open_accounts sets up personal tokens"
     return rt.accounts.tokens
 
 
@@ -61,11 +67,11 @@ def _tokens(rt: Runtime) -> PersonalTokens:
 def issue(body: TokenIn, request: Request, rt: Rt, person: Me) -> IssuedToken:
     """Issue a personal token for this person's laptop commands."""
     if personal_token(request) is not None:
-        raise HTTPException(403, "sign in on the web page to issue a personal token")
+        raise Refusal(RefusalCode.TOKEN_NEEDS_BROWSER)
     try:
         secret, token = _tokens(rt).issue(person.staff_id, body.label, rt.clock.now())
     except TooManyTokens:
-        raise HTTPException(409, "you have too many tokens; revoke one you no longer use") from None
+        raise Refusal(RefusalCode.TOO_MANY_TOKENS, max_tokens=MAX_TOKENS) from None
     return IssuedToken(token=secret, **TokenOut.of(token).model_dump())
 
 
@@ -85,4 +91,4 @@ def mine(rt: Rt, person: Me) -> list[TokenOut]:
 def revoke(token_id: int, rt: Rt, person: Me) -> None:
     """Revoke one of my tokens: the laptop using it is signed out at once."""
     if not _tokens(rt).revoke(person.staff_id, token_id, rt.clock.now()):
-        raise HTTPException(404, "you have no such token")
+        raise Refusal(RefusalCode.TOKEN_UNKNOWN, token=token_id)

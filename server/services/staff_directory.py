@@ -8,15 +8,18 @@ leavers disabled — never deleted, so their history keeps its retention.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 from server.domain.people import Person, Role
-from server.services.people import BAD_CREDENTIALS, PeopleStore, SignInRefused
+from server.domain.refusals import Refusal, RefusalCode
+from server.services.people import BAD_CREDENTIALS, PeopleStore
 
 DIRECTORY_SOURCE = "ldap"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,18 +216,19 @@ class DirectorySignIn:
         self._store = store
         self._people = people
 
-    def authenticate(self, staff_id: str, secret: str | None) -> Person | SignInRefused:
+    def authenticate(self, staff_id: str, secret: str | None) -> Person | Refusal:
         # An empty password is an "unauthenticated bind" that directories accept: refuse it here.
         if not secret:
-            return SignInRefused("a password is required")
+            return Refusal(RefusalCode.PASSWORD_REQUIRED)
         try:
             entry = self._source.verify(staff_id, secret)
         except DirectoryUnreachable as exc:
-            return SignInRefused(f"directory_unreachable: {exc.where}")
+            log.warning("directory sign-in of %s failed: %s", staff_id, exc)
+            return Refusal(RefusalCode.DIRECTORY_UNREACHABLE)
         if entry is None:
-            return SignInRefused(BAD_CREDENTIALS)
+            return Refusal(BAD_CREDENTIALS)
         if entry.disabled:
-            return SignInRefused("account_disabled")
+            return Refusal(RefusalCode.ACCOUNT_DISABLED)
         self._store.record([entry.person()], DIRECTORY_SOURCE)
         person = self._people.person(entry.staff_id)
-        return person if person is not None else SignInRefused(BAD_CREDENTIALS)
+        return person if person is not None else Refusal(BAD_CREDENTIALS)
