@@ -9,6 +9,7 @@ from sqlalchemy.orm import sessionmaker
 from server.adapters.database import WRITE_INTENT
 from server.adapters.people_repository import _person
 from server.adapters.tables_people import PersonRow
+from server.adapters.tables_seating import SeatHoldRow
 from server.domain.people import Person
 from server.services.staff_directory import KnownPerson
 
@@ -54,3 +55,23 @@ class SqlStaffLifecycle:
                     .where(PersonRow.disabled_at.is_(None))
                     .values(disabled_at=at)
                 )
+
+    def disabled_holders(self) -> list[str]:
+        """Disabled people who still hold a desk: the server releases those desks."""
+        with self._sessions() as session:
+            return list(
+                session.scalars(
+                    select(SeatHoldRow.staff_id)
+                    .join(PersonRow, PersonRow.staff_id == SeatHoldRow.staff_id)
+                    .where(SeatHoldRow.active.is_(True))
+                    .where(PersonRow.disabled_at.is_not(None))
+                    .distinct()
+                )
+            )
+
+    def disabled_since(self, since: datetime) -> list[str]:
+        """People disabled at or after `since`."""
+        with self._sessions() as session:
+            return list(
+                session.scalars(select(PersonRow.staff_id).where(PersonRow.disabled_at >= since))
+            )

@@ -32,6 +32,7 @@ from server.api import (
 )
 from server.api.refusals import answer
 from server.composition.background import background
+from server.composition.directory_jobs import run_directory_jobs_forever
 from server.composition.runtime import Runtime
 from server.domain.refusals import Refusal
 from server.services.ports import Clock
@@ -61,7 +62,11 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = await asyncio.to_thread(Runtime.open, settings, clock, site)
         app.state.runtime = runtime
-        jobs = [wifi.run_jobs_forever(runtime), rooms.run_jobs_forever(runtime)]
+        jobs = [
+            wifi.run_jobs_forever(runtime),
+            rooms.run_jobs_forever(runtime),
+            run_directory_jobs_forever(runtime),
+        ]
         try:
             async with background(runtime, jobs):
                 yield

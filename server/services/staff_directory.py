@@ -157,7 +157,7 @@ def plan_sync(entries: Iterable[DirectoryEntry], known: dict[str, KnownPerson]) 
     """
     plan = SyncPlan()
     listed: set[str] = set()
-    for entry in entries:
+    for entry in sorted(entries, key=lambda e: e.staff_id):
         listed.add(entry.staff_id)
         held = known.get(entry.staff_id)
         if entry.disabled:

@@ -287,3 +287,57 @@ def seed_ldif() -> str:
             + "".join(f"member: {m}\n" for m in members)
         )
     return "\n".join(entries)
+
+
+def directory_admin(slapd: Slapd) -> "DirectoryAdmin":
+    return DirectoryAdmin(slapd)
+
+
+class DirectoryAdmin:
+    """What the city's IT does in the directory: a new hire, a transfer, a leaver."""
+
+    def __init__(self, slapd: Slapd) -> None:
+        self._slapd = slapd
+
+    def _connection(self):  # type: ignore[no-untyped-def]
+        import ldap3
+
+        server = ldap3.Server("127.0.0.1", port=self._slapd.port)
+        return ldap3.Connection(server, f"cn=admin,{SUFFIX}", "admin-secret", auto_bind=True)
+
+    def hire(self, person: DirectoryPerson) -> None:
+        conn = self._connection()
+        try:
+            ok = conn.add(
+                f"uid={person.uid},{PEOPLE_DN}",
+                ["inetOrgPerson"],
+                {
+                    "uid": person.uid,
+                    "cn": person.name,
+                    "sn": person.name.split()[0],
+                    "displayName": person.name,
+                    "mail": person.mail,
+                    "departmentNumber": person.department,
+                    "userPassword": ssha(person.password),
+                },
+            )
+            assert ok, conn.result
+        finally:
+            conn.unbind()
+
+    def move(self, uid: str, department: str) -> None:
+        import ldap3
+
+        conn = self._connection()
+        try:
+            changes = {"departmentNumber": [(ldap3.MODIFY_REPLACE, [department])]}
+            assert conn.modify(f"uid={uid},{PEOPLE_DN}", changes), conn.result
+        finally:
+            conn.unbind()
+
+    def remove(self, uid: str) -> None:
+        conn = self._connection()
+        try:
+            conn.delete(f"uid={uid},{PEOPLE_DN}")
+        finally:
+            conn.unbind()
