@@ -39,6 +39,7 @@ class LdapDirectory:
             raise ValueError("FREESEAT_LDAP_URL is not set")
         self._settings = settings
         self.where = settings.url
+        self.decides_roles = bool(settings.group_roles)
 
     def verify(self, staff_id: str, password: str) -> DirectoryEntry | None:
         """Find the person with the service account, then bind as them with `password`."""

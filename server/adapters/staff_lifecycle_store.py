@@ -31,6 +31,13 @@ class SqlStaffLifecycle:
                 for row in rows
             }
 
+    def known_one(self, staff_id: str) -> KnownPerson | None:
+        with self._sessions() as session:
+            row = session.get(PersonRow, staff_id)
+            if row is None or row.demo:
+                return None
+            return KnownPerson(_person(row), row.source, row.disabled_at is not None)
+
     def record(self, people: Sequence[Person], source: str) -> None:
         with self._writes.begin() as session:
             for person in people:

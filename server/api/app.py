@@ -22,6 +22,7 @@ from server.api import (
     health,
     live,
     metrics,
+    oidc,
     pages,
     personal_tokens,
     replicas,
@@ -95,6 +96,7 @@ def create_app(
     app.include_router(rooms.router)
     app.include_router(wifi_location.router)
     app.include_router(personal_tokens.router)
+    app.include_router(oidc.router)
     static = dashboard_dir()
     if static.is_dir():
         app.mount("/static", StaticFiles(directory=static), name="static")

@@ -10,7 +10,12 @@ from sqlalchemy import Engine
 
 from server.adapters.people_repository import Argon2Hasher, SqlPeopleStore
 from server.adapters.session_signer import SessionSigner
-from server.composition.directory import directory_providers, personal_tokens
+from server.composition.directory import (
+    SsoParts,
+    directory_providers,
+    personal_tokens,
+    single_sign_on,
+)
 from server.services.people import (
     DEMO_OPERATORS,
     DemoPicker,
@@ -60,6 +65,7 @@ class Accounts:
     demo_mode: bool
     cookie_secure: bool
     tokens: PersonalTokens | None = None
+    sso: SsoParts | None = None
     throttle: SignInThrottle = field(default_factory=SignInThrottle)
 
 
@@ -91,4 +97,5 @@ def open_accounts(settings: Settings, engine: Engine) -> Accounts:
         demo_mode=settings.demo_mode,
         cookie_secure=settings.cookie_secure,
         tokens=personal_tokens(engine),
+        sso=single_sign_on(settings, engine, store, secret),
     )

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
 from server.adapters.ldap_directory import LdapDirectory
+from server.adapters.oidc_client import OidcClient, PendingSignIns
 from server.adapters.staff_lifecycle_store import SqlStaffLifecycle
 from server.adapters.token_store import SqlTokenStore
 from server.services.people import IdentityProvider, PeopleStore
 from server.services.personal_tokens import PersonalTokens
+from server.services.single_sign_on import ClaimRules, SingleSignOn
 from server.services.staff_directory import DirectorySignIn, StaffSync
 from server.settings import Settings
-
-if TYPE_CHECKING:
-    from server.adapters.oidc_client import OidcClient
 
 
 def directory_providers(
@@ -31,13 +30,36 @@ def personal_tokens(engine: Engine) -> PersonalTokens:
     return PersonalTokens(SqlTokenStore(engine))
 
 
-def oidc_client(settings: Settings) -> OidcClient | None:
-    """The OpenID Connect client when FREESEAT_OIDC_ISSUER is set."""
-    if not settings.oidc.enabled:
-        return None
-    from server.adapters.oidc_client import OidcClient
+@dataclass(frozen=True)
+class SsoParts:
+    """What the single sign-on routes need."""
 
-    return OidcClient(settings.oidc)
+    client: OidcClient
+    people: SingleSignOn
+    pending: PendingSignIns
+    redirect_url: str | None
+
+
+def single_sign_on(
+    settings: Settings, engine: Engine, people: PeopleStore, secret: bytes
+) -> SsoParts | None:
+    """OpenID Connect when FREESEAT_OIDC_ISSUER is set; `secret` signs sign-ins in progress."""
+    oidc = settings.oidc
+    if not oidc.enabled:
+        return None
+    rules = ClaimRules(
+        staff_id_claim=oidc.staff_id_claim,
+        department_claim=oidc.department_claim,
+        groups_claim=oidc.groups_claim,
+        group_roles=dict(oidc.group_roles),
+        departments=dict(oidc.departments),
+    )
+    return SsoParts(
+        client=OidcClient(oidc),
+        people=SingleSignOn(rules, SqlStaffLifecycle(engine), people),
+        pending=PendingSignIns(secret),
+        redirect_url=oidc.redirect_url,
+    )
 
 
 def staff_sync(settings: Settings) -> StaffSync:

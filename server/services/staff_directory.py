@@ -34,13 +34,13 @@ class DirectoryEntry:
     email: str = ""
     disabled: bool = False
 
-    def person(self, needs: frozenset[str] = frozenset()) -> Person:
-        """The person freeseat keeps; needs come from freeseat, not the directory."""
+    def person(self, needs: frozenset[str] = frozenset(), role: Role | None = None) -> Person:
+        """The person freeseat keeps; needs (and `role`, when given) come from freeseat."""
         return Person(
             staff_id=self.staff_id,
             name=self.name,
             department=self.department,
-            role=self.role,
+            role=self.role if role is None else role,
             needs=needs,
             name_ja=self.name_ja,
             email=self.email,
@@ -60,6 +60,8 @@ class StaffDirectorySource(Protocol):
     """Reads the directory; raises DirectoryUnreachable when it cannot."""
 
     where: str
+    # False when no group is mapped to a role: roles are then left to `freeseat staff role`.
+    decides_roles: bool
 
     def verify(self, staff_id: str, password: str) -> DirectoryEntry | None:
         """The person if the directory takes their password (or they are disabled); else None."""
@@ -83,6 +85,7 @@ class StaffLifecycleStore(Protocol):
     """People as the directory manages them: who came from where, who is disabled."""
 
     def known(self) -> dict[str, KnownPerson]: ...
+    def known_one(self, staff_id: str) -> KnownPerson | None: ...
     def record(self, people: Sequence[Person], source: str) -> None:
         """Insert or update (enabling them); needs and local passwords are kept."""
         ...
@@ -148,7 +151,9 @@ def _compared(before: Person, after: Person) -> Change | None:
     return Change(after.staff_id, tuple(fields)) if fields else None
 
 
-def plan_sync(entries: Iterable[DirectoryEntry], known: dict[str, KnownPerson]) -> SyncPlan:
+def plan_sync(
+    entries: Iterable[DirectoryEntry], known: dict[str, KnownPerson], decides_roles: bool = True
+) -> SyncPlan:
     """Compare the directory with freeseat's people.
 
     Only people the directory brought in (source `ldap`) are ever disabled: local accounts
@@ -164,7 +169,8 @@ def plan_sync(entries: Iterable[DirectoryEntry], known: dict[str, KnownPerson]) 
             if held is not None and not held.disabled:
                 plan.disabled.append(held.person)
             continue
-        person = entry.person(held.person.needs if held else frozenset())
+        kept_role = held.person.role if held and not decides_roles else None
+        person = entry.person(held.person.needs if held else frozenset(), kept_role)
         if held is None:
             plan.added.append(person)
             continue
@@ -190,7 +196,7 @@ class StaffSync:
 
     def plan(self) -> SyncPlan:
         """The diff between the directory and freeseat (raises DirectoryUnreachable)."""
-        return plan_sync(self._source.entries(), self._store.known())
+        return plan_sync(self._source.entries(), self._store.known(), self._source.decides_roles)
 
     def apply(self, plan: SyncPlan, now: datetime) -> None:
         """Carry the plan out. A leaver's sessions and tokens stop at their next request (the
@@ -229,6 +235,9 @@ class DirectorySignIn:
             return Refusal(BAD_CREDENTIALS)
         if entry.disabled:
             return Refusal(RefusalCode.ACCOUNT_DISABLED)
-        self._store.record([entry.person()], DIRECTORY_SOURCE)
+        held = None if self._source.decides_roles else self._store.known_one(entry.staff_id)
+        self._store.record(
+            [entry.person(role=held.person.role if held else None)], DIRECTORY_SOURCE
+        )
         person = self._people.person(entry.staff_id)
         return person if person is not None else Refusal(BAD_CREDENTIALS)

@@ -1,11 +1,12 @@
 """Session fixtures: the city's directory, OpenID provider and calendar server, started once."""
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.directory.servers import Slapd, TestCa
+from tests.directory.servers import OidcProvider, Slapd, TestCa
 
 
 @pytest.fixture(scope="session")
@@ -33,3 +34,17 @@ def slapd(city_it: Path, test_ca: TestCa) -> Iterator[Slapd]:
     print(f"\nLDAP tests run against {server.version}")
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(city_it: Path) -> Iterator[OidcProvider]:
+    """The certified `oidc-provider` (npm) on a free port; installed once into test-output/."""
+    install = Path(__file__).resolve().parents[2] / "test-output" / "oidc-provider"
+    try:
+        provider = OidcProvider(install, city_it / "oidc")
+        provider.start()
+    except (RuntimeError, subprocess.CalledProcessError) as exc:
+        pytest.fail(f"the OpenID provider could not be started: {exc}", pytrace=False)
+    print(f"\nOIDC tests run against oidc-provider {provider.version} on Node.js")
+    yield provider
+    provider.stop()
