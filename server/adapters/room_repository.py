@@ -83,6 +83,22 @@ class SqlRoomTransaction:
             raise
         return _booking(row)
 
+    def change_booking(
+        self, booking_id: int, title: str, starts_at: datetime, ends_at: datetime
+    ) -> Booking:
+        row = self._s.get(RoomBookingRow, booking_id)
+        if row is None:
+            raise KeyError(booking_id)
+        row.title, row.starts_at, row.ends_at = title, starts_at, ends_at
+        row.sequence += 1
+        try:
+            self._s.flush()
+        except IntegrityError as exc:
+            if "no_overlap" in str(exc.orig):
+                raise BookingOverlap(str(exc.orig)) from None
+            raise
+        return _booking(row)
+
     def booking(self, booking_id: int) -> Booking | None:
         row = self._s.get(RoomBookingRow, booking_id)
         return None if row is None else _booking(row)

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import sessionmaker
 
 from server.adapters.database import WRITE_INTENT
@@ -82,3 +82,16 @@ class SqlStaffLifecycle:
             return list(
                 session.scalars(select(PersonRow.staff_id).where(PersonRow.disabled_at >= since))
             )
+
+    def by_email(self, email: str) -> Person | None:
+        """The enabled person with this e-mail (case-insensitive), if exactly one has it."""
+        with self._sessions() as session:
+            rows = list(
+                session.scalars(
+                    select(PersonRow)
+                    .where(func.lower(PersonRow.email) == email.lower())
+                    .where(PersonRow.disabled_at.is_(None))
+                    .limit(2)
+                )
+            )
+            return _person(rows[0]) if len(rows) == 1 else None

@@ -26,6 +26,7 @@ from server.api import (
     pages,
     personal_tokens,
     replicas,
+    room_calendars,
     rooms,
     seating,
     wifi,
@@ -97,6 +98,7 @@ def create_app(
     app.include_router(wifi_location.router)
     app.include_router(personal_tokens.router)
     app.include_router(oidc.router)
+    app.include_router(room_calendars.router)
     static = dashboard_dir()
     if static.is_dir():
         app.mount("/static", StaticFiles(directory=static), name="static")

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
+from firmware_config.site import Site
+from server.adapters.caldav_calendar import CaldavRoomCalendars
+from server.adapters.calendar_link_store import SqlCalendarLinks
 from server.adapters.ldap_directory import LdapDirectory
 from server.adapters.oidc_client import OidcClient, PendingSignIns
+from server.adapters.room_repository import SqlRoomStore
 from server.adapters.staff_lifecycle_store import SqlStaffLifecycle
 from server.adapters.token_store import SqlTokenStore
+from server.services.calendar_sync import CalendarSync
 from server.services.people import IdentityProvider, PeopleStore
 from server.services.personal_tokens import PersonalTokens
+from server.services.ports import Clock
 from server.services.single_sign_on import ClaimRules, SingleSignOn
 from server.services.staff_directory import DirectorySignIn, StaffSync
 from server.settings import Settings
@@ -79,3 +87,24 @@ def staff_sync(settings: Settings) -> StaffSync:
 
 class DirectoryNotConfigured(RuntimeError):
     """A directory command ran without FREESEAT_LDAP_URL; the message says what to set."""
+
+
+def room_calendar_sync(
+    settings: Settings, site: Site, engine: Engine, clock: Clock
+) -> CalendarSync | None:
+    """Two-way sync of every room with its CalDAV calendar, when FREESEAT_CALDAV_* is set."""
+    caldav = settings.caldav
+    if not caldav.enabled:
+        return None
+    names = {room.id: room.name for floor in site.floors() for room in floor.rooms}
+    zone = ZoneInfo(site.site.timezone)
+    return CalendarSync(
+        [room for room in names if caldav.calendar_url(room)],
+        SqlRoomStore(engine),
+        CaldavRoomCalendars(caldav, names),
+        SqlCalendarLinks(engine),
+        SqlStaffLifecycle(engine),
+        clock,
+        horizon=timedelta(days=caldav.horizon_days),
+        local=lambda when: when.astimezone(zone),
+    )

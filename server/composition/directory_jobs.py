@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import time
 from datetime import datetime, timedelta
 
 from server.adapters.staff_lifecycle_store import SqlStaffLifecycle
@@ -26,14 +27,27 @@ def handle_leavers(rt: Runtime, since: datetime) -> list[DeskStatus]:
 
 
 async def run_directory_jobs_forever(rt: Runtime) -> None:
-    """Every sweep interval (leavers are handled on every replica; desks by the ticker)."""
+    """Leavers every sweep interval (on every replica; desks by the ticker), and room calendars
+    every FREESEAT_CALDAV_SYNC_INTERVAL_S on the ticker."""
     # People are cached for up to Directory.CACHE_S; look back that far at the first run.
     since = rt.clock.now() - timedelta(seconds=rt.accounts.directory.CACHE_S)
+    synced = time.monotonic() - rt.settings.caldav.sync_interval_s
     while True:
-        await asyncio.sleep(rt.settings.sweep_interval_s)
+        await asyncio.sleep(min(rt.settings.sweep_interval_s, rt.settings.caldav.sync_interval_s))
         started = rt.clock.now()
         try:
             rt.live.publish(await asyncio.to_thread(handle_leavers, rt, since))
             since = started
         except Exception:
             log.exception("leaver handling failed; retrying next interval")
+        sync = rt.calendar_sync
+        due = time.monotonic() - synced >= rt.settings.caldav.sync_interval_s
+        if sync is None or not due or not rt.runs_ticker:
+            continue
+        synced = time.monotonic()
+        try:
+            for report in await asyncio.to_thread(sync.sync_all):
+                for error in report.errors:
+                    log.warning("room %s calendar: %s", report.room, error)
+        except Exception:
+            log.exception("room calendar sync failed; retrying next interval")

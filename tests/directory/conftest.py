@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.directory.servers import OidcProvider, Slapd, TestCa
+from tests.directory.servers import OidcProvider, Radicale, Slapd, TestCa
 
 
 @pytest.fixture(scope="session")
@@ -48,3 +48,13 @@ def oidc_provider(city_it: Path) -> Iterator[OidcProvider]:
     print(f"\nOIDC tests run against oidc-provider {provider.version} on Node.js")
     yield provider
     provider.stop()
+
+
+@pytest.fixture(scope="session")
+def radicale(city_it: Path) -> Iterator[Radicale]:
+    """Radicale, the CalDAV server, holding the room calendars."""
+    server = Radicale(city_it / "radicale")
+    server.start()
+    print(f"\nCalDAV tests run against {server.version}")
+    yield server
+    server.stop()

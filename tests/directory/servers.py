@@ -291,7 +291,7 @@ def seed_ldif() -> str:
     return "\n".join(entries)
 
 
-def directory_admin(slapd: Slapd) -> "DirectoryAdmin":
+def directory_admin(slapd: Slapd) -> DirectoryAdmin:
     return DirectoryAdmin(slapd)
 
 
@@ -423,6 +423,61 @@ class OidcProvider:
         with urllib.request.urlopen(request, timeout=10) as response:
             client = json.loads(response.read())
         return client["client_id"], client["client_secret"]
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            self._process = None
+
+
+class Radicale:
+    """Radicale (the CalDAV server from PyPI) on a free port, with two accounts: freeseat's
+    own, and a member of staff whose calendar client edits the room calendars too."""
+
+    USERS = {"freeseat": "freeseat-caldav-pass", "tanaka": "tanaka-caldav-pass"}
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.port = free_port()
+        self._process: subprocess.Popen[bytes] | None = None
+        from importlib.metadata import version
+
+        self.version = f"Radicale {version('radicale')}"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def rooms_url(self) -> str:
+        """The collection holding one calendar per room (FREESEAT_CALDAV_URL)."""
+        return f"{self.url}/freeseat/"
+
+    def start(self) -> None:
+        import sys
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        users = self.folder / "users"
+        users.write_text("".join(f"{u}:{p}\n" for u, p in self.USERS.items()))
+        config = self.folder / "config"
+        config.write_text(
+            f"[server]\nhosts = 127.0.0.1:{self.port}\n"
+            f"[auth]\ntype = htpasswd\nhtpasswd_filename = {users}\nhtpasswd_encryption = plain\n"
+            "[rights]\ntype = authenticated\n"
+            f"[storage]\nfilesystem_folder = {self.folder / 'collections'}\n"
+            "[logging]\nlevel = warning\n"
+        )
+        log = (self.folder / "radicale.log").open("wb")
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "radicale", "--config", str(config)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for_port("127.0.0.1", self.port, timeout=60)
 
     def stop(self) -> None:
         if self._process is not None:
