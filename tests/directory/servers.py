@@ -17,6 +17,7 @@ import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from server.adapters.embedded_broker import free_port, wait_for_port
 
@@ -439,7 +440,10 @@ class Radicale:
     """Radicale (the CalDAV server from PyPI) on a free port, with two accounts: freeseat's
     own, and a member of staff whose calendar client edits the room calendars too."""
 
-    USERS = {"freeseat": "freeseat-caldav-pass", "tanaka": "tanaka-caldav-pass"}
+    USERS: ClassVar[dict[str, str]] = {
+        "freeseat": "freeseat-caldav-pass",
+        "tanaka": "tanaka-caldav-pass",
+    }
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
