@@ -45,7 +45,7 @@ export async function renderSignIn(box, onChange, error = "") {
       );
     };
     search.addEventListener("input", fill);
-    box.replaceChildren(title, el("p", { class: "action-hint" }, t("me.demoHint")), search, list, message);
+    box.replaceChildren(...[title, el("p", { class: "action-hint" }, t("me.demoHint")), search, list, message].filter(Boolean));
     await fill();
     return;
   }
@@ -58,7 +58,7 @@ export async function renderSignIn(box, onChange, error = "") {
     e.preventDefault();
     signIn(id.value.trim(), pw.value).then(onChange, fail);
   });
-  box.replaceChildren(title, ...cityAccount(), form, message);
+  box.replaceChildren(...[title, ...cityAccount(), form, message].filter(Boolean));
 }
 
 /** "Sign in with your city account" and "or with a staff ID", when the server offers SSO. */

@@ -58,6 +58,8 @@ class PendingSignIn:
 class PendingSignIns:
     """Seals a `PendingSignIn` into a cookie value (HMAC-SHA256) and opens it again."""
 
+    max_age_s = PENDING_MAX_AGE_S
+
     def __init__(self, secret: bytes) -> None:
         self._secret = secret
 

@@ -18,7 +18,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
-from server.adapters.oidc_client import PENDING_MAX_AGE_S
 from server.api.auth import CSRF_COOKIE, SESSION_COOKIE, start_session
 from server.api.deps import runtime
 from server.api.refusals import STATUS, catalogue, language, words
@@ -71,7 +70,7 @@ async def login(request: Request, rt: Rt, next: Annotated[str, Query()] = "/") -
     response.set_cookie(
         PENDING_COOKIE,
         sso.pending.seal(pending),
-        max_age=PENDING_MAX_AGE_S,
+        max_age=sso.pending.max_age_s,
         httponly=True,
         samesite="lax",  # sent on the provider's top-level redirect back to us
         secure=rt.accounts.cookie_secure,
