@@ -74,6 +74,11 @@ class SqlRoomTransaction:
             sequence=0,
         )
         self._s.add(row)
+        self._flush_booking()
+        return _booking(row)
+
+    def _flush_booking(self) -> None:
+        """Write the pending booking change; the database's overlap refusal as BookingOverlap."""
         try:
             self._s.flush()
         except IntegrityError as exc:
@@ -81,7 +86,6 @@ class SqlRoomTransaction:
             if "no_overlap" in str(exc.orig):
                 raise BookingOverlap(str(exc.orig)) from None
             raise
-        return _booking(row)
 
     def change_booking(
         self, booking_id: int, title: str, starts_at: datetime, ends_at: datetime
@@ -91,12 +95,7 @@ class SqlRoomTransaction:
             raise KeyError(booking_id)
         row.title, row.starts_at, row.ends_at = title, starts_at, ends_at
         row.sequence += 1
-        try:
-            self._s.flush()
-        except IntegrityError as exc:
-            if "no_overlap" in str(exc.orig):
-                raise BookingOverlap(str(exc.orig)) from None
-            raise
+        self._flush_booking()
         return _booking(row)
 
     def booking(self, booking_id: int) -> Booking | None:

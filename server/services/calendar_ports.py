@@ -8,12 +8,10 @@ from datetime import datetime
 from typing import Protocol
 
 
-@dataclass(frozen=True, slots=True)
-class CalendarEvent:
-    """One event resource of a room's calendar, as the sync reads it."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventDraft:
+    """What freeseat wants an event to say."""
 
-    href: str
-    etag: str
     uid: str
     title: str
     starts_at: datetime
@@ -29,29 +27,19 @@ class CalendarEvent:
     booking_key: str | None = None
     # Set on events freeseat declined: the refusal code.
     declined: str | None = None
+    description: str = ""
+    location: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CalendarEvent(EventDraft):
+    """One event resource of a room's calendar, as the sync reads it."""
+
+    href: str
+    etag: str
     all_day: bool = False
     # The calendar object as served, so a rewrite keeps what freeseat does not manage.
     raw: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class EventDraft:
-    """What freeseat wants an event to say."""
-
-    uid: str
-    title: str
-    starts_at: datetime
-    ends_at: datetime
-    rrule: str | None = None
-    exdates: tuple[datetime, ...] = ()
-    rdates: tuple[datetime, ...] = ()
-    cancelled: bool = False
-    description: str = ""
-    organizer_email: str = ""
-    organizer_name: str = ""
-    booking_key: str | None = None
-    declined: str | None = None
-    location: str = ""
 
 
 class CalendarUnreachable(Exception):

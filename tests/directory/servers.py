@@ -96,6 +96,18 @@ def need(program: str, package: str) -> str:
     return found
 
 
+def stop(process: subprocess.Popen[bytes] | None, how: signal.Signals) -> None:
+    """Stop a server we started: politely, then for sure."""
+    if process is None:
+        return
+    process.send_signal(how)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def version_of(command: Sequence[str]) -> str:
     """The first line a program prints about its version."""
     done = subprocess.run(command, capture_output=True, text=True, timeout=30)
@@ -212,14 +224,8 @@ class Slapd:
         wait_for_port("127.0.0.1", self.tls_port, timeout=30)
 
     def stop(self) -> None:
-        if self._process is not None:
-            self._process.send_signal(signal.SIGINT)
-            try:
-                self._process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-            self._process = None
+        stop(self._process, signal.SIGINT)  # slapd shuts down cleanly on SIGINT
+        self._process = None
 
     def _config(self, data: Path) -> str:
         return f"""
@@ -426,14 +432,8 @@ class OidcProvider:
         return client["client_id"], client["client_secret"]
 
     def stop(self) -> None:
-        if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-            self._process = None
+        stop(self._process, signal.SIGTERM)
+        self._process = None
 
 
 class Radicale:
@@ -484,11 +484,5 @@ class Radicale:
         wait_for_port("127.0.0.1", self.port, timeout=60)
 
     def stop(self) -> None:
-        if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-            self._process = None
+        stop(self._process, signal.SIGTERM)
+        self._process = None

@@ -50,6 +50,24 @@ class Rooms:
             report: dict[str, int] = response.json()
             return report
 
+    def book(
+        self, title: str, day: str, start: str, end: str, weekly: int = 1
+    ) -> list[dict[str, object]]:
+        """Tanaka books the room in freeseat (times in Tokyo, e.g. day 2026-12-01, 10:00)."""
+        with self.client("tanaka") as tanaka:
+            made = tanaka.post(
+                f"/api/rooms/{ROOM}/bookings",
+                json={
+                    "title": title,
+                    "starts_at": f"{day}T{start}:00+09:00",
+                    "ends_at": f"{day}T{end}:00+09:00",
+                    "weekly": weekly,
+                },
+            )
+            assert made.status_code == 201, made.text
+            booked: list[dict[str, object]] = made.json()
+            return booked
+
     def bookings(self) -> list[dict[str, object]]:
         with self.client("fac") as facilities:
             found: list[dict[str, object]] = facilities.get(
@@ -88,24 +106,8 @@ def rooms(database_url: str, radicale: Radicale) -> Iterator[Rooms]:
 def test_bookings_made_in_freeseat_appear_move_and_go_in_the_room_calendar(
     rooms: Rooms,
 ) -> None:
-    with rooms.client("tanaka") as tanaka:
-        single = tanaka.post(
-            f"/api/rooms/{ROOM}/bookings",
-            json={
-                "title": "Budget review",
-                "starts_at": "2026-12-01T10:00:00+09:00",
-                "ends_at": "2026-12-01T11:00:00+09:00",
-            },
-        ).json()[0]
-        series = tanaka.post(
-            f"/api/rooms/{ROOM}/bookings",
-            json={
-                "title": "Weekly stand-up",
-                "starts_at": "2026-12-02T14:00:00+09:00",
-                "ends_at": "2026-12-02T14:30:00+09:00",
-                "weekly": 3,
-            },
-        ).json()
+    single = rooms.book("Budget review", "2026-12-01", "10:00", "11:00")[0]
+    series = rooms.book("Weekly stand-up", "2026-12-02", "14:00", "14:30", weekly=3)
     assert rooms.sync()["created_events"] == 2
     events = {e["SUMMARY"]: e for e in rooms.app.events().values()}
     assert events["Budget review"]["DTSTART"] == "20261201T010000Z"
@@ -174,15 +176,7 @@ def test_events_from_a_calendar_app_become_bookings_and_their_moves_and_deletion
 def test_a_clash_is_declined_in_the_calendar_shown_to_its_host_and_booked_once_moved(
     rooms: Rooms,
 ) -> None:
-    with rooms.client("tanaka") as tanaka:
-        tanaka.post(
-            f"/api/rooms/{ROOM}/bookings",
-            json={
-                "title": "Council prep",
-                "starts_at": "2026-12-01T09:00:00+09:00",
-                "ends_at": "2026-12-01T10:00:00+09:00",
-            },
-        )
+    rooms.book("Council prep", "2026-12-01", "09:00", "10:00")
     rooms.sync()
     rooms.app.put(
         "walk-in",
@@ -220,15 +214,7 @@ def test_a_clash_is_declined_in_the_calendar_shown_to_its_host_and_booked_once_m
 
 
 def test_a_booking_changed_on_both_sides_keeps_freeseats_version(rooms: Rooms) -> None:
-    with rooms.client("tanaka") as tanaka:
-        made = tanaka.post(
-            f"/api/rooms/{ROOM}/bookings",
-            json={
-                "title": "Review",
-                "starts_at": "2026-12-02T10:00:00+09:00",
-                "ends_at": "2026-12-02T11:00:00+09:00",
-            },
-        ).json()[0]
+    made = rooms.book("Review", "2026-12-02", "10:00", "11:00")[0]
     rooms.sync()
     uid = next(iter(rooms.app.events()))
     with rooms.client("tanaka") as tanaka:
