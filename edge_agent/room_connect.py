@@ -38,11 +38,14 @@ class Connected:
 class ServerClient:
     """A tiny cookie-keeping JSON client for the freeseat API (stdlib only)."""
 
-    def __init__(self, base_url: str, timeout: float = 15.0) -> None:
+    def __init__(self, base_url: str, timeout: float = 15.0, token: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self._timeout = timeout
         self._opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
         self._csrf = ""
+        # A personal token (FREESEAT_TOKEN) from the web page: directory and SSO users have no
+        # password freeseat could check.
+        self._token = token
 
     def call(
         self,
@@ -59,6 +62,8 @@ class ServerClient:
             request.add_header("Content-Type", content_type)
         if self._csrf:
             request.add_header(CSRF_HEADER, self._csrf)
+        if self._token:
+            request.add_header("Authorization", f"Bearer {self._token}")
         try:
             with self._opener.open(request, timeout=self._timeout) as response:
                 payload = response.read()
@@ -72,7 +77,28 @@ class ServerClient:
             raise ConnectError(f"cannot reach the server at {self.base_url}: {exc}") from None
         return json.loads(payload) if payload else None
 
-    def sign_in(self, staff_id: str, password: str | None) -> dict[str, Any]:
+    @property
+    def has_token(self) -> bool:
+        return bool(self._token)
+
+    def sign_in(self, staff_id: str | None, password: str | None) -> dict[str, Any]:
+        """Sign in with the password, or check whose personal token this client carries."""
+        if self._token:
+            try:
+                me: dict[str, Any] = self.call("GET", "/api/tokens/me")
+            except ConnectError as exc:
+                raise ConnectError(
+                    f"the personal token was refused ({exc}); issue a new one on the web page "
+                    "(your name, then Personal tokens) and set FREESEAT_TOKEN"
+                ) from None
+            if staff_id and me["staff_id"] != staff_id:
+                raise ConnectError(
+                    f"FREESEAT_TOKEN belongs to {me['staff_id']}, not {staff_id}; "
+                    "leave out --staff-id or use your own token"
+                )
+            return {"signed_in": True, "person": me}
+        if not staff_id:
+            raise ConnectError("give --staff-id (and FREESEAT_PASSWORD), or set FREESEAT_TOKEN")
         self._csrf = self.call("GET", "/api/session")["csrf_token"]
         body = {"staff_id": staff_id} | ({"password": password} if password else {})
         session: dict[str, Any] = self.call("POST", "/api/session", body)
@@ -116,11 +142,12 @@ def choose(
 
 def connect(
     *,
-    staff_id: str,
+    staff_id: str | None,
     server: str | None = None,
     room: str | None = None,
     code: str | None = None,
     password: str | None = None,
+    token: str | None = None,
     attach: Sequence[Path] = (),
     wait_s: float = 3.0,
     interfaces: Sequence[str] | None = None,
@@ -149,8 +176,8 @@ def connect(
     if chosen is not None:
         out(f"room: {chosen.room}  {chosen.name}")
     base = server or (server_of(chosen) if chosen else "")
-    client = ServerClient(base)
-    if password is None:
+    client = ServerClient(base, token=token)
+    if password is None and not client.has_token:
         password = secret_prompt(f"password for {staff_id} (empty in demo mode): ") or None
     client.sign_in(staff_id, password)
     if code is None:

@@ -97,11 +97,12 @@ class Reported:
 def report_location(
     *,
     server: str,
-    staff_id: str,
+    staff_id: str | None,
     password: str | None,
     bssid: str | None = None,
     share: bool = True,
     client: ServerClient | None = None,
+    token: str | None = None,
 ) -> Reported:
     """Sign in, turn sharing on for today if asked, and report the BSSID; raises ConnectError."""
     found = bssid if bssid is not None else current_bssid()
@@ -110,7 +111,7 @@ def report_location(
             "this machine is not on Wi-Fi, or its BSSID cannot be read (tried iw, nmcli, "
             "netsh, airport, wdutil); connect to the office Wi-Fi or pass --bssid"
         )
-    api = client or ServerClient(server)
+    api = client or ServerClient(server, token=token)
     api.sign_in(staff_id, password)
     if share:
         api.call("POST", "/api/presence/share")
@@ -121,19 +122,25 @@ def report_location(
 def run_whereami(
     *,
     server: str,
-    staff_id: str,
+    staff_id: str | None,
     password: str | None,
     bssid: str | None,
     share: bool,
     every_s: float | None,
     out: Callable[[str], None],
     rounds: int | None = None,
+    token: str | None = None,
 ) -> None:
     """Report once, or every `every_s` seconds (the BSSID changes as the laptop moves)."""
     done = 0
     while True:
         reported = report_location(
-            server=server, staff_id=staff_id, password=password, bssid=bssid, share=share
+            server=server,
+            staff_id=staff_id,
+            password=password,
+            bssid=bssid,
+            share=share,
+            token=token,
         )
         out(
             f"you are in zone {reported.zone} on floor {reported.floor}; "

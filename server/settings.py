@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from server.directory_settings import CaldavSettings, LdapSettings, OidcSettings
 from server.domain.busyness import Estimator
 from server.services.wifi_presence import DEFAULT_RETENTION, RETAINED_TABLES, WifiSettings
 
@@ -118,3 +119,7 @@ class Settings(BaseSettings):
     )
     # FREESEAT_WIFI_* variables, read when Settings is built (never behind the injected object).
     wifi: WifiEnvSettings = Field(default_factory=WifiEnvSettings)
+    # The city's IT (server/directory_settings.py): FREESEAT_LDAP_*, _OIDC_*, _CALDAV_*.
+    ldap: LdapSettings = Field(default_factory=LdapSettings)
+    oidc: OidcSettings = Field(default_factory=OidcSettings)
+    caldav: CaldavSettings = Field(default_factory=CaldavSettings)

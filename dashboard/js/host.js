@@ -3,7 +3,7 @@
 
 import { errorOf, fetchFloors, getJSON } from "./api.js";
 import { setupLanguageSwitch } from "./chrome.js";
-import { formatTime, localName, t } from "./i18n.js";
+import { errorText, formatTime, localName, t } from "./i18n.js";
 import { loadSession, send, session } from "./session.js";
 import { renderSignIn } from "./sign_in.js";
 
@@ -52,7 +52,23 @@ async function loadSessions() {
 }
 
 async function refresh() {
-  await Promise.all([loadRooms(), loadSessions()]);
+  await Promise.all([loadRooms(), loadSessions(), loadConflicts()]);
+}
+
+// ---- calendar events freeseat did not book (room calendars): the host sees why
+
+async function loadConflicts() {
+  const box = $("calendar-conflicts");
+  const found = session()?.signed_in ? await getJSON("/api/calendar/conflicts").catch(() => []) : [];
+  box.hidden = !found.length;
+  $("conflict-list").replaceChildren(
+    ...found.map((c) => {
+      const why = c.code === "booking_overlap" && c.kept_title
+        ? t("calendar.kept", c)
+        : c.code === "changed_on_both_sides" ? t("calendar.bothSides") : errorText(c.code, c, c.code);
+      return el("li", { dataset: { code: c.code } }, t("calendar.conflict", { ...c, why }));
+    }),
+  );
 }
 
 // ---- rooms now and next, booking

@@ -5,6 +5,7 @@
 import { ApiError, getJSON } from "./api.js";
 import { formatTime, lang, t } from "./i18n.js";
 import { findPeople, loadSession, send, session, signIn, signOut } from "./session.js";
+import { cityAccount, tokensLink } from "./sign_in.js";
 
 function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -215,7 +216,7 @@ export class SeatPanel {
       e.preventDefault();
       this.#signInAs(id.value.trim(), pw.value);
     });
-    return [form];
+    return [...cityAccount(), form];
   }
 
   #peopleList() {
@@ -269,6 +270,7 @@ export class SeatPanel {
         await signOut();
         this.#suggestions = [];
       }) }, t("me.signOut")),
+      tokensLink(),
     );
     const seat = this.#seat;
     const seatBox = h("div", { class: "my-seat", id: "my-seat", dataset: { desk: seat?.desk ?? "", state: seat?.state ?? "none" } });

@@ -7,8 +7,18 @@ let current = null;
 
 /** GET /api/session: {signed_in, person, csrf_token, demo_mode, providers}; cached. */
 export async function loadSession() {
-  current = await getJSON("/api/session");
+  const [found, sso] = await Promise.all([getJSON("/api/session"), getJSON("/api/oidc").catch(() => null)]);
+  current = found;
+  ssoLogin = sso?.enabled ? sso.login_url : null;
   return current;
+}
+
+let ssoLogin = null;
+
+/** The city's sign-in (OpenID Connect) for this page, or null when the server offers none. */
+export function singleSignOnUrl() {
+  if (!ssoLogin) return null;
+  return `${ssoLogin}?${new URLSearchParams({ next: location.pathname + location.search })}`;
 }
 
 export function session() {

@@ -2,7 +2,7 @@
 // picker in demo mode, otherwise staff ID and password; "signed in as" after.
 
 import { lang, t } from "./i18n.js";
-import { findPeople, session, signIn, signOut } from "./session.js";
+import { findPeople, session, signIn, signOut, singleSignOnUrl } from "./session.js";
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -23,7 +23,8 @@ export async function renderSignIn(box, onChange, error = "") {
     const p = s.person;
     box.replaceChildren(
       el("p", { class: "me-who", id: "me-who" }, (lang() === "ja" && p.name_ja) || p.name,
-        el("button", { type: "button", class: "link-button", id: "sign-out", onclick: () => signOut().then(onChange, fail) }, t("me.signOut"))),
+        el("button", { type: "button", class: "link-button", id: "sign-out", onclick: () => signOut().then(onChange, fail) }, t("me.signOut")),
+        tokensLink()),
     );
     return;
   }
@@ -44,7 +45,7 @@ export async function renderSignIn(box, onChange, error = "") {
       );
     };
     search.addEventListener("input", fill);
-    box.replaceChildren(title, el("p", { class: "action-hint" }, t("me.demoHint")), search, list, message);
+    box.replaceChildren(...[title, el("p", { class: "action-hint" }, t("me.demoHint")), search, list, message].filter(Boolean));
     await fill();
     return;
   }
@@ -57,5 +58,20 @@ export async function renderSignIn(box, onChange, error = "") {
     e.preventDefault();
     signIn(id.value.trim(), pw.value).then(onChange, fail);
   });
-  box.replaceChildren(title, form, message);
+  box.replaceChildren(...[title, ...cityAccount(), form, message].filter(Boolean));
+}
+
+/** "Sign in with your city account" and "or with a staff ID", when the server offers SSO. */
+export function cityAccount() {
+  const url = singleSignOnUrl();
+  if (!url) return [];
+  return [
+    el("a", { class: "action-button primary", id: "sso-sign-in", href: url }, t("sso.signIn")),
+    el("p", { class: "action-hint" }, t("sso.or")),
+  ];
+}
+
+/** The link to the page that issues personal tokens for the laptop commands. */
+export function tokensLink() {
+  return el("a", { class: "link-button", id: "tokens-link", href: "/tokens" }, t("tokens.link"));
 }

@@ -7,6 +7,7 @@ module, so a table that is not listed here does not exist.
 
 from server.adapters import (
     tables,
+    tables_directory,
     tables_people,
     tables_provisioning,
     tables_rooms,
@@ -19,6 +20,7 @@ from server.adapters.tables import Base
 __all__ = [
     "Base",
     "tables",
+    "tables_directory",
     "tables_people",
     "tables_provisioning",
     "tables_rooms",

@@ -38,12 +38,18 @@ class SqlPeopleStore:
         )
 
     def person(self, staff_id: str) -> Person | None:
+        """The person, or None when unknown or disabled (a leaver's sessions end with this)."""
         with self._sessions() as session:
             row = session.get(PersonRow, staff_id)
-            return None if row is None else _person(row)
+            return None if row is None or row.disabled_at is not None else _person(row)
 
     def search(self, query: str, limit: int, demo_only: bool) -> list[Person]:
-        statement = select(PersonRow).order_by(PersonRow.staff_id).limit(limit)
+        statement = (
+            select(PersonRow)
+            .where(PersonRow.disabled_at.is_(None))
+            .order_by(PersonRow.staff_id)
+            .limit(limit)
+        )
         if query:
             like = f"%{query.lower()}%"
             statement = statement.where(

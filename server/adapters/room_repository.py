@@ -74,6 +74,11 @@ class SqlRoomTransaction:
             sequence=0,
         )
         self._s.add(row)
+        self._flush_booking()
+        return _booking(row)
+
+    def _flush_booking(self) -> None:
+        """Write the pending booking change; the database's overlap refusal as BookingOverlap."""
         try:
             self._s.flush()
         except IntegrityError as exc:
@@ -81,6 +86,16 @@ class SqlRoomTransaction:
             if "no_overlap" in str(exc.orig):
                 raise BookingOverlap(str(exc.orig)) from None
             raise
+
+    def change_booking(
+        self, booking_id: int, title: str, starts_at: datetime, ends_at: datetime
+    ) -> Booking:
+        row = self._s.get(RoomBookingRow, booking_id)
+        if row is None:
+            raise KeyError(booking_id)
+        row.title, row.starts_at, row.ends_at = title, starts_at, ends_at
+        row.sequence += 1
+        self._flush_booking()
         return _booking(row)
 
     def booking(self, booking_id: int) -> Booking | None:

@@ -1,9 +1,11 @@
 """Tables of the people capability: the staff directory and local accounts."""
 
+from datetime import datetime
+
 from sqlalchemy import Boolean, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.adapters.tables import Base
+from server.adapters.tables import Base, UtcDateTime
 
 
 class PersonRow(Base):
@@ -22,3 +24,8 @@ class PersonRow(Base):
     password_hash: Mapped[str | None] = mapped_column(Text, nullable=True)
     # Demo people can be picked without a password when the server runs in demo mode.
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Where the person came from: csv (staff import), ldap (the directory), oidc (single
+    # sign-on). `freeseat staff sync` disables only people the directory brought in.
+    source: Mapped[str] = mapped_column(String(16), default="csv", server_default="csv")
+    # A leaver: they cannot sign in and their sessions end; their history is kept.
+    disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

@@ -22,8 +22,11 @@ from server.api import (
     health,
     live,
     metrics,
+    oidc,
     pages,
+    personal_tokens,
     replicas,
+    room_calendars,
     rooms,
     seating,
     wifi,
@@ -31,6 +34,7 @@ from server.api import (
 )
 from server.api.refusals import answer
 from server.composition.background import background
+from server.composition.directory_jobs import run_directory_jobs_forever
 from server.composition.runtime import Runtime
 from server.domain.refusals import Refusal
 from server.services.ports import Clock
@@ -60,7 +64,11 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = await asyncio.to_thread(Runtime.open, settings, clock, site)
         app.state.runtime = runtime
-        jobs = [wifi.run_jobs_forever(runtime), rooms.run_jobs_forever(runtime)]
+        jobs = [
+            wifi.run_jobs_forever(runtime),
+            rooms.run_jobs_forever(runtime),
+            run_directory_jobs_forever(runtime),
+        ]
         try:
             async with background(runtime, jobs):
                 yield
@@ -88,6 +96,9 @@ def create_app(
     app.include_router(wifi.router)
     app.include_router(rooms.router)
     app.include_router(wifi_location.router)
+    app.include_router(personal_tokens.router)
+    app.include_router(oidc.router)
+    app.include_router(room_calendars.router)
     static = dashboard_dir()
     if static.is_dir():
         app.mount("/static", StaticFiles(directory=static), name="static")

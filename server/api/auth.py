@@ -50,6 +50,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from server.api.bearer import personal_token, token_person
 from server.api.deps import runtime
 from server.composition.accounts import Accounts
 from server.composition.runtime import Runtime
@@ -105,6 +106,9 @@ def _accounts(rt: Runtime) -> Accounts:
 async def optional_person(request: Request, rt: Rt) -> Person | None:
     """The signed-in person, or None; unsafe methods with a session must carry the CSRF token."""
     accounts = _accounts(rt)
+    bearer = personal_token(request)
+    if bearer is not None:  # a laptop's personal token: not sent by browsers, so no CSRF
+        return await asyncio.to_thread(token_person, accounts, bearer, rt.clock.now())
     session = accounts.signer.read(request.cookies.get(SESSION_COOKIE), rt.clock.now())
     if session is None:
         return None

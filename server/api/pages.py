@@ -12,6 +12,7 @@ PAGES = {
     "/facilities": "facilities.html",
     "/board": "board.html",
     "/host": "host.html",
+    "/tokens": "tokens.html",
 }
 
 

@@ -5,9 +5,18 @@ from typing import Annotated
 
 import typer
 
+StaffIdOption = Annotated[
+    str | None,
+    typer.Option(
+        "--staff-id",
+        help="Your staff id, to sign in with FREESEAT_PASSWORD; not needed with FREESEAT_TOKEN "
+        "(a personal token from the web page, for directory and single sign-on users).",
+    ),
+]
+
 
 def whereami(
-    staff_id: Annotated[str, typer.Option("--staff-id", help="Your staff id, to sign in.")],
+    staff_id: StaffIdOption = None,
     server: Annotated[str, typer.Option(help="The freeseat server's URL.")] = (
         "http://127.0.0.1:8000"
     ),
@@ -32,6 +41,7 @@ def whereami(
             server=server,
             staff_id=staff_id,
             password=os.environ.get("FREESEAT_PASSWORD"),
+            token=os.environ.get("FREESEAT_TOKEN"),
             bssid=bssid,
             share=share,
             every_s=every,
@@ -43,7 +53,7 @@ def whereami(
 
 
 def connect(
-    staff_id: Annotated[str, typer.Option("--staff-id", help="Your staff id, to sign in.")],
+    staff_id: StaffIdOption = None,
     room: Annotated[str | None, typer.Option(help="Room id (default: the one found).")] = None,
     code: Annotated[str | None, typer.Option(help="The code on the screen (or asked).")] = None,
     server: Annotated[
@@ -70,6 +80,7 @@ def connect(
             room=room,
             code=code,
             password=os.environ.get("FREESEAT_PASSWORD"),
+            token=os.environ.get("FREESEAT_TOKEN"),
             attach=attach or [],
             wait_s=wait,
             interfaces=interface,

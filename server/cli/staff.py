@@ -55,6 +55,42 @@ def staff_import(
     typer.echo(f"imported {count} people from {file}")
 
 
+@staff_app.command("sync")
+def staff_sync(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would change; change nothing.")
+    ] = False,
+    url: UrlOption = None,
+) -> None:
+    """Bring people and departments in from the directory (FREESEAT_LDAP_*): newcomers added,
+    changes applied, leavers disabled (never deleted). Prints the diff, one line a person."""
+    from server.composition.directory import DirectoryNotConfigured, staff_sync
+    from server.services.staff_directory import DirectoryUnreachable
+    from server.settings import Settings
+
+    settings = Settings()
+    if url:
+        settings = settings.model_copy(update={"database_url": url})
+    try:
+        sync = staff_sync(settings)
+        plan = sync.plan()
+    except DirectoryNotConfigured as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    except DirectoryUnreachable as exc:
+        typer.echo(f"the directory did not answer: {exc}; nothing was changed", err=True)
+        raise typer.Exit(1) from None
+    for line in plan.lines():
+        typer.echo(line)
+    if dry_run:
+        typer.echo(f"dry run: {plan.summary()}; nothing was changed")
+        return
+    from datetime import UTC, datetime
+
+    sync.apply(plan, datetime.now(UTC))
+    typer.echo(plan.summary())
+
+
 @staff_app.command("password")
 def staff_password(
     staff_id: Annotated[str, typer.Argument(help="Whose local password to set.")],

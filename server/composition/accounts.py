@@ -10,6 +10,12 @@ from sqlalchemy import Engine
 
 from server.adapters.people_repository import Argon2Hasher, SqlPeopleStore
 from server.adapters.session_signer import SessionSigner
+from server.composition.directory import (
+    SsoParts,
+    directory_providers,
+    personal_tokens,
+    single_sign_on,
+)
 from server.services.people import (
     DEMO_OPERATORS,
     DemoPicker,
@@ -18,6 +24,7 @@ from server.services.people import (
     LocalAccounts,
     parse_staff_csv,
 )
+from server.services.personal_tokens import PersonalTokens
 from server.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -57,6 +64,8 @@ class Accounts:
     signer: SessionSigner
     demo_mode: bool
     cookie_secure: bool
+    tokens: PersonalTokens | None = None
+    sso: SsoParts | None = None
     throttle: SignInThrottle = field(default_factory=SignInThrottle)
 
 
@@ -64,7 +73,8 @@ def open_accounts(settings: Settings, engine: Engine) -> Accounts:
     """Build the directory; in demo mode load the demo staff (and two operators) once."""
     store = SqlPeopleStore(engine)
     local = LocalAccounts(store, Argon2Hasher())
-    providers: list[IdentityProvider] = [local]
+    # Local accounts first: an admin's local password works while the directory is down.
+    providers: list[IdentityProvider] = [local, *directory_providers(settings, engine, store)]
     if settings.demo_mode:
         providers.append(DemoPicker(store))
         if not store.search("", 1, demo_only=True):
@@ -86,4 +96,6 @@ def open_accounts(settings: Settings, engine: Engine) -> Accounts:
         signer=SessionSigner(secret, settings.session_max_age_s),
         demo_mode=settings.demo_mode,
         cookie_secure=settings.cookie_secure,
+        tokens=personal_tokens(engine),
+        sso=single_sign_on(settings, engine, store, secret),
     )

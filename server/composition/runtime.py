@@ -26,12 +26,14 @@ from server.adapters.room_repository import SqlRoomStore
 from server.adapters.seating_repository import SqlSeatingStore
 from server.adapters.system_clock import SystemClock
 from server.composition.accounts import Accounts, open_accounts
+from server.composition.directory import room_calendar_sync
 from server.composition.parts import (
     ingest_parts,
     load_configured_site,
     start_ingest_worker,
     wifi_presence,
 )
+from server.services.calendar_sync import CalendarSync
 from server.services.device_registry import DeviceRegistry
 from server.services.ingest import Ingest
 from server.services.liveness import LivenessSweep
@@ -207,6 +209,13 @@ class Runtime:
     def ticker_wifi(self) -> WifiPresence:
         """Wi-Fi presence for history samples and retention, fenced likewise."""
         return wifi_presence(
+            self.settings, self.site, self.ticker_engine or self.engine, self.clock
+        )
+
+    @cached_property
+    def calendar_sync(self) -> CalendarSync | None:
+        """Two-way room calendar sync (FREESEAT_CALDAV_*), on the ticker's fenced engine."""
+        return room_calendar_sync(
             self.settings, self.site, self.ticker_engine or self.engine, self.clock
         )
 

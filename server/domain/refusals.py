@@ -94,6 +94,20 @@ class RefusalCode(StrEnum):
     SHARING_OFF = "sharing_off"
     BSSID_INVALID = "bssid_invalid"
     BSSID_UNKNOWN = "bssid_unknown"
+    # the city's IT: directory, single sign-on, personal tokens, room calendars
+    DIRECTORY_UNREACHABLE = "directory_unreachable"
+    ACCOUNT_DISABLED = "account_disabled"
+    SSO_NOT_SET_UP = "sso_not_set_up"
+    SSO_PROVIDER_UNREACHABLE = "sso_provider_unreachable"
+    SSO_STATE_INVALID = "sso_state_invalid"
+    SSO_CODE_REJECTED = "sso_code_rejected"
+    SSO_DENIED = "sso_denied"
+    SSO_NO_STAFF_ID = "sso_no_staff_id"
+    TOKEN_NEEDS_BROWSER = "token_needs_browser"
+    TOO_MANY_TOKENS = "too_many_tokens"
+    TOKEN_UNKNOWN = "token_unknown"
+    CALENDARS_NOT_SET_UP = "calendars_not_set_up"
+    CALENDAR_UNREACHABLE = "calendar_unreachable"
 
 
 class Refusal(Exception):

@@ -28,6 +28,8 @@ class Hold:
 NO_SHOW = "no-show"
 END_OF_DAY = "end of day"
 BY_HAND = "released by hand"
+# The holder left: `freeseat staff sync` disabled them (their history is kept).
+LEFT = "holder left (disabled in the directory)"
 
 
 def claims_closed(now: datetime, day_ends_at: datetime) -> Refusal | None:

@@ -142,6 +142,11 @@ class Directory:
         self._remember(staff_id, person)
         return person
 
+    def forget(self, staff_ids: Iterable[str]) -> None:
+        """Drop cached look-ups, so a leaver disabled elsewhere is signed out at once."""
+        for staff_id in staff_ids:
+            self._cache.pop(staff_id, None)
+
     def _remember(self, staff_id: str, person: Person | None) -> None:
         if len(self._cache) >= self.CACHE_MAX:
             self._cache.clear()

@@ -123,6 +123,31 @@ class RoomBookings:
         assert done is not None
         return done
 
+    def move(
+        self, actor: Actor, booking_id: int, starts_at: datetime, ends_at: datetime
+    ) -> Booking:
+        """Give one booking (one occurrence of a series) new times, if the room is free then."""
+        now = self._clock.now()
+        refused = check_booking_times(starts_at, ends_at, now)
+        if refused:
+            raise refused
+        room = ""
+        try:
+            with self._store.transaction() as tx:
+                booking = tx.booking(booking_id)
+                if booking is None:
+                    raise Refusal(RefusalCode.BOOKING_UNKNOWN, booking=booking_id)
+                room = booking.room
+                if booking.host != actor.id and not actor.oversees:
+                    raise Refusal(RefusalCode.HOST_ONLY, booking=booking_id)
+                if not booking.active:
+                    raise Refusal(
+                        RefusalCode.BOOKING_NOT_ACTIVE, booking=booking_id, status=booking.status
+                    )
+                return tx.change_booking(booking_id, booking.title, starts_at, ends_at)
+        except BookingOverlap:
+            raise self._overlap(room, starts_at, ends_at, 1) from None
+
     def calendar(self, room_id: str, key: str, domain: str) -> str:
         """The room's bookings as iCalendar text; `key` is the calendar link's secret."""
         self._rooms.check_link("calendar", room_id, key)

@@ -77,6 +77,12 @@ class RoomTransaction(Protocol):
         """Insert an active booking; raises BookingOverlap when the database refuses it."""
         ...
 
+    def change_booking(
+        self, booking_id: int, title: str, starts_at: datetime, ends_at: datetime
+    ) -> Booking:
+        """New title or times (its SEQUENCE goes up); raises BookingOverlap when refused."""
+        ...
+
     def booking(self, booking_id: int) -> Booking | None: ...
     def bookings(self, room: str | None, start: datetime, end: datetime) -> list[Booking]:
         """Bookings (any status) of `room` (or all rooms) that overlap [start, end)."""

@@ -9,14 +9,14 @@ loses one is refused (`desk_just_taken`, `seat_already_held`).
 """
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from server.domain.occupancy import DeskStatus, DeskTransition, assign, check_in, release
 from server.domain.people import Person
 from server.domain.refusals import Refusal, RefusalCode
-from server.domain.seat_holds import BY_HAND, Hold, claims_closed, release_due
+from server.domain.seat_holds import BY_HAND, LEFT, Hold, claims_closed, release_due
 from server.domain.seat_policy import (
     DeskOption,
     Seeker,
@@ -199,6 +199,17 @@ class Seating:
                 raise Refusal(RefusalCode.NO_SEAT)
             changes = self._end(tx, hold, now, f"{BY_HAND} by {person.staff_id}")
             return SeatOutcome(None, changes)
+
+    def release_leavers(self, staff_ids: Iterable[str]) -> list[DeskStatus]:
+        """Release the desks still held by people who left (disabled by `freeseat staff sync`)."""
+        now = self._clock.now()
+        changes: list[DeskStatus] = []
+        for staff_id in staff_ids:
+            with self._store.transaction() as tx:
+                hold = tx.active_hold_of(staff_id, self.today(now))
+                if hold is not None:
+                    changes += self._end(tx, hold, now, LEFT)
+        return changes
 
     def sweep(self) -> list[DeskStatus]:
         """Sensor check-ins, no-show and end-of-day releases due at the clock's now."""
