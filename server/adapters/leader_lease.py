@@ -83,11 +83,16 @@ class LeaderLease:
         return True
 
     async def release(self) -> None:
-        """Drop the lock by closing its connection (also what a crash does)."""
+        """Unlock and close the lock's connection (a crash drops it by closing alone)."""
+        held = self.epoch is not None
         self.epoch = None
         conn, self._conn = self._conn, None
         if conn is not None and not conn.closed:
             try:
+                if held:
+                    # Unlock explicitly: the server notices a closed connection only some time
+                    # after the client closed it, and a successor trying meanwhile would fail.
+                    await conn.execute("SELECT pg_advisory_unlock(%s)", (self._key,))
                 await conn.close()
             except (psycopg.Error, OSError):
                 log.debug("closing the lease connection failed", exc_info=True)
