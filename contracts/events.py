@@ -57,7 +57,9 @@ class RoomDisplayChanged(_Sequenced):
 
     type: Literal["room.display_changed"] = "room.display_changed"
     room: Id
-    connector: Annotated[str, Field(max_length=64, description="e.g. card0-HDMI-A-1")]
+    connector: Annotated[
+        str, Field(max_length=64, description="e.g. HDMI-A-1 (DRM connector name)")
+    ]
     connected: bool
 
 
