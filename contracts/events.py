@@ -116,6 +116,10 @@ class DeviceState(_Message):
     battery: Annotated[float, Field(ge=0, le=100)] | None = None
     rssi: Annotated[float, Field(ge=-130, le=0)] | None = None
     desks: dict[Id, bool] = Field(default_factory=dict, description="Presence per served desk")
+    faulty: list[Id] = Field(
+        default_factory=list,
+        description="Served desks whose sensor sends nothing valid (a sensor fault): unknown",
+    )
 
 
 class DeviceStatus(_Message):

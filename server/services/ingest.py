@@ -33,6 +33,7 @@ from server.services.wifi_presence import WifiPresence
 OFFLINE_REASON = "sensor offline (device went away)"
 BRIDGE_OFFLINE_REASON = "sensor offline (its Zigbee2MQTT bridge went away)"
 CONTRACT_TOPICS = f"{ROOT}/{VERSION}/"
+SENSOR_FAULT_REASON = "sensor fault: it sends nothing valid (reported by its device)"
 
 
 CONTACT_LOST = "desk.contact_lost"  # a log record of the TTL sweep, never on the wire
@@ -159,7 +160,7 @@ class Ingest:
             if isinstance(body, DeskPresenceChanged):
                 desks.add(body.desk)
             elif isinstance(body, DeviceState):
-                desks.update(body.desks)
+                desks.update(body.desks, body.faulty)
             elif isinstance(body, DeviceStatus) and body.status == "offline":
                 desks.update(self._index.devices[body.device].desks)
             if hasattr(body, "seq") and item.channel is Channel.EVENT:
@@ -295,7 +296,7 @@ class Ingest:
                 f"device {topic.device!r} does not serve desk {body.desk!r}", "spoofed"
             )
         if isinstance(body, DeviceState):
-            foreign = sorted(set(body.desks) - info.desks)
+            foreign = sorted((set(body.desks) | set(body.faulty)) - info.desks)
             if foreign:
                 raise Quarantined(
                     f"device {topic.device!r} does not serve desks {foreign[:5]}", "spoofed"
@@ -411,6 +412,8 @@ class Ingest:
             if sensed(current, present, received_at, "heartbeat") is None:
                 continue
             self._sense(tx, desk, present, received_at, "heartbeat", outcome, None, reading)
+        for desk in state.faulty:  # the device's own word that the desk's sensor is broken
+            self._lose_desk(tx, desk, received_at, SENSOR_FAULT_REASON, outcome)
         if len(outcome.changes) != changed_before:
             # Only heartbeats that moved a desk are logged: the log stays a fold of desk state
             # without keeping every routine heartbeat.
@@ -477,14 +480,20 @@ class Ingest:
     ) -> None:
         """Every desk the device serves becomes unknown."""
         for desk_id in sorted(self._index.devices[device_id].desks):
-            status = tx.desk(desk_id)
-            if status is None:
-                continue
-            transition = lost_contact(status, at, reason)
-            if transition is not None:
-                tx.save_desk(transition.after)
-                tx.record_transition(transition, None)
-                outcome.add(transition)
+            self._lose_desk(tx, desk_id, at, reason, outcome)
+
+    @staticmethod
+    def _lose_desk(
+        tx: Transaction, desk_id: str, at: datetime, reason: str, outcome: BatchOutcome
+    ) -> None:
+        status = tx.desk(desk_id)
+        if status is None:
+            return
+        transition = lost_contact(status, at, reason)
+        if transition is not None:
+            tx.save_desk(transition.after)
+            tx.record_transition(transition, None)
+            outcome.add(transition)
 
     @staticmethod
     def _alive(device: DeviceRecord, epoch: int, received_at: datetime) -> DeviceRecord:
