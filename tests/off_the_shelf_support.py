@@ -8,11 +8,18 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import create_engine, text
 
-from firmware_config.site import Site
+from firmware_config.site import Device, Site
 from server.adapters.embedded_broker import MosquittoBroker
 from server.api.app import create_app
 from server.settings import Settings
-from tests.support import ServerThread, wait_until
+from tests.support import ServerThread, small_site, wait_until
+
+
+def site_with(devices: list[Device]) -> Site:
+    """small_site() with floor f2's zone-b gateway replaced by `devices` (its desks are free)."""
+    site = small_site()
+    kept = [d for d in site.devices if d.id != "gw-f2-b"]
+    return site.model_copy(update={"devices": kept + devices})
 
 
 class Publisher:

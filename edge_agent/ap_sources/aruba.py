@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import re
 
-from edge_agent.ap_sources.association import Association, Parsed
+from edge_agent.ap_sources.association import MAC, Association, Parsed
 from edge_agent.station_hash import normalise_mac
 
-_MAC = r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}"
-_AP = rf"AP (?P<ip>[0-9a-fA-F.:]+?)-(?P<bssid>{_MAC})-(?P<name>\S+)"
-_JOIN = re.compile(rf"Assoc success @ [\d:.]+: (?P<mac>{_MAC}): {_AP}")
-_LEAVE = re.compile(rf"(?:Deauth|Disassoc) (?:to|from) sta: (?P<mac>{_MAC}): (?:\w+ )?{_AP}")
+_AP = rf"AP (?P<ip>[0-9a-fA-F.:]+?)-(?P<bssid>{MAC})-(?P<name>\S+)"
+_JOIN = re.compile(rf"Assoc success @ [\d:.]+: (?P<mac>{MAC}): {_AP}")
+_LEAVE = re.compile(rf"(?:Deauth|Disassoc) (?:to|from) sta: (?P<mac>{MAC}): (?:\w+ )?{_AP}")
 _ARUBA = re.compile(r"<\d{6}> (?:<\d+> )?<(?:EMER|ALRT|CRIT|ERRS|WARN|NOTI|INFO|DBUG)>")
 
 

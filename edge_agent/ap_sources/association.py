@@ -12,6 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+# How vendors write a station's address in their lines, for the parsers' patterns (a match is
+# then normalised, and refused if it is no station address, by normalise_mac).
+MAC = r"[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}"
+DOTTED_MAC = r"[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}"
+
 
 @dataclass(frozen=True, slots=True)
 class Association:

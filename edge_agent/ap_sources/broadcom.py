@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import re
 
-from edge_agent.ap_sources.association import Association, Parsed
+from edge_agent.ap_sources.association import MAC, Association, Parsed
 from edge_agent.station_hash import normalise_mac
 
 _EVENT = re.compile(
     r"wlceventd_proc_event\(\d+\): (?P<iface>[^\s:]+): (?P<event>\w+) "
-    r"(?P<mac>[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}),?(?: status: (?P<status>[^,]*))?"
+    rf"(?P<mac>{MAC}),?(?: status: (?P<status>[^,]*))?"
 )
 _JOIN = {"Assoc", "ReAssoc"}
 _LEAVE = {"Disassoc", "Disassoc_ind", "Deauth", "Deauth_ind"}

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import re
 
-from edge_agent.ap_sources.association import Association, Parsed
+from edge_agent.ap_sources.association import DOTTED_MAC, MAC, Association, Parsed
 from edge_agent.station_hash import normalise_mac
 
-_MAC = r"[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}|[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}"
+_MAC = f"{DOTTED_MAC}|{MAC}"
 _STATE = re.compile(
     rf"%CLIENT_ORCH_LOG-\d-CLIENT_MOVED_TO_(?P<state>RUN|DELETE)_STATE:.*?MAC: (?P<mac>{_MAC}),"
     r".*?(?:associated to|disconnected from) AP \((?P<ap>[^)]*)\)"

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 
-from edge_agent.ap_sources.association import Association, Parsed
+from edge_agent.ap_sources.association import MAC, Association, Parsed
 from edge_agent.station_hash import normalise_mac
 
 _EVENT = re.compile(
-    r"(?P<mac>[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5})@(?P<iface>[^\s:]+):? "
+    rf"(?P<mac>{MAC})@(?P<iface>[^\s:]+):? "
     r"(?P<event>connected|disconnected)\b"
 )
 _TOPIC = re.compile(r"\b(?:wireless|wifi|caps|hotspot),\w+")

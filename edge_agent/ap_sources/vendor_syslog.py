@@ -20,7 +20,13 @@ import re
 from collections.abc import Callable
 
 from edge_agent.ap_sources.aruba import parse_aruba
-from edge_agent.ap_sources.association import Association, Parsed, on_host
+from edge_agent.ap_sources.association import (
+    DOTTED_MAC,
+    MAC,
+    Association,
+    Parsed,
+    on_host,
+)
 from edge_agent.ap_sources.broadcom import parse_broadcom
 from edge_agent.ap_sources.cisco import parse_cisco
 from edge_agent.ap_sources.hostapd import parse_hostapd
@@ -30,14 +36,11 @@ from edge_agent.ap_sources.syslog_header import split_header
 from edge_agent.ap_sources.unifi import parse_unifi
 from edge_agent.station_hash import normalise_mac
 
-_MAC = r"[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}"
-_DOTTED = r"[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}"
-
 _RUIJIE = re.compile(
-    rf"\bSTA\(({_DOTTED}|{_MAC})\) (actives in|leaves) BSSID\(({_DOTTED}|{_MAC})\)"
+    rf"\bSTA\(({DOTTED_MAC}|{MAC})\) (actives in|leaves) BSSID\(({DOTTED_MAC}|{MAC})\)"
     r"(?::\s*(Assoc succeed|.*))?"
 )
-_ZYXEL = re.compile(rf"\bStation:\s*({_MAC}) has (associated|disassoc\w*|deauth\w*)\b")
+_ZYXEL = re.compile(rf"\bStation:\s*({MAC}) has (associated|disassoc\w*|deauth\w*)\b")
 _HUAWEI_ASSOC = re.compile(r"\[WLAN_STA_INFO_AP_ASSOCIATE\]")
 _HUAWEI_OFFLINE = re.compile(r"IWAP_LOG_CLIENT_INFO_ROAM_OR_OFFLINE_INFO")
 _HUAWEI_FIELD = re.compile(r"(?:^|[;\]\s:])(APMAC|APNAME|MAC|RESULT)\s*:\s*([^;]*)")

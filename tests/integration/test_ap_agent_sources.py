@@ -16,16 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import paho.mqtt.client as mqtt
 import pytest
 import yaml
-from paho.mqtt.enums import CallbackAPIVersion
 
-from contracts import ApStationsCounted, decode
+from contracts import ApStationsCounted
 from edge_agent.ap_agent import ApGateway, run_ap_agent
 from edge_agent.ap_sources.settings import ObservationSource
 from server.adapters.embedded_broker import MosquittoBroker, free_port
-from tests.support import wait_until
+from tests.support import ContractListener, wait_until
 
 EAST_BSSID = "06:9c:3a:be:1a:c0"
 STATIONS = {name: f"3c:22:fb:00:00:{n:02x}" for n, name in enumerate("ABCDEFGHIJKL", 1)}
@@ -34,27 +32,6 @@ S = STATIONS
 # The hostapd_cli -a recipe of docs/devices.md: hostapd_cli runs it as
 # `<script> <ifname> <event> <args...>` (hostapd/hostapd_cli.c, hostapd_cli_exec).
 ACTION_SCRIPT = '#!/bin/sh\necho "$@" >> "{out}"\n'
-
-
-class Published:
-    """The last station count each AP agent published."""
-
-    def __init__(self, broker: MosquittoBroker) -> None:
-        self.counts: dict[str, int] = {}
-        self.client = mqtt.Client(CallbackAPIVersion.VERSION2)
-        self.client.on_connect = lambda c, *a: c.subscribe("freeseat/v1/+/ap/+/event", qos=1)
-        self.client.on_message = self._on_message
-        self.client.connect(broker.host, broker.port)
-        self.client.loop_start()
-
-    def _on_message(self, client: Any, userdata: Any, message: mqtt.MQTTMessage) -> None:
-        body = decode(message.topic, message.payload).message
-        if isinstance(body, ApStationsCounted):
-            self.counts[body.access_point] = body.stations
-
-    def close(self) -> None:
-        self.client.loop_stop()
-        self.client.disconnect()
 
 
 class Agent:
@@ -108,15 +85,22 @@ def config(tmp_path: Path, broker: MosquittoBroker, ap: str, **fields: Any) -> d
     }
 
 
+def last_counts(listener: ContractListener) -> dict[str, int]:
+    """The last station count each AP agent published."""
+    return {
+        m.access_point: m.stations for m in listener.messages if isinstance(m, ApStationsCounted)
+    }
+
+
 @pytest.fixture
-def published(broker: MosquittoBroker) -> Iterator[Published]:
-    watcher = Published(broker)
-    yield watcher
-    watcher.close()
+def published(broker: MosquittoBroker) -> Iterator[ContractListener]:
+    listener = ContractListener(broker.host, broker.port, "freeseat/v1/+/ap/+/event")
+    yield listener
+    listener.close()
 
 
 def test_each_agent_counts_its_own_stations_from_every_input_and_resets_on_every_path(
-    broker: MosquittoBroker, tmp_path: Path, published: Published
+    broker: MosquittoBroker, tmp_path: Path, published: ContractListener
 ) -> None:
     shared_log, radius, actions, ubus, iw = (
         tmp_path / name for name in ("aps.log", "detail", "hostapd-events", "ubus.log", "iw.log")
@@ -196,7 +180,7 @@ def test_each_agent_counts_its_own_stations_from_every_input_and_resets_on_every
 
         # A, B, C, G (shared), I (action script), J (ubus), K (iw), L (UDP): 8 stations.
         wait_until(lambda: east.stations() == 8, what="the east AP's 8 stations")
-        wait_until(lambda: published.counts.get("ap-3f-east") == 8, what="8 published")
+        wait_until(lambda: last_counts(published).get("ap-3f-east") == 8, what="8 published")
         east_metrics = east.metrics()
         source = f"syslog {shared_log}"
         assert [
@@ -214,7 +198,7 @@ def test_each_agent_counts_its_own_stations_from_every_input_and_resets_on_every
             what="the lobby agent to read the RADIUS file",
         )
         assert lobby.stations() == 0
-        assert published.counts.get("ap-1f-lobby") == 0
+        assert last_counts(published).get("ap-1f-lobby") == 0
 
         # AP-DISABLED and its kin forget a radio's stations, whichever path says it.
         subprocess.run([script, "wlan0", "AP-DISABLED"], check=True)  # A and I were on wlan0
@@ -231,7 +215,7 @@ def test_each_agent_counts_its_own_stations_from_every_input_and_resets_on_every
                 ("127.0.0.1", udp_port),
             )
         wait_until(lambda: east.stations() == 3, what="wlan2's station gone")
-        wait_until(lambda: published.counts.get("ap-3f-east") == 3, what="3 published")
+        wait_until(lambda: last_counts(published).get("ap-3f-east") == 3, what="3 published")
     finally:
         east.close()
         lobby.close()

@@ -19,10 +19,11 @@ from tests.off_the_shelf_support import (
     metric,
     quarantined,
     serving,
+    site_with,
     state_of,
     wait_state,
 )
-from tests.support import ServerThread, small_site, wait_until
+from tests.support import ServerThread, wait_until
 
 MULTI_LEVEL = "office/3f/desk-b012"
 UNDER_FREESEAT = "freeseat/esp/desk-b013"
@@ -30,24 +31,24 @@ DESK_A, DESK_B = "desk-f2-b-01-01", "desk-f2-b-01-02"
 
 
 def esphome_site() -> Site:
-    site = small_site()
-    devices = [d for d in site.devices if d.id != "gw-f2-b"] + [
-        Device(
-            id="esp-b012",
-            kind="desk",
-            sensor="mmwave",
-            esphome=EsphomeSource(
-                prefix=MULTI_LEVEL, binary_sensors={"desk-b012-presence": DESK_A}
+    return site_with(
+        [
+            Device(
+                id="esp-b012",
+                kind="desk",
+                sensor="mmwave",
+                esphome=EsphomeSource(
+                    prefix=MULTI_LEVEL, binary_sensors={"desk-b012-presence": DESK_A}
+                ),
             ),
-        ),
-        Device(
-            id="esp-b013",
-            kind="desk",
-            sensor="mmwave",
-            esphome=EsphomeSource(prefix=UNDER_FREESEAT, binary_sensors={"presence": DESK_B}),
-        ),
-    ]
-    return site.model_copy(update={"devices": devices})
+            Device(
+                id="esp-b013",
+                kind="desk",
+                sensor="mmwave",
+                esphome=EsphomeSource(prefix=UNDER_FREESEAT, binary_sensors={"presence": DESK_B}),
+            ),
+        ]
+    )
 
 
 @pytest.fixture

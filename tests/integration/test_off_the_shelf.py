@@ -6,40 +6,40 @@ import pytest
 
 from firmware_config.site import Device, EsphomeSource, Site, Zigbee2MqttSource
 from server.adapters.embedded_broker import MosquittoBroker
-from tests.off_the_shelf_support import Publisher, quarantined, serving, wait_state
-from tests.support import ServerThread, small_site
+from tests.off_the_shelf_support import Publisher, quarantined, serving, site_with, wait_state
+from tests.support import ServerThread
 
 ESP_DESK, ESP_DESK_2, PIR_DESK, MMWAVE_DESK = (f"desk-f2-b-01-0{n}" for n in range(1, 5))
 
 
 def site_with_off_the_shelf_devices() -> Site:
-    site = small_site()
-    devices = [d for d in site.devices if d.id != "gw-f2-b"] + [
-        Device(
-            id="esp-f2-b-01",
-            kind="desk",
-            sensor="mmwave",
-            esphome=EsphomeSource(
-                prefix="esp-f2-b-01",
-                binary_sensors={"desk_1_presence": ESP_DESK, "desk_2_presence": ESP_DESK_2},
+    return site_with(
+        [
+            Device(
+                id="esp-f2-b-01",
+                kind="desk",
+                sensor="mmwave",
+                esphome=EsphomeSource(
+                    prefix="esp-f2-b-01",
+                    binary_sensors={"desk_1_presence": ESP_DESK, "desk_2_presence": ESP_DESK_2},
+                ),
             ),
-        ),
-        Device(
-            id="z2m-pir-f2-b-03",
-            kind="desk",
-            sensor="pir",
-            zigbee2mqtt=Zigbee2MqttSource(friendly_name="2F desk 03 motion", desk=PIR_DESK),
-        ),
-        Device(
-            id="z2m-fp1-f2-b-04",
-            kind="desk",
-            sensor="mmwave",
-            zigbee2mqtt=Zigbee2MqttSource(
-                base_topic="z2m", friendly_name="fp1/desk-04", desk=MMWAVE_DESK
+            Device(
+                id="z2m-pir-f2-b-03",
+                kind="desk",
+                sensor="pir",
+                zigbee2mqtt=Zigbee2MqttSource(friendly_name="2F desk 03 motion", desk=PIR_DESK),
             ),
-        ),
-    ]
-    return site.model_copy(update={"devices": devices})
+            Device(
+                id="z2m-fp1-f2-b-04",
+                kind="desk",
+                sensor="mmwave",
+                zigbee2mqtt=Zigbee2MqttSource(
+                    base_topic="z2m", friendly_name="fp1/desk-04", desk=MMWAVE_DESK
+                ),
+            ),
+        ]
+    )
 
 
 @pytest.fixture

@@ -7,22 +7,18 @@ real Mosquitto; and the real kernel uevent socket of this machine.
 """
 
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import paho.mqtt.client as mqtt
 import pytest
-from paho.mqtt.enums import CallbackAPIVersion
 
-from contracts import RoomCastChanged, RoomDisplayChanged, decode
+from contracts import RoomCastChanged, RoomDisplayChanged
 from edge_agent.drm import DrmConnectors
 from edge_agent.drm_hotplug import UeventMonitor, uevent_fields
 from edge_agent.room_agent import RoomAgentConfig, RoomMonitor
 from edge_agent.runtime import ConnectionSettings, Outbox, SystemWallClock
 from server.adapters.embedded_broker import MosquittoBroker
-from tests.support import wait_until
+from tests.support import ContractListener, wait_until
 
 GPU = "0000:00:02.0"
 DOCK = "3-1:1.0"  # a DisplayLink dock on USB port 3-1
@@ -90,36 +86,15 @@ def test_unknown_is_no_reading_and_two_cards_sharing_a_name_are_told_apart(
     assert not drm.matches(f"HDMI-A-1@{GPU}", [f"HDMI-A-1@{DOCK}"])
 
 
-class RoomEvents:
-    """The room events a monitor publishes."""
-
-    def __init__(self, broker: MosquittoBroker) -> None:
-        self.events: list[Any] = []
-        self.client = mqtt.Client(CallbackAPIVersion.VERSION2)
-        self.client.on_connect = lambda c, *a: c.subscribe("freeseat/v1/+/room/+/event", qos=1)
-        self.client.on_message = lambda c, u, m: self.events.append(
-            decode(m.topic, m.payload).message
-        )
-        self.subscribed = threading.Event()
-        self.client.on_subscribe = lambda *a: self.subscribed.set()
-        self.client.connect(broker.host, broker.port)
-        self.client.loop_start()
-        assert self.subscribed.wait(5)
-
-    def close(self) -> None:
-        self.client.loop_stop()
-        self.client.disconnect()
-
-
 @pytest.fixture
-def room_events(broker: MosquittoBroker) -> Iterator[RoomEvents]:
-    events = RoomEvents(broker)
-    yield events
-    events.close()
+def room_events(broker: MosquittoBroker) -> Iterator[ContractListener]:
+    listener = ContractListener(broker.host, broker.port, "freeseat/v1/+/room/+/event")
+    yield listener
+    listener.close()
 
 
 def test_a_laptop_on_a_renumbered_dock_starts_the_cast_and_unknown_ends_nothing(
-    tmp_path: Path, broker: MosquittoBroker, room_events: RoomEvents
+    tmp_path: Path, broker: MosquittoBroker, room_events: ContractListener
 ) -> None:
     sysfs = Sysfs(tmp_path)
     sysfs.card(0, GPU)
@@ -149,17 +124,17 @@ def test_a_laptop_on_a_renumbered_dock_starts_the_cast_and_unknown_ends_nothing(
         monitor.tick()
         sysfs.status(0, "HDMI-A-1", "unknown")
         monitor.tick()
-        wait_until(lambda: any(isinstance(e, RoomCastChanged) for e in room_events.events))
+        wait_until(lambda: any(isinstance(e, RoomCastChanged) for e in room_events.messages))
         kinds = [
             (type(e).__name__, getattr(e, "connector", None), getattr(e, "connected", None))
-            for e in room_events.events
+            for e in room_events.messages
             if isinstance(e, RoomDisplayChanged | RoomCastChanged)
         ]
         assert kinds == [
             ("RoomDisplayChanged", "HDMI-A-1", True),
             ("RoomCastChanged", None, None),
         ]
-        cast = next(e for e in room_events.events if isinstance(e, RoomCastChanged))
+        cast = next(e for e in room_events.messages if isinstance(e, RoomCastChanged))
         assert (cast.casting, cast.source) == (True, "DP-1")
     finally:
         monitor.stop()

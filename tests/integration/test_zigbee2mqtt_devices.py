@@ -20,17 +20,16 @@ from tests.off_the_shelf_support import (
     metric,
     quarantined,
     serving,
+    site_with,
     state_of,
     wait_state,
 )
-from tests.support import ServerThread, small_site, wait_until
+from tests.support import ServerThread, wait_until
 
 PIR, RADAR, MAPPED, OTHER_BRIDGE = (f"desk-f2-b-01-0{n}" for n in range(1, 5))
 
 
 def zigbee_site() -> Site:
-    site = small_site()
-
     def sensor(device: str, name: str, desk: str, **extra: object) -> Device:
         return Device(
             id=device,
@@ -39,21 +38,22 @@ def zigbee_site() -> Site:
             zigbee2mqtt=Zigbee2MqttSource(friendly_name=name, desk=desk, **extra),  # type: ignore[arg-type]
         )
 
-    devices = [d for d in site.devices if d.id != "gw-f2-b"] + [
-        sensor("z-pir", "desk 01 motion", PIR),
-        sensor("z-radar", "desk 02 radar", RADAR),
-        # A radar whose enum the site file maps itself: `move` and `stationary` mean someone.
-        sensor(
-            "z-mapped",
-            "desk 03 radar",
-            MAPPED,
-            presence=PresenceMapping(
-                key="presence_state", present=["move", "stationary"], absent=["none"]
+    return site_with(
+        [
+            sensor("z-pir", "desk 01 motion", PIR),
+            sensor("z-radar", "desk 02 radar", RADAR),
+            # A radar whose enum the site file maps itself: `move` and `stationary` mean someone.
+            sensor(
+                "z-mapped",
+                "desk 03 radar",
+                MAPPED,
+                presence=PresenceMapping(
+                    key="presence_state", present=["move", "stationary"], absent=["none"]
+                ),
             ),
-        ),
-        sensor("z-other", "desk 04 radar", OTHER_BRIDGE, base_topic="z2m-annex"),
-    ]
-    return site.model_copy(update={"devices": devices})
+            sensor("z-other", "desk 04 radar", OTHER_BRIDGE, base_topic="z2m-annex"),
+        ]
+    )
 
 
 @pytest.fixture
