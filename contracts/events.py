@@ -57,7 +57,9 @@ class RoomDisplayChanged(_Sequenced):
 
     type: Literal["room.display_changed"] = "room.display_changed"
     room: Id
-    connector: Annotated[str, Field(max_length=64, description="e.g. card0-HDMI-A-1")]
+    connector: Annotated[
+        str, Field(max_length=64, description="e.g. HDMI-A-1 (DRM connector name)")
+    ]
     connected: bool
 
 
@@ -114,6 +116,10 @@ class DeviceState(_Message):
     battery: Annotated[float, Field(ge=0, le=100)] | None = None
     rssi: Annotated[float, Field(ge=-130, le=0)] | None = None
     desks: dict[Id, bool] = Field(default_factory=dict, description="Presence per served desk")
+    faulty: list[Id] = Field(
+        default_factory=list,
+        description="Served desks whose sensor sends nothing valid (a sensor fault): unknown",
+    )
 
 
 class DeviceStatus(_Message):

@@ -5,23 +5,20 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from contracts import ApStationsCounted, DeviceCommand, Kind
 from edge_agent.ap_sources.association import Association, Observation, Reset
-from edge_agent.ap_sources.hostapd import parse_hostapd
-from edge_agent.ap_sources.radius import RadiusDetailParser
-from edge_agent.ap_sources.readers import FollowedFile, HostapdControl, LineReader, SyslogListener
-from edge_agent.ap_sources.vendor_syslog import parse_vendor_syslog
+from edge_agent.ap_sources.attribution import ApIdentity, Attribution, Scope
+from edge_agent.ap_sources.settings import ApSourceConfig, ObservationSource, open_reader
 from edge_agent.runtime import (
     AgentConfig,
-    AgentConfigError,
     AgentRun,
     ConnectionSettings,
     DeviceId,
@@ -30,7 +27,7 @@ from edge_agent.runtime import (
     TimeZoneName,
     WallClock,
 )
-from edge_agent.runtime.config import under
+from edge_agent.runtime.metrics import MetricsServer, exposition
 from edge_agent.station_hash import StationHasher, StationId, normalise_mac
 
 log = logging.getLogger(__name__)
@@ -38,60 +35,23 @@ log = logging.getLogger(__name__)
 TICK_S = 0.25
 
 
-class _Source(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class HostapdSource(_Source):
-    """hostapd's control socket of one radio (`ctrl_interface`/<ifname>)."""
-
-    type: Literal["hostapd"]
-    ctrl: Path
-
-
-class RadiusSource(_Source):
-    """A FreeRADIUS `detail` accounting file, followed like `tail -F`."""
-
-    type: Literal["radius"]
-    file: Path
-    from_start: bool = False
-
-
-class SyslogSource(_Source):
-    """Vendor syslog: a file followed like `tail -F`, or a UDP port to listen on."""
-
-    type: Literal["syslog"]
-    file: Path | None = None
-    listen: str | None = Field(default=None, description="host:port, e.g. 127.0.0.1:5514")
-    from_start: bool = False
-
-    @field_validator("listen")
-    @classmethod
-    def _host_port(cls, value: str | None) -> str | None:
-        if value is not None:
-            host, sep, port = value.rpartition(":")
-            if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-                raise ValueError(f"listen {value!r} must be host:port, e.g. 127.0.0.1:5514")
-        return value
-
-    @model_validator(mode="after")
-    def _one_of(self) -> SyslogSource:
-        if (self.file is None) == (self.listen is None):
-            raise ValueError("a syslog source needs exactly one of file or listen")
-        return self
-
-
-ApSource = Annotated[HostapdSource | RadiusSource | SyslogSource, Field(discriminator="type")]
-
-
 class ApAgentConfig(AgentConfig):
     """One AP agent's YAML config (read with `ApAgentConfig.load`)."""
 
     access_point: DeviceId
-    # The AP's own radio addresses, as RADIUS and controller syslog name it; lines naming
-    # another AP are not ours. Lines that name no AP (hostapd on the AP itself) always are.
+    # How this AP is named in the lines it reads (see ap_sources/attribution.py): its radio or
+    # AP addresses, its names at a controller or as a syslog host, its radio interfaces.
     bssids: list[str] = Field(default_factory=list)
-    sources: Annotated[list[ApSource], Field(min_length=1)]
+    ap_names: list[Annotated[str, Field(min_length=1, max_length=128)]] = Field(
+        default_factory=list
+    )
+    interfaces: list[Annotated[str, Field(min_length=1, max_length=32)]] = Field(
+        default_factory=list
+    )
+    sources: Annotated[list[ApSourceConfig], Field(min_length=1)]
+    metrics: str | None = Field(
+        default=None, description="host:port to serve /metrics on, e.g. 127.0.0.1:9310"
+    )
     timezone: TimeZoneName = "Asia/Tokyo"
     report_s: Annotated[float, Field(gt=0, le=86_400)] = 300.0
     min_report_s: Annotated[float, Field(ge=0, le=3_600)] = 30.0
@@ -111,17 +71,22 @@ class ApAgentConfig(AgentConfig):
             out.append(mac)
         return out
 
+    @field_validator("metrics")
+    @classmethod
+    def _metrics(cls, value: str | None) -> str | None:
+        if value is not None:
+            host, sep, port = value.rpartition(":")
+            if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
+                raise ValueError(f"metrics {value!r} must be host:port, e.g. 127.0.0.1:9310")
+        return value
+
+    def identity(self) -> ApIdentity:
+        """How this agent's AP is named."""
+        return ApIdentity.of(self.bssids, self.ap_names, self.interfaces)
+
     def paths_under(self, folder: Path) -> dict[str, Any]:
-        sources = [_source_under(folder, source) for source in self.sources]
+        sources = [source.under(folder) for source in self.sources]
         return super().paths_under(folder) | {"sources": sources}
-
-
-def _source_under(folder: Path, source: HostapdSource | RadiusSource | SyslogSource) -> Any:
-    if isinstance(source, HostapdSource):
-        return source.model_copy(update={"ctrl": under(folder, source.ctrl)})
-    if source.file is not None:
-        return source.model_copy(update={"file": under(folder, source.file)})
-    return source
 
 
 @dataclass(slots=True)
@@ -129,6 +94,7 @@ class _Station:
     randomised: bool
     day: date
     last_seen: datetime
+    interface: str | None = None  # the radio it joined, when the line said
 
 
 class StationTable:
@@ -147,7 +113,9 @@ class StationTable:
         current = self._hasher.station(association.station, now)
         known = self._find(association.station, current)
         if association.joined:
-            self._stations[current.token] = _Station(current.randomised, self._day(), now)
+            self._stations[current.token] = _Station(
+                current.randomised, self._day(), now, association.interface
+            )
             return known is None
         return known is not None
 
@@ -160,11 +128,14 @@ class StationTable:
             return self._stations.pop(previous.token, None)
         return None
 
-    def reset(self) -> bool:
-        """The AP forgot everyone; True if anyone was associated."""
-        had = bool(self._stations)
-        self._stations.clear()
-        return had
+    def reset(self, interface: str | None = None) -> bool:
+        """The AP (or only its radio `interface`) forgot everyone; True if anyone was there."""
+        before = len(self._stations)
+        if interface is None:
+            self._stations.clear()
+        else:
+            self._stations = {t: s for t, s in self._stations.items() if s.interface != interface}
+        return len(self._stations) != before
 
     def expire(self, now: datetime) -> bool:
         """Forget stations idle too long, and keys' leftovers; True if any went."""
@@ -204,7 +175,7 @@ class ApGateway:
         outbox: Outbox,
         settings: ConnectionSettings,
         clock: WallClock,
-        bssids: Iterable[str] = (),
+        identity: ApIdentity | None = None,
         timezone: str = "Asia/Tokyo",
         report_s: float = 300.0,
         min_report_s: float = 30.0,
@@ -215,14 +186,14 @@ class ApGateway:
     ) -> None:
         self.device = device
         self.access_point = access_point
-        self._bssids = frozenset(bssids)
+        self.identity = identity or ApIdentity()
         self._table = StationTable(StationHasher(timezone), timedelta(seconds=station_idle_s))
         self._report = timedelta(seconds=report_s)
         self._min_report = timedelta(seconds=min_report_s)
         self._last_report: datetime | None = None
         self._dirty = True
-        self.ignored = 0  # lines for other APs
         self.reports = 0
+        self.metrics_port: int | None = None  # where /metrics is served, once it is
         self.publisher = DevicePublisher(
             site=site,
             device=device,
@@ -246,16 +217,19 @@ class ApGateway:
         """(stations, randomised) associated now."""
         return self._table.counts()
 
-    def observe(self, observation: Observation, now: datetime) -> None:
-        """Apply one parsed observation (others' APs are ignored)."""
-        if observation.bssid is not None and observation.bssid not in self._bssids:
-            self.ignored += 1
-            return
+    def observe(
+        self, observation: Observation, now: datetime, scope: Scope = "this_ap"
+    ) -> Attribution:
+        """Apply one parsed observation if it is this AP's; says whose it was."""
+        attribution = self.identity.attribute(observation, scope)
+        if attribution != "this_ap":
+            return attribution
         if isinstance(observation, Reset):
-            changed = self._table.reset()
+            changed = self._table.reset(observation.interface)
         else:
             changed = self._table.observe(observation, now)
         self._dirty = self._dirty or changed
+        return attribution
 
     def tick(self, now: datetime) -> bool:
         """Expire idle stations, publish counts if due; True if a count was emitted."""
@@ -289,59 +263,54 @@ class ApGateway:
             self._dirty = True
 
 
-class ObservationSource:
-    """One configured reader with the parser its lines need."""
-
-    def __init__(self, reader: LineReader, kind: Literal["hostapd", "radius", "syslog"]) -> None:
-        self.reader = reader
-        self.kind = kind
-        self._radius = RadiusDetailParser() if kind == "radius" else None
-        self.lines = 0
-        self.unparsed = 0
-
-    def read(self) -> list[Observation]:
-        """Whatever the new lines report; lines that report nothing are counted, not logged."""
-        out: list[Observation] = []
-        for line in self.reader.poll():
-            self.lines += 1
-            observation = self.parse(line)
-            if observation is not None:
-                out.append(observation)
-            elif self.kind != "radius":
-                self.unparsed += 1
-        return out
-
-    def parse(self, line: str) -> Observation | None:
-        if self._radius is not None:
-            return self._radius.feed(line)
-        if self.kind == "hostapd":
-            return parse_hostapd(line)
-        return parse_vendor_syslog(line)
-
-    def close(self) -> None:
-        self.reader.close()
+def open_sources(
+    config: ApAgentConfig, run: AgentRun, monotonic: Callable[[], float] = time.monotonic
+) -> list[ObservationSource]:
+    """A reader per configured source, closed when the run ends."""
+    return [
+        run.hold(ObservationSource(source, open_reader(source), monotonic=monotonic))
+        for source in config.sources
+    ]
 
 
-def open_sources(config: ApAgentConfig, run: AgentRun) -> list[ObservationSource]:
-    """A reader per configured source, closed when the run ends (UDP ports are bound now, so
-    a clash fails early)."""
-    out = []
-    for source in config.sources:
-        if isinstance(source, HostapdSource):
-            reader: LineReader = HostapdControl(source.ctrl)
-        elif source.file is not None:
-            reader = FollowedFile(source.file, from_start=source.from_start)
-        else:
-            assert source.listen is not None
-            host, _, port = source.listen.rpartition(":")
-            try:
-                reader = SyslogListener(host.strip("[]"), int(port))
-            except OSError as exc:
-                raise AgentConfigError(
-                    f"sources: cannot listen for syslog on {source.listen}: {exc.strerror}"
-                ) from None
-        out.append(run.hold(ObservationSource(reader, source.type)))
-    return out
+def metrics_text(gateway: ApGateway, sources: list[ObservationSource]) -> str:
+    """The AP agent's counters as Prometheus text."""
+    stations, randomised = gateway.counts()
+    lines = exposition(
+        "freeseat_ap_lines_total",
+        "counter",
+        "Lines read per source: parsed (an association or reset), ignored (a known Wi-Fi "
+        "program's line with nothing to count) or unparsed (no format the agent reads).",
+        [
+            ({"source": s.counts.name, "outcome": outcome}, s.counts.lines[outcome])
+            for s in sources
+            for outcome in ("parsed", "ignored", "unparsed")
+        ],
+    )
+    lines += exposition(
+        "freeseat_ap_observations_total",
+        "counter",
+        "Associations and resets per source, by whose they were: this AP's (counted), another "
+        "AP's, or unattributed (naming no AP this agent is mapped to; never counted).",
+        [
+            ({"source": s.counts.name, "attribution": who}, s.counts.observations[who])
+            for s in sources
+            for who in ("this_ap", "other_ap", "unattributed")
+        ],
+    )
+    lines += exposition(
+        "freeseat_ap_stations", "gauge", "Stations associated with this AP now.", [({}, stations)]
+    )
+    lines += exposition(
+        "freeseat_ap_stations_randomised",
+        "gauge",
+        "Of them, stations using a randomised address.",
+        [({}, randomised)],
+    )
+    lines += exposition(
+        "freeseat_ap_reports_total", "counter", "Counts published.", [({}, gateway.reports)]
+    )
+    return "\n".join(lines) + "\n"
 
 
 def run_ap_agent(
@@ -368,7 +337,7 @@ def run_ap_agent(
             outbox=outbox,
             settings=run.settings,
             clock=run.clock,
-            bssids=config.bssids,
+            identity=config.identity(),
             timezone=config.timezone,
             report_s=config.report_s,
             min_report_s=config.min_report_s,
@@ -377,6 +346,13 @@ def run_ap_agent(
         )
         run.callback(_log_stopped, config.device, sources, gateway)
         run.callback(gateway.stop)
+        if config.metrics is not None:
+            host, _, port = config.metrics.rpartition(":")
+            server = MetricsServer(
+                host.strip("[]"), int(port), lambda: metrics_text(gateway, sources)
+            )
+            run.callback(server.close)
+            gateway.metrics_port = server.port
         log.info(
             "%s: starting epoch %d for %s with %d source(s)",
             config.device,
@@ -391,7 +367,7 @@ def run_ap_agent(
         def tick(now: datetime) -> None:
             for source in sources:
                 for observation in source.read():
-                    gateway.observe(observation, now)
+                    source.counts.observed(gateway.observe(observation, now, source.scope))
             gateway.tick(now)
 
         run.tick_until_stopped(tick, TICK_S)
@@ -399,10 +375,17 @@ def run_ap_agent(
 
 
 def _log_stopped(device: str, sources: list[ObservationSource], gateway: ApGateway) -> None:
-    log.info(
-        "%s: stopped; %d line(s) read, %d not an association, %d for other APs",
-        device,
-        sum(s.lines for s in sources),
-        sum(s.unparsed for s in sources),
-        gateway.ignored,
-    )
+    for source in sources:
+        counts = source.counts
+        log.info(
+            "%s: %s: %d line(s) parsed, %d ignored, %d unparsed; %d observation(s) this AP's, "
+            "%d another AP's, %d unattributed",
+            device,
+            counts.name,
+            counts.lines["parsed"],
+            counts.lines["ignored"],
+            counts.lines["unparsed"],
+            counts.observations["this_ap"],
+            counts.observations["other_ap"],
+            counts.observations["unattributed"],
+        )

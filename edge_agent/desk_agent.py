@@ -24,7 +24,7 @@ from edge_agent.runtime import (
     TimeZoneName,
     WallClock,
 )
-from edge_agent.sensors import PresenceSource, SensorReading
+from edge_agent.sensors import PresenceSource, SensorReading, faulty_desks
 from edge_agent.source_config import (
     SOURCE_TAGS,
     GpioSourceConfig,
@@ -163,6 +163,7 @@ class DeskGateway:
         self._pending: set[str] = set()
         self.presence_events = 0
         self._unknown_desks: set[str] = set()
+        self._faulty: frozenset[str] = frozenset()
         self.publisher = DevicePublisher(
             site=site,
             device=device,
@@ -187,8 +188,18 @@ class DeskGateway:
         """Each desk's debounced presence, for desks decided so far."""
         return {d: db.state for d, db in self._debouncers.items() if db.state is not None}
 
-    def tick(self, now: datetime, readings: Iterable[SensorReading]) -> int:
-        """Debounce readings up to `now`, emit the changes in time order; returns how many."""
+    def tick(
+        self,
+        now: datetime,
+        readings: Iterable[SensorReading],
+        faulty: frozenset[str] = frozenset(),
+    ) -> int:
+        """Debounce readings up to `now`, emit the changes in time order; returns how many.
+
+        Desks in `faulty` (a sensor sending only garbage) are left out of the heartbeat's
+        presence and listed as faulty, so the server shows them unknown; a change of that set
+        sends the heartbeat at once.
+        """
         changes: list[tuple[DebouncedChange, str]] = []
         for reading in readings:
             debouncer = self._debouncers.get(reading.desk)
@@ -218,7 +229,11 @@ class DeskGateway:
                 sensor=self._sensors[desk],
             )
         self.presence_events += len(changes)
-        self.publisher.heartbeat_if_due(now, self.presence())
+        if faulty != self._faulty:
+            self._faulty = faulty
+            self.publisher.heartbeat.request()
+        presence = {d: p for d, p in self.presence().items() if d not in faulty}
+        self.publisher.heartbeat_if_due(now, presence, faulty=sorted(faulty))
         return len(changes)
 
 
@@ -242,12 +257,14 @@ def run_desk_agent(
     if run is None:
         return  # stopped before any server answered: nothing was started
     with run:
+        hold_times = config.effective_hold_times()
         presence = run.hold(
             source
             or open_presence_source(
                 [(d.id, config.source_of(d)) for d in config.desks],
                 seed=config.seed,
                 timezone=config.timezone,
+                ttl_s={d.id: hold_times[d.sensor].ttl_s for d in config.desks},
             )
         )
         outbox = run.open_outbox()
@@ -255,7 +272,7 @@ def run_desk_agent(
             site=config.site,
             device=config.device,
             desks={d.id: d.sensor for d in config.desks},
-            hold_times=config.effective_hold_times(),
+            hold_times=hold_times,
             outbox=outbox,
             settings=run.settings,
             clock=run.clock,
@@ -270,4 +287,6 @@ def run_desk_agent(
             len(outbox),
         )
         gateway.start(run.clock.now())
-        run.tick_until_stopped(lambda now: gateway.tick(now, presence.read(now)), TICK_S)
+        run.tick_until_stopped(
+            lambda now: gateway.tick(now, presence.read(now), faulty_desks(presence)), TICK_S
+        )

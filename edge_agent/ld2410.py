@@ -8,8 +8,10 @@ Frame layout (all multi-byte fields little-endian), as implemented here:
            stationary distance u16 cm | stationary energy u8 | detection distance u16 cm |
            [engineering: max moving gate N u8 | max stationary gate M u8 |
             N+1 moving gate energies | M+1 stationary gate energies |
-            optional light level u8 | optional OUT pin u8] | 0x55 | 0x00
+            light level u8 | OUT pin u8] | 0x55 | 0x00
     A basic report carries 13 data bytes; an engineering report with 8 gates carries 35.
+    Reports are checked against what the module can say: gates 0-8 (N, M <= 8), energies
+    0-100, distances within 9 gates of 75 cm; anything else is a corrupt frame, counted.
   command ACK:   FD FC FB FA | length u16 | command word u16 | status u16 | ... | 04 03 02 01
     (recognised and skipped: this agent sends no commands).
 
@@ -55,6 +57,14 @@ ACK_FOOTER = bytes.fromhex("04030201")
 REPORT_HEAD, REPORT_TAIL, REPORT_CHECK = 0xAA, 0x55, 0x00
 REPORT_BASIC, REPORT_ENGINEERING = 0x02, 0x01
 BASIC_LENGTH = 13
+# Ranges the module can report (Hi-Link protocol V1.02; ESPHome ld2410.h TOTAL_GATES = 9): gates
+# 0-8 of 0.75 m each, energies 0-100. A value outside them is a corrupt frame whose length and
+# footer happened to match, never a reading: 255 energy or 65,535 cm is not a person.
+MAX_GATE = 8
+GATE_CM = 75
+MAX_DISTANCE_CM = (MAX_GATE + 1) * GATE_CM
+MAX_ENERGY = 100
+ENGINEERING_TAIL = 2  # light level and OUT pin, after the gate energies
 # The longest frame the module sends is an engineering report (35 data bytes); a larger length
 # field is corruption, and refusing it early keeps one bad byte from stalling the stream.
 MAX_DATA_LENGTH = 64
@@ -120,6 +130,14 @@ def decode_report(data: bytes) -> Report:
     moving_cm, moving_energy, still_cm, still_energy, detect_cm = struct.unpack_from(
         "<HBHBH", data, 3
     )
+    _in_range("moving energy", moving_energy, MAX_ENERGY)
+    _in_range("stationary energy", still_energy, MAX_ENERGY)
+    for what, value in (
+        ("moving distance", moving_cm),
+        ("stationary distance", still_cm),
+        ("detection distance", detect_cm),
+    ):
+        _in_range(what, value, MAX_DISTANCE_CM, "cm")
     extra = data[11:-2]
     moving_gates: tuple[int, ...] = ()
     still_gates: tuple[int, ...] = ()
@@ -130,18 +148,23 @@ def decode_report(data: bytes) -> Report:
     if kind == REPORT_ENGINEERING:
         if len(extra) < 2:
             raise FrameError("engineering report lacks its gate counts")
+        _in_range("last moving gate", extra[0], MAX_GATE)
+        _in_range("last stationary gate", extra[1], MAX_GATE)
         moving_count, still_count = extra[0] + 1, extra[1] + 1
         gates_end = 2 + moving_count + still_count
-        if len(extra) < gates_end:
+        if len(extra) != gates_end + ENGINEERING_TAIL:
             raise FrameError(
-                f"engineering report announces {moving_count}+{still_count} gates "
-                f"but carries {len(extra) - 2} energy bytes"
+                f"engineering report announces {moving_count}+{still_count} gates, which with "
+                f"light and OUT pin make {gates_end + ENGINEERING_TAIL} bytes, but carries "
+                f"{len(extra)}"
             )
         moving_gates = tuple(extra[2 : 2 + moving_count])
         still_gates = tuple(extra[2 + moving_count : gates_end])
-        tail = extra[gates_end:]
-        light = tail[0] if len(tail) >= 1 else None
-        out_pin = bool(tail[1]) if len(tail) >= 2 else None
+        for target, energies in (("moving", moving_gates), ("stationary", still_gates)):
+            for gate, energy in enumerate(energies):
+                _in_range(f"{target} energy of gate {gate}", energy, MAX_ENERGY)
+        light = extra[gates_end]
+        out_pin = bool(extra[gates_end + 1])
     return Report(
         engineering=kind == REPORT_ENGINEERING,
         target=TargetState(state),
@@ -155,6 +178,11 @@ def decode_report(data: bytes) -> Report:
         light=light,
         out_pin=out_pin,
     )
+
+
+def _in_range(what: str, value: int, high: int, unit: str = "") -> None:
+    if value > high:
+        raise FrameError(f"{what} {value}{unit} is beyond the module's {high}{unit}")
 
 
 def decode_ack(data: bytes) -> Ack:
@@ -303,7 +331,9 @@ class Ld2410Source:
     when it changes (the module already smooths its output; the latest report wins).
 
     If the port fails (adapter unplugged) the source logs it, keeps the desk's last state and
-    retries opening every `reopen_after_s`; silence beyond `stale_after_s` is logged too.
+    retries opening every `reopen_after_s`; silence beyond `stale_after_s` is logged too. No
+    valid report for `fault_after_s` (the desk's TTL) is a sensor fault: counted, logged, and
+    the desk is reported faulty (the server shows it unknown) until a valid report comes.
     """
 
     def __init__(
@@ -314,6 +344,7 @@ class Ld2410Source:
         baud: int = DEFAULT_BAUD,
         rule: PresenceRule | None = None,
         stale_after_s: float = 10.0,
+        fault_after_s: float = 600.0,
         reopen_after_s: float = 5.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -323,12 +354,16 @@ class Ld2410Source:
         self.rule = rule or PresenceRule()
         self.parser = FrameParser()
         self.stale_after_s = stale_after_s
+        self.fault_after_s = fault_after_s
         self.reopen_after_s = reopen_after_s
+        self.faults = 0  # sensor faults since start
         self._monotonic = monotonic
         self._serial: serial.Serial | None = open_serial_port(self.port, baud)
         self._present: bool | None = None
         self._last_report = monotonic()
+        self._last_valid = self._last_report  # only a valid report moves it, not a reopen
         self._stale_logged = False
+        self._faulty = False
         self._retry_at = 0.0
 
     def __repr__(self) -> str:
@@ -339,12 +374,18 @@ class Ld2410Source:
         """The open port's descriptor, None while the port is lost."""
         return self._serial.fileno() if self._serial is not None else None
 
+    def faulty(self) -> frozenset[str]:
+        """The desk, while its module has sent no valid report for `fault_after_s`."""
+        return frozenset({self.desk}) if self._faulty else frozenset()
+
     def read(self, now: datetime) -> list[SensorReading]:
+        mono = self._monotonic()
+        if not self._faulty and mono - self._last_valid > self.fault_after_s:
+            self._fault(mono)
         if self._serial is None and not self._reopen():
             return []
         data = self._drain()
         reports = self.parser.feed(data) if data else []
-        mono = self._monotonic()
         if not reports:
             if mono - self._last_report > self.stale_after_s and not self._stale_logged:
                 self._stale_logged = True
@@ -360,15 +401,29 @@ class Ld2410Source:
                 if self._serial is not None and not self.port.exists():
                     self._lost("the port disappeared")
             return []
-        self._last_report = mono
-        if self._stale_logged:
-            self._stale_logged = False
+        self._last_report = self._last_valid = mono
+        if self._stale_logged or self._faulty:
+            self._stale_logged = self._faulty = False
             log.info("%s: LD2410 reports again (desk %s)", self.port, self.desk)
         present = self.rule.present(reports[-1])
         if present == self._present:
             return []
         self._present = present
         return [SensorReading(self.desk, present, now)]
+
+    def _fault(self, mono: float) -> None:
+        self._faulty = True
+        self.faults += 1
+        self._present = None  # the next valid report is news, whatever it says
+        log.warning(
+            "%s: sensor fault: no valid LD2410 report for %.0f s (desk %s, %d corrupt frame(s), "
+            "last: %s); the desk shows unknown until the module reports again",
+            self.port,
+            mono - self._last_valid,
+            self.desk,
+            self.parser.corrupt_frames,
+            self.parser.last_error or "none",
+        )
 
     def close(self) -> None:
         if self._serial is not None:

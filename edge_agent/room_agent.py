@@ -23,7 +23,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator
 
 from contracts import Kind, RoomCastChanged, RoomDisplayChanged, RoomOccupancyChanged
-from edge_agent.drm import DEFAULT_DRM_ROOT, DrmConnectors
+from edge_agent.drm import DEFAULT_DRM_ROOT, ConnectorChange, DrmConnectors
+from edge_agent.drm_hotplug import UeventMonitor
 from edge_agent.room_discovery import RoomAdvertiser, room_service_info
 from edge_agent.runtime import (
     AgentConfig,
@@ -58,11 +59,18 @@ class RoomAgentConfig(AgentConfig):
     drm_root: Path = DEFAULT_DRM_ROOT
     cast_connectors: list[str] = Field(
         default_factory=list,
-        description="DRM connectors a host's laptop plugs into (a capture or dock input)",
+        description="DRM connectors a host's laptop plugs into (a capture or dock input), by "
+        "connector name: HDMI-A-2, or HDMI-A-2@<card device> when two cards have one",
     )
     display_connectors: list[str] = Field(
         default_factory=list, description="connectors of the room display; empty: all others"
     )
+    hotplug: Literal["auto", "poll"] = Field(
+        default="auto",
+        description="auto: re-read /sys/class/drm on the kernel's DRM hot-plug events where "
+        "they can be read (and every poll_s anyway); poll: re-read it every tick",
+    )
+    poll_s: Annotated[float, Field(gt=0, le=3600)] = 10.0
     occupancy_file: Path | None = Field(
         default=None, description="a file holding 1 (occupied) or 0 (empty), e.g. a GPIO value"
     )
@@ -105,6 +113,11 @@ class RoomMonitor:
         self.config = config
         self._clock = clock
         self._connectors = DrmConnectors(config.drm_root)
+        # The kernel's events speak of the real sysfs only, not of a tree given as drm_root.
+        real_tree = config.drm_root == DEFAULT_DRM_ROOT
+        self._hotplug = UeventMonitor.open() if config.hotplug == "auto" and real_tree else None
+        self._monotonic = monotonic
+        self._next_read = 0.0
         self._casting = False
         self._occupied: bool | None = None
         self.publisher = DevicePublisher(
@@ -123,18 +136,33 @@ class RoomMonitor:
 
     def stop(self, *, drain_s: float = 2.0) -> None:
         self.publisher.stop(drain_s=drain_s)
+        if self._hotplug is not None:
+            self._hotplug.close()
+
+    @property
+    def hotplug_events(self) -> bool:
+        """Whether connectors are re-read on kernel hot-plug events (else polled every tick)."""
+        return self._hotplug is not None
+
+    def _connector_changes(self) -> list[ConnectorChange]:
+        if self._hotplug is not None:
+            mono = self._monotonic()
+            if not self._hotplug.drm_changed() and mono < self._next_read:
+                return []
+            self._next_read = mono + self.config.poll_s
+        return self._connectors.changes()
 
     def tick(self) -> int:
         """Read connectors and presence, emit what changed, heartbeat when due; returns events."""
         now = self._clock.now()
         events = 0
-        changes = self._connectors.changes()
+        changes = self._connector_changes()
+        connectors = self._connectors
+        cast, display = self.config.cast_connectors, self.config.display_connectors
         for change in changes:
-            if change.connector in self.config.cast_connectors:
+            if connectors.matches(change.connector, cast):
                 continue
-            if self.config.display_connectors and (
-                change.connector not in self.config.display_connectors
-            ):
+            if display and not connectors.matches(change.connector, display):
                 continue
             self.publisher.emit(
                 RoomDisplayChanged,
@@ -144,12 +172,13 @@ class RoomMonitor:
                 connected=change.connected,
             )
             events += 1
-        current = self._connectors.current
-        casting = any(current.get(c, False) for c in self.config.cast_connectors)
+        casting = any(
+            state for name, state in connectors.current.items() if connectors.matches(name, cast)
+        )
         if casting != self._casting:
             self._casting = casting
             source = next(
-                (c.connector for c in changes if c.connector in self.config.cast_connectors), ""
+                (c.connector for c in changes if connectors.matches(c.connector, cast)), ""
             )
             self.publisher.emit(
                 RoomCastChanged, now, room=self.config.room, casting=casting, source=source

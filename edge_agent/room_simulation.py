@@ -144,7 +144,7 @@ class RoomSimulation:
         for room in self._rooms:
             room.publisher.start(now)
             room.publisher.emit(
-                RoomDisplayChanged, now, room=room.room, connector="card0-HDMI-A-1", connected=True
+                RoomDisplayChanged, now, room=room.room, connector="HDMI-A-1", connected=True
             )
             room.next_change = self._monotonic() + self._random.uniform(0, self.cycle_s)
         if self.server_url is not None and self._rooms:
@@ -291,7 +291,7 @@ class RoomSimulation:
         if casting != room.casting:
             room.casting = casting
             room.publisher.emit(
-                RoomCastChanged, now, room=room.room, casting=casting, source="card0-HDMI-A-2"
+                RoomCastChanged, now, room=room.room, casting=casting, source="HDMI-A-2"
             )
 
     def stop(self) -> None:

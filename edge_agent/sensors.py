@@ -8,7 +8,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from edge_agent.workday import DEFAULT_SHAPE, Toggle, WorkdayShape, plan_desk_day, present_at
@@ -46,6 +46,20 @@ class PresenceSource(Protocol):
         ...
 
 
+@runtime_checkable
+class FaultReporting(Protocol):
+    """A source that can tell its sensor is broken (sending only garbage), not just quiet."""
+
+    def faulty(self) -> frozenset[str]:
+        """The desks whose sensor is in a fault now: their presence is unknown."""
+        ...
+
+
+def faulty_desks(source: PresenceSource) -> frozenset[str]:
+    """The desks `source` reports faulty now (none for sources that cannot tell)."""
+    return source.faulty() if isinstance(source, FaultReporting) else frozenset()
+
+
 class CompositeSource:
     """Several sources read as one: a floor gateway where each desk has its own sensor.
 
@@ -71,6 +85,10 @@ class CompositeSource:
         # Each source is oldest-first; the merge must be too (sort is stable within a time).
         readings.sort(key=lambda reading: reading.at)
         return readings
+
+    def faulty(self) -> frozenset[str]:
+        """Every desk any of the sources reports faulty."""
+        return frozenset().union(*(faulty_desks(source) for source in self.sources))
 
     def close(self) -> None:
         errors: list[Exception] = []

@@ -8,7 +8,7 @@ exactly one desk each.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -19,6 +19,7 @@ from edge_agent.ld2410 import Ld2410Source, PresenceRule
 from edge_agent.sensors import CompositeSource, PresenceSource, SimulatedSource
 
 SOURCE_TYPES = ("simulated", "gpio", "ld2410")
+DEFAULT_FAULT_AFTER_S = 600.0  # the site's default mmWave TTL
 # Tags pydantic puts into an error's location for the union below; the loader drops them so
 # errors name the YAML path (desks.0.source.line, not desks.0.source.gpio.line).
 SOURCE_TAGS = frozenset({"name", *SOURCE_TYPES})
@@ -110,11 +111,16 @@ def as_model(spec: str | SourceModel) -> SourceModel:
 
 
 def open_presence_source(
-    desks: Sequence[tuple[str, SourceModel]], *, seed: int, timezone: str
+    desks: Sequence[tuple[str, SourceModel]],
+    *,
+    seed: int,
+    timezone: str,
+    ttl_s: Mapping[str, float] | None = None,
 ) -> PresenceSource:
     """Open every desk's source; simulated desks share one simulation, hardware desks get their
-    own driver, and several sources are read together. SourceOpenError names a device that
-    cannot be opened (the ones already opened are closed again)."""
+    own driver, and several sources are read together. A sensor that sends only garbage for its
+    desk's `ttl_s` is a fault. SourceOpenError names a device that cannot be opened (the ones
+    already opened are closed again)."""
     opened: list[PresenceSource] = []
     try:
         simulated = [desk for desk, spec in desks if isinstance(spec, SimulatedSourceConfig)]
@@ -131,6 +137,7 @@ def open_presence_source(
                         baud=spec.baud,
                         rule=PresenceRule(spec.min_energy, spec.max_distance_cm),
                         stale_after_s=spec.stale_after_s,
+                        fault_after_s=(ttl_s or {}).get(desk, DEFAULT_FAULT_AFTER_S),
                     )
                 )
     except BaseException:

@@ -44,7 +44,7 @@ def secret_key(kind: str, device_id: str) -> str:
 def esphome_yaml(site: Site, device: Device, broker: BrokerEndpoint) -> str:
     """The node's YAML; raises EsphomeDeviceError if its desks exceed what one ESP32 wires."""
     assert device.esphome is not None
-    prefix = device.esphome.prefix.strip("/")
+    prefix = device.esphome.prefix
     sensors = list(device.esphome.binary_sensors.items())
     sensor = device.sensor or SensorClass.PIR
     mqtt: dict[str, Any] = {
@@ -88,10 +88,12 @@ def esphome_yaml(site: Site, device: Device, broker: BrokerEndpoint) -> str:
             )
         doc["uart"] = []
         doc["ld2410"] = []
-        for (object_id, _desk), (rx, tx) in zip(sensors, LD2410_UARTS, strict=False):
+        for index, ((object_id, _desk), (rx, tx)) in enumerate(
+            zip(sensors, LD2410_UARTS, strict=False)
+        ):
             doc["uart"].append(
                 {
-                    "id": f"uart_{object_id}",
+                    "id": f"uart_{index}",
                     "rx_pin": f"GPIO{rx}",
                     "tx_pin": f"GPIO{tx}",
                     "baud_rate": 256000,
@@ -99,12 +101,12 @@ def esphome_yaml(site: Site, device: Device, broker: BrokerEndpoint) -> str:
                     "stop_bits": 1,
                 }
             )
-            doc["ld2410"].append({"id": f"ld2410_{object_id}", "uart_id": f"uart_{object_id}"})
+            doc["ld2410"].append({"id": f"ld2410_{index}", "uart_id": f"uart_{index}"})
             binary_sensors.append(
                 {
                     "platform": "ld2410",
-                    "ld2410_id": f"ld2410_{object_id}",
-                    "has_target": _entity(prefix, object_id),
+                    "ld2410_id": f"ld2410_{index}",
+                    "has_target": _entity(prefix, object_id, index),
                 }
             )
     else:
@@ -113,12 +115,12 @@ def esphome_yaml(site: Site, device: Device, broker: BrokerEndpoint) -> str:
                 f"device {device.id}: an ESP32 has {len(PIR_PINS)} free input pins, the "
                 f"esphome mapping names {len(sensors)} sensors; split the desks over more devices"
             )
-        for (object_id, _desk), pin in zip(sensors, PIR_PINS, strict=False):
+        for index, ((object_id, _desk), pin) in enumerate(zip(sensors, PIR_PINS, strict=False)):
             binary_sensors.append(
                 {
                     "platform": "gpio",
                     "pin": {"number": f"GPIO{pin}", "mode": {"input": True, "pulldown": True}},
-                    **_entity(prefix, object_id),
+                    **_entity(prefix, object_id, index),
                 }
             )
     doc["binary_sensor"] = binary_sensors
@@ -146,11 +148,12 @@ def esphome_yaml(site: Site, device: Device, broker: BrokerEndpoint) -> str:
     return header + yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
-def _entity(prefix: str, object_id: str) -> dict[str, Any]:
-    # The name sets ESPHome's object_id; the state topic is the one the site mapping routes.
+def _entity(prefix: str, object_id: str, index: int) -> dict[str, Any]:
+    # The name sets ESPHome's object_id (an object id names itself); the state topic is the one
+    # the site mapping routes. ESPHome ids are C++ names, which an object id with '-' is not.
     return {
         "name": object_id,
-        "id": object_id,
+        "id": f"presence_{index}",
         "device_class": "occupancy",
         "icon": "mdi:desk",
         "state_topic": f"{prefix}/binary_sensor/{object_id}/state",

@@ -14,6 +14,7 @@ from pydantic_core import ErrorDetails
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from contracts import ID_PATTERN, SensorClass
+from firmware_config.esphome_topics import OBJECT_ID_PATTERN, object_id_problem
 from firmware_config.references import Loc, reference_problems
 from firmware_config.site import LOCAL_TIME_PATTERN, Site
 
@@ -334,6 +335,8 @@ def _schema_problem(root: Node, filename: str, error: ErrorDetails) -> SiteProbl
         message = f"expected text, got {got}"
         if isinstance(found.node, ScalarNode) and found.depth == len(loc) and not found.node.style:
             message += f' (YAML reads it as a non-text value; quote it: "{found.node.value}")'
+    elif kind == "string_pattern_mismatch" and ctx.get("pattern") == OBJECT_ID_PATTERN:
+        message = f"{object_id_problem(str(error.get('input')))}, got {got}"
     elif kind == "string_pattern_mismatch":
         message = f"expected {_pattern_meaning(str(ctx.get('pattern', '')))}, got {got}"
     elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):

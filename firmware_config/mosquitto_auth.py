@@ -41,7 +41,7 @@ def device_grant(site: Site, device: Device) -> Grant | None:
     if device.zigbee2mqtt is not None:
         return None
     if device.esphome is not None:
-        prefix = device.esphome.prefix.strip("/")
+        prefix = device.esphome.prefix
         return Grant(
             device.id,
             write=(f"{prefix}/#",),

@@ -106,7 +106,6 @@ def provision(
     """Generate every file for `site_file` under `out`; raises SiteError or ProvisionError."""
     options = options or ProvisionOptions()
     site = load_site(site_file)
-    _check_prefixes(site)
     try:
         store = CredentialStore.load(out / CREDENTIALS)
     except CredentialStoreError as exc:
@@ -269,22 +268,6 @@ def _write_secrets(
     header = "# ESPHome secrets for freeseat nodes. Keep secret; Wi-Fi values are yours to set.\n"
     write_private(path, header + yaml.safe_dump(secrets, sort_keys=False, allow_unicode=True))
     return any(secrets.get(k) == v for k, v in WIFI_PLACEHOLDER.items())
-
-
-def _check_prefixes(site: Site) -> None:
-    """Two nodes sharing a topic prefix could publish for each other: refuse it."""
-    seen: dict[str, str] = {}
-    for device in site.devices:
-        if device.esphome is None:
-            continue
-        prefix = device.esphome.prefix.strip("/")
-        for other, owner in seen.items():
-            if prefix == other or prefix.startswith(other + "/") or other.startswith(prefix + "/"):
-                raise ProvisionError(
-                    f"devices {owner} and {device.id}: esphome prefixes {other!r} and "
-                    f"{prefix!r} overlap; give each node a prefix of its own (e.g. its id)"
-                )
-        seen[prefix] = device.id
 
 
 def _read_ca(path: Path) -> str:

@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from contracts import SensorClass
+from firmware_config.esphome_topics import overlap, prefix_problem
 from firmware_config.site import Rect, Site
 
 Loc = tuple[str | int, ...]
@@ -160,6 +161,7 @@ def reference_problems(site: Site) -> list[ReferenceProblem]:
                 )
             else:
                 served_by[desk_id] = (device.id, s_loc)
+    problems += _topic_problems(site)
     zone_ids = set(zone_floor)
     for o_index, zone_id in enumerate(site.policy.zone_order):
         if zone_id not in zone_ids:
@@ -292,4 +294,37 @@ def _device_problems(
                 f"only an 'ap' device names an access point, this one is {device.kind!r}",
             )
         )
+    return problems
+
+
+def _topic_problems(site: Site) -> list[ReferenceProblem]:
+    """Prefixes ESPHome refuses or freeseat cannot route, and nodes whose topics would mix."""
+    problems = []
+    claimed: list[tuple[str, str, Loc]] = []  # topic prefix, whose, where
+    for index, device in enumerate(site.devices):
+        if device.zigbee2mqtt is not None:
+            base = device.zigbee2mqtt.base_topic.strip("/")
+            if not any(b == base and w.startswith("Zigbee2MQTT") for b, w, _ in claimed):
+                where: Loc = ("devices", index, "zigbee2mqtt", "base_topic")
+                claimed.append((base, f"Zigbee2MQTT base topic {base!r}", where))
+    for index, device in enumerate(site.devices):
+        if device.esphome is None:
+            continue
+        loc: Loc = ("devices", index, "esphome", "prefix")
+        prefix = device.esphome.prefix
+        problem = prefix_problem(prefix)
+        if problem is not None:
+            problems.append(ReferenceProblem(loc, f"topic prefix {prefix!r}: {problem}"))
+            continue
+        clash = next((c for c in claimed if overlap(prefix, c[0])), None)
+        if clash is not None:
+            problems.append(
+                ReferenceProblem(
+                    loc,
+                    f"topic prefix {prefix!r} overlaps {clash[1]}: the messages of one would "
+                    "be read as the other's; give each node a prefix of its own (e.g. its id)",
+                    clash[2],
+                )
+            )
+        claimed.append((prefix, f"device {device.id!r}'s prefix {prefix!r}", loc))
     return problems

@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from contracts import ID_PATTERN, SensorClass
+from firmware_config.esphome_topics import OBJECT_ID_PATTERN
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 LOCAL_TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
@@ -155,20 +156,42 @@ class EsphomeSource(_Model):
 
     Presence comes from `<prefix>/binary_sensor/<object_id>/state` (`ON`/`OFF`), liveness from
     `<prefix>/status` (`online`/`offline`, ESPHome's birth and will) and any other message.
+    The prefix is used exactly as written, as ESPHome does; `freeseat site check` refuses the
+    ones ESPHome refuses or freeseat cannot route (see firmware_config/esphome_topics.py).
     """
 
-    prefix: MqttTopicPart = Field(description="The node's topic_prefix (by default its name)")
-    binary_sensors: dict[Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+$")], Id] = Field(
+    prefix: str = Field(description="The node's topic_prefix (by default its name)")
+    binary_sensors: dict[Annotated[str, StringConstraints(pattern=OBJECT_ID_PATTERN)], Id] = Field(
         description="binary_sensor object_id -> desk id", min_length=1
     )
 
 
+PresenceValue = Annotated[str, StringConstraints(min_length=1, max_length=64)] | bool | int
+
+
+class PresenceMapping(_Model):
+    """Which key of a Zigbee2MQTT device's message says presence, and which values mean someone.
+
+    Values in `present` mean someone is there; with `absent` given, values in neither list are
+    refused (quarantined with the expected values), otherwise every other value means nobody.
+    """
+
+    key: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    present: Annotated[list[PresenceValue], Field(min_length=1)]
+    absent: list[PresenceValue] = Field(default_factory=list)
+
+
 class Zigbee2MqttSource(_Model):
-    """A Zigbee occupancy/presence sensor reported by Zigbee2MQTT."""
+    """A Zigbee occupancy/presence sensor reported by Zigbee2MQTT.
+
+    Without `presence`, the first of `occupancy`, `presence`, `presence_state`, `motion_state`
+    and `human_motion_state` the message carries decides (see server/services/zigbee_presence.py).
+    """
 
     base_topic: MqttTopicPart = "zigbee2mqtt"
     friendly_name: MqttTopicPart
     desk: Id
+    presence: PresenceMapping | None = None
 
 
 class Device(_Model):

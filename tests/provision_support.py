@@ -14,6 +14,8 @@ from firmware_config.site import (
 from tests.support import small_site
 
 ESP_MMWAVE = "esp-f1-b1"
+# Levels, a space and a '-' in object ids: every one ESPHome accepts, so the files must too.
+ESP_MMWAVE_PREFIX = "office/1F east/esp-f1-b1"
 ESP_PIR = "esp-f1-b2"
 GATEWAY = "gw-f1-a"
 ZIGBEE = "zb-f2-b-01"
@@ -37,8 +39,8 @@ def provisioning_site() -> Site:
             kind="desk",
             sensor="mmwave",
             esphome=EsphomeSource(
-                prefix=ESP_MMWAVE,
-                binary_sensors={"desk_1": "desk-f1-b-01-01", "desk_2": "desk-f1-b-01-02"},
+                prefix=ESP_MMWAVE_PREFIX,
+                binary_sensors={"desk-1": "desk-f1-b-01-01", "desk-2": "desk-f1-b-01-02"},
             ),
         ),
         Device(

@@ -6,9 +6,12 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+import paho.mqtt.client as mqtt
 import uvicorn
 from fastapi import FastAPI
+from paho.mqtt.enums import CallbackAPIVersion
 
+from contracts import decode
 from firmware_config.site import (
     Building,
     Department,
@@ -137,3 +140,24 @@ class ServerThread:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self._thread.join(timeout=30)
+
+
+class ContractListener:
+    """Every contract message published on `topic_filter`, decoded, in arrival order."""
+
+    def __init__(self, host: str, port: int, topic_filter: str) -> None:
+        self.messages: list[object] = []
+        subscribed = threading.Event()
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2)
+        self.client.on_connect = lambda client, *args: client.subscribe(topic_filter, qos=1)
+        self.client.on_subscribe = lambda *args: subscribed.set()
+        self.client.on_message = lambda client, userdata, message: self.messages.append(
+            decode(message.topic, message.payload).message
+        )
+        self.client.connect(host, port)
+        self.client.loop_start()
+        assert subscribed.wait(10), f"could not subscribe to {topic_filter}"
+
+    def close(self) -> None:
+        self.client.loop_stop()
+        self.client.disconnect()

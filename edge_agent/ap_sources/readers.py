@@ -6,8 +6,10 @@ import contextlib
 import logging
 import os
 import socket
+import subprocess
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -233,6 +235,93 @@ class FollowedFile:
         return lines
 
     def close(self) -> None:
+        self._buffer = b""
+
+
+class CommandOutput:
+    """The lines a long-running command prints (`ubus subscribe ...`, `iw event -t`), restarted
+    `retry_s` after it exits; a command that cannot start is retried the same way."""
+
+    def __init__(self, command: Sequence[str], *, retry_s: float = RETRY_S) -> None:
+        self.name = f"command {' '.join(command)}"
+        self.command = list(command)
+        self._retry_s = retry_s
+        self._process: subprocess.Popen[bytes] | None = None
+        self._next_try = 0.0
+        self._buffer = b""
+        self._warned = False
+
+    def poll(self) -> list[str]:
+        now = time.monotonic()
+        if self._process is None:
+            if now < self._next_try:
+                return []
+            self._start(now)
+            if self._process is None:
+                return []
+        assert self._process.stdout is not None
+        chunks: list[bytes] = []
+        while sum(len(c) for c in chunks) < MAX_LINE * 64:
+            try:
+                chunk = os.read(self._process.stdout.fileno(), MAX_LINE * 8)
+            except BlockingIOError:
+                break
+            if not chunk:  # end of output: the command exited
+                self._stopped(now)
+                break
+            chunks.append(chunk)
+        return self._split(b"".join(chunks))
+
+    def _start(self, now: float) -> None:
+        self._next_try = now + self._retry_s
+        try:
+            process = subprocess.Popen(
+                self.command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=None
+            )
+        except OSError as exc:
+            if not self._warned:
+                log.warning("%s: cannot start (%s); retrying", self.name, exc.strerror or exc)
+                self._warned = True
+            return
+        assert process.stdout is not None
+        os.set_blocking(process.stdout.fileno(), False)
+        self._process = process
+        self._warned = False
+        log.info("%s: started", self.name)
+
+    def _stopped(self, now: float) -> None:
+        if self._process is not None:
+            code = self._process.wait()
+            log.warning("%s: exited with %s; restarting in %.0f s", self.name, code, self._retry_s)
+            self._close_process()
+        self._next_try = now + self._retry_s
+
+    def _split(self, data: bytes) -> list[str]:
+        *complete, self._buffer = (self._buffer + data).split(b"\n")
+        if len(self._buffer) > MAX_LINE:
+            self._buffer = b""  # not a line any program here prints
+        return [
+            raw.decode("utf-8", errors="replace").rstrip("\r")
+            for raw in complete
+            if len(raw) <= MAX_LINE
+        ]
+
+    def _close_process(self) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+    def close(self) -> None:
+        self._close_process()
         self._buffer = b""
 
 

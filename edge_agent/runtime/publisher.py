@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -218,6 +218,7 @@ class DevicePublisher:
         *,
         battery: float | None = None,
         rssi: float | None = None,
+        faulty: Sequence[str] = (),
     ) -> bool:
         """Publish the retained heartbeat (expiring after ~2 intervals) when due; True if sent.
 
@@ -236,6 +237,7 @@ class DevicePublisher:
             battery=battery,
             rssi=rssi,
             desks=dict(desks or {}),
+            faulty=list(faulty),
         )
         properties = None
         if self._setup.v5:

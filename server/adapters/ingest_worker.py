@@ -103,7 +103,7 @@ StatusTuple = tuple[
     bool,
     str | None,
 ]
-OutcomeTuple = tuple[int, int, int, int, dict[str, int], list[StatusTuple]]
+OutcomeTuple = tuple[int, int, int, int, dict[str, int], list[StatusTuple], dict[str, int]]
 
 
 def _apply(wire: list[tuple[str, bytes, datetime]]) -> OutcomeTuple:
@@ -118,6 +118,7 @@ def _apply(wire: list[tuple[str, bytes, datetime]]) -> OutcomeTuple:
         outcome.quarantined,
         dict(outcome.quarantine_kinds),
         changes,
+        dict(outcome.ignored),
     )
 
 
@@ -141,8 +142,9 @@ def _status_tuple(s: DeskStatus) -> StatusTuple:
 
 
 def _outcome(wire: OutcomeTuple) -> BatchOutcome:
-    applied, stale, duplicates, quarantined, kinds, changes = wire
+    applied, stale, duplicates, quarantined, kinds, changes, ignored = wire
     outcome = BatchOutcome(applied, stale, duplicates, quarantined, Counter(kinds))
+    outcome.ignored.update(ignored)
     for (
         desk,
         floor,

@@ -52,6 +52,14 @@ def metrics(rt: Annotated[Runtime, Depends(runtime)]) -> PlainTextResponse:
         or [('{kind="none"}', 0)],
     )
     metric(
+        "freeseat_ingest_ignored_total",
+        "counter",
+        "Messages of known off-the-shelf devices that carry nothing to apply (a node's other "
+        "entities and log, a cleared retained topic, a reading of null): counted, not quarantined.",
+        [(f'{{kind="{kind}"}}', n) for kind, n in sorted(totals.ignored.items())]
+        or [('{kind="none"}', 0)],
+    )
+    metric(
         "freeseat_ingest_queue",
         "gauge",
         "Messages received and waiting for their commit.",

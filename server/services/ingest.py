@@ -21,7 +21,7 @@ from contracts import (
     encode,
     event_id,
 )
-from contracts.topics import ROOT, Topic
+from contracts.topics import ROOT, VERSION, Topic
 from server.domain.occupancy import DeskStatus, DeskTransition, lost_contact, sensed
 from server.domain.sequencing import Position, ReadingOrigin, is_newer, supersedes
 from server.services.off_the_shelf import read_foreign
@@ -31,6 +31,9 @@ from server.services.site_index import SiteIndex
 from server.services.wifi_presence import WifiPresence
 
 OFFLINE_REASON = "sensor offline (device went away)"
+BRIDGE_OFFLINE_REASON = "sensor offline (its Zigbee2MQTT bridge went away)"
+CONTRACT_TOPICS = f"{ROOT}/{VERSION}/"
+SENSOR_FAULT_REASON = "sensor fault: it sends nothing valid (reported by its device)"
 
 
 CONTACT_LOST = "desk.contact_lost"  # a log record of the TTL sweep, never on the wire
@@ -60,6 +63,9 @@ class BatchOutcome:
     quarantined: int = 0
     quarantine_kinds: Counter[str] = field(default_factory=Counter)
     changes: dict[str, DeskStatus] = field(default_factory=dict)
+    # Messages of known devices that carry nothing to apply (a node's other entities, its log,
+    # a cleared retained topic), by kind: counted, never quarantined.
+    ignored: Counter[str] = field(default_factory=Counter)
 
     def quarantine(self, tx: Transaction, message: Inbound, reason: str, kind: str) -> None:
         """Keep a rejected message with its reason; it is acked like any other."""
@@ -74,6 +80,7 @@ class BatchOutcome:
         self.quarantined += part.quarantined
         self.quarantine_kinds.update(part.quarantine_kinds)
         self.changes.update(part.changes)
+        self.ignored.update(part.ignored)
 
     def add(self, transition: DeskTransition | None) -> None:
         if transition is not None and transition.visible:
@@ -144,15 +151,16 @@ class Ingest:
             body = item.body
             if body is None:
                 route = None if item.error else self._index.foreign_route(item.message.topic)
-                if route is not None:  # an off-the-shelf device: may go offline, so all desks
-                    devices.add(route.device)
-                    desks.update(self._index.devices[route.device].desks)
+                for device in route.served() if route is not None else ():
+                    # An off-the-shelf device may go offline: all its desks.
+                    devices.add(device)
+                    desks.update(self._index.devices[device].desks)
                 continue
             devices.add(body.device)
             if isinstance(body, DeskPresenceChanged):
                 desks.add(body.desk)
             elif isinstance(body, DeviceState):
-                desks.update(body.desks)
+                desks.update(body.desks, body.faulty)
             elif isinstance(body, DeviceStatus) and body.status == "offline":
                 desks.update(self._index.devices[body.device].desks)
             if hasattr(body, "seq") and item.channel is Channel.EVENT:
@@ -182,7 +190,9 @@ class Ingest:
 
     def _prepare(self, message: Inbound) -> "Prepared":
         """Decode and check a message outside the transaction (no database needed)."""
-        if not message.topic.startswith(ROOT + "/"):
+        if not message.topic.startswith(CONTRACT_TOPICS):
+            # An ESPHome node may publish under `freeseat/...` too; the site check keeps it
+            # out of `freeseat/v1/`.
             return Prepared(message)
         try:
             decoded = decode(message.topic, message.payload)
@@ -222,8 +232,20 @@ class Ingest:
         except (ContractError, Quarantined) as exc:
             outcome.quarantine(tx, message, str(exc), exc.kind)
             return
-        device = self._device(tx, route.device)
+        if reading.ignored is not None:
+            outcome.ignored[reading.ignored] += 1
         at = message.received_at
+        if route.device is None:
+            if reading.online is False:  # a dead coordinator: nothing behind it reports
+                for device_id in route.behind:
+                    status = DeviceStatus(
+                        device=device_id, epoch=FOREIGN_EPOCH, status="offline", at=at
+                    )
+                    self._status(tx, status, at, outcome, BRIDGE_OFFLINE_REASON)
+            return
+        if not reading.alive:
+            return
+        device = self._device(tx, route.device)
         if reading.online is not None:
             status = DeviceStatus(
                 device=route.device,
@@ -274,7 +296,7 @@ class Ingest:
                 f"device {topic.device!r} does not serve desk {body.desk!r}", "spoofed"
             )
         if isinstance(body, DeviceState):
-            foreign = sorted(set(body.desks) - info.desks)
+            foreign = sorted((set(body.desks) | set(body.faulty)) - info.desks)
             if foreign:
                 raise Quarantined(
                     f"device {topic.device!r} does not serve desks {foreign[:5]}", "spoofed"
@@ -390,6 +412,8 @@ class Ingest:
             if sensed(current, present, received_at, "heartbeat") is None:
                 continue
             self._sense(tx, desk, present, received_at, "heartbeat", outcome, None, reading)
+        for desk in state.faulty:  # the device's own word that the desk's sensor is broken
+            self._lose_desk(tx, desk, received_at, SENSOR_FAULT_REASON, outcome)
         if len(outcome.changes) != changed_before:
             # Only heartbeats that moved a desk are logged: the log stays a fold of desk state
             # without keeping every routine heartbeat.
@@ -404,7 +428,12 @@ class Ingest:
             )
 
     def _status(
-        self, tx: Transaction, status: DeviceStatus, received_at: datetime, outcome: BatchOutcome
+        self,
+        tx: Transaction,
+        status: DeviceStatus,
+        received_at: datetime,
+        outcome: BatchOutcome,
+        reason: str = OFFLINE_REASON,
     ) -> None:
         device = self._device(tx, status.device)
         if device.status_epoch is not None and status.epoch < device.status_epoch:
@@ -416,7 +445,7 @@ class Ingest:
         self._log(
             tx, status.device, status.type, encode(status).decode(), status.epoch, 0, received_at
         )
-        self.lose_contact(tx, device.id, received_at, OFFLINE_REASON, outcome)
+        self.lose_contact(tx, device.id, received_at, reason, outcome)
 
     @staticmethod
     def _log(
@@ -451,14 +480,20 @@ class Ingest:
     ) -> None:
         """Every desk the device serves becomes unknown."""
         for desk_id in sorted(self._index.devices[device_id].desks):
-            status = tx.desk(desk_id)
-            if status is None:
-                continue
-            transition = lost_contact(status, at, reason)
-            if transition is not None:
-                tx.save_desk(transition.after)
-                tx.record_transition(transition, None)
-                outcome.add(transition)
+            self._lose_desk(tx, desk_id, at, reason, outcome)
+
+    @staticmethod
+    def _lose_desk(
+        tx: Transaction, desk_id: str, at: datetime, reason: str, outcome: BatchOutcome
+    ) -> None:
+        status = tx.desk(desk_id)
+        if status is None:
+            return
+        transition = lost_contact(status, at, reason)
+        if transition is not None:
+            tx.save_desk(transition.after)
+            tx.record_transition(transition, None)
+            outcome.add(transition)
 
     @staticmethod
     def _alive(device: DeviceRecord, epoch: int, received_at: datetime) -> DeviceRecord:

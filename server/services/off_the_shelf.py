@@ -3,17 +3,22 @@
 Payload forms, as those projects publish them:
 - ESPHome MQTT: `<prefix>/binary_sensor/<object_id>/state` is `ON` or `OFF`;
   `<prefix>/status` is `online` (birth) or `offline` (will), both retained.
-- Zigbee2MQTT: `<base>/<friendly_name>` is a JSON object with `occupancy` (PIR sensors) or
-  `presence` (mmWave sensors) among other fields; `<base>/<friendly_name>/availability` is
-  `{"state":"online"}` since Zigbee2MQTT 1.30 or the legacy bare `online`/`offline`.
+  Every other topic under the prefix (other entities, the `debug` log) only shows it lives.
+- Zigbee2MQTT: `<base>/<friendly_name>` is a JSON object with presence among other fields (which
+  key and values: see zigbee_presence.py); `<base>/<friendly_name>/availability` and
+  `<base>/bridge/state` are `{"state":"online"}` (2.x, and 1.x without
+  `legacy_availability_payload`) or the legacy bare `online`/`offline`.
+An empty payload clears a retained topic: it says nothing about the device.
 These carry no sequence numbers: order is broker order, and time is the server's receive time.
 """
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from contracts import ContractError
 from server.services.site_index import ForeignRoute
+from server.services.zigbee_presence import PresenceKey, presence_keys, read_presence
 
 _STATES = {"online": True, "offline": False}
 
@@ -26,12 +31,18 @@ class ForeignReading:
     online: bool | None = None
     # What the registry shows when a device reports it: battery, rssi (dBm), version.
     reported: dict[str, float | str] = field(default_factory=dict)
+    # Why nothing of the message is applied (counted on /metrics), and whether it still shows
+    # that the device lives.
+    ignored: str | None = None
+    alive: bool = True
 
 
 def read_foreign(route: ForeignRoute, payload: bytes) -> ForeignReading:
     """Interpret one message on a routed topic; raises ContractError saying what was expected."""
+    if not payload:
+        return ForeignReading(ignored="retained_clear", alive=False)
     if route.role == "seen":
-        return ForeignReading()
+        return ForeignReading(ignored="esphome_other_topic")
     text = _text(payload)
     if route.protocol == "esphome":
         if route.role == "rssi":
@@ -43,12 +54,12 @@ def read_foreign(route: ForeignRoute, payload: bytes) -> ForeignReading:
                 raise ContractError(f"ESPHome binary_sensor state must be ON or OFF, got {text!r}")
             return ForeignReading(present=text == "ON")
         return ForeignReading(online=_availability(text, allow_json=False))
-    if route.role == "status":
+    if route.role in ("status", "bridge"):
         return ForeignReading(online=_availability(text, allow_json=True))
-    return _zigbee_state(text)
+    return _zigbee_state(text, presence_keys(route.presence))
 
 
-def _zigbee_state(text: str) -> ForeignReading:
+def _zigbee_state(text: str, keys: Sequence[PresenceKey]) -> ForeignReading:
     try:
         body = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -59,14 +70,11 @@ def _zigbee_state(text: str) -> ForeignReading:
     reported: dict[str, float | str] = {}
     if isinstance(battery, int | float) and not isinstance(battery, bool) and 0 <= battery <= 100:
         reported["battery"] = float(battery)
-    for key in ("occupancy", "presence"):
-        if key in body:
-            value = body[key]
-            if not isinstance(value, bool):
-                raise ContractError(f"Zigbee2MQTT {key!r} must be true or false, got {value!r}")
-            return ForeignReading(present=value, reported=reported)
-    # A battery or link-quality report: alive, nothing about presence.
-    return ForeignReading(reported=reported)
+    present = read_presence(body, keys)
+    if present is None and any(body.get(k.key, False) is None for k in keys):
+        return ForeignReading(reported=reported, ignored="zigbee2mqtt_no_reading")
+    # Without a presence key: a battery or link-quality report, alive, nothing about presence.
+    return ForeignReading(present=present, reported=reported)
 
 
 def _number(text: str, what: str, low: float, high: float) -> float:

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from contracts import SensorClass
-from firmware_config.site import Site
+from firmware_config.site import PresenceMapping, Site
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,12 +18,21 @@ class DeviceInfo:
 
 @dataclass(frozen=True, slots=True)
 class ForeignRoute:
-    """Where an off-the-shelf device's topic leads: desk presence, availability or liveness."""
+    """Where an off-the-shelf device's topic leads: desk presence, availability or liveness.
 
-    device: str
+    A Zigbee2MQTT bridge's `bridge/state` speaks for every device behind it (`behind`).
+    """
+
+    device: str | None
     protocol: Literal["esphome", "zigbee2mqtt"]
-    role: Literal["presence", "status", "seen", "rssi", "version"]
+    role: Literal["presence", "status", "seen", "rssi", "version", "bridge"]
     desk: str | None = None
+    presence: PresenceMapping | None = None  # which key and values say presence (Zigbee2MQTT)
+    behind: tuple[str, ...] = ()
+
+    def served(self) -> tuple[str, ...]:
+        """The devices a message on this topic speaks for."""
+        return self.behind if self.device is None else (self.device,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +51,14 @@ class SiteIndex:
         route = self.foreign_topics.get(topic)
         if route is not None:
             return route
-        prefix, _, _ = topic.partition("/")
-        device = self.foreign_prefixes.get(prefix)
-        if device is not None and topic.startswith(prefix + "/"):
-            return ForeignRoute(device, "esphome", "seen")
+        # A node's other entities and its log, under a prefix of any number of levels (the site
+        # check keeps prefixes from nesting, so at most one matches).
+        cut = topic.find("/")
+        while cut >= 0:
+            device = self.foreign_prefixes.get(topic[:cut])
+            if device is not None:
+                return ForeignRoute(device, "esphome", "seen")
+            cut = topic.find("/", cut + 1)
         return None
 
     def foreign_filters(self) -> list[str]:
@@ -69,9 +82,10 @@ class SiteIndex:
         desk_floor = {desk.id: floor.id for floor, desk in site.desks()}
         topics: dict[str, ForeignRoute] = {}
         prefixes: dict[str, str] = {}
+        bridges: dict[str, list[str]] = {}
         for device in site.devices:
             if device.esphome is not None:
-                prefix = device.esphome.prefix.strip("/")
+                prefix = device.esphome.prefix  # as ESPHome uses it: verbatim
                 prefixes[prefix] = device.id
                 topics[f"{prefix}/status"] = ForeignRoute(device.id, "esphome", "status")
                 # The diagnostics `freeseat provision` puts in every node's YAML.
@@ -86,7 +100,15 @@ class SiteIndex:
                     topics[topic] = ForeignRoute(device.id, "esphome", "presence", desk)
             if device.zigbee2mqtt is not None:
                 z2m = device.zigbee2mqtt
-                base = f"{z2m.base_topic.strip('/')}/{z2m.friendly_name}"
-                topics[base] = ForeignRoute(device.id, "zigbee2mqtt", "presence", z2m.desk)
+                root = z2m.base_topic.strip("/")
+                base = f"{root}/{z2m.friendly_name}"
+                topics[base] = ForeignRoute(
+                    device.id, "zigbee2mqtt", "presence", z2m.desk, z2m.presence
+                )
                 topics[f"{base}/availability"] = ForeignRoute(device.id, "zigbee2mqtt", "status")
+                bridges.setdefault(root, []).append(device.id)
+        for root, behind in bridges.items():
+            topics[f"{root}/bridge/state"] = ForeignRoute(
+                None, "zigbee2mqtt", "bridge", behind=tuple(behind)
+            )
         return cls(site.site.id, devices, desk_floor, topics, prefixes)

@@ -75,7 +75,9 @@ def log_records() -> Iterator[list[logging.LogRecord]]:
     root.setLevel(level)
 
 
-def agent_config(path: Path, broker: MosquittoBroker, ap: str, sources: list[Any]) -> Path:
+def agent_config(
+    path: Path, broker: MosquittoBroker, ap: str, sources: list[Any], **naming: Any
+) -> Path:
     floor, number = ap.split("-")[1], int(ap.split("-")[2])
     path.write_text(
         yaml.safe_dump(
@@ -90,6 +92,7 @@ def agent_config(path: Path, broker: MosquittoBroker, ap: str, sources: list[Any
                 "min_report_s": 0,
                 "report_s": 5,
                 "heartbeat_s": 5,
+                **naming,
             }
         )
     )
@@ -138,9 +141,14 @@ def test_counts_reach_the_api_and_no_mac_is_stored_logged_or_published(
             {"type": "radius", "file": str(radius)},
             {"type": "syslog", "listen": f"127.0.0.1:{syslog_port}"},
         ],
+        ap_names=["ap-2f"],  # the syslog host name its AP logs under
     )
     config_2 = agent_config(
-        tmp_path / "ap2.yaml", broker, "ap-f1-2", [{"type": "syslog", "file": str(ap_log)}]
+        tmp_path / "ap2.yaml",
+        broker,
+        "ap-f1-2",
+        # The AP's own log file: every line in it is this AP's.
+        [{"type": "syslog", "file": str(ap_log), "scope": "this_ap"}],
     )
     traffic = Traffic(broker)
     settings = Settings(database_url=database_url, broker_url=broker.url, demo_mode=True)

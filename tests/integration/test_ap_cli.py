@@ -81,5 +81,8 @@ def test_agent_ap_config_errors_name_the_file_and_field_and_never_echo_a_mac(
     assert result.exit_code == 2
     assert str(config) in result.output
     assert "bssids: item 0 is not a MAC address; write six hex pairs" in result.output
-    assert "sources.0.syslog" in result.output and "exactly one of file or listen" in result.output
+    assert (
+        "sources.0" in result.output
+        and "a syslog source needs exactly one of file, listen" in result.output
+    )
     assert "0a:00:00:00:11:0" not in result.output

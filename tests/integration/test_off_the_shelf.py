@@ -2,92 +2,56 @@
 
 from collections.abc import Iterator
 
-import httpx
-import paho.mqtt.client as mqtt
 import pytest
-from paho.mqtt.enums import CallbackAPIVersion
-from sqlalchemy import create_engine, text
 
 from firmware_config.site import Device, EsphomeSource, Site, Zigbee2MqttSource
 from server.adapters.embedded_broker import MosquittoBroker
-from server.api.app import create_app
-from server.settings import Settings
-from tests.support import ServerThread, small_site, wait_until
+from tests.off_the_shelf_support import Publisher, quarantined, serving, site_with, wait_state
+from tests.support import ServerThread
 
 ESP_DESK, ESP_DESK_2, PIR_DESK, MMWAVE_DESK = (f"desk-f2-b-01-0{n}" for n in range(1, 5))
 
 
 def site_with_off_the_shelf_devices() -> Site:
-    site = small_site()
-    devices = [d for d in site.devices if d.id != "gw-f2-b"] + [
-        Device(
-            id="esp-f2-b-01",
-            kind="desk",
-            sensor="mmwave",
-            esphome=EsphomeSource(
-                prefix="esp-f2-b-01",
-                binary_sensors={"desk_1_presence": ESP_DESK, "desk_2_presence": ESP_DESK_2},
+    return site_with(
+        [
+            Device(
+                id="esp-f2-b-01",
+                kind="desk",
+                sensor="mmwave",
+                esphome=EsphomeSource(
+                    prefix="esp-f2-b-01",
+                    binary_sensors={"desk_1_presence": ESP_DESK, "desk_2_presence": ESP_DESK_2},
+                ),
             ),
-        ),
-        Device(
-            id="z2m-pir-f2-b-03",
-            kind="desk",
-            sensor="pir",
-            zigbee2mqtt=Zigbee2MqttSource(friendly_name="2F desk 03 motion", desk=PIR_DESK),
-        ),
-        Device(
-            id="z2m-fp1-f2-b-04",
-            kind="desk",
-            sensor="mmwave",
-            zigbee2mqtt=Zigbee2MqttSource(
-                base_topic="z2m", friendly_name="fp1/desk-04", desk=MMWAVE_DESK
+            Device(
+                id="z2m-pir-f2-b-03",
+                kind="desk",
+                sensor="pir",
+                zigbee2mqtt=Zigbee2MqttSource(friendly_name="2F desk 03 motion", desk=PIR_DESK),
             ),
-        ),
-    ]
-    return site.model_copy(update={"devices": devices})
-
-
-class Publisher:
-    def __init__(self, broker: MosquittoBroker) -> None:
-        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv311)
-        self.client.connect(broker.host, broker.port)
-        self.client.loop_start()
-
-    def send(self, topic: str, payload: str, retain: bool = False) -> None:
-        self.client.publish(topic, payload, qos=1, retain=retain).wait_for_publish(5)
-
-    def close(self) -> None:
-        self.client.loop_stop()
-        self.client.disconnect()
+            Device(
+                id="z2m-fp1-f2-b-04",
+                kind="desk",
+                sensor="mmwave",
+                zigbee2mqtt=Zigbee2MqttSource(
+                    base_topic="z2m", friendly_name="fp1/desk-04", desk=MMWAVE_DESK
+                ),
+            ),
+        ]
+    )
 
 
 @pytest.fixture
 def running(
     broker: MosquittoBroker, database_url: str
 ) -> Iterator[tuple[ServerThread, Publisher, str]]:
-    url = database_url
-    settings = Settings(database_url=url, broker_url=broker.url, mqtt_client_id="ots-server")
-    with ServerThread(create_app(settings, site=site_with_off_the_shelf_devices())) as server:
-        wait_until(lambda: httpx.get(f"{server.url}/api/health").json()["broker_connected"])
+    with serving(site_with_off_the_shelf_devices(), broker, database_url) as server:
         publisher = Publisher(broker)
-        yield server, publisher, url
+        yield server, publisher, database_url
         for topic in ("esp-f2-b-01/status", "esp-f2-b-01/binary_sensor/desk_1_presence/state"):
             publisher.send(topic, "", retain=True)  # clear retained state for later tests
         publisher.close()
-
-
-def state_of(server: ServerThread, desk: str) -> tuple[str, str]:
-    floor = httpx.get(f"{server.url}/api/floors/f2").json()
-    found = next(d for d in floor["desks"] if d["id"] == desk)
-    return found["state"], found["reason"]
-
-
-def wait_state(server: ServerThread, desk: str, state: str) -> str:
-    return wait_until(
-        lambda: state_of(server, desk)[1] if state_of(server, desk)[0] == state else None,
-        10,
-        f"{desk} to become {state}",
-    )
 
 
 def test_esphome_node(running: tuple[ServerThread, Publisher, str]) -> None:
@@ -142,12 +106,8 @@ def test_malformed_off_the_shelf_payloads_are_quarantined_and_the_next_flows(
     pub.send("zigbee2mqtt/2F desk 03 motion", "not json")
     pub.send("zigbee2mqtt/2F desk 03 motion", '{"occupancy":true}')
     wait_state(server, PIR_DESK, "occupied")
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        reasons = [r for (r,) in conn.execute(text("SELECT reason FROM quarantine ORDER BY id"))]
-    engine.dispose()
-    assert reasons == [
+    assert [reason for _, reason in quarantined(url)] == [
         "ESPHome binary_sensor state must be ON or OFF, got 'MAYBE'",
-        "Zigbee2MQTT 'occupancy' must be true or false, got 'yes'",
+        "Zigbee2MQTT 'occupancy' must be one of false, true, got 'yes'",
         "Zigbee2MQTT state is not JSON: Expecting value: line 1 column 1 (char 0)",
     ]

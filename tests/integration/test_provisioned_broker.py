@@ -6,7 +6,14 @@ import yaml
 
 from firmware_config.credentials import SERVER_IDENTITY
 from firmware_config.provision import ProvisionOptions, provision
-from tests.provision_support import ESP_MMWAVE, ESP_PIR, GATEWAY, provisioning_site, write_site
+from tests.provision_support import (
+    ESP_MMWAVE,
+    ESP_MMWAVE_PREFIX,
+    ESP_PIR,
+    GATEWAY,
+    provisioning_site,
+    write_site,
+)
 from tests.provisioned_broker import make_certificates, peer, provisioned_broker
 from tests.support import wait_until
 
@@ -40,14 +47,18 @@ def test_devices_publish_only_their_own_topics_and_the_server_reads_all(tmp_path
             assert gateway.subscribe(f"freeseat/v1/testhall/desk/{GATEWAY}/cmd").value < 0x80
             assert gateway.publish(f"freeseat/v1/testhall/desk/{GATEWAY}/cmd", b"x").is_failure
         with peer(broker.port, ESP_MMWAVE, passwords[ESP_MMWAVE], ESP_MMWAVE) as node:
-            assert not node.publish(f"{ESP_MMWAVE}/binary_sensor/desk_1/state", b"ON").is_failure
+            assert not node.publish(
+                f"{ESP_MMWAVE_PREFIX}/binary_sensor/desk-1/state", b"ON"
+            ).is_failure
             assert node.publish(f"{ESP_PIR}/binary_sensor/desk_3/state", b"ON").is_failure
             assert node.publish(f"freeseat/v1/testhall/desk/{ESP_PIR}/event", b"x").is_failure
             # A marker after the refused ones: once it arrives, they would have too.
-            assert not node.publish(f"{ESP_MMWAVE}/status", b"online").is_failure
-        wait_until(lambda: f"{ESP_MMWAVE}/status" in server.topics(), what="marker at server")
+            assert not node.publish(f"{ESP_MMWAVE_PREFIX}/status", b"online").is_failure
+        wait_until(
+            lambda: f"{ESP_MMWAVE_PREFIX}/status" in server.topics(), what="marker at server"
+        )
         seen = server.topics()
-        assert OWN in seen and f"{ESP_MMWAVE}/binary_sensor/desk_1/state" in seen
+        assert OWN in seen and f"{ESP_MMWAVE_PREFIX}/binary_sensor/desk-1/state" in seen
         assert OTHERS not in seen
         assert f"{ESP_PIR}/binary_sensor/desk_3/state" not in seen
         assert f"freeseat/v1/testhall/desk/{ESP_PIR}/event" not in seen

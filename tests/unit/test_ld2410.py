@@ -180,6 +180,28 @@ CORRUPT = {
         bytes.fromhex("01aa02 5000 10 5000 20 5000 0808 0102030405 5500")
     ),
     "ack with a report footer": frame(b"\xff\x01\x00\x00", ack=True)[:-4] + b"\xf8\xf7\xf6\xf5",
+    # Values the module cannot report (energies 0-100, 9 gates of 75 cm): never a reading.
+    "moving energy 255": report(1, moving=(120, 255), still=(0, 0)),
+    "stationary distance 65535 cm": report(2, still=(65535, 60)),
+    "detection distance beyond 9 gates": report(2, detect=676),
+    "engineering report declaring 9 gates": frame(
+        bytes.fromhex("01aa02 5000 10 5000 20 5000 0908")
+        + bytes(range(10, 20))  # ten moving energies: every value after them shifted by one
+        + bytes(range(20, 29))
+        + b"\x40\x01\x55\x00"
+    ),
+    "gate energy 101": frame(
+        bytes.fromhex("01aa02 5000 10 5000 20 5000 0808")
+        + bytes([10, 11, 12, 101, 14, 15, 16, 17, 18])
+        + bytes(range(20, 29))
+        + b"\x40\x01\x55\x00"
+    ),
+    "engineering report without light and OUT pin": frame(
+        bytes.fromhex("01aa02 5000 10 5000 20 5000 0808")
+        + bytes(range(10, 19))
+        + bytes(range(20, 29))
+        + b"\x55\x00"
+    ),
 }
 
 
@@ -356,6 +378,32 @@ def test_a_silent_port_is_logged_and_a_vanished_one_is_reopened(
         for fd in (first_master, first_slave, second_master, second_slave):
             if fd >= 0:
                 os.close(fd)
+
+
+def test_a_module_sending_only_garbage_is_a_sensor_fault_until_it_reports_again(
+    pty: tuple[int, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    module, port = pty
+    mono = FakeMonotonic()
+    source = Ld2410Source("desk-1", port, fault_after_s=600, monotonic=mono)
+    try:
+        os.write(module, SEATED)
+        assert read_until(source, bool) == [SensorReading("desk-1", True, NOW)]
+        # Framed but impossible values, then noise: nothing valid for the desk's TTL.
+        for _ in range(3):
+            os.write(module, CORRUPT["moving energy 255"] + bytes(range(256)))
+            mono.now += 250
+            assert source.read(NOW) == []
+        with caplog.at_level(logging.WARNING, logger="edge_agent.ld2410"):
+            source.read(NOW)
+        assert source.faulty() == {"desk-1"} and source.faults == 1
+        assert "sensor fault" in caplog.text and source.parser.corrupt_frames >= 1
+        # Valid again: the desk is reported afresh, even though it says what it said before.
+        os.write(module, SEATED)
+        assert read_until(source, bool) == [SensorReading("desk-1", True, NOW)]
+        assert source.faulty() == frozenset() and source.faults == 1
+    finally:
+        source.close()
 
 
 # --- configuration ---------------------------------------------------------------------------

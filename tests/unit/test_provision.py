@@ -167,7 +167,7 @@ def test_problems_name_the_device_and_the_fix(tmp_path: Path) -> None:
     )
     result = runner.invoke(app, ["provision", "--site", str(path), "--out", str(tmp_path / "o")])
     assert result.exit_code == 1
-    assert f"esphome prefixes {ESP_PIR!r} and {ESP_PIR!r} overlap" in result.output
+    assert f"esphome.prefix: topic prefix {ESP_PIR!r} overlaps device" in result.output
 
 
 def test_hash_is_the_mosquitto_pbkdf2_sha512_format() -> None:
