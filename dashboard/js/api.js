@@ -32,8 +32,9 @@ export async function errorOf(response, path) {
   let detail = response.statusText;
   if (typeof body?.detail === "string") detail = body.detail;
   else if (Array.isArray(body?.detail)) detail = body.detail.map((d) => d.msg).join("; ");
-  const { code = null, detail: _words, ...facts } = body && typeof body === "object" && !Array.isArray(body) ? body : {};
-  return new ApiError(errorText(code, facts, detail), response.status, path, code, facts);
+  const { code = null, detail: _words, labels = {}, ...facts } = body && typeof body === "object" && !Array.isArray(body) ? body : {};
+  // Words name desks and rooms by their labels ("3F A-04-04"); the facts keep the ids.
+  return new ApiError(errorText(code, { ...facts, ...labels }, detail), response.status, path, code, facts);
 }
 
 /** GET path and parse its JSON body. */

@@ -20,6 +20,7 @@ from server.api import (
     devices,
     floors,
     health,
+    labels,
     live,
     metrics,
     oidc,
@@ -99,6 +100,7 @@ def create_app(
     app.include_router(personal_tokens.router)
     app.include_router(oidc.router)
     app.include_router(room_calendars.router)
+    app.include_router(labels.router)
     static = dashboard_dir()
     if static.is_dir():
         app.mount("/static", StaticFiles(directory=static), name="static")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
+from firmware_config.labels import SiteLabels
 from firmware_config.site import Site
 from server.adapters.advertiser import ServerAdvertiser
 from server.adapters.database import make_engine, upgrade
@@ -146,6 +147,11 @@ class Runtime:
             self.clock,
             self.site.site.timezone,
         )
+
+    @cached_property
+    def labels(self) -> SiteLabels:
+        """What people read instead of the site file's ids (desk labels, local names)."""
+        return SiteLabels.of(self.site)
 
     @cached_property
     def pdf_inspector(self) -> PdfInspector:

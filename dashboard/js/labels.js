@@ -1,0 +1,34 @@
+// What people read instead of ids: desk labels ("3F A-04-04") and the names of floors, zones,
+// rooms and departments in the page's language, from GET /api/labels (loaded once, before any
+// page module runs, like the i18n catalogue). Ids stay in URLs, data attributes and the API.
+
+import { lang } from "./i18n.js";
+
+const EMPTY = { desks: {}, floors: {}, zones: {}, rooms: {}, departments: {} };
+const LABELS = await loadLabels();
+
+async function loadLabels() {
+  try {
+    const response = await fetch("/api/labels", { credentials: "same-origin" });
+    if (response.ok) return { ...EMPTY, ...(await response.json()) };
+  } catch {
+    // Offline: pages show ids until the next load.
+  }
+  return EMPTY;
+}
+
+function named(table, id) {
+  const entry = LABELS[table][id];
+  if (!entry) return id ?? "";
+  return (lang() === "ja" && entry.name_ja) || entry.name || id;
+}
+
+/** A desk as people read it, e.g. "3F A-04-04"; the id when the site does not know it. */
+export function deskLabel(id) {
+  return LABELS.desks[id] ?? id ?? "";
+}
+
+export const floorName = (id) => named("floors", id);
+export const zoneName = (id) => named("zones", id);
+export const roomName = (id) => named("rooms", id);
+export const departmentName = (id) => named("departments", id);
