@@ -230,11 +230,10 @@ def _reasons(
         reasons.append(Reason("team_zone", where))
     elif team == 1:
         reasons.append(Reason("team_floor", where))
-    if rules.consolidate_zones:
-        # Only the first zone of the fill order is a reason a person can use; a later one is
-        # offered because the earlier ones are full, which the other reasons already say.
-        if rules.zone_rank.get(option.zone, len(rules.zone_rank)) == 0:
-            reasons.append(Reason("consolidation", where))
+    # Only the first zone of the fill order is a reason a person can use; a later one is
+    # offered because the earlier ones are full, which the other reasons already say.
+    if rules.consolidate_zones and rules.zone_rank.get(option.zone, len(rules.zone_rank)) == 0:
+        reasons.append(Reason("consolidation", where))
     if _busy_level(busy, option.zone) >= BUSY_LEVEL:
         reasons.append(Reason("busy_zone", where))
     if seeker.near is not None and seeker.near.floor == option.floor:
