@@ -28,6 +28,7 @@ class SiteLabels:
     rooms: Names
     departments: Names
     floor_of_zone: Mapping[str, str]
+    department_of_zone: Mapping[str, str]
 
     @classmethod
     def of(cls, site: Site) -> "SiteLabels":
@@ -36,17 +37,20 @@ class SiteLabels:
         zones: dict[str, tuple[str, str]] = {}
         rooms: dict[str, tuple[str, str]] = {}
         floor_of_zone: dict[str, str] = {}
+        department_of_zone: dict[str, str] = {}
         for floor in site.floors():
             floors[floor.id] = (floor.name, floor.name_ja)
             for zone in floor.zones:
                 zones[zone.id] = (zone.name, zone.name_ja)
                 floor_of_zone[zone.id] = floor.id
+                if zone.department is not None:
+                    department_of_zone[zone.id] = zone.department
             for room in floor.rooms:
                 rooms[room.id] = (room.name, room.name_ja)
             for desk in floor.desks:
                 desks[desk.id] = desk_label(floor.id, floor.name, desk.id, desk.label)
         departments = {d.id: (d.name, d.name_ja) for d in site.departments}
-        return cls(desks, floors, zones, rooms, departments, floor_of_zone)
+        return cls(desks, floors, zones, rooms, departments, floor_of_zone, department_of_zone)
 
     def desk(self, desk_id: str) -> str:
         return self.desks.get(desk_id, desk_id)

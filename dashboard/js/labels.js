@@ -32,3 +32,11 @@ export const floorName = (id) => named("floors", id);
 export const zoneName = (id) => named("zones", id);
 export const roomName = (id) => named("rooms", id);
 export const departmentName = (id) => named("departments", id);
+
+/** The zones of a department, in site-file order, each as {id, floor}. */
+export function teamZones(department) {
+  if (!department) return [];
+  return Object.entries(LABELS.zones)
+    .filter(([, z]) => z.department === department)
+    .map(([id, z]) => ({ id, floor: z.floor }));
+}

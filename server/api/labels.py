@@ -19,10 +19,15 @@ class Name(BaseModel):
     name_ja: str
 
 
+class ZoneName(Name):
+    floor: str
+    department: str | None
+
+
 class LabelsOut(BaseModel):
     desks: dict[str, str]
     floors: dict[str, Name]
-    zones: dict[str, Name]
+    zones: dict[str, ZoneName]
     rooms: dict[str, Name]
     departments: dict[str, Name]
 
@@ -40,7 +45,15 @@ def site_labels(rt: Rt, response: Response) -> LabelsOut:
     return LabelsOut(
         desks=dict(labels.desks),
         floors=_names(labels.floors),
-        zones=_names(labels.zones),
+        zones={
+            zone: ZoneName(
+                name=en,
+                name_ja=ja,
+                floor=labels.floor_of_zone[zone],
+                department=labels.department_of_zone.get(zone),
+            )
+            for zone, (en, ja) in labels.zones.items()
+        },
         rooms=_names(labels.rooms),
         departments=_names(labels.departments),
     )
