@@ -56,7 +56,7 @@ def pair(body: PairIn, rt: Rt, person: Signed, response: Response) -> PairOut:
     A code issued while a session runs joins that session instead (a second presenter).
     """
     service = rooms_of(rt)
-    session, started = service.pairing.pair(actor_of(person), body.code, body.room)
+    session, started = service.pairing.pair(actor_of(person), body.code, body.room, body.booking)
     detail = service.sessions.detail(session.id)
     if not started:
         response.status_code = 200
