@@ -21,7 +21,7 @@ async def live_feed(
     websocket: WebSocket, floor: str, rt: Annotated[Runtime, Depends(ws_runtime)]
 ) -> None:
     """Stream one floor's desk states; a client that falls behind is closed with 1013."""
-    if not _origin_allowed(websocket, rt.settings.allowed_origins):
+    if not origin_allowed(websocket, rt.settings.allowed_origins):
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason="origin not allowed")
         return
     if rt.site.floor(floor) is None:
@@ -60,7 +60,7 @@ async def _wait_for_close(websocket: WebSocket, writer: asyncio.Task[None]) -> N
     writer.cancel()
 
 
-def _origin_allowed(websocket: WebSocket, allowed: list[str]) -> bool:
+def origin_allowed(websocket: WebSocket, allowed: list[str]) -> bool:
     origin = websocket.headers.get("origin")
     if origin is None:
         return True  # not a browser: browsers always send Origin on websocket handshakes
