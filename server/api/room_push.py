@@ -29,8 +29,7 @@ from server.domain.refusals import Refusal
 
 router = APIRouter(tags=["meeting rooms"])
 Rt = Annotated[Runtime, Depends(ws_runtime)]
-# A room's counter is looked at this often (in memory); its state is read again this often.
-WATCH_S = 0.2
+# What changes without a command here is read again this often.
 REREAD_S = 10.0
 
 
@@ -63,7 +62,6 @@ async def _follow(
     writer = asyncio.current_task()
     assert writer is not None
     reader = asyncio.create_task(_wait_for_close(websocket, writer))
-    loop = asyncio.get_running_loop()
     sent = ""
     try:
         while True:
@@ -72,9 +70,7 @@ async def _follow(
             if frame != sent:
                 await websocket.send_text(frame)
                 sent = frame
-            reread_at = loop.time() + REREAD_S
-            while changes.version(room) == seen and loop.time() < reread_at:
-                await asyncio.sleep(WATCH_S)
+            await changes.wait(room, seen, REREAD_S)
     except (WebSocketDisconnect, asyncio.CancelledError, RuntimeError):
         return
     finally:
