@@ -10,6 +10,16 @@ from firmware_config.site import Site
 Names = Mapping[str, tuple[str, str]]  # id -> (English name, Japanese name or "")
 
 
+@dataclass(frozen=True, slots=True)
+class Served:
+    """Where a device is and what it serves, for naming it: its floor, zone or room."""
+
+    kind: str
+    floor: str | None
+    zone: str | None
+    room: str | None
+
+
 def desk_label(floor_id: str, floor_name: str, desk_id: str, label: str = "") -> str:
     """A desk as people read it, e.g. "3F A-04-04" for desk-f3-a-04-04 on floor 3F."""
     if label:
@@ -29,6 +39,7 @@ class SiteLabels:
     departments: Names
     floor_of_zone: Mapping[str, str]
     department_of_zone: Mapping[str, str]
+    devices: Mapping[str, Served]
 
     @classmethod
     def of(cls, site: Site) -> "SiteLabels":
@@ -50,7 +61,16 @@ class SiteLabels:
             for desk in floor.desks:
                 desks[desk.id] = desk_label(floor.id, floor.name, desk.id, desk.label)
         departments = {d.id: (d.name, d.name_ja) for d in site.departments}
-        return cls(desks, floors, zones, rooms, departments, floor_of_zone, department_of_zone)
+        return cls(
+            desks,
+            floors,
+            zones,
+            rooms,
+            departments,
+            floor_of_zone,
+            department_of_zone,
+            _served(site),
+        )
 
     def desk(self, desk_id: str) -> str:
         return self.desks.get(desk_id, desk_id)
@@ -83,3 +103,20 @@ class SiteLabels:
 def _pick(names: Names, key: str, lang: str) -> str:
     english, japanese = names.get(key, (key, ""))
     return (japanese if lang == "ja" and japanese else english) or key
+
+
+def _served(site: Site) -> dict[str, Served]:
+    desk_place = {desk.id: (floor.id, desk.zone) for floor in site.floors() for desk in floor.desks}
+    room_floor = {room.id: floor.id for floor in site.floors() for room in floor.rooms}
+    ap_floor = {ap.id: floor.id for floor in site.floors() for ap in floor.access_points}
+    out = {}
+    for device in site.devices:
+        floor, zone = (
+            desk_place.get(device.desks[0], (None, None)) if device.desks else (None, None)
+        )
+        if device.room is not None:
+            floor = room_floor.get(device.room)
+        if device.access_point is not None:
+            floor = ap_floor.get(device.access_point)
+        out[device.id] = Served(device.kind, floor, zone, device.room)
+    return out

@@ -2,9 +2,9 @@
 // rooms and departments in the page's language, from GET /api/labels (loaded once, before any
 // page module runs, like the i18n catalogue). Ids stay in URLs, data attributes and the API.
 
-import { lang } from "./i18n.js";
+import { lang, t } from "./i18n.js";
 
-const EMPTY = { desks: {}, floors: {}, zones: {}, rooms: {}, departments: {} };
+const EMPTY = { desks: {}, floors: {}, zones: {}, rooms: {}, departments: {}, devices: {} };
 const LABELS = await loadLabels();
 
 async function loadLabels() {
@@ -39,4 +39,13 @@ export function teamZones(department) {
   return Object.entries(LABELS.zones)
     .filter(([, z]) => z.department === department)
     .map(([id, z]) => ({ id, floor: z.floor }));
+}
+
+/** A device as people read it: what it serves ("Desk sensors, 3F Elderly Care 1"); else its id. */
+export function deviceLabel(id) {
+  const d = LABELS.devices[id];
+  if (!d) return id;
+  if (d.kind === "room" && d.room) return t("device.roomLabel", { room: roomName(d.room) });
+  if (d.kind === "ap") return t("device.apLabel", { floor: floorName(d.floor), id });
+  return t("device.deskLabel", { floor: floorName(d.floor), zone: zoneName(d.zone) });
 }

@@ -24,12 +24,20 @@ class ZoneName(Name):
     department: str | None
 
 
+class DeviceServes(BaseModel):
+    kind: str
+    floor: str | None
+    zone: str | None
+    room: str | None
+
+
 class LabelsOut(BaseModel):
     desks: dict[str, str]
     floors: dict[str, Name]
     zones: dict[str, ZoneName]
     rooms: dict[str, Name]
     departments: dict[str, Name]
+    devices: dict[str, DeviceServes]
 
 
 def _names(names: Names) -> dict[str, Name]:
@@ -56,4 +64,8 @@ def site_labels(rt: Rt, response: Response) -> LabelsOut:
         },
         rooms=_names(labels.rooms),
         departments=_names(labels.departments),
+        devices={
+            device: DeviceServes(kind=d.kind, floor=d.floor, zone=d.zone, room=d.room)
+            for device, d in labels.devices.items()
+        },
     )
