@@ -19,7 +19,8 @@ function say(words, kind = "") {
 }
 
 function sayError(err) {
-  say(() => errorText(err.code, err.facts, err.message), "error");
+  // err.message is worded in the language of the moment it failed; a switch re-words it.
+  say(() => errorText(err.code, { ...err.facts, ...err.labels }, err.message), "error");
 }
 
 function paintStatus() {

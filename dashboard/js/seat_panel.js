@@ -109,7 +109,7 @@ export class SeatPanel {
       return;
     }
     if (this.#seat?.desk === desk.id) {
-      this.#actions.append(...this.#seatButtons());
+      this.#actions.append(...this.#seatButtons("details-"));
       return;
     }
     if (this.#seat) {
@@ -336,13 +336,15 @@ export class SeatPanel {
     return [who, seatBox, seat || !this.#claims.open ? null : find, list, rule];
   }
 
-  #seatButtons() {
+  /** Check in and release; `prefix` keeps ids unique when the details show them too. */
+  #seatButtons(prefix = "") {
     const seat = this.#seat;
     const out = [];
-    if (seat.state !== "checked_in") out.push(h("button", { type: "button", class: "action-button primary", id: "check-in", onclick: () => this.#checkIn() }, t("me.checkIn")));
-    out.push(h("button", { type: "button", class: "action-button", id: "release-seat", onclick: () => this.#release() }, t("me.release")));
+    if (seat.state !== "checked_in") out.push(h("button", { type: "button", class: "action-button primary", id: `${prefix}check-in`, dataset: { act: "check-in" }, onclick: () => this.#checkIn() }, t("me.checkIn")));
+    out.push(h("button", { type: "button", class: "action-button", id: `${prefix}release-seat`, dataset: { act: "release" }, onclick: () => this.#release() }, t("me.release")));
     return out;
   }
+
 }
 
 /** A suggestion's reason in the page's language, zones and floors by their names. */
