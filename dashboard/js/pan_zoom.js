@@ -67,7 +67,7 @@ export class PanZoom {
   }
 
   /** Show the rect {x, y, w, h} (SVG units) as large as the map's box allows, with a margin. */
-  fit(rect, margin = 0.8) {
+  fit(rect, margin = 0.5) {
     const box = this.#svg.getBoundingClientRect();
     const aspect = box.width > 0 && box.height > 0 ? box.width / box.height : this.#base.w / this.#base.h;
     let w = rect.w + 2 * margin;
