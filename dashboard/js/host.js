@@ -240,7 +240,7 @@ function renderSessions() {
     ...view.sessions.map((s) => {
       const file = el("input", { type: "file", accept: "application/pdf,.pdf", dataset: { upload: s.id } });
       const kind = el("select", {}, new Option(t("host.kindMaterial"), "material"), new Option(t("host.kindAgenda"), "agenda"));
-      const uploadForm = el("form", { class: "inline-form" }, el("label", {}, t("host.addPdf"), file), kind,
+      const uploadForm = el("form", { class: "inline-form" }, el("label", {}, t("host.addPdf"), file), el("label", {}, t("host.kind"), kind),
         el("button", { type: "submit", class: "action-button" }, t("host.upload")));
       uploadForm.addEventListener("submit", (e) => {
         e.preventDefault();
