@@ -71,7 +71,7 @@ class DeskListed(BaseModel):
 class ReasonOut(BaseModel):
     code: str = Field(
         description="needs, needs_missing, team_zone, team_floor, consolidation, busy_zone, "
-        "nearby, kept_for_needs or familiar"
+        "nearby, kept_for_needs, familiar, or free_here when nothing else speaks for the desk"
     )
     text: str = Field(description="the reason in words, in the reader's language")
     facts: dict[str, str | int | list[str]] = Field(

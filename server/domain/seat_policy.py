@@ -242,6 +242,9 @@ def _reasons(
         reasons.append(Reason("kept_for_needs"))
     if seeker.recent_desks and seeker.recent_desks[0] == option.desk:
         reasons.append(Reason("familiar"))
+    if not reasons:
+        # Nothing speaks for it but that it is free: say where, so the person can judge.
+        reasons.append(Reason("free_here", where))
     return tuple(reasons)
 
 

@@ -138,7 +138,8 @@ def test_a_claim_of_a_taken_desk_says_why(
     # A second claim while holding a desk is refused with the server's reason, shown as is.
     other = free_desks[-2]
     page.locator(f'#floor-map [data-desk="{other}"]').click()
-    expect(page.locator("#desk-actions")).to_contain_text(desk)
+    label = next(d["label"] for d in server.floor(FLOOR)["desks"] if d["id"] == desk)
+    expect(page.locator("#desk-actions")).to_contain_text(label)  # the label, not the id
     expect(page.locator("#claim-desk")).to_have_count(0)
     page.locator("#release-seat").click()
     expect(page.locator("#my-seat")).to_have_attribute("data-state", "none")

@@ -75,7 +75,9 @@ def test_consolidation_fills_zones_in_the_site_order() -> None:
     first = suggest(Seeker("s1", None), ALL, rules, limit=1)[0]
     assert first.reasons[0] == Reason("consolidation", {"zone": "z-empty", "floor": "f3"})
     later = suggest(Seeker("s1", None), [PARKS_1], rules, limit=1)[0]
-    assert later.reasons == (), "a later zone of the fill order is no reason a person can use"
+    assert later.reasons == (Reason("free_here", {"zone": "z-parks", "floor": "f3"}),), (
+        "a later zone of the fill order is no reason a person can use: only where it is"
+    )
     # The team zone still comes before the fill order.
     assert ranked(Seeker("s2", "tax"), rules)[:2] in (["tax-1", "tax-2"], ["tax-2", "tax-1"])
 
