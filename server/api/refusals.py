@@ -182,7 +182,11 @@ def answer(request: Request, refusal: Refusal) -> JSONResponse:
         headers["Retry-After"] = str(retry)
     lang = language(request)
     labels = _labels(request, refusal, lang)
-    body = {"code": refusal.code.value, "detail": words(refusal, lang, labels), **facts}
+    body: dict[str, object] = {
+        "code": refusal.code.value,
+        "detail": words(refusal, lang, labels),
+        **facts,
+    }
     if labels:
         body["labels"] = labels  # what pages say instead of the ids among the facts
     return JSONResponse(body, status_code=STATUS[refusal.code], headers=headers)

@@ -37,8 +37,16 @@ def axe_script() -> Path:
         pytest.fail("npm is missing; scripts/test installs it (apt-get install npm)", pytrace=False)
     AXE_DIR.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [npm, "install", "--no-save", "--no-audit", "--no-fund", "--prefix", str(AXE_DIR),
-         f"axe-core@{AXE_VERSION}"],
+        [
+            npm,
+            "install",
+            "--no-save",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+            str(AXE_DIR),
+            f"axe-core@{AXE_VERSION}",
+        ],
         check=True,
         timeout=240,
         capture_output=True,

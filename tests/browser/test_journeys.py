@@ -84,9 +84,7 @@ def server(
         desks = [d.id for f in ("f3", "f2") for d in site.floor(f).desks]  # type: ignore[union-attr]
         sensors.presence_many([(desk, False, datetime.now(UTC)) for desk in desks])
         wait_until(
-            lambda: all(
-                d["state"] == "free" for f in ("f3", "f2") for d in demo.floor(f)["desks"]
-            ),
+            lambda: all(d["state"] == "free" for f in ("f3", "f2") for d in demo.floor(f)["desks"]),
             30,
             "3F and 2F to be free",
         )
