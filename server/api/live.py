@@ -33,7 +33,7 @@ async def live_feed(
     subscriber = rt.hub.subscribe(floor)
     writer = asyncio.current_task()
     assert writer is not None
-    reader = asyncio.create_task(_wait_for_close(websocket, writer))
+    reader = asyncio.create_task(wait_for_close(websocket, writer))
     try:
         while True:
             frame = await subscriber.queue.get()
@@ -50,8 +50,8 @@ async def live_feed(
         reader.cancel()
 
 
-async def _wait_for_close(websocket: WebSocket, writer: asyncio.Task[None]) -> None:
-    # Clients send nothing we need; reading only tells us when they go away.
+async def wait_for_close(websocket: WebSocket, writer: asyncio.Task[None]) -> None:
+    """Cancel `writer` once the client goes away (clients send nothing we need)."""
     with contextlib.suppress(Exception):
         while True:
             message = await websocket.receive()

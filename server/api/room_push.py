@@ -11,7 +11,6 @@ acting) is read again every `REREAD_S`, so nothing waits for a reload.
 """
 
 import asyncio
-import contextlib
 import json
 from collections.abc import Callable
 from typing import Annotated
@@ -20,7 +19,7 @@ from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect, status
 from pydantic import BaseModel
 
 from server.api.deps import ws_runtime
-from server.api.live import origin_allowed
+from server.api.live import origin_allowed, wait_for_close
 from server.api.room_changes import RoomChanges
 from server.api.room_sessions import viewer_out
 from server.api.rooms import screen_out
@@ -61,7 +60,7 @@ async def _follow(
     await websocket.accept()
     writer = asyncio.current_task()
     assert writer is not None
-    reader = asyncio.create_task(_wait_for_close(websocket, writer))
+    reader = asyncio.create_task(wait_for_close(websocket, writer))
     sent = ""
     try:
         while True:
@@ -83,15 +82,6 @@ def _frame(read: Callable[[], BaseModel]) -> str:
         return read().model_dump_json()
     except Refusal as refusal:
         return json.dumps({"code": refusal.code.value})
-
-
-async def _wait_for_close(websocket: WebSocket, writer: asyncio.Task[None]) -> None:
-    with contextlib.suppress(Exception):
-        while True:
-            message = await websocket.receive()
-            if message["type"] == "websocket.disconnect":
-                break
-    writer.cancel()
 
 
 def _http_base(websocket: WebSocket) -> str:
