@@ -158,7 +158,8 @@ def _fact(value: Fact | None, style: str | None, lang: str) -> str:
 
 
 def _labels(request: Request, refusal: Refusal, lang: str) -> dict[str, str]:
-    runtime = getattr(request.app.state, "runtime", None)
+    app = request.scope.get("app")
+    runtime = getattr(app.state, "runtime", None) if app is not None else None
     if runtime is None:
         return {}
     out = {}
