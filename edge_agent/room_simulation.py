@@ -239,10 +239,16 @@ class RoomSimulation:
         state: dict[str, Any] = screen.call("GET", f"/api/rooms/{room.room}/screen-state?key={key}")
         if state["room"]["session"] is not None or state["code"] is None:
             return
+        body = {"code": state["code"]["code"], "room": room.room}
         try:
-            paired = host.call(
-                "POST", "/api/pairing", {"code": state["code"]["code"], "room": room.room}
-            )
+            try:
+                paired = host.call("POST", "/api/pairing", body)
+            except ConnectError as exc:
+                if exc.code != "booked_by_another":
+                    raise
+                # The room is still booked by someone whose meeting ended early: a meeting of
+                # this host's own, as a walk-in group would answer.
+                paired = host.call("POST", "/api/pairing", body | {"booking": "own"})
         except ConnectError as exc:
             log.info("room simulation: pairing refused: %s", exc)
             return
