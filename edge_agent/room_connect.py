@@ -173,9 +173,7 @@ def connect(
     chosen = choose(displays, room, prompt, out)
     if chosen is None and server is not None and room is None:
         # Nothing advertised here (another subnet, or the demo): the server lists its rooms.
-        client = _signed_in(
-            ServerClient(server, token=token), staff_id, password, secret_prompt
-        )
+        client = _signed_in(ServerClient(server, token=token), staff_id, password, secret_prompt)
         room = _choose_room(client, prompt, out)
         return _pair(client, server, room, code, attach, prompt, out)
     if chosen is None and (server is None or room is None):
