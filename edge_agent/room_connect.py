@@ -23,7 +23,11 @@ CSRF_HEADER = "X-CSRF-Token"
 
 
 class ConnectError(Exception):
-    """Something the host can fix; the message says what."""
+    """Something the host can fix; the message says what, `code` is the server's refusal code."""
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +72,13 @@ class ServerClient:
             with self._opener.open(request, timeout=self._timeout) as response:
                 payload = response.read()
         except urllib.error.HTTPError as exc:
+            code = None
             try:
-                detail = json.loads(exc.read()).get("detail", exc.reason)
+                answer = json.loads(exc.read())
+                detail, code = answer.get("detail", exc.reason), answer.get("code")
             except (ValueError, AttributeError):
                 detail = exc.reason
-            raise ConnectError(f"{method} {path}: {exc.code} {detail}") from None
+            raise ConnectError(str(detail), code) from None
         except (urllib.error.URLError, OSError) as exc:
             raise ConnectError(f"cannot reach the server at {self.base_url}: {exc}") from None
         return json.loads(payload) if payload else None
@@ -165,6 +171,11 @@ def connect(
     for number, display in enumerate(displays, start=1):
         out(f"  {number}. {display.room}  {display.name}")
     chosen = choose(displays, room, prompt, out)
+    if chosen is None and server is not None and room is None:
+        # Nothing advertised here (another subnet, or the demo): the server lists its rooms.
+        client = _signed_in(ServerClient(server, token=token), staff_id, password, secret_prompt)
+        room = _choose_room(client, prompt, out)
+        return _pair(client, server, room, code, attach, prompt, out)
     if chosen is None and (server is None or room is None):
         found = ", ".join(d.room for d in displays) or "none"
         raise ConnectError(
@@ -176,13 +187,64 @@ def connect(
     if chosen is not None:
         out(f"room: {chosen.room}  {chosen.name}")
     base = server or (server_of(chosen) if chosen else "")
-    client = ServerClient(base, token=token)
-    if password is None and not client.has_token:
-        password = secret_prompt(f"password for {staff_id} (empty in demo mode): ") or None
+    client = _signed_in(ServerClient(base, token=token), staff_id, password, secret_prompt)
+    return _pair(client, base, room_id, code, attach, prompt, out)
+
+
+def _signed_in(
+    client: ServerClient,
+    staff_id: str | None,
+    password: str | None,
+    secret_prompt: Callable[[str], str],
+) -> ServerClient:
+    """Signed in as `staff_id` (or by the client's personal token); a demo server (anyone may
+    pick a person) asks no password."""
+    demo = bool(client.call("GET", "/api/session").get("demo_mode"))
+    if password is None and not demo and not client.has_token:
+        password = secret_prompt(f"password for {staff_id}: ") or None
     client.sign_in(staff_id, password)
+    return client
+
+
+def _choose_room(
+    client: ServerClient, prompt: Callable[[str], str], out: Callable[[str], None]
+) -> str:
+    """The room the host picks from the server's list, rooms with a screen on first."""
+    rooms = client.call("GET", "/api/rooms")
+    rooms.sort(key=lambda r: (not (r.get("status") or {}).get("display_connected"), r["id"]))
+    out(f"no room display found on this network; the server has {len(rooms)} room(s):")
+    for number, r in enumerate(rooms, start=1):
+        busy = " (meeting running)" if r.get("session") else ""
+        out(f"  {number}. {r['id']}  {r['name']} {r.get('name_ja', '')}{busy}")
+    while True:
+        answer = prompt(f"Which room? (1-{len(rooms)}): ").strip()
+        if answer.isdigit() and 1 <= int(answer) <= len(rooms):
+            return str(rooms[int(answer) - 1]["id"])
+        out(f"type a number from 1 to {len(rooms)}")
+
+
+def _pair(
+    client: ServerClient,
+    base: str,
+    room_id: str,
+    code: str | None,
+    attach: Sequence[Path],
+    prompt: Callable[[str], str],
+    out: Callable[[str], None],
+) -> Connected:
     if code is None:
         code = prompt("code on the room screen / 画面の接続コード: ")
-    result = client.call("POST", "/api/pairing", {"code": code, "room": room_id})
+    body: dict[str, Any] = {"code": code, "room": room_id}
+    try:
+        result = client.call("POST", "/api/pairing", body)
+    except ConnectError as exc:
+        if exc.code != "booked_by_another":
+            raise
+        # Someone else booked the room now: their meeting, or one of the host's own?
+        out(str(exc))
+        answer = prompt("Is this that meeting? [y] yes, that meeting / [n] no, my own: ")
+        body["booking"] = "join" if answer.strip().lower().startswith("y") else "own"
+        result = client.call("POST", "/api/pairing", body)
     session = result["session"]
     for path in attach:
         query = urllib.parse.urlencode({"filename": path.name, "kind": "material"})
@@ -195,5 +257,6 @@ def connect(
         out(f"attached {material['filename']} ({material['pages']} pages)")
     viewer = base.rstrip("/") + session["viewer_path"]
     verb = "started" if result["started"] else "joined"
-    out(f"session {verb}: {session['title']} — attendees open {viewer}")
-    return Connected(room_id, int(session["id"]), session["title"], viewer, result["started"])
+    title = session["title"] or f"meeting in {room_id}"
+    out(f"session {verb}: {title} — attendees open {viewer}")
+    return Connected(room_id, int(session["id"]), title, viewer, result["started"])

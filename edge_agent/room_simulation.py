@@ -64,13 +64,29 @@ class RoomSimulationStats:
     errors: list[str] = field(default_factory=list)
 
 
-def agenda_pdf(pages: int, padding: int = 0) -> bytes:
-    """A small valid PDF (with its cross-reference table) of blank pages: the simulated hosts'
-    agenda; `padding` adds that many bytes of comment, for a file of a given size."""
+def agenda_pdf(pages: int, padding: int = 0, title: str = "Agenda") -> bytes:
+    """A small valid PDF (with its cross-reference table): the simulated hosts' agenda, each
+    page headed by `title` and its number in large type, so a page shown on a screen can be
+    told from the next; `padding` adds that many bytes of comment, for a file of a given size."""
+    heading = title.encode("latin-1", "replace").replace(b"(", b"[").replace(b")", b"]")
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>"]
-    kids = " ".join(f"{3 + i} 0 R" for i in range(pages))
+    kids = " ".join(f"{4 + 2 * i} 0 R" for i in range(pages))
     objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode())
-    objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"] * pages
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    for number in range(1, pages + 1):
+        contents = f"{5 + 2 * (number - 1)} 0 R".encode()
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 842 595] "
+            b"/Resources << /Font << /F1 3 0 R >> >> /Contents " + contents + b" >>"
+        )
+        text = (
+            b"0.11 0.31 0.85 rg 0 535 842 60 re f "
+            b"BT /F1 36 Tf 1 1 1 rg 40 550 Td (" + heading + b") Tj ET "
+            b"BT /F1 96 Tf 0.1 0.1 0.1 rg 260 260 Td ("
+            + f"p. {number}/{pages}".encode()
+            + b") Tj ET"
+        )
+        objects.append(f"<< /Length {len(text)} >>\nstream\n".encode() + text + b"\nendstream")
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -188,8 +204,7 @@ class RoomSimulation:
             if roll < 0.55:
                 # A meeting running now: booked a little while ago, the host pairs at once.
                 start = now - timedelta(minutes=self._random.randint(0, 10))
-                self._book(room, start, 60)
-                self._start_session(room)
+                self._start_session(room, self._book(room, start, 60))
             elif roll < 0.7:
                 # A no-show: booked from 14 minutes ago, nobody comes; released after the grace.
                 self._book(room, now - timedelta(minutes=14), 60)
@@ -202,7 +217,8 @@ class RoomSimulation:
         client.sign_in(self._random.choice(self._hosts), None)
         return client
 
-    def _book(self, room: _SimulatedRoom, start: datetime, minutes: int) -> None:
+    def _book(self, room: _SimulatedRoom, start: datetime, minutes: int) -> ServerClient:
+        """Book the room as a random host; returns that host (who then runs the meeting)."""
         host = self._host()
         body = {
             "title": self._random.choice(TITLES),
@@ -214,19 +230,25 @@ class RoomSimulation:
             self.stats.bookings += 1
         except ConnectError as exc:
             log.info("room simulation: booking refused: %s", exc)
+        return host
 
-    def _start_session(self, room: _SimulatedRoom) -> None:
+    def _start_session(self, room: _SimulatedRoom, host: ServerClient) -> None:
         assert self.server_url is not None
         screen = ServerClient(self.server_url)
         key = self._screen_keys[room.room]
         state: dict[str, Any] = screen.call("GET", f"/api/rooms/{room.room}/screen-state?key={key}")
         if state["room"]["session"] is not None or state["code"] is None:
             return
-        host = self._host()
+        body = {"code": state["code"]["code"], "room": room.room}
         try:
-            paired = host.call(
-                "POST", "/api/pairing", {"code": state["code"]["code"], "room": room.room}
-            )
+            try:
+                paired = host.call("POST", "/api/pairing", body)
+            except ConnectError as exc:
+                if exc.code != "booked_by_another":
+                    raise
+                # The room is still booked by someone whose meeting ended early: a meeting of
+                # this host's own, as a walk-in group would answer.
+                paired = host.call("POST", "/api/pairing", body | {"booking": "own"})
         except ConnectError as exc:
             log.info("room simulation: pairing refused: %s", exc)
             return
@@ -279,8 +301,7 @@ class RoomSimulation:
                 room.session = room.host = None
                 self._set(room, now, occupied=False, casting=False)
         elif self._serving and self._random.random() < 0.25:
-            self._book(room, self._clock.now().astimezone(UTC), 30)
-            self._start_session(room)
+            self._start_session(room, self._book(room, self._clock.now().astimezone(UTC), 30))
         elif room.occupied != (self._random.random() < 0.2):
             self._set(room, now, occupied=not room.occupied, casting=False)
 

@@ -35,6 +35,19 @@ DAY_END = time_of_day(20, 30)
 
 
 @dataclass(frozen=True, slots=True)
+class DemoDay:
+    """How `freeseat demo` shows a day: the busy hours only, over and over (a new day each
+    time, with other people in), so the office never empties while someone looks; and a few
+    sensors that go silent, as on any real day, so unknown desks and devices needing attention
+    show too."""
+
+    start: time_of_day = time_of_day(9, 30)
+    end: time_of_day = time_of_day(16, 30)
+    offline_devices: int = 2
+    offline_after_s: float = 20.0
+
+
+@dataclass(frozen=True, slots=True)
 class SimulationReport:
     """What a simulation published, and how far its clock got."""
 
@@ -117,6 +130,7 @@ class Simulation:
         password: str | None = None,
         mqtt_protocol: Literal["5", "3.1.1"] = "5",
         server_url: str | None = None,
+        demo_day: DemoDay | None = None,
     ) -> None:
         if speed <= 0:
             raise ValueError(f"speed must be positive, got {speed}")
@@ -128,7 +142,12 @@ class Simulation:
         self.tick_s = tick_s
         self.skip_nights = skip_nights
         self._tz = ZoneInfo(site.site.timezone)
-        self._start = start or datetime.combine(datetime.now(self._tz).date(), DAY_START, self._tz)
+        self._demo_day = demo_day
+        self._day_start = demo_day.start if demo_day else DAY_START
+        self._day_end = demo_day.end if demo_day else DAY_END
+        self._start = start or datetime.combine(
+            datetime.now(self._tz).date(), self._day_start, self._tz
+        )
         self._settings = ConnectionSettings(
             broker_url=broker_url,
             protocol=mqtt_protocol,
@@ -140,12 +159,19 @@ class Simulation:
         self._own_workdir = workdir is None
         self._workdir = workdir
         self._devices = [d for d in site.devices if d.kind == "desk" and d.desks]
+        # Spread over the floors: every len/n-th gateway goes silent in the demo.
+        silent = demo_day.offline_devices if demo_day else 0
+        step = max(1, len(self._devices) // silent) if silent else 0
+        self._silent = (
+            {d.id for d in self._devices[step // 2 :: step][:silent]} if silent else set()
+        )
         if not self._devices:
             raise ValueError(
                 f"site {site.site.id!r} has no desk devices with desks to simulate; "
                 "add devices of kind 'desk' listing their desks to the site file"
             )
         self._members: list[_Member] = []
+        self._stopped: list[_Member] = []  # the demo's silent gateways, closed at the end
         self._aps = ApSimulation(site, seed=seed)  # the site's AP agents, if it has any
         # Room monitors; with the server's URL also hosts who book, pair and share materials.
         self.rooms = RoomSimulation(site, server_url=server_url, seed=seed)
@@ -196,14 +222,14 @@ class Simulation:
 
     def report(self) -> SimulationReport:
         """A snapshot of the counters; safe to call while running."""
-        stats = [m.gateway.publisher.stats() for m in self._members]
+        stats = [m.gateway.publisher.stats() for m in self._members + self._stopped]
         end = self._real_end if self._real_end is not None else time.monotonic()
         return SimulationReport(
             devices=len(self._devices),
             desks=sum(len(d.desks) for d in self._devices),
             online=sum(s.online for s in stats),
             events=sum(s.events for s in stats),
-            presence_events=sum(m.gateway.presence_events for m in self._members),
+            presence_events=sum(m.gateway.presence_events for m in self._members + self._stopped),
             acked=sum(s.acked for s in stats),
             pending=sum(s.pending for s in stats),
             dropped=sum(s.dropped for s in stats),
@@ -282,12 +308,13 @@ class Simulation:
             if self.duration is not None and time.monotonic() - self._real0 >= self.duration:
                 break
             now = self._clock.now()
-            if self.skip_nights and now.astimezone(self._tz).time() >= DAY_END:
+            if self.skip_nights and now.astimezone(self._tz).time() >= self._day_end:
                 local = now.astimezone(self._tz)
                 self._clock.skip_to(
-                    datetime.combine(local.date() + timedelta(days=1), DAY_START, self._tz)
+                    datetime.combine(local.date() + timedelta(days=1), self._day_start, self._tz)
                 )
                 now = self._clock.now()
+            self._silence_if_due()
             for member in self._members:
                 member.gateway.tick(now, member.source.read(now))
             self._aps.tick(now)
@@ -304,6 +331,17 @@ class Simulation:
             else:
                 self._stop.wait(delay)
         self._mark_end()
+
+    def _silence_if_due(self) -> None:
+        """The demo's silent sensors say offline and stop, like a gateway losing power."""
+        day = self._demo_day
+        if not self._silent or day is None or time.monotonic() - self._real0 < day.offline_after_s:
+            return
+        for member in [m for m in self._members if m.gateway.device in self._silent]:
+            member.gateway.stop(drain_s=1.0)
+            self._members.remove(member)
+            self._stopped.append(member)
+        self._silent = set()
 
     def _mark_end(self) -> None:
         if self._real_end is None:
@@ -324,7 +362,7 @@ class Simulation:
             list(pool.map(lambda m: m.gateway.stop(drain_s=1.0), self._members))
         self._aps.stop()
         self.rooms.stop()
-        for member in self._members:
+        for member in self._members + self._stopped:
             member.source.close()
             member.outbox.close()
         if self._own_workdir and self._workdir is not None:

@@ -161,6 +161,7 @@ class _Desk:
 class _Zone:
     id: str
     name: str
+    name_ja: str
     department: str
     rect: _Rect
     desks: tuple[_Desk, ...]
@@ -264,6 +265,7 @@ def _zone(
     return _Zone(
         id=zone_id,
         name=f"{plan.short} {team}",
+        name_ja=f"{plan.name_ja} {team}",
         department=plan.id,
         rect=_Rect(round(x, 2), y, round(width, 2), BAND_DEPTH),
         desks=tuple(placed),
@@ -427,7 +429,8 @@ def render_site_yaml() -> str:
             "        zones:",
         ]
         out += [
-            f"          - {{id: {z.id}, name: {_s(z.name)}, department: {z.department}, "
+            f"          - {{id: {z.id}, name: {_s(z.name)}, name_ja: {_s(z.name_ja)}, "
+            f"department: {z.department}, "
             f"rect: {_rect(z.rect)}}}"
             for z in floor.zones
         ]

@@ -84,6 +84,7 @@ class Zone(_Model):
 
     id: Id
     name: str
+    name_ja: str = ""
     department: Id | None = None
     rect: Rect
 
@@ -93,6 +94,12 @@ Equipment = Literal["monitor", "dual-monitor", "dock", "standing", "accessible",
 
 class Desk(_Model):
     id: Id
+    label: str = Field(
+        default="",
+        max_length=40,
+        description="What people read, e.g. 3F A-04-04; by default the floor's name and the "
+        "id without its desk- and floor prefixes",
+    )
     zone: Id
     x: Metres
     y: Metres
@@ -133,6 +140,7 @@ class AccessPoint(_Model):
 class Floor(_Model):
     id: Id
     name: str
+    name_ja: str = ""
     level: int
     width: Annotated[float, Field(gt=0, le=10_000)]
     height: Annotated[float, Field(gt=0, le=10_000)]

@@ -29,11 +29,14 @@ export async function errorOf(response, path) {
   } catch {
     // Not JSON; keep the status text.
   }
-  let detail = response.statusText;
-  if (typeof body?.detail === "string") detail = body.detail;
-  else if (Array.isArray(body?.detail)) detail = body.detail.map((d) => d.msg).join("; ");
-  const { code = null, detail: _words, ...facts } = body && typeof body === "object" && !Array.isArray(body) ? body : {};
-  return new ApiError(errorText(code, facts, detail), response.status, path, code, facts);
+  // Without a refusal code the server's words are not the reader's: say what to do instead.
+  let detail = t(response.status >= 500 ? "errors.server" : "errors.request_failed");
+  if (Array.isArray(body?.detail)) detail = t("errors.request_invalid");
+  const { code = null, detail: _words, labels = {}, ...facts } = body && typeof body === "object" && !Array.isArray(body) ? body : {};
+  // Words name desks and rooms by their labels ("3F A-04-04"); the facts keep the ids.
+  const error = new ApiError(errorText(code, { ...facts, ...labels }, detail), response.status, path, code, facts);
+  error.labels = labels;
+  return error;
 }
 
 /** GET path and parse its JSON body. */

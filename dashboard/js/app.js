@@ -7,13 +7,17 @@ import { DeskDetails } from "./desk_details.js";
 import { FloorMap } from "./floor_map.js";
 import { FloorState } from "./floor_state.js";
 import { applyTranslations, lang, localName, onLanguageChange, setLanguage, t } from "./i18n.js";
+import { teamZones } from "./labels.js";
 import { LiveFeed } from "./live.js";
 import { PanZoom } from "./pan_zoom.js";
 import { SeatPanel } from "./seat_panel.js";
 import { StateCounts } from "./state_counts.js";
+import { session } from "./session.js";
 
 const FLOOR_KEY = "freeseat.floor";
 const FLOOR_LIST_REFRESH_MS = 60_000;
+// Phones get a compact header, the map first and a bottom sheet (style.css, same width).
+const PHONE = window.matchMedia("(max-width: 700px)");
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -46,6 +50,13 @@ const seatPanel = new SeatPanel($("me-panel"), $("desk-actions"), {
   desk: (id) => page.state?.desks.get(id),
   showDesk: (id, floorId) => showDesk(id, floorId),
   mark: (marks) => map.mark(marks),
+  signedIn: () => openOnMyPlace(),
+});
+
+$("nav-toggle").addEventListener("click", () => {
+  const open = $("nav-toggle").getAttribute("aria-expanded") !== "true";
+  $("nav-toggle").setAttribute("aria-expanded", String(open));
+  document.querySelector(".topbar").dataset.navOpen = String(open);
 });
 
 $("floor-map").addEventListener("keydown", (event) => {
@@ -230,6 +241,7 @@ async function showFloor(floorId, { push = false } = {}) {
   pendingDesks.clear();
   map.render(state);
   panZoom.setBase(map.baseBox);
+  if (PHONE.matches) focusOnPhone(state);
   renderCounts();
   seatPanel.render();
   ui.mapLoading.hidden = true;
@@ -251,10 +263,44 @@ function openDetails(deskId) {
   const desk = page.state?.desks.get(deskId);
   if (!desk) return;
   map.select(deskId);
-  details.show(desk, page.state.zoneOf(desk));
+  details.show(desk, page.state.zoneOf(desk), page.floorId);
   ui.detailsEmpty.hidden = true;
   seatPanel.renderActions();
   panZoom.ensureVisible(desk.x, desk.y);
+  // On a phone the details open in the bottom sheet: bring them into view there.
+  if (PHONE.matches) $("side-panel").scrollTo({ top: 0 });
+}
+
+// ---- where the map opens: my desk, else my team's zone (on a phone, zoomed in to it)
+
+/** The floor of my desk today, else of my team's first zone; null when neither is known. */
+function myFloorId() {
+  const seat = seatPanel.seat;
+  if (seat?.floor) return seat.floor;
+  const zone = teamZones(session()?.person?.department)[0];
+  return zone?.floor ?? null;
+}
+
+/** On a phone the whole floor draws desks a few pixels wide: open on a zone, desks tappable. */
+function focusOnPhone(state) {
+  const mine = seatPanel.seat?.desk ? state.desks.get(seatPanel.seat.desk) : null;
+  const team = teamZones(session()?.person?.department).map((z) => state.zones.get(z.id)).find(Boolean);
+  let zone = mine ? state.zoneOf(mine) : team;
+  if (!zone) {
+    // Nobody known: the zone with the most free desks now.
+    const free = new Map();
+    for (const d of state.desks.values()) if (d.state === "free") free.set(d.zone, (free.get(d.zone) ?? 0) + 1);
+    const best = [...free].sort((a, b) => b[1] - a[1])[0];
+    zone = state.zones.get(best?.[0]) ?? state.zones.values().next().value;
+  }
+  if (zone) panZoom.fit(zone.rect);
+}
+
+/** After signing in: go to my desk's or my team's floor, and on a phone zoom in on it. */
+function openOnMyPlace() {
+  const floorId = myFloorId();
+  if (floorId && floorId !== page.floorId) showFloor(floorId, { push: true });
+  else if (PHONE.matches && page.state) focusOnPhone(page.state);
 }
 
 /** Open a desk's details, switching floor first when it is on another one. */
@@ -324,13 +370,16 @@ async function start() {
   await loadFloors();
   hideNotice();
   renderFloorOptions();
-  const floorId = requestedFloorId();
+  // Signed in already: open on my desk's or my team's floor unless the address names one.
+  await seatPanel.start();
+  const asked = new URLSearchParams(location.search).get("floor");
+  const mine = myFloorId();
+  const floorId = page.floors.some((f) => f.id === asked) || !mine ? requestedFloorId() : mine;
   if (!floorId) {
     showNotice(t("floor.none"));
     ui.mapLoading.hidden = true;
     return;
   }
-  seatPanel.start();
   await showFloor(floorId);
   setInterval(() => {
     if (!document.hidden) refreshFloorList();

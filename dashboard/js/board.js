@@ -1,5 +1,7 @@
-// The lobby board (/board?floor=ID): free seats per zone and meeting-room
-// availability on one floor, live, for a large screen nobody signs in to.
+// The lobby board: /board?floor=ID shows free seats per zone and meeting-room availability on
+// one floor, live; /board (or ?floor=all) the whole building, a card per floor. For a large
+// screen nobody signs in to or scrolls: what does not fit is shown in pages that turn by
+// themselves.
 
 import { ApiError, fetchFloor, fetchFloors, getJSON, liveFeedUrl } from "./api.js";
 import { renderLiveStatus, setupLanguageSwitch } from "./chrome.js";
@@ -9,9 +11,11 @@ import { lang, localName, t } from "./i18n.js";
 import { LiveFeed } from "./live.js";
 
 const ROOMS_REFRESH_MS = 20_000;
+const BUILDING_REFRESH_MS = 15_000;
+const PAGE_TURN_MS = 12_000;
 const $ = (id) => document.getElementById(id);
 
-const view = { state: null, feed: null, rooms: null, status: "connecting", cards: new Map() };
+const view = { state: null, feed: null, rooms: null, status: "connecting", cards: new Map(), page: 0, building: null };
 
 installDeskGlyphs();
 
@@ -84,6 +88,30 @@ function renderZones() {
   $("board").dataset.version = String(state.version ?? "");
 }
 
+// ---- pages: a list longer than the screen shows as many items as fit, a page at a time
+
+/** Show page view.page of `list`'s items (as many as fit above the screen's bottom). */
+function paginate(list, indicator) {
+  const items = [...list.children];
+  for (const li of items) li.hidden = false;
+  const bottom = window.innerHeight - 12;
+  const fits = Math.max(1, items.filter((li) => li.getBoundingClientRect().bottom <= bottom).length);
+  const pages = Math.ceil(items.length / fits);
+  const page = view.page % Math.max(1, pages);
+  items.forEach((li, i) => (li.hidden = Math.floor(i / fits) !== page));
+  indicator.textContent = pages > 1 ? t("board.page", { page: page + 1, pages }) : "";
+  list.dataset.pages = String(pages);
+}
+
+function paginateAll() {
+  if (!$("board").hidden) {
+    paginate($("zone-cards"), $("zones-page"));
+    paginate($("room-list"), $("rooms-page"));
+  } else if (!$("building").hidden) {
+    paginate($("floor-cards"), $("zones-page"));
+  }
+}
+
 // Many deltas in one frame cost one pass over the zones.
 let frame = 0;
 function scheduleRender() {
@@ -132,6 +160,7 @@ function renderRooms() {
     }),
   );
   $("rooms-note").hidden = view.rooms !== null;
+  paginate($("room-list"), $("rooms-page"));
 }
 
 async function loadRooms(floorId) {
@@ -153,18 +182,91 @@ function tick() {
 
 function relabel() {
   if (view.state) $("board-floor").textContent = localName(view.state.floor);
+  if (view.building) $("board-floor").textContent = t("board.building");
   renderLiveStatus($("live-status"), view.status, view.feed);
-  relabelCards();
-  renderRooms();
+  if (view.building) renderBuilding();
+  else {
+    relabelCards();
+    renderRooms();
+  }
   tick();
+  paginateAll();
+}
+
+// ---- the whole building: a card per floor, free seats and free meeting rooms
+
+async function loadBuilding() {
+  const floors = await fetchFloors();
+  const rooms = await Promise.all(
+    floors.map((f) => getJSON(`/api/board/rooms?floor=${encodeURIComponent(f.id)}`).catch(() => null)),
+  );
+  view.building = floors.map((floor, i) => ({ floor, rooms: rooms[i] }));
+  view.status = "live";
+  renderLiveStatus($("live-status"), view.status, null);
+  renderBuilding();
+}
+
+function renderBuilding() {
+  let total = 0;
+  $("floor-cards").replaceChildren(
+    ...view.building.map(({ floor, rooms }) => {
+      const free = floor.counts?.free ?? 0;
+      total += free;
+      const li = document.createElement("li");
+      li.className = "zone-card floor-card";
+      li.dataset.floor = floor.id;
+      li.dataset.free = String(free);
+      const title = document.createElement("span");
+      title.className = "zone-title";
+      title.textContent = localName(floor);
+      const count = document.createElement("span");
+      count.className = "zone-free";
+      const of = document.createElement("span");
+      of.className = "zone-of";
+      of.textContent = t("board.freeOf", { free, desks: floor.desks });
+      const number = document.createElement("span");
+      number.textContent = String(free);
+      count.append(glyphIcon("free"), number, of);
+      const meter = document.createElement("div");
+      meter.className = "meter";
+      meter.setAttribute("aria-hidden", "true");
+      const fill = document.createElement("span");
+      fill.style.width = floor.desks ? `${(100 * free) / floor.desks}%` : "0";
+      meter.append(fill);
+      const roomsLine = document.createElement("span");
+      roomsLine.className = "zone-dept";
+      if (rooms) roomsLine.textContent = t("board.roomsFree", { free: rooms.filter((r) => !r.busy).length, rooms: rooms.length });
+      li.append(title, count, meter, roomsLine);
+      return li;
+    }),
+  );
+  $("building-free").textContent = String(total);
+  paginate($("floor-cards"), $("zones-page"));
+}
+
+async function startBuilding() {
+  $("building").hidden = false;
+  $("board-floor").textContent = t("board.building");
+  await loadBuilding();
+  setInterval(() => loadBuilding().catch(() => {}), BUILDING_REFRESH_MS);
 }
 
 async function start() {
   setupLanguageSwitch(relabel);
   tick();
   setInterval(tick, 15_000);
+  setInterval(() => {
+    view.page += 1;
+    paginateAll();
+  }, PAGE_TURN_MS);
+  window.addEventListener("resize", paginateAll);
+  const asked = new URLSearchParams(location.search).get("floor");
+  if (!asked || asked === "all") {
+    await startBuilding();
+    return;
+  }
   const floors = await fetchFloors();
-  const requested = new URLSearchParams(location.search).get("floor") ?? floors[0]?.id;
+  const requested = asked;
   if (!floors.some((f) => f.id === requested)) {
     const notice = $("notice");
     notice.textContent = t("board.noFloor", { floors: floors.map((f) => f.id).join(", ") });
@@ -173,6 +275,7 @@ async function start() {
   }
   const state = new FloorState(await fetchFloor(requested));
   view.state = state;
+  $("board").hidden = false;
   $("board").dataset.floor = state.id;
   buildCards(state);
   relabel();

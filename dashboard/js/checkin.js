@@ -3,11 +3,13 @@
 
 import { getJSON } from "./api.js";
 import { applyTranslations, errorText, formatTime, lang, localName, onLanguageChange, setLanguage, t } from "./i18n.js";
+import { departmentName, deskLabel, floorName, zoneName } from "./labels.js";
 import { findPeople, loadSession, send, signIn, signOut } from "./session.js";
 
 const DESK = decodeURIComponent(window.location.pathname.split("/").pop());
 const $ = (id) => document.getElementById(id);
 let person = null;
+let desk = null;
 // What #status says, kept as a function so a language switch re-words it.
 let status = { words: () => "", kind: "" };
 
@@ -17,7 +19,8 @@ function say(words, kind = "") {
 }
 
 function sayError(err) {
-  say(() => errorText(err.code, err.facts, err.message), "error");
+  // err.message is worded in the language of the moment it failed; a switch re-words it.
+  say(() => errorText(err.code, { ...err.facts, ...err.labels }, err.message), "error");
 }
 
 function paintStatus() {
@@ -27,8 +30,12 @@ function paintStatus() {
 
 function paint() {
   applyTranslations(document);
-  document.title = `freeseat · ${DESK}`;
-  $("desk-id").textContent = DESK;
+  document.title = `freeseat · ${deskLabel(DESK)}`;
+  $("desk-id").textContent = deskLabel(DESK);
+  if (desk) {
+    $("floor").textContent = floorName(desk.floor);
+    $("zone").textContent = zoneName(desk.zone);
+  }
   $("lang").textContent = t("checkin.otherLanguage");
   $("lang").lang = lang() === "ja" ? "en" : "ja";
   if (person) $("who").textContent = t("checkin.signedInAs", { name: localName(person) });
@@ -36,16 +43,15 @@ function paint() {
 }
 
 async function showDesk() {
-  const desk = await getJSON(`/api/desks/${encodeURIComponent(DESK)}`);
-  $("floor").textContent = desk.floor;
-  $("zone").textContent = desk.zone;
+  desk = await getJSON(`/api/desks/${encodeURIComponent(DESK)}`);
   $("where").hidden = false;
+  paint();
 }
 
 async function showSeat() {
   const { seat } = await getJSON("/api/me/seat");
   if (!seat) say(() => "");
-  else if (seat.desk !== DESK) say(() => t("checkin.heldOther", { desk: seat.desk }));
+  else if (seat.desk !== DESK) say(() => t("checkin.heldOther", { desk: deskLabel(seat.desk) }));
   else if (seat.state === "checked_in") say(() => t("checkin.checkedIn", { time: formatTime(seat.releases_at) }), "ok");
   else say(() => t("checkin.heldHere", { time: formatTime(seat.check_in_by) }));
 }
@@ -87,7 +93,8 @@ $("demo-query").addEventListener("input", () => {
       const button = document.createElement("button");
       button.type = "button";
       button.className = "secondary";
-      button.textContent = `${p.name_ja || p.name} · ${p.name} (${p.staff_id})`;
+      const dept = p.department ? ` · ${departmentName(p.department)}` : "";
+      button.textContent = `${localName(p)}${dept}`;
       button.addEventListener("click", () => signInAs(p.staff_id));
       const item = document.createElement("li");
       item.append(button);

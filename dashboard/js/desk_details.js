@@ -3,12 +3,14 @@
 
 import { glyphId } from "./desk_states.js";
 import { formatAgo, formatTime, lang, t, termLabel } from "./i18n.js";
+import { floorName } from "./labels.js";
 
 /** The details panel for one desk at a time, bound to the #desk-details markup. */
 export class DeskDetails {
   #panel;
   #desk = null;
   #zone = null;
+  #floorId = null;
   #fields;
   #onClose;
 
@@ -29,9 +31,10 @@ export class DeskDetails {
     return this.#desk?.id ?? null;
   }
 
-  /** Show a desk (the FloorState desk object) and its zone. */
-  show(desk, zone) {
+  /** Show a desk (the FloorState desk object), its zone and its floor's id. */
+  show(desk, zone, floorId) {
     this.#desk = desk;
+    this.#floorId = floorId;
     this.#zone = zone ?? null;
     this.#panel.dataset.deskId = desk.id;
     this.actions.dataset.deskId = desk.id;
@@ -69,8 +72,8 @@ export class DeskDetails {
     const zone = this.#zone;
     const f = this.#fields;
     const none = t("details.none");
-    f.title.textContent = t("details.title", { id: desk.id });
-    f.id.textContent = desk.id;
+    f.title.textContent = t("details.title", { id: desk.label ?? desk.id });
+    f.floor.textContent = floorName(this.#floorId) || none;
     f.zone.textContent = (lang() === "ja" && zone?.name_ja) || zone?.name || desk.zone || none;
     f.department.textContent =
       (lang() === "ja" && zone?.department_name_ja) || zone?.department_name || zone?.department || none;

@@ -7,6 +7,7 @@ import { setupLanguageSwitch } from "./chrome.js";
 import { loadSession, session } from "./session.js";
 import { renderSignIn } from "./sign_in.js";
 import { formatTime, lang, localName, t } from "./i18n.js";
+import { deviceLabel } from "./labels.js";
 
 const NOW_REFRESH_MS = 15_000;
 const HISTORY_REFRESH_MS = 120_000;
@@ -152,8 +153,8 @@ function renderNow() {
     {
       format: pct,
       max: "share",
-      csvHeader: ["floor", "desks", "in_use", "free", "unknown", "utilisation"],
-      csvRow: (d) => [d.key, d.f.desks, inUse(d.f.counts), d.f.counts.free ?? 0, d.f.counts.unknown ?? 0, d.value?.toFixed(4)],
+      csvHeader: ["floor", "desks", "in_use", "free", "unknown", "utilisation", "floor_id"],
+      csvRow: (d) => [d.label, d.f.desks, inUse(d.f.counts), d.f.counts.free ?? 0, d.f.counts.unknown ?? 0, d.value?.toFixed(4), d.key],
     },
   );
   const floors = scope() ? now.filter((f) => f.floor === scope()) : now;
@@ -164,8 +165,8 @@ function renderNow() {
     {
       format: pct,
       max: "share",
-      csvHeader: [scope() ? "zone" : "department", "desks", "in_use", "free", "utilisation"],
-      csvRow: (d) => [d.key, d.g.desks, d.g.inUse, d.g.free, d.value?.toFixed(4)],
+      csvHeader: [scope() ? "zone" : "department", "desks", "in_use", "free", "utilisation", scope() ? "zone_id" : "department_id"],
+      csvRow: (d) => [d.label, d.g.desks, d.g.inUse, d.g.free, d.value?.toFixed(4), d.key],
     },
   );
   const all = now.reduce((acc, f) => [acc[0] + inUse(f.counts), acc[1] + f.desks], [0, 0]);
@@ -235,8 +236,8 @@ function renderHistory() {
     }),
     {
       format: num,
-      csvHeader: ["floor", "desks", "peak_people", "seat_ratio"],
-      csvRow: (d) => [d.key, d.r?.desks, d.r?.peak_people, d.r?.seat_ratio],
+      csvHeader: ["floor", "desks", "peak_people", "seat_ratio", "floor_id"],
+      csvRow: (d) => [d.label, d.r?.desks, d.r?.peak_people, d.r?.seat_ratio, d.key],
     },
   );
   kpi("peak", occ.peak_people ? String(occ.peak_people) : "–", occ.peak_at ? formatTime(occ.peak_at) : "");
@@ -278,8 +279,8 @@ function renderPaperless() {
   charts.paperless.update(rows, {
     format: pct,
     max: 1,
-    csvHeader: ["department", "meetings", "paperless_meetings", "paperless_share", "pages_not_printed"],
-    csvRow: (x) => [x.key, x.d.meetings, x.d.paperless_meetings, x.d.share, x.d.pages_not_printed],
+    csvHeader: ["department", "meetings", "paperless_meetings", "paperless_share", "pages_not_printed", "department_id"],
+    csvRow: (x) => [x.label, x.d.meetings, x.d.paperless_meetings, x.d.share, x.d.pages_not_printed, x.key],
   });
 }
 
@@ -299,7 +300,7 @@ function renderSensors() {
       tr.dataset.device = d.id;
       tr.dataset.status = d.status;
       const battery = d.battery === null ? "–" : `${Math.round(d.battery)}%${d.low_battery ? ` ⚠ ${t("health.low")}` : ""}`;
-      for (const text of [d.id, d.kind, t(`health.${d.status}`), d.last_seen ? formatTime(d.last_seen) : t("health.never"), battery]) {
+      for (const text of [deviceLabel(d.id), t(`device.${d.kind}`), t(`health.${d.status}`), d.last_seen ? formatTime(d.last_seen) : t("health.never"), battery]) {
         const td = document.createElement("td");
         td.textContent = text;
         tr.append(td);

@@ -114,7 +114,13 @@ export class FloorMap {
       });
       // Glyphs are drawn 1 m wide; back-to-back desk rows can be 0.8 m apart, so draw them at
       // 0.75 m to keep neighbours from overlapping (and clicks from landing on the wrong desk).
-      g.append(el("title"), el("use", { href: `#${glyphId(desk.state)}`, transform: "scale(0.75)" }));
+      // The glyph is small on a phone; a transparent pad as wide as the seat pitch (and as
+      // deep as the gap to the row behind) takes the tap, so a finger finds the desk.
+      g.append(
+        el("title"),
+        el("rect", { class: "desk-hit", x: -0.7, y: -0.4, width: 1.4, height: 0.8 }),
+        el("use", { href: `#${glyphId(desk.state)}`, transform: "scale(0.75)" }),
+      );
       this.#deskEls.set(desk.id, g);
       this.#writeDesk(g, desk);
       fragment.append(g);
@@ -213,8 +219,9 @@ export class FloorMap {
       g.lastChild.setAttribute("href", `#${glyphId(desk.state)}`);
     }
     const stateLabel = termLabel("state", desk.state);
-    g.firstChild.textContent = t("desk.title", { id: desk.id, state: stateLabel, since: formatTime(desk.since) });
-    g.setAttribute("aria-label", t("desk.aria", { id: desk.id, state: stateLabel }));
+    const label = desk.label ?? desk.id;
+    g.firstChild.textContent = t("desk.title", { id: label, state: stateLabel, since: formatTime(desk.since) });
+    g.setAttribute("aria-label", t("desk.aria", { id: label, state: stateLabel }));
   }
 
   #zone(zone, index) {

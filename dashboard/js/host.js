@@ -4,12 +4,13 @@
 import { errorOf, fetchFloors, getJSON } from "./api.js";
 import { setupLanguageSwitch } from "./chrome.js";
 import { errorText, formatTime, localName, t } from "./i18n.js";
+import { roomName as labelOfRoom } from "./labels.js";
 import { loadSession, send, session } from "./session.js";
 import { renderSignIn } from "./sign_in.js";
 
 const REFRESH_MS = 15_000;
 const $ = (id) => document.getElementById(id);
-const view = { floors: [], floorId: null, rooms: [], sessions: [], bookingFor: null };
+const view = { floors: [], floorId: null, rooms: [], sessions: [], bookingFor: null, ending: null, asking: null };
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -86,13 +87,12 @@ function renderRooms() {
     ...(signedIn ? view.rooms : []).map((room) => {
       const busy = Boolean(room.now || room.session || room.status?.occupied);
       const status = el("span", { class: "room-status" }, t(busy ? "board.roomBusy" : "board.roomFree"));
-      const monitor = room.status?.display_connected === true ? t("host.monitorConnected")
-        : room.status?.display_connected === false ? t("host.monitorIdle") : t("host.monitorUnknown");
+      const monitor = screenWords(room.status);
       const card = el("li", { class: "room-card", dataset: { room: room.id, status: busy ? "busy" : "free" } },
         el("div", { class: "room-card-head" }, el("strong", {}, localName(room)), status),
         el("p", { class: "room-meta" }, t("room.capacity", { n: room.capacity }), " · ", monitor),
         bookingLine("host.now", room.now),
-        room.session ? el("p", { class: "booking" }, t("host.sessionOpen", { title: room.session.title, host: room.session.host_name })) : null,
+        room.session ? el("p", { class: "booking" }, t("host.sessionOpen", { title: titleOf(room.session), host: room.session.host_name })) : null,
         bookingLine("host.next", room.next) ?? el("p", { class: "booking muted" }, t("host.nothingNext")),
         view.bookingFor === room.id ? bookingForm(room) : el("button", { type: "button", class: "action-button", dataset: { book: room.id }, onclick: () => {
           view.bookingFor = room.id;
@@ -106,6 +106,19 @@ function renderRooms() {
   const chosen = select.value;
   select.replaceChildren(new Option(t("host.anyRoom"), ""), ...view.rooms.map((r) => new Option(localName(r), r.id)));
   select.value = view.rooms.some((r) => r.id === chosen) ? chosen : "";
+}
+
+/** What the room's screen is doing: someone sharing, ready for a laptop, off, or silent. */
+function screenWords(status) {
+  if (status?.casting) return t("host.screenSharing");
+  if (status?.display_connected === true) return t("host.screenReady");
+  if (status?.display_connected === false) return t("host.screenOff");
+  return t("host.monitorUnknown");
+}
+
+/** A session's title, or "Meeting in <room>" for one started without a booking. */
+function titleOf(s) {
+  return s.title || t("session.untitled", { room: labelOfRoom(s.room) });
 }
 
 function localInputValue(date) {
@@ -153,13 +166,53 @@ $("pair-form").addEventListener("submit", (e) => {
   e.preventDefault();
   const code = $("pair-code").value.replace(/\s+/g, "");
   const room = $("pair-room").value || null;
-  guarded(async () => {
-    const out = await send("POST", "/api/pairing", { code, room });
+  pair({ code, room });
+});
+
+async function pair(body) {
+  await guarded(async () => {
+    let out;
+    try {
+      out = await send("POST", "/api/pairing", body);
+    } catch (err) {
+      if (err.code !== "booked_by_another") throw err;
+      // Someone else booked the room now: ask whether this is their meeting or the host's own.
+      view.asking = { body, facts: err.facts };
+      notice("");
+      renderAsk();
+      return;
+    }
+    view.asking = null;
+    renderAsk();
     $("pair-code").value = "";
-    notice(t(out.started ? "host.paired" : "host.joined", { title: out.session.title }), "ok");
+    notice(t(out.started ? "host.paired" : "host.joined", { title: titleOf(out.session) }), "ok");
     await refresh();
   });
-});
+}
+
+function renderAsk() {
+  const box = $("pair-ask");
+  const ask = view.asking;
+  box.hidden = !ask;
+  if (!ask) {
+    box.replaceChildren();
+    return;
+  }
+  const f = ask.facts;
+  const answer = (booking) => pair({ ...ask.body, booking });
+  box.replaceChildren(
+    el("p", { id: "pair-ask-text" }, t("host.askBooked", { room: labelOfRoom(f.room), host: f.host_name, title: f.title,
+      start: formatTime(f.starts_at), end: formatTime(f.ends_at) })),
+    el("div", { class: "inline-form" },
+      el("button", { type: "button", class: "action-button primary", dataset: { answer: "join" }, onclick: () => answer("join") }, t("host.askJoin")),
+      el("button", { type: "button", class: "action-button", dataset: { answer: "own" }, onclick: () => answer("own") }, t("host.askOwn")),
+      el("button", { type: "button", class: "link-button", onclick: () => {
+        view.asking = null;
+        renderAsk();
+      } }, t("host.cancel"))),
+  );
+  box.querySelector("button").focus();
+}
 
 // ---- my meetings: materials, what is on screen, end
 
@@ -187,7 +240,7 @@ function renderSessions() {
     ...view.sessions.map((s) => {
       const file = el("input", { type: "file", accept: "application/pdf,.pdf", dataset: { upload: s.id } });
       const kind = el("select", {}, new Option(t("host.kindMaterial"), "material"), new Option(t("host.kindAgenda"), "agenda"));
-      const uploadForm = el("form", { class: "inline-form" }, el("label", {}, t("host.addPdf"), file), kind,
+      const uploadForm = el("form", { class: "inline-form" }, el("label", {}, t("host.addPdf"), file), el("label", {}, t("host.kind"), kind),
         el("button", { type: "submit", class: "action-button" }, t("host.upload")));
       uploadForm.addEventListener("submit", (e) => {
         e.preventDefault();
@@ -200,20 +253,41 @@ function renderSessions() {
       });
       const viewer = new URL(s.viewer_path, location.origin).href;
       return el("article", { class: "panel session-card", dataset: { session: s.id } },
-        el("div", { class: "room-card-head" }, el("strong", {}, s.title), el("span", { class: "muted" }, roomName(s.room))),
+        el("div", { class: "room-card-head" }, el("strong", {}, titleOf(s)), el("span", { class: "muted" }, roomName(s.room))),
         el("p", { class: "room-meta" }, t("host.startedAt", { time: formatTime(s.started_at) }), " · ",
           t("host.viewers", { n: s.opened_by.length + s.anonymous_viewers }), " · ", t("host.pagesShared", { n: s.pages_shared })),
         el("p", {}, t("host.viewerLink"), " ", el("a", { href: viewer, target: "_blank", rel: "noopener", class: "viewer-link" }, viewer)),
         el("ul", { class: "materials" }, ...s.materials.map((m) => materialRow(s, m))),
         s.materials.length ? null : el("p", { class: "action-hint" }, t("host.noMaterials")),
         uploadForm,
-        el("button", { type: "button", class: "action-button", dataset: { end: s.id }, onclick: () => guarded(async () => {
-          await send("POST", `/api/sessions/${s.id}/end`);
-          notice(t("host.ended", { title: s.title }), "ok");
-          await refresh();
-        }) }, t("host.end")),
+        endControls(s),
       );
     }),
+  );
+}
+
+/** "End meeting", then a second step: end it now, or keep it running. */
+function endControls(s) {
+  if (view.ending !== s.id) {
+    return el("button", { type: "button", class: "action-button", dataset: { end: s.id }, onclick: () => {
+      view.ending = s.id;
+      renderSessions();
+      document.querySelector(`[data-end-confirm="${s.id}"]`)?.focus();
+    } }, t("host.end"));
+  }
+  return el("div", { class: "end-confirm", role: "group", "aria-labelledby": `end-ask-${s.id}` },
+    el("p", { id: `end-ask-${s.id}` }, t("host.endAsk", { title: titleOf(s) })),
+    el("div", { class: "inline-form" },
+      el("button", { type: "button", class: "action-button danger", dataset: { endConfirm: s.id }, onclick: () => guarded(async () => {
+        view.ending = null;
+        await send("POST", `/api/sessions/${s.id}/end`);
+        notice(t("host.ended", { title: titleOf(s) }), "ok");
+        await refresh();
+      }) }, t("host.endNow")),
+      el("button", { type: "button", class: "action-button", onclick: () => {
+        view.ending = null;
+        renderSessions();
+      } }, t("host.keepRunning"))),
   );
 }
 

@@ -66,6 +66,20 @@ export class PanZoom {
     this.#setView({ ...v, x: x - v.w / 2, y: y - v.h / 2 });
   }
 
+  /** Show the rect {x, y, w, h} (SVG units) as large as the map's box allows, with a margin. */
+  fit(rect, margin = 0.5) {
+    const box = this.#svg.getBoundingClientRect();
+    const aspect = box.width > 0 && box.height > 0 ? box.width / box.height : this.#base.w / this.#base.h;
+    let w = rect.w + 2 * margin;
+    let h = rect.h + 2 * margin;
+    if (w / h < aspect) w = h * aspect;
+    else h = w / aspect;
+    const scale = Math.min(this.#maxScale, Math.max(1, this.#base.w / w));
+    w = this.#base.w / scale;
+    h = w / aspect;
+    this.#setView({ x: rect.x + rect.w / 2 - w / 2, y: rect.y + rect.h / 2 - h / 2, w, h });
+  }
+
   #centre() {
     return { x: this.#view.x + this.#view.w / 2, y: this.#view.y + this.#view.h / 2 };
   }

@@ -3,9 +3,11 @@
 // button in a desk's details.
 
 import { ApiError, getJSON } from "./api.js";
-import { formatTime, lang, t } from "./i18n.js";
+import { formatTime, localName, t, termLabel } from "./i18n.js";
+import { departmentName, deskLabel, floorName, zoneName } from "./labels.js";
 import { findPeople, loadSession, send, session, signIn, signOut } from "./session.js";
 import { cityAccount, tokensLink } from "./sign_in.js";
+import { SuggestionWatch } from "./suggestion_watch.js";
 
 function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -30,7 +32,8 @@ export class SeatPanel {
   #seat = null;
   #claims = { open: true, until: null }; // today's holds end at `until`; none after it
   #suggestions = [];
-  #rule = "";
+  #rule = null;
+  #watch = null;
   #message = null;
   #available = true;
   #started = false;
@@ -42,7 +45,7 @@ export class SeatPanel {
    * @param {HTMLElement} root the #me-panel section
    * @param {HTMLElement} actions the #desk-actions container of the details panel
    * @param {object} host floorId(), desk(id) → FloorState desk, showDesk(id, floorId),
-   *   mark({suggested, mine}) to draw marks on the map
+   *   mark({suggested, mine}) to draw marks on the map, signedIn() after signing in
    */
   constructor(root, actions, host) {
     this.#root = root;
@@ -53,6 +56,11 @@ export class SeatPanel {
   /** The desk this person holds today, or null. */
   get myDesk() {
     return this.#seat?.desk ?? null;
+  }
+
+  /** My seat today ({desk, floor, zone, state, ...}), or null. */
+  get seat() {
+    return this.#seat;
   }
 
   async start() {
@@ -101,11 +109,11 @@ export class SeatPanel {
       return;
     }
     if (this.#seat?.desk === desk.id) {
-      this.#actions.append(...this.#seatButtons());
+      this.#actions.append(...this.#seatButtons("details-"));
       return;
     }
     if (this.#seat) {
-      this.#actions.append(h("p", { class: "action-hint" }, t("me.alreadyHolding", { desk: this.#seat.desk })));
+      this.#actions.append(h("p", { class: "action-hint" }, t("me.alreadyHolding", { desk: deskLabel(this.#seat.desk) })));
       return;
     }
     if (desk.state !== "free") {
@@ -122,25 +130,42 @@ export class SeatPanel {
   async claim(deskId) {
     await this.#act(async () => {
       await send("POST", "/api/seats", { desk: deskId }, { idempotencyKey: idempotencyKey() });
-      this.#suggestions = [];
-      this.#message = { kind: "ok", text: t("me.claimed", { desk: deskId }) };
+      this.#setSuggestions([]);
+      this.#message = { kind: "ok", text: t("me.claimed", { desk: deskLabel(deskId) }) };
     });
   }
 
   async findSeat() {
     await this.#act(async () => {
-      const body = await send("POST", "/api/seats/suggest", { floor: this.#host.floorId(), limit: 3 });
-      this.#suggestions = body.suggestions ?? [];
-      this.#rule = body.anti_fixation ?? "";
+      // The whole building: the team's zone first wherever it is, then near the team.
+      const body = await send("POST", "/api/seats/suggest", { limit: 3 });
+      this.#setSuggestions(body.suggestions ?? []);
+      this.#rule = body.streak_desk ? { max: body.max_same_desk_days, desk: body.streak_desk, days: body.streak_days } : null;
       this.#message = this.#suggestions.length ? null : { kind: "info", text: t("me.noSuggestion") };
       if (this.#suggestions.length) this.#host.showDesk(this.#suggestions[0].desk, this.#suggestions[0].floor);
     });
   }
 
+  /** Show these suggestions and drop each one the moment its desk is no longer free. */
+  #setSuggestions(list) {
+    this.#watch?.stop();
+    this.#watch = null;
+    this.#suggestions = list;
+    if (!list.length) return;
+    this.#watch = new SuggestionWatch(
+      list.map((sg) => [sg.desk, sg.floor]),
+      (desk) => {
+        this.#suggestions = this.#suggestions.filter((sg) => sg.desk !== desk);
+        if (!this.#suggestions.length) this.#message = { kind: "info", text: t("me.suggestionsTaken") };
+        this.render();
+      },
+    );
+  }
+
   async #checkIn() {
     await this.#act(async () => {
       await send("POST", "/api/me/seat/check-in", { desk: this.#seat.desk, how: "app" });
-      this.#message = { kind: "ok", text: t("me.checkedIn", { desk: this.#seat.desk }) };
+      this.#message = { kind: "ok", text: t("me.checkedIn", { desk: deskLabel(this.#seat.desk) }) };
     });
   }
 
@@ -148,7 +173,7 @@ export class SeatPanel {
     const desk = this.#seat?.desk;
     await this.#act(async () => {
       await send("DELETE", "/api/me/seat");
-      this.#message = { kind: "ok", text: t("me.released", { desk }) };
+      this.#message = { kind: "ok", text: t("me.released", { desk: deskLabel(desk) }) };
     });
   }
 
@@ -230,8 +255,8 @@ export class SeatPanel {
           h(
             "button",
             { type: "button", class: "person-button", dataset: { staffId: p.staff_id }, onclick: () => this.#signInAs(p.staff_id) },
-            (lang() === "ja" && p.name_ja) || p.name,
-            h("span", { class: "person-dept" }, p.department ?? ""),
+            localName(p),
+            h("span", { class: "person-dept" }, p.department ? departmentName(p.department) : ""),
           ),
         ),
       ),
@@ -256,6 +281,7 @@ export class SeatPanel {
       await signIn(staffId, password);
       this.#message = null;
     });
+    if (session()?.signed_in) this.#host.signedIn?.();
   }
 
   // ---- signed in: who, my seat, find me a seat
@@ -265,10 +291,10 @@ export class SeatPanel {
     const who = h(
       "p",
       { class: "me-who", id: "me-who" },
-      (lang() === "ja" && p.name_ja) || p.name,
+      localName(p),
       h("button", { type: "button", class: "link-button", id: "sign-out", onclick: () => this.#act(async () => {
         await signOut();
-        this.#suggestions = [];
+        this.#setSuggestions([]);
       }) }, t("me.signOut")),
       tokensLink(),
     );
@@ -276,7 +302,7 @@ export class SeatPanel {
     const seatBox = h("div", { class: "my-seat", id: "my-seat", dataset: { desk: seat?.desk ?? "", state: seat?.state ?? "none" } });
     if (seat) {
       seatBox.append(
-        h("p", { class: "my-seat-title" }, t("me.mySeat"), " ", h("strong", {}, seat.desk)),
+        h("p", { class: "my-seat-title" }, t("me.mySeat"), " ", h("strong", {}, deskLabel(seat.desk))),
         h("p", { class: "my-seat-state" }, t(seat.state === "checked_in" ? "me.checkedInState" : "me.heldState", {
           by: seat.check_in_by ? formatTime(seat.check_in_by) : "–",
           until: formatTime(seat.releases_at),
@@ -298,27 +324,38 @@ export class SeatPanel {
             h(
               "li",
               { dataset: { desk: sg.desk } },
-              h("button", { type: "button", class: "link-button", onclick: () => this.#host.showDesk(sg.desk, sg.floor) }, sg.desk),
-              h("ul", { class: "reasons" }, ...sg.reasons.map((r) => h("li", { dataset: { reason: r.code } }, this.#reason(r)))),
+              h("button", { type: "button", class: "link-button", onclick: () => this.#host.showDesk(sg.desk, sg.floor) }, deskLabel(sg.desk)),
+              h("ul", { class: "reasons" }, ...sg.reasons.map((r) => h("li", { dataset: { reason: r.code } }, reasonWords(r)))),
             ),
           ),
         )
       : null;
-    const rule = this.#suggestions.length && this.#rule ? h("p", { class: "action-hint" }, this.#rule) : null;
+    const rule = this.#suggestions.length && this.#rule
+      ? h("p", { class: "action-hint" }, t("me.rule", { ...this.#rule, desk: deskLabel(this.#rule.desk) }))
+      : null;
     return [who, seatBox, seat || !this.#claims.open ? null : find, list, rule];
   }
 
-  #seatButtons() {
+  /** Check in and release; `prefix` keeps ids unique when the details show them too. */
+  #seatButtons(prefix = "") {
     const seat = this.#seat;
     const out = [];
-    if (seat.state !== "checked_in") out.push(h("button", { type: "button", class: "action-button primary", id: "check-in", onclick: () => this.#checkIn() }, t("me.checkIn")));
-    out.push(h("button", { type: "button", class: "action-button", id: "release-seat", onclick: () => this.#release() }, t("me.release")));
+    if (seat.state !== "checked_in") out.push(h("button", { type: "button", class: "action-button primary", id: `${prefix}check-in`, dataset: { act: "check-in" }, onclick: () => this.#checkIn() }, t("me.checkIn")));
+    out.push(h("button", { type: "button", class: "action-button", id: `${prefix}release-seat`, dataset: { act: "release" }, onclick: () => this.#release() }, t("me.release")));
     return out;
   }
 
-  #reason(r) {
-    const key = `reason.${r.code}`;
-    const label = t(key);
-    return lang() === "ja" && label !== key ? label : r.text;
-  }
+}
+
+/** A suggestion's reason in the page's language, zones and floors by their names. */
+function reasonWords(reason) {
+  const facts = reason.facts ?? {};
+  const key = `reason.${reason.code}`;
+  if (t(key) === key) return reason.text;
+  return t(key, {
+    ...facts,
+    zone: zoneName(facts.zone),
+    floor: floorName(facts.floor),
+    equipment: (facts.equipment ?? []).map((e) => termLabel("equipment", e)),
+  });
 }

@@ -20,6 +20,7 @@ from server.api import (
     devices,
     floors,
     health,
+    labels,
     live,
     metrics,
     oidc,
@@ -27,12 +28,14 @@ from server.api import (
     personal_tokens,
     replicas,
     room_calendars,
+    room_push,
     rooms,
     seating,
     wifi,
     wifi_location,
 )
 from server.api.refusals import answer
+from server.api.room_changes import RoomChanges
 from server.composition.background import background
 from server.composition.directory_jobs import run_directory_jobs_forever
 from server.composition.runtime import Runtime
@@ -99,6 +102,9 @@ def create_app(
     app.include_router(personal_tokens.router)
     app.include_router(oidc.router)
     app.include_router(room_calendars.router)
+    app.include_router(labels.router)
+    app.include_router(room_push.router)
+    app.state.room_changes = RoomChanges()
     static = dashboard_dir()
     if static.is_dir():
         app.mount("/static", StaticFiles(directory=static), name="static")

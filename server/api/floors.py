@@ -24,6 +24,7 @@ class RectOut(BaseModel):
 class FloorSummary(BaseModel):
     id: str
     name: str
+    name_ja: str
     level: int
     building: str
     desks: int
@@ -33,6 +34,7 @@ class FloorSummary(BaseModel):
 class ZoneOut(BaseModel):
     id: str
     name: str
+    name_ja: str
     department: str | None
     department_name: str | None
     department_name_ja: str | None
@@ -41,6 +43,7 @@ class ZoneOut(BaseModel):
 
 class DeskOut(BaseModel):
     id: str
+    label: str
     zone: str
     x: float
     y: float
@@ -67,6 +70,7 @@ class AccessPointOut(BaseModel):
 class FloorDetail(BaseModel):
     id: str
     name: str
+    name_ja: str
     level: int
     width: float
     height: float
@@ -92,6 +96,7 @@ def list_floors(rt: Rt) -> list[FloorSummary]:
                 FloorSummary(
                     id=floor.id,
                     name=floor.name,
+                    name_ja=floor.name_ja,
                     level=floor.level,
                     building=building.id,
                     desks=len(floor.desks),
@@ -126,6 +131,7 @@ def _detail(rt: Runtime, floor: Floor) -> FloorDetail:
         desks.append(
             DeskOut(
                 id=desk.id,
+                label=rt.labels.desk(desk.id),
                 zone=desk.zone,
                 x=desk.x,
                 y=desk.y,
@@ -138,6 +144,7 @@ def _detail(rt: Runtime, floor: Floor) -> FloorDetail:
     return FloorDetail(
         id=floor.id,
         name=floor.name,
+        name_ja=floor.name_ja,
         level=floor.level,
         width=floor.width,
         height=floor.height,
@@ -146,6 +153,7 @@ def _detail(rt: Runtime, floor: Floor) -> FloorDetail:
             ZoneOut(
                 id=z.id,
                 name=z.name,
+                name_ja=z.name_ja,
                 department=z.department,
                 department_name=departments[z.department].name if z.department else None,
                 department_name_ja=departments[z.department].name_ja or None

@@ -21,7 +21,7 @@ async def live_feed(
     websocket: WebSocket, floor: str, rt: Annotated[Runtime, Depends(ws_runtime)]
 ) -> None:
     """Stream one floor's desk states; a client that falls behind is closed with 1013."""
-    if not _origin_allowed(websocket, rt.settings.allowed_origins):
+    if not origin_allowed(websocket, rt.settings.allowed_origins):
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason="origin not allowed")
         return
     if rt.site.floor(floor) is None:
@@ -33,7 +33,7 @@ async def live_feed(
     subscriber = rt.hub.subscribe(floor)
     writer = asyncio.current_task()
     assert writer is not None
-    reader = asyncio.create_task(_wait_for_close(websocket, writer))
+    reader = asyncio.create_task(wait_for_close(websocket, writer))
     try:
         while True:
             frame = await subscriber.queue.get()
@@ -50,8 +50,8 @@ async def live_feed(
         reader.cancel()
 
 
-async def _wait_for_close(websocket: WebSocket, writer: asyncio.Task[None]) -> None:
-    # Clients send nothing we need; reading only tells us when they go away.
+async def wait_for_close(websocket: WebSocket, writer: asyncio.Task[None]) -> None:
+    """Cancel `writer` once the client goes away (clients send nothing we need)."""
     with contextlib.suppress(Exception):
         while True:
             message = await websocket.receive()
@@ -60,7 +60,7 @@ async def _wait_for_close(websocket: WebSocket, writer: asyncio.Task[None]) -> N
     writer.cancel()
 
 
-def _origin_allowed(websocket: WebSocket, allowed: list[str]) -> bool:
+def origin_allowed(websocket: WebSocket, allowed: list[str]) -> bool:
     origin = websocket.headers.get("origin")
     if origin is None:
         return True  # not a browser: browsers always send Origin on websocket handshakes

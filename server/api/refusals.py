@@ -61,6 +61,7 @@ STATUS: Mapping[RefusalCode, int] = {
     C.TOO_MANY_ATTEMPTS: 429,
     C.ROOM_IN_SESSION: 409,
     C.ROOM_JUST_STARTED: 409,
+    C.BOOKED_BY_ANOTHER: 409,
     C.SESSION_UNKNOWN: 404,
     C.SESSION_ENDED: 409,
     C.MEETING_LINK_INVALID: 404,
@@ -137,11 +138,13 @@ def language(request: Request) -> str:
     return DEFAULT_LANGUAGE
 
 
-def words(refusal: Refusal, lang: str) -> str:
-    """The refusal said in `lang`: the catalogue's `errors.<code>` with the facts filled in."""
+def words(refusal: Refusal, lang: str, labels: Mapping[str, str] | None = None) -> str:
+    """The refusal said in `lang`: the catalogue's `errors.<code>` with the facts filled in
+    (ids by their `labels`, e.g. a desk's "3F A-04-04", where given)."""
     key = f"errors.{refusal.code.value}"
     template = catalogue(lang).get(key) or catalogue(DEFAULT_LANGUAGE)[key]
-    return PLACEHOLDER.sub(lambda m: _fact(refusal.facts.get(m[1]), m[2], lang), template)
+    shown = {**refusal.facts, **(labels or {})}
+    return PLACEHOLDER.sub(lambda m: _fact(shown.get(m[1]), m[2], lang), template)
 
 
 def _fact(value: Fact | None, style: str | None, lang: str) -> str:
@@ -154,6 +157,20 @@ def _fact(value: Fact | None, style: str | None, lang: str) -> str:
     return str(value)
 
 
+def _labels(request: Request, refusal: Refusal, lang: str) -> dict[str, str]:
+    app = request.scope.get("app")
+    runtime = getattr(app.state, "runtime", None) if app is not None else None
+    if runtime is None:
+        return {}
+    out = {}
+    for name, value in refusal.facts.items():
+        if isinstance(value, str):
+            label = runtime.labels.of_fact(name, value, lang)
+            if label is not None and label != value:
+                out[name] = label
+    return out
+
+
 def answer(request: Request, refusal: Refusal) -> JSONResponse:
     """The HTTP answer to a refusal: its status, code, words and facts."""
     facts = {
@@ -164,5 +181,13 @@ def answer(request: Request, refusal: Refusal) -> JSONResponse:
     retry = refusal.facts.get("retry_after_s")
     if isinstance(retry, int):
         headers["Retry-After"] = str(retry)
-    body = {"code": refusal.code.value, "detail": words(refusal, language(request)), **facts}
+    lang = language(request)
+    labels = _labels(request, refusal, lang)
+    body: dict[str, object] = {
+        "code": refusal.code.value,
+        "detail": words(refusal, lang, labels),
+        **facts,
+    }
+    if labels:
+        body["labels"] = labels  # what pages say instead of the ids among the facts
     return JSONResponse(body, status_code=STATUS[refusal.code], headers=headers)

@@ -211,6 +211,11 @@ class PairIn(BaseModel):
     room: str | None = Field(
         default=None, description="the room id (from zeroconf or the room list); optional"
     )
+    booking: Literal["join", "own"] | None = Field(
+        default=None,
+        description="when someone else booked the room now (409 booked_by_another): join "
+        "runs that booking's meeting, own starts a meeting of your own",
+    )
 
 
 class PairOut(BaseModel):

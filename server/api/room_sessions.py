@@ -14,6 +14,7 @@ from fastapi.responses import FileResponse
 from server.api.auth import current_person, optional_person
 from server.api.deps import runtime
 from server.api.pages import dashboard_page
+from server.api.room_changes import RoomChanges, room_changes
 from server.api.room_schemas import (
     ERRORS,
     MaterialOut,
@@ -35,6 +36,7 @@ router = APIRouter(tags=["meeting rooms"])
 Rt = Annotated[Runtime, Depends(runtime)]
 Signed = Annotated[Person, Depends(current_person)]
 MaybeSigned = Annotated[Person | None, Depends(optional_person)]
+Changes = Annotated[RoomChanges, Depends(room_changes)]
 VIEWER_COOKIE = "freeseat_viewer"
 PDF_TYPES = frozenset({"application/pdf", "application/x-pdf"})
 
@@ -50,13 +52,14 @@ Inspector = Annotated[PdfInspector, Depends(pdf_inspector)]
 @router.post(
     "/api/pairing", status_code=201, responses={**ERRORS, 429: {"description": "Rate limited"}}
 )
-def pair(body: PairIn, rt: Rt, person: Signed, response: Response) -> PairOut:
+def pair(body: PairIn, rt: Rt, person: Signed, response: Response, changes: Changes) -> PairOut:
     """Pair with a room display by the code on its screen: starts the room's session.
 
     A code issued while a session runs joins that session instead (a second presenter).
     """
     service = rooms_of(rt)
-    session, started = service.pairing.pair(actor_of(person), body.code, body.room)
+    session, started = service.pairing.pair(actor_of(person), body.code, body.room, body.booking)
+    changes.bump(session.room)
     detail = service.sessions.detail(session.id)
     if not started:
         response.status_code = 200
@@ -83,10 +86,11 @@ def my_sessions(rt: Rt, person: Signed) -> list[MeetingSessionOut]:
 
 
 @router.post("/api/sessions/{session_id}/end", responses=ERRORS)
-def end_session(session_id: int, rt: Rt, person: Signed) -> MeetingSessionOut:
+def end_session(session_id: int, rt: Rt, person: Signed, changes: Changes) -> MeetingSessionOut:
     """End the session (its host or facilities); its pairing codes die with it."""
     service = rooms_of(rt)
-    service.sessions.end(actor_of(person), session_id)
+    ended = service.sessions.end(actor_of(person), session_id)
+    changes.bump(ended.room)
     return MeetingSessionOut.detail(service.sessions.detail(session_id))
 
 
@@ -112,6 +116,7 @@ async def upload_material(
     rt: Rt,
     person: Signed,
     inspector: Inspector,
+    changes: Changes,
     filename: Annotated[str, Query(min_length=5, max_length=200, description="e.g. agenda.pdf")],
     kind: Literal["agenda", "material"] = "material",
 ) -> MaterialOut:
@@ -138,6 +143,8 @@ async def upload_material(
         kind,
         inspector,
     )
+    detail = await asyncio.to_thread(service.sessions.detail, session_id)
+    changes.bump(detail.session.room)
     return MaterialOut.of(material)
 
 
@@ -148,10 +155,14 @@ def _too_large(size: int, limit: int) -> Refusal:
 
 
 @router.post("/api/sessions/{session_id}/show", responses=ERRORS)
-def show_page(session_id: int, body: ShowIn, rt: Rt, person: Signed) -> MeetingSessionOut:
-    """Put a page of a material on the room display and every attendee's viewer."""
+def show_page(
+    session_id: int, body: ShowIn, rt: Rt, person: Signed, changes: Changes
+) -> MeetingSessionOut:
+    """Put a page of a material on the room display and every attendee's viewer (pushed to
+    both at once, server.api.room_push)."""
     service = rooms_of(rt)
-    service.sessions.show(actor_of(person), session_id, body.material_id, body.page)
+    shown = service.sessions.show(actor_of(person), session_id, body.material_id, body.page)
+    changes.bump(shown.room)
     return MeetingSessionOut.detail(service.sessions.detail(session_id))
 
 
@@ -173,9 +184,14 @@ def view_session(
     token: str, request: Request, response: Response, rt: Rt, person: MaybeSigned
 ) -> ViewerOut:
     """An attendee's view of the session (from the room QR); records that they opened it."""
-    service = rooms_of(rt)
     viewer, signed_in = _viewer(request, response, person)
-    service.materials.open(token, None, viewer, signed_in)
+    rooms_of(rt).materials.open(token, None, viewer, signed_in)
+    return viewer_out(rt, token)
+
+
+def viewer_out(rt: Runtime, token: str) -> ViewerOut:
+    """What an attendee's phone shows of the session its link names (records nothing)."""
+    service = rooms_of(rt)
     detail = service.sessions.by_token(token)
     room = service.directory.info(detail.session.room).room
     return ViewerOut(
@@ -184,6 +200,19 @@ def view_session(
         room_name_ja=room.name_ja,
         session=SessionSummary.of(detail.session),
         materials=[MaterialOut.of(m) for m in detail.materials],
+    )
+
+
+@router.get(
+    "/api/view/{token}/materials/{material_id}/pages/{page}",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}, **ERRORS},
+)
+def viewer_page(token: str, material_id: int, page: int, rt: Rt) -> Response:
+    """A page of the session's material as an image (the page the host shows, on a phone)."""
+    png = rooms_of(rt).materials.page_for_viewer(token, material_id, page, rt.page_renderer)
+    return Response(
+        png, media_type="image/png", headers={"Cache-Control": "private, max-age=86400"}
     )
 
 

@@ -134,11 +134,18 @@ def room_calendar(room_id: str, request: Request, rt: Rt, key: str = "") -> Resp
 
 @router.get("/api/rooms/{room_id}/screen-state", responses=ERRORS)
 def screen_state(room_id: str, request: Request, rt: Rt, key: str = "") -> ScreenOut:
-    """What the room screen shows: now/next, the current pairing code, the session and its QR."""
+    """What the room screen shows: now/next, the current pairing code, the session and its QR.
+
+    The screen itself follows `WS /ws/rooms/{room_id}/screen?key=` (server.api.room_push)."""
+    return screen_out(rt, room_id, key, str(request.base_url))
+
+
+def screen_out(rt: Runtime, room_id: str, key: str, base_url: str) -> ScreenOut:
+    """The room screen's state; the attendees' link is made on `base_url`."""
     state = rooms_of(rt).pairing.screen(room_id, key)
     viewer = qr = None
     if state.now.session is not None:
-        viewer = f"{str(request.base_url).rstrip('/')}/rooms/view/{state.now.session.token}"
+        viewer = f"{base_url.rstrip('/')}/rooms/view/{state.now.session.token}"
         qr = segno.make(viewer, error="m").svg_inline(scale=6, border=2)
     code = None
     if state.code is not None:
@@ -154,6 +161,21 @@ def screen_state(room_id: str, request: Request, rt: Rt, key: str = "") -> Scree
         qr_svg=qr,
         materials=[MaterialOut.of(m) for m in state.materials],
     )
+
+
+@router.get(
+    "/api/rooms/{room_id}/screen/materials/{material_id}/pages/{page}",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}, **ERRORS},
+)
+def screen_page(room_id: str, material_id: int, page: int, rt: Rt, key: str = "") -> Response:
+    """A page of the running meeting's material as an image, for the room screen."""
+    png = rooms_of(rt).materials.page_for_screen(room_id, key, material_id, page, rt.page_renderer)
+    return Response(png, media_type="image/png", headers=PAGE_CACHE)
+
+
+# A page's image never changes (materials are keyed by their bytes); it is no one else's.
+PAGE_CACHE = {"Cache-Control": "private, max-age=86400"}
 
 
 @router.get("/rooms/{room_id}/screen", response_class=FileResponse, include_in_schema=False)

@@ -29,6 +29,8 @@ from server.api.auth import current_person, optional_person, require_role
 from server.api.deps import runtime
 from server.api.floors import known_floor
 from server.api.pages import dashboard_page
+from server.api.refusals import language
+from server.api.seat_reasons import reason_words
 from server.composition.runtime import Runtime
 from server.domain.occupancy import DeskState
 from server.domain.people import Person, Role
@@ -68,13 +70,18 @@ class DeskListed(BaseModel):
 
 class ReasonOut(BaseModel):
     code: str = Field(
-        description="needs, needs_missing, team_zone, consolidation, nearby or familiar"
+        description="needs, needs_missing, team_zone, team_floor, consolidation, busy_zone, "
+        "nearby, kept_for_needs, familiar, or free_here when nothing else speaks for the desk"
     )
-    text: str
+    text: str = Field(description="the reason in words, in the reader's language")
+    facts: dict[str, str | int | list[str]] = Field(
+        description="zone, floor (ids), metres, equipment: what the words are made of"
+    )
 
 
 class SuggestionOut(BaseModel):
     desk: str
+    label: str = Field(description="the desk as people read it, e.g. 3F A-04-04")
     floor: str
     zone: str
     rank: int
@@ -108,6 +115,9 @@ class SuggestRequest(BaseModel):
 class SuggestResponse(BaseModel):
     suggestions: list[SuggestionOut]
     anti_fixation: str = Field(description="The rule as it applies to this person today")
+    max_same_desk_days: int = Field(description="anti-fixation: working days in a row at a desk")
+    streak_desk: str | None = Field(description="the desk of the person's last working day")
+    streak_days: int = Field(description="working days in a row the person sat there")
 
 
 class ClaimRequest(BaseModel):
@@ -254,19 +264,29 @@ def _listed(rt: Runtime, option: DeskOption, mine: str | None) -> DeskListed:
 
 @router.post("/api/seats/suggest", responses=_REFUSALS)
 async def suggest_seats(
-    rt: Rt, me: Me, body: Annotated[SuggestRequest | None, Body()] = None
+    request: Request, rt: Rt, me: Me, body: Annotated[SuggestRequest | None, Body()] = None
 ) -> SuggestResponse:
-    """Free desks ranked for the signed-in person, each with the reasons it was chosen."""
+    """Free desks ranked for the signed-in person, each with the reasons it was chosen.
+
+    Without `floor` the whole building is searched: the person's team zone first, wherever
+    it is, then desks on the floors where the team sits."""
     body = body or SuggestRequest()
     seeker = await _seeker(rt, me, body)
     found = _suggestions(rt, seeker, body, exclude=set())
     rules = rt.seating.site.rules
     streak_desk = seeker.recent_desks[0] if seeker.recent_desks else None
+    streak = fixation_streak(seeker.recent_desks, streak_desk) if streak_desk else 0
     rule = f"at most {rules.max_same_desk_days} working days in a row at one desk"
     if streak_desk is not None:
-        streak = fixation_streak(seeker.recent_desks, streak_desk)
         rule += f"; you have sat at {streak_desk} on your last {streak} working day(s)"
-    return SuggestResponse(suggestions=[_suggestion(rt, s) for s in found], anti_fixation=rule)
+    lang = language(request)
+    return SuggestResponse(
+        suggestions=[_suggestion(rt, s, lang) for s in found],
+        anti_fixation=rule,
+        max_same_desk_days=rules.max_same_desk_days,
+        streak_desk=streak_desk,
+        streak_days=streak,
+    )
 
 
 async def _seeker(rt: Runtime, me: Person, body: SuggestRequest) -> Seeker:
@@ -306,17 +326,25 @@ def _suggestions(
     )
 
 
-def _suggestion(rt: Runtime, s: Suggestion) -> SuggestionOut:
+def _suggestion(rt: Runtime, s: Suggestion, lang: str) -> SuggestionOut:
     option = rt.seating.site.options[s.desk]
     return SuggestionOut(
         desk=s.desk,
+        label=rt.labels.desk(s.desk),
         floor=s.floor,
         zone=s.zone,
         rank=s.rank,
         x=option.x,
         y=option.y,
         equipment=sorted(option.equipment),
-        reasons=[ReasonOut(code=r.code, text=r.text) for r in s.reasons],
+        reasons=[
+            ReasonOut(
+                code=r.code,
+                text=reason_words(r, lang, rt.labels),
+                facts={k: list(v) if isinstance(v, tuple) else v for k, v in r.facts.items()},
+            )
+            for r in s.reasons
+        ],
     )
 
 
@@ -361,7 +389,10 @@ async def find_me_a_seat(
             if outcome.replayed:  # a retry: the seat the first attempt got, reasons not kept
                 option = rt.seating.site.options[outcome.seat.hold.desk]
                 suggestion = Suggestion(option.desk, option.floor, option.zone, 1, ())
-            return AutoSeat(seat=_seat(outcome.seat), suggestion=_suggestion(rt, suggestion))
+            return AutoSeat(
+                seat=_seat(outcome.seat),
+                suggestion=_suggestion(rt, suggestion, language(request)),
+            )
     raise Refusal(RefusalCode.NO_FREE_DESK)
 
 

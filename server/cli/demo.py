@@ -37,7 +37,7 @@ async def run_demo(
     embedded: str = "auto",
 ) -> int:
     """Run until `duration` passes or Ctrl-C; returns the process exit code."""
-    from edge_agent.simulator import Simulation
+    from edge_agent.simulator import DemoDay, Simulation
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     workdir = Path(tempfile.mkdtemp(prefix="freeseat-demo-"))
@@ -83,7 +83,12 @@ async def run_demo(
             return 1
         local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
         simulation = Simulation(
-            site, broker, speed=speed, mqtt_protocol=protocol, server_url=f"http://{local}:{port}"
+            site,
+            broker,
+            speed=speed,
+            mqtt_protocol=protocol,
+            server_url=f"http://{local}:{port}",
+            demo_day=DemoDay(),
         )
         simulation.start()
         floors = site.floors()
@@ -95,6 +100,12 @@ async def run_demo(
         )
         print(f"Dashboard: http://{host}:{port}/?floor={busiest.id}", flush=True)
         print(f"API docs:  http://{host}:{port}/docs", flush=True)
+        print(f"Lobby board: http://{host}:{port}/board", flush=True)
+        print(
+            f"Connect a laptop to a room: freeseat connect --server http://{local}:{port} "
+            "--staff-id s00005",
+            flush=True,
+        )
         print(_office_hours(site), flush=True)
         print(
             "Press Ctrl-C to stop." if duration is None else f"Stopping after {duration:g} s.",

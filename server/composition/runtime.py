@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
+from firmware_config.labels import SiteLabels
 from firmware_config.site import Site
 from server.adapters.advertiser import ServerAdvertiser
 from server.adapters.database import make_engine, upgrade
@@ -19,6 +20,7 @@ from server.adapters.ingest_worker import IngestWorker
 from server.adapters.live_feed import LiveFeedHub
 from server.adapters.mqtt_bridge import MqttBridge, Received
 from server.adapters.occupancy_history import SqlOccupancyHistory
+from server.adapters.page_renderer import PdfiumPageRenderer
 from server.adapters.pdf_inspector import PypdfInspector
 from server.adapters.replica_settings import check_replica, share_group
 from server.adapters.repository import SqlStore
@@ -39,7 +41,7 @@ from server.services.ingest import Ingest
 from server.services.liveness import LivenessSweep
 from server.services.occupancy_analytics import OccupancyAnalytics
 from server.services.ports import Clock, LiveFeed
-from server.services.room_ports import PdfInspector
+from server.services.room_ports import PageRenderer, PdfInspector
 from server.services.rooms import RoomService
 from server.services.seating import Seating
 from server.services.seating_site import SeatingSite
@@ -146,6 +148,16 @@ class Runtime:
             self.clock,
             self.site.site.timezone,
         )
+
+    @cached_property
+    def labels(self) -> SiteLabels:
+        """What people read instead of the site file's ids (desk labels, local names)."""
+        return SiteLabels.of(self.site)
+
+    @cached_property
+    def page_renderer(self) -> PageRenderer:
+        """Pages of meeting materials as images for room screens and phones (PDFium, cached)."""
+        return PdfiumPageRenderer()
 
     @cached_property
     def pdf_inspector(self) -> PdfInspector:

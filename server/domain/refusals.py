@@ -12,7 +12,7 @@ from enum import StrEnum
 # What a fact may be: plain values the API can put in JSON and in a sentence.
 Fact = str | int | float | bool | datetime | tuple[str, ...]
 # The answer's own keys: a fact must not shadow them.
-RESERVED = frozenset({"code", "detail"})
+RESERVED = frozenset({"code", "detail", "labels"})
 
 
 class RefusalCode(StrEnum):
@@ -59,6 +59,7 @@ class RefusalCode(StrEnum):
     TOO_MANY_ATTEMPTS = "too_many_attempts"
     ROOM_IN_SESSION = "room_in_session"
     ROOM_JUST_STARTED = "room_just_started"
+    BOOKED_BY_ANOTHER = "booked_by_another"
     SESSION_UNKNOWN = "session_unknown"
     SESSION_ENDED = "session_ended"
     MEETING_LINK_INVALID = "meeting_link_invalid"

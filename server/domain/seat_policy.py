@@ -6,7 +6,8 @@ its facts. The rules, in order of weight:
 1. needs: a desk without a need marked hard (accessible) is never suggested; other needs
    (dual-monitor, standing, ...) rank desks that meet more of them first;
 2. accessible desks are offered last to people who do not need them, so they stay free;
-   then team zone: desks in a zone of the person's department come before others;
+   then team zone: desks in a zone of the person's department, wherever it is in the
+   building, come first, then desks on a floor where the department has a zone;
 3. zone consolidation (when the site enables it): zones are filled in the site's order, so
    whole zones at the end of the order stay empty and can be powered down;
 4. nearness: only when the person chose to share where they are, nearer desks first;
@@ -85,14 +86,19 @@ class Seeker:
     recent_desks: tuple[str, ...] = ()  # most recent working day first, one desk per day
     near: Spot | None = None
     day: date | None = None
+    team_floors: frozenset[str] = frozenset()  # floors with a zone of the person's department
+
+
+ReasonFact = str | int | tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Reason:
-    """One reason for (or against) a desk: a stable code for the UI, and English text."""
+    """One reason for (or against) a desk: a stable code and its facts (zone, floor, metres,
+    equipment); the API words it for people (`reason.<code>` in the i18n catalogue)."""
 
     code: str
-    text: str
+    facts: Mapping[str, ReasonFact] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,19 +180,25 @@ def _key(
 ) -> tuple[float, ...]:
     met = len(wanted & option.equipment) if wanted else 0
     spare = bool(option.equipment) and bool((option.equipment & RESERVED_EQUIPMENT) - hard)
-    team = seeker.department is not None and option.zone_department == seeker.department
     zone_rank = (
         rules.zone_rank.get(option.zone, len(rules.zone_rank)) if rules.consolidate_zones else 0
     )
     return (
         -met,
         1.0 if spare else 0.0,
-        0.0 if team else 1.0,
+        float(_team_distance(seeker, option)),
         float(zone_rank),
         float(_busy_level(busy, option.zone)),
         _distance(seeker.near, option),
         _spread(seeker, option.desk),
     )
+
+
+def _team_distance(seeker: Seeker, option: DeskOption) -> int:
+    """0 in a zone of the person's department, 1 on a floor where it has one, 2 elsewhere."""
+    if seeker.department is not None and option.zone_department == seeker.department:
+        return 0
+    return 1 if option.floor in seeker.team_floors else 2
 
 
 def _distance(near: Spot | None, option: DeskOption) -> float:
@@ -206,32 +218,33 @@ def _reasons(
     busy: Mapping[str, float],
 ) -> tuple[Reason, ...]:
     reasons: list[Reason] = []
-    met = sorted(wanted & option.equipment)
+    met = tuple(sorted(wanted & option.equipment))
     if met:
-        reasons.append(Reason("needs", f"has what you need: {', '.join(met)}"))
-    missing = sorted(wanted - option.equipment)
+        reasons.append(Reason("needs", {"equipment": met}))
+    missing = tuple(sorted(wanted - option.equipment))
     if missing:
-        reasons.append(Reason("needs_missing", f"lacks {', '.join(missing)}"))
-    if seeker.department is not None and option.zone_department == seeker.department:
-        reasons.append(Reason("team_zone", f"in your team's zone {option.zone}"))
-    if rules.consolidate_zones:
-        zone_rank = rules.zone_rank.get(option.zone, len(rules.zone_rank))
-        reasons.append(
-            Reason("consolidation", f"zone {option.zone} is filled early so others stay dark")
-            if zone_rank == 0
-            else Reason(
-                "consolidation", f"zone {option.zone} is number {zone_rank + 1} in the fill order"
-            )
-        )
+        reasons.append(Reason("needs_missing", {"equipment": missing}))
+    where = {"zone": option.zone, "floor": option.floor}
+    team = _team_distance(seeker, option)
+    if team == 0:
+        reasons.append(Reason("team_zone", where))
+    elif team == 1:
+        reasons.append(Reason("team_floor", where))
+    # Only the first zone of the fill order is a reason a person can use; a later one is
+    # offered because the earlier ones are full, which the other reasons already say.
+    if rules.consolidate_zones and rules.zone_rank.get(option.zone, len(rules.zone_rank)) == 0:
+        reasons.append(Reason("consolidation", where))
     if _busy_level(busy, option.zone) >= BUSY_LEVEL:
-        reasons.append(Reason("busy_zone", f"zone {option.zone} is busy right now"))
+        reasons.append(Reason("busy_zone", where))
     if seeker.near is not None and seeker.near.floor == option.floor:
-        distance = _distance(seeker.near, option)
-        reasons.append(Reason("nearby", f"{distance:.0f} m from where you are"))
+        reasons.append(Reason("nearby", {"metres": round(_distance(seeker.near, option))}))
     if (option.equipment & RESERVED_EQUIPMENT) - hard:
-        reasons.append(Reason("kept_for_needs", "kept for people who need it; offered last"))
+        reasons.append(Reason("kept_for_needs"))
     if seeker.recent_desks and seeker.recent_desks[0] == option.desk:
-        reasons.append(Reason("familiar", "where you sat on your last working day"))
+        reasons.append(Reason("familiar"))
+    if not reasons:
+        # Nothing speaks for it but that it is free: say where, so the person can judge.
+        reasons.append(Reason("free_here", where))
     return tuple(reasons)
 
 

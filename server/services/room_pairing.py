@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from server.domain.meetings import MeetingSession, PairingRules
 from server.domain.refusals import Refusal, RefusalCode
@@ -15,6 +16,8 @@ from server.services.room_ports import Material, PairingCode, RoomBusy, RoomTran
 
 # Hosts start a few minutes early; a session started this close to a booking is that booking's.
 EARLY_START = timedelta(minutes=15)
+# Pairing in a room someone else booked: it is that meeting, or a meeting of the host's own.
+BookingChoice = Literal["join", "own"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +75,18 @@ class RoomPairing:
         )
 
     def pair(
-        self, actor: Actor, code: str, room_id: str | None = None
+        self,
+        actor: Actor,
+        code: str,
+        room_id: str | None = None,
+        booking_choice: BookingChoice | None = None,
     ) -> tuple[MeetingSession, bool]:
         """Start (or join) the session of the room whose screen shows `code`.
 
-        Returns the session and whether it was started by this call.
+        When the room is booked now by someone else, the host says whether this is that
+        meeting ("join": the session is the booking's) or a meeting of their own ("own");
+        without an answer the pairing is refused with the booking's facts and the code stays
+        valid. Returns the session and whether it was started by this call.
         """
         now = self._clock.now()
         code = code.strip().replace(" ", "")
@@ -94,7 +104,7 @@ class RoomPairing:
                 failed = False
                 found = matches[0]
                 tx.add_attempt(found.room, actor.id, now, True)
-                session, started = self._start_or_join(tx, actor, found, now)
+                session, started = self._start_or_join(tx, actor, found, now, booking_choice)
         if failed:
             raise Refusal(RefusalCode.CODE_WRONG, entered=code, room=room_id)
         return session, started
@@ -120,7 +130,12 @@ class RoomPairing:
                     )
 
     def _start_or_join(
-        self, tx: RoomTransaction, actor: Actor, code: PairingCode, now: datetime
+        self,
+        tx: RoomTransaction,
+        actor: Actor,
+        code: PairingCode,
+        now: datetime,
+        booking_choice: BookingChoice | None,
     ) -> tuple[MeetingSession, bool]:
         open_session = tx.open_session(code.room)
         if open_session is not None:
@@ -136,6 +151,19 @@ class RoomPairing:
         upcoming = state.upcoming
         if booking is None and upcoming and upcoming.starts_at - now <= EARLY_START:
             booking = upcoming
+        if booking is not None and booking.host != actor.id:
+            if booking_choice is None:
+                # Raised inside the transaction: the attempt is not recorded, the code lives on.
+                raise Refusal(
+                    RefusalCode.BOOKED_BY_ANOTHER,
+                    room=code.room,
+                    title=booking.title,
+                    host_name=booking.host_name,
+                    starts_at=booking.starts_at,
+                    ends_at=booking.ends_at,
+                )
+            if booking_choice == "own":
+                booking = None
         try:
             session = tx.add_session(
                 MeetingSession(
@@ -145,7 +173,8 @@ class RoomPairing:
                     host=actor.id,
                     host_name=actor.name,
                     department=actor.department,
-                    title=booking.title if booking else f"Meeting in {code.room}",
+                    # No title of its own: pages word it ("Meeting in <room>") in their language.
+                    title=booking.title if booking else "",
                     started_at=now,
                     ended_at=None,
                     end_reason=None,

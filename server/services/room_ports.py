@@ -182,6 +182,14 @@ class PdfInspector(Protocol):
         ...
 
 
+class PageRenderer(Protocol):
+    """Draws one page of a PDF as an image for screens and phones (cached by the adapter)."""
+
+    def render(self, digest: str, content: bytes, page: int) -> bytes:
+        """Page `page` (from 1) of the PDF whose SHA-256 is `digest`, as PNG bytes."""
+        ...
+
+
 class RoomEventSink(Protocol):
     """What ingest hands room-monitor events to (inside its transaction)."""
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from server.domain.meetings import MeetingSession, PdfRules, check_pdf_size, judge_pdf
 from server.domain.refusals import Refusal, RefusalCode
 from server.services.room_directory import Actor, RoomDirectory
-from server.services.room_ports import Material, PdfInspector, RoomTransaction
+from server.services.room_ports import Material, PageRenderer, PdfInspector, RoomTransaction
 
 MATERIAL_KINDS = ("agenda", "material")
 MAX_FILENAME = 200
@@ -29,6 +29,7 @@ class MeetingSessions:
     """A session's record, ending it, and what its room screen shows."""
 
     def __init__(self, directory: RoomDirectory) -> None:
+        self.directory = directory
         self.store = directory.store
         self.clock = directory.clock
 
@@ -155,6 +156,29 @@ class RoomMaterials:
             digest = hashlib.sha256(content).hexdigest()
             return tx.add_material(session_id, kind, name, content, info.pages, digest, now)
 
+    def page_for_viewer(
+        self, token: str, material_id: int, page: int, renderer: PageRenderer
+    ) -> bytes:
+        """A page of the session's material as an image, for the attendees' phones."""
+        with self._store.transaction() as tx:
+            session = tx.session_by_token(token)
+            if session is None:
+                raise Refusal(RefusalCode.MEETING_LINK_INVALID)
+            found = tx.material_content(material_id)
+        return _page(found, session.id, material_id, page, renderer)
+
+    def page_for_screen(
+        self, room_id: str, key: str, material_id: int, page: int, renderer: PageRenderer
+    ) -> bytes:
+        """A page of the running session's material as an image, for the room screen."""
+        self._sessions.directory.check_link("screen", room_id, key)
+        with self._store.transaction() as tx:
+            session = tx.open_session(room_id)
+            if session is None:
+                raise Refusal(RefusalCode.MATERIAL_UNKNOWN, material=material_id)
+            found = tx.material_content(material_id)
+        return _page(found, session.id, material_id, page, renderer)
+
     def open(
         self, token: str, material_id: int | None, viewer: str, signed_in: bool
     ) -> tuple[Material, bytes] | None:
@@ -171,3 +195,18 @@ class RoomMaterials:
                     raise Refusal(RefusalCode.MATERIAL_UNKNOWN, material=material_id)
             tx.add_open(session.id, material_id, viewer, signed_in, now)
             return found
+
+
+def _page(
+    found: tuple[Material, bytes] | None,
+    session_id: int,
+    material_id: int,
+    page: int,
+    renderer: PageRenderer,
+) -> bytes:
+    if found is None or found[0].session_id != session_id:
+        raise Refusal(RefusalCode.MATERIAL_UNKNOWN, material=material_id)
+    material, content = found
+    if not 1 <= page <= material.pages:
+        raise Refusal(RefusalCode.PAGE_OUT_OF_RANGE, pages=material.pages)
+    return renderer.render(material.sha256, content, page)

@@ -45,7 +45,11 @@ class SeatFinder:
         self._recent_day: date | None = None
         self._recent_lock = threading.Lock()
         self._team_desks: dict[str, list[DeskOption]] = {}
+        self._team_floors: dict[str, frozenset[str]] = {}
         for option in site.options.values():
+            if option.zone_department is not None:
+                floors = self._team_floors.get(option.zone_department, frozenset())
+                self._team_floors[option.zone_department] = floors | {option.floor}
             if option.zone_department is not None and not option.equipment & RESERVED_EQUIPMENT:
                 self._team_desks.setdefault(option.zone_department, []).append(option)
 
@@ -78,6 +82,7 @@ class SeatFinder:
             recent_desks=tuple(recent),
             near=near,
             day=today,
+            team_floors=self._team_floors.get(person.department or "", frozenset()),
         )
 
     def suggest(

@@ -359,7 +359,7 @@ def test_freeseat_connect_pairs_from_the_command_line_without_zeroconf(
     args += ["--code", code, "--wait", "0.5", "--interface", "127.0.0.1"]
     result = runner.invoke(cli, args, env={"FREESEAT_PASSWORD": ""})
     assert result.exit_code == 0, result.output
-    assert f"session started: Meeting in {ROOM}" in result.output
+    assert f"session started: meeting in {ROOM}" in result.output
     again = runner.invoke(cli, args, env={"FREESEAT_PASSWORD": ""})
     assert again.exit_code == 1 and f"Code {code} is not valid" in again.output
 
@@ -380,3 +380,51 @@ def test_one_person_guessing_across_rooms_is_stopped_after_ten_wrong_codes(
     with client_as(server, HOST) as host:  # others are not held up by one person's guessing
         code = shown_code(server, screen_key(server, OTHER_ROOM), OTHER_ROOM)
         assert host.post("/api/pairing", json={"code": code}).status_code == 201
+
+
+def test_pairing_in_a_room_someone_else_booked_asks_whose_meeting_it_is(
+    server: ServerThread, clock: FakeClock
+) -> None:
+    with client_as(server, OTHER) as booker, client_as(server, HOST) as host:
+        assert _book(booker, clock.now() - timedelta(minutes=5), 60, "Budget").status_code == 201
+        code = shown_code(server, screen_key(server))
+        asked = host.post("/api/pairing", json={"code": code, "room": ROOM})
+        assert asked.status_code == 409, asked.text
+        answer = asked.json()
+        assert (answer["code"], answer["title"], answer["host_name"]) == (
+            "booked_by_another",
+            "Budget",
+            "Ito Naoko",
+        )
+        assert "that meeting or a meeting of your own" in answer["detail"]
+        # The code was not spent by the question: the same code starts the host's own meeting.
+        own = host.post("/api/pairing", json={"code": code, "room": ROOM, "booking": "own"})
+        assert own.status_code == 201, own.text
+        session = own.json()["session"]
+        assert (session["title"], session["booking_id"]) == ("", None), "not the booking's title"
+
+
+def test_freeseat_connect_against_a_demo_server_lists_its_rooms_and_asks_no_password(
+    server: ServerThread,
+) -> None:
+    from edge_agent.room_connect import connect
+
+    code = shown_code(server, screen_key(server))
+    said: list[str] = []
+    answers = iter(["1"])
+
+    def no_password(question: str) -> str:
+        raise AssertionError(f"asked {question!r} on a demo server")
+
+    connected = connect(
+        staff_id=HOST,
+        server=server.url,
+        code=code,
+        wait_s=0.2,
+        interfaces=["127.0.0.1"],
+        prompt=lambda _q: next(answers),
+        secret_prompt=no_password,
+        out=said.append,
+    )
+    assert any(line.startswith("  1. room-f") for line in said), said
+    assert connected.started and connected.title.startswith("meeting in room-f")

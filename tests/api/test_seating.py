@@ -139,14 +139,16 @@ async def test_claim_holds_the_desk_on_the_map_and_nobody_else_gets_it(
     second = await tanaka.post("/api/seats", json={"desk": A2})
     assert second.status_code == 409
     assert (second.json()["code"], second.json()["desk"]) == ("seat_already_held", A1)
-    assert second.json()["detail"].startswith(f"You already hold desk {A1} today")
+    # The words name the desk as people read it; the facts keep its id.
+    assert second.json()["detail"].startswith("You already hold desk 1F A-01-01 today")
+    assert second.json()["labels"] == {"desk": "1F A-01-01"}
 
     async with running.new_client() as suzuki:
         await sign_in_async(suzuki, "t0002")
         taken = await suzuki.post("/api/seats", json={"desk": A1})
         assert taken.status_code == 409
         assert (taken.json()["code"], taken.json()["desk"]) == ("desk_held", A1)
-        assert taken.json()["detail"] == f"Desk {A1} is already held; pick another desk."
+        assert taken.json()["detail"] == "Desk 1F A-01-01 is already held; pick another desk."
         assert (await suzuki.get("/api/me/seat")).json() == {
             "seat": None,
             "holds_until": "2026-11-30T20:00:00+09:00",
@@ -177,7 +179,12 @@ async def test_suggestions_put_needs_then_team_zone_first_and_say_why(
     desks = [s["desk"] for s in ranked["suggestions"]]
     assert set(desks[:4]) == {A1, A2, A3, A4}, "the tax zone comes first for tax staff"
     first = ranked["suggestions"][0]
-    assert {"code": "team_zone", "text": "in your team's zone f1-a"} in first["reasons"]
+    assert {
+        "code": "team_zone",
+        "text": "In your team's zone: Zone A, 1F",
+        "facts": {"zone": "f1-a", "floor": "f1"},
+    } in first["reasons"]
+    assert first["label"] == "1F " + first["desk"].removeprefix("desk-f1-").upper()
     assert "3 working days in a row" in ranked["anti_fixation"]
 
     near = {"floor": "f1", "x": 19.0, "y": 2.0}
@@ -318,7 +325,9 @@ async def test_qr_scan_claims_and_checks_in_and_anti_fixation_moves_people_on(
     refused = await client.post("/api/seats", json={"desk": A1})
     assert refused.status_code == 409
     assert (refused.json()["code"], refused.json()["days"]) == ("anti_fixation", 2)
-    assert refused.json()["detail"].startswith(f"You sat at desk {A1} on your last 2 working days")
+    assert refused.json()["detail"].startswith(
+        "You sat at desk 1F A-01-01 on your last 2 working days"
+    )
     suggested = (await client.post("/api/seats/suggest", json={"limit": 20})).json()
     # Desks without a sensor report are unknown, never suggested as free.
     assert suggested["suggestions"] == []
@@ -400,6 +409,10 @@ async def test_suggestions_use_where_my_laptop_is_only_when_i_share_it(
             assert reported.status_code == 200, reported.text
             shared = (await client.post("/api/seats/suggest", json=ask)).json()["suggestions"]
             assert [s["desk"] for s in shared] == [A4, A3, A2, A1]
-            assert shared[0]["reasons"][-1] == {"code": "nearby", "text": "4 m from where you are"}
+            assert shared[0]["reasons"][-1] == {
+                "code": "nearby",
+                "text": "4 m from where you are",
+                "facts": {"metres": 4},
+            }
     finally:
         sensors.close()

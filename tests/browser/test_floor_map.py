@@ -268,8 +268,8 @@ def test_clicking_a_desk_opens_its_details(
 
     expect(panel).to_be_visible()
     expect(panel).to_have_attribute("data-desk-id", desk)
-    expect(panel.locator('[data-field="title"]')).to_have_text(f"Desk {desk}")
-    expect(panel.locator('[data-field="id"]')).to_have_text(desk)
+    expect(panel.locator('[data-field="title"]')).to_have_text(f"Desk {api_desk['label']}")
+    expect(panel.locator('[data-field="floor"]')).to_have_text("3F")
     expect(panel.locator('[data-field="zone"]')).to_have_text(zone["name"])
     expect(panel.locator('[data-field="state"]')).to_have_text(
         STATE_NAMES["en"][STATES.index(api_desk["state"])]

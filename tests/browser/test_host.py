@@ -101,6 +101,7 @@ def test_book_pair_share_and_end_a_meeting(
     shoot(page, screenshot_dir, "host-meeting")
 
     session_card.locator("[data-end]").click()
+    session_card.locator("[data-end-confirm]").click()  # ending asks first
     expect(page.locator(".session-card")).to_have_count(0)
     expect(page.locator("#no-sessions")).to_be_visible()
 

@@ -43,9 +43,12 @@ def test_room_screen_shows_the_code_then_the_session_with_its_qr_and_page(
             f"/api/sessions/{session['id']}/show", json={"material_id": material["id"], "page": 2}
         )
 
-    expect(page.locator("#title")).to_have_text(f"Meeting in {ROOM}")
+    # A meeting without a booking is worded by the screen, in both languages, by room name.
+    expect(page.locator("#title")).to_have_text("Meeting in Room 1 / Room 1の会議")
     expect(page.locator("#host")).to_have_text("Abe Shota")
-    expect(page.locator("#materials")).to_contain_text("予算案.pdf (4 p) ▶ p.2/4")
+    expect(page.locator("#materials")).to_contain_text("予算案.pdf (4 p) p.2/4")
+    expect(page.locator("#materials .icon")).to_have_count(2)  # drawn, not emoji
+    expect(page.locator("#stage")).to_be_visible()
     expect(page.locator("#qr svg")).to_be_visible()
     expect(page.locator("#code")).not_to_have_text(code)  # that code was spent
     page.screenshot(path=str(tmp_path / "room-screen.png"))
@@ -53,9 +56,9 @@ def test_room_screen_shows_the_code_then_the_session_with_its_qr_and_page(
     viewer_url = page.locator("#viewer").inner_text()
     attendee = page.context.new_page()
     attendee.goto(viewer_url)
-    expect(attendee.locator("#title")).to_have_text(f"Meeting in {ROOM}")
+    expect(attendee.locator("#title")).to_have_text("Meeting in Room 1 / Room 1の会議")
     expect(attendee.locator("#list")).to_contain_text("Material / 資料: 予算案.pdf")
-    expect(attendee.locator("#page")).to_have_text("2")
+    expect(attendee.locator("body")).to_have_attribute("data-page", "2")
 
     wrong = page.context.new_page()
     wrong.goto(f"{server.url}/rooms/{ROOM}/screen?key=wrong")

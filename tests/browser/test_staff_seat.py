@@ -99,9 +99,9 @@ def test_sign_in_find_claim_check_in_and_release(
     assert {d["id"]: d["state"] for d in server.floor(FLOOR)["desks"]}[desk] == "held"
     shoot(page, screenshot_dir, "staff-claimed")
 
-    page.locator("#check-in").first.click()
+    page.locator("#check-in").click()
     expect(my_seat).to_have_attribute("data-state", "checked_in")
-    expect(page.locator("#check-in")).to_have_count(0)
+    expect(page.locator("[data-act=check-in]")).to_have_count(0)
     # Whatever the server now shows for the desk, the map converges to it, and it stays taken.
     wait_until(
         lambda: (
@@ -113,7 +113,7 @@ def test_sign_in_find_claim_check_in_and_release(
     )
     assert desk_state(page, desk) in {"held", "away", "occupied"}
 
-    page.locator("#release-seat").first.click()
+    page.locator("#release-seat").click()
     expect(my_seat).to_have_attribute("data-state", "none")
     expect(page.locator(f'#floor-map [data-desk="{desk}"]')).to_have_attribute(
         "data-state", "free", timeout=TIMEOUT_MS
@@ -138,9 +138,10 @@ def test_a_claim_of_a_taken_desk_says_why(
     # A second claim while holding a desk is refused with the server's reason, shown as is.
     other = free_desks[-2]
     page.locator(f'#floor-map [data-desk="{other}"]').click()
-    expect(page.locator("#desk-actions")).to_contain_text(desk)
+    label = next(d["label"] for d in server.floor(FLOOR)["desks"] if d["id"] == desk)
+    expect(page.locator("#desk-actions")).to_contain_text(label)  # the label, not the id
     expect(page.locator("#claim-desk")).to_have_count(0)
-    page.locator("#release-seat").first.click()
+    page.locator("#release-seat").click()
     expect(page.locator("#my-seat")).to_have_attribute("data-state", "none")
 
 

@@ -207,7 +207,7 @@ def test_lobby_board_updates_live(
     assert page.evaluate("window.__marker") == 1, "the board reloaded instead of updating live"
     shoot(page, screenshot_dir, "lobby-board")
     page.locator('#lang-switch [data-lang="ja"]').click()
-    expect(page.locator(".board-total")).to_contain_text("席 空き")
+    expect(page.locator("#board .board-total")).to_contain_text("席 空き")
     expect(page.locator(f'.room-item[data-room="{room.id}"] .room-status')).to_have_text("使用中")
     expect(zone_free).to_have_text(str(free_in_zone + 1))
     shoot(page, screenshot_dir, "lobby-board-japanese")

@@ -6,6 +6,7 @@ from server.domain.refusals import Refusal, RefusalCode
 from server.domain.seat_holds import Hold, release_due
 from server.domain.seat_policy import (
     DeskOption,
+    Reason,
     SatAt,
     SeatRules,
     Seeker,
@@ -45,11 +46,24 @@ def test_team_zone_first_then_the_rest() -> None:
     assert [r.code for r in top.reasons] == ["team_zone"]
 
 
+def test_the_team_zone_wherever_it_is_then_desks_near_the_team() -> None:
+    upstairs = DeskOption("tax-7", "f7", "z-tax-7", "tax", frozenset(), 5, 0)
+    beside = DeskOption("f7-other", "f7", "z-parks-7", "parks", frozenset(), 9, 0)
+    seeker = Seeker("s1", "tax", team_floors=frozenset({"f3", "f7"}))
+    order = ranked(seeker, options=[EMPTY_1, beside, upstairs, PARKS_1])
+    assert order[0] == "tax-7", "the team zone first, even on another floor"
+    assert set(order[1:]) == {"f7-other", "empty-1", "parks-1"}, "then the team's floors"
+    near_team = suggest(seeker, [beside], SeatRules())[0].reasons
+    assert near_team == (Reason("team_floor", {"zone": "z-parks-7", "floor": "f7"}),)
+    elsewhere = Seeker("s1", "tax", team_floors=frozenset({"f7"}))
+    assert ranked(elsewhere, options=[PARKS_1, beside])[0] == "f7-other"
+
+
 def test_accessibility_is_never_traded_away_and_other_needs_rank_first() -> None:
     assert ranked(Seeker("s1", "tax", frozenset({"accessible"}))) == ["parks-acc"]
     dual = suggest(Seeker("s2", "tax", frozenset({"dual-monitor"})), ALL, SeatRules(), limit=10)
     assert dual[0].desk == "parks-dual", "a need met beats the team zone"
-    assert dual[0].reasons[0].text == "has what you need: dual-monitor"
+    assert dual[0].reasons[0] == Reason("needs", {"equipment": ("dual-monitor",)})
     assert dual[1].reasons[0].code == "needs_missing"
 
 
@@ -59,7 +73,11 @@ def test_consolidation_fills_zones_in_the_site_order() -> None:
     assert order[0] == "empty-1"
     assert order[1:3] in (["parks-1", "parks-dual"], ["parks-dual", "parks-1"])
     first = suggest(Seeker("s1", None), ALL, rules, limit=1)[0]
-    assert first.reasons[0].text == "zone z-empty is filled early so others stay dark"
+    assert first.reasons[0] == Reason("consolidation", {"zone": "z-empty", "floor": "f3"})
+    later = suggest(Seeker("s1", None), [PARKS_1], rules, limit=1)[0]
+    assert later.reasons == (Reason("free_here", {"zone": "z-parks", "floor": "f3"}),), (
+        "a later zone of the fill order is no reason a person can use: only where it is"
+    )
     # The team zone still comes before the fill order.
     assert ranked(Seeker("s2", "tax"), rules)[:2] in (["tax-1", "tax-2"], ["tax-2", "tax-1"])
 
@@ -68,10 +86,9 @@ def test_nearness_counts_only_when_shared() -> None:
     near_parks = Spot("f3", 40, 0)
     order = ranked(Seeker("s1", None, near=near_parks))
     assert order[:2] == ["parks-dual", "parks-1"]
-    assert "10 m from where you are" in [
-        r.text
-        for r in suggest(Seeker("s1", None, near=near_parks), [PARKS_1], SeatRules())[0].reasons
-    ]
+    assert Reason("nearby", {"metres": 10}) in (
+        suggest(Seeker("s1", None, near=near_parks), [PARKS_1], SeatRules())[0].reasons
+    )
     other_floor = ranked(Seeker("s1", None, near=Spot("f9", 40, 0)))
     assert set(other_floor) == set(ranked(Seeker("s1", None)))
 

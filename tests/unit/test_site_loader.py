@@ -212,7 +212,7 @@ def test_an_unknown_field_lists_the_allowed_ones() -> None:
     assert problem.line == line_of(text, "colour: red")
     assert problem.column == column_of(text, "colour")
     assert problem.path == "buildings[0].floors[0].desks[1].colour"
-    assert problem.message == "unknown field 'colour' (allowed: id, zone, x, y, equipment)"
+    assert problem.message == "unknown field 'colour' (allowed: id, label, zone, x, y, equipment)"
 
 
 def test_a_misspelt_field_suggests_the_right_one() -> None:
