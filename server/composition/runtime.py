@@ -21,7 +21,6 @@ from server.adapters.live_feed import LiveFeedHub
 from server.adapters.mqtt_bridge import MqttBridge, Received
 from server.adapters.occupancy_history import SqlOccupancyHistory
 from server.adapters.page_renderer import PdfiumPageRenderer
-from server.adapters.pdf_inspector import PypdfInspector
 from server.adapters.replica_settings import check_replica, share_group
 from server.adapters.repository import SqlStore
 from server.adapters.room_repository import SqlRoomStore
@@ -162,6 +161,9 @@ class Runtime:
     @cached_property
     def pdf_inspector(self) -> PdfInspector:
         """How uploaded meeting materials are read as PDFs (pypdf)."""
+        # Imported at the first upload: pypdf is 13 MB of a server's memory that may never read one.
+        from server.adapters.pdf_inspector import PypdfInspector
+
         return PypdfInspector()
 
     @cached_property
