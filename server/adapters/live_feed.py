@@ -53,7 +53,7 @@ class Subscriber:
     broadcast appends one frame and wakes the waiting writers once.
     """
 
-    __slots__ = ("floor", "_channel", "_next", "_snapshot", "dropped")
+    __slots__ = ("_channel", "_next", "_snapshot", "dropped", "floor")
 
     def __init__(self, floor: str, channel: "FloorChannel", snapshot: str) -> None:
         self.floor = floor
