@@ -24,6 +24,7 @@ from benchmarks.profiler import Profiler
 from benchmarks.report import Bound, Figure, ScenarioResult
 from benchmarks.workspace import Workspace
 from server.adapters.database import make_engine
+from server.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -247,14 +248,20 @@ def _run(
 
 
 def _wait_balanced(servers: list[ServerProcess], timeout: float) -> None:
-    """Until the replicas have shared the device partitions out (each holds some, all held)."""
+    """Until the replicas have shared the device partitions out: each owns some, all are owned,
+    and none is still received by two (else the backlog would wait in two sessions)."""
+    count = Settings.model_fields["ingest_partitions"].default
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        held = [_replica(server).get("ingest_partitions") or [] for server in servers]
-        if all(held) and all(s.try_health() or {} for s in servers):
-            total = sum(len(h) for h in held)
-            if total >= len({p for h in held for p in h}) and _all_connected(servers):
-                return
+        views = [_replica(server) for server in servers]
+        held = [set(v.get("ingest_partitions") or []) for v in views]
+        if (
+            all(held)
+            and len(set().union(*held)) == count
+            and not any(v.get("handing_over") for v in views)
+            and _all_connected(servers)
+        ):
+            return
         time.sleep(POLL_S)
     raise TimeoutError("the replicas did not share the device partitions out")
 

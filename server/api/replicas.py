@@ -20,6 +20,8 @@ class Replica(BaseModel):
     live_listening: bool
     # Device partitions whose messages this replica ingests (None: it takes every message).
     ingest_partitions: list[int] | None = None
+    # Partitions given up whose new owner is not subscribed yet: still received here.
+    handing_over: list[int] | None = None
 
 
 @router.get("/replica")
@@ -34,6 +36,9 @@ def replica(rt: Annotated[Runtime, Depends(runtime)]) -> Replica:
         sweeps=rt.sweeps,
         live_listening=scale_out.listener.listening if scale_out else True,
         ingest_partitions=sorted(scale_out.partitions.owned)
+        if scale_out and scale_out.partitions
+        else None,
+        handing_over=sorted(scale_out.partitions.subscribed - scale_out.partitions.owned)
         if scale_out and scale_out.partitions
         else None,
     )
