@@ -35,7 +35,7 @@ from typing import Protocol
 import psycopg
 
 from contracts import Channel, build_topic
-from server.adapters.pg_notify import libpq_url
+from server.adapters.pg_notify import Connection, libpq_url, run_connected
 from server.services.site_index import SiteIndex
 
 log = logging.getLogger(__name__)
@@ -115,7 +115,7 @@ class DevicePartitions:
         # Each replica tries free partitions in an order of its own, so replicas starting
         # together do not all reach for the same ones.
         self._order = sorted(filters, key=lambda p: zlib.crc32(f"{replica}:{p}".encode()))
-        self._conn: psycopg.AsyncConnection[tuple[object, ...]] | None = None
+        self._conn: Connection | None = None
         self._member = False
         self.owned: set[int] = set()
         self._ready: set[int] = set()
@@ -127,30 +127,29 @@ class DevicePartitions:
 
     async def run(self) -> None:
         """Balance every `retry_s` until cancelled; reconnect when the database goes away."""
-        while True:
-            try:
-                async with await psycopg.AsyncConnection.connect(
-                    self._url, autocommit=True
-                ) as conn:
-                    self._conn = conn
-                    try:
-                        while True:
-                            await self.balance()
-                            await asyncio.sleep(self._retry_s)
-                    except asyncio.CancelledError:
-                        if self._hand_over_on_stop:
-                            await self.hand_over(HAND_OVER_ROUNDS * self._retry_s)
-                        raise
-            except (psycopg.Error, OSError):
-                log.warning("device partitions: database unavailable", exc_info=True)
-            finally:
-                # The locks went with the connection; the subscriptions did not.
-                self._bridge.connected = False
-                self._conn = None
-                self._member = False
-                self.owned.clear()
-                self._ready.clear()
-            await asyncio.sleep(self._retry_s)
+        await run_connected(self._url, self._retry_s, "device partitions", self._balance_on)
+
+    async def _balance_on(self, conn: Connection) -> None:
+        self._conn = conn
+        try:
+            while True:
+                try:
+                    await self.balance()
+                except (ConnectionError, TimeoutError):
+                    # The broker link dropped mid-round: what was not acknowledged is retried.
+                    log.warning("device partitions: broker did not answer", exc_info=True)
+                await asyncio.sleep(self._retry_s)
+        except asyncio.CancelledError:
+            if self._hand_over_on_stop:
+                await self.hand_over(HAND_OVER_ROUNDS * self._retry_s)
+            raise
+        finally:
+            # The locks go with the connection; the subscriptions do not.
+            self._bridge.connected = False
+            self._conn = None
+            self._member = False
+            self.owned.clear()
+            self._ready.clear()
 
     async def balance(self) -> None:
         """One round: join or leave, take or give back partitions, follow with subscriptions."""
@@ -297,7 +296,7 @@ class DevicePartitions:
     async def _lock(self, function: str, space: int, key: int) -> None:
         await self._require().execute(f"SELECT {function}(%s, %s)", (space, key))
 
-    def _require(self) -> psycopg.AsyncConnection[tuple[object, ...]]:
+    def _require(self) -> Connection:
         if self._conn is None:
             raise psycopg.OperationalError("no lock connection")
         return self._conn

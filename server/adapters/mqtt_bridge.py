@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 # Long enough that a server restart or upgrade finds its unacked messages still queued.
 SESSION_EXPIRY_S = 7 * 24 * 3600
 LEAVE_GROUP_TIMEOUT_S = 2.0
+ACK_TIMEOUT_S = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,11 +173,15 @@ class MqttBridge:
     async def subscribe(self, filters: Sequence[str]) -> None:
         """Take these topic filters (QoS 1, in the persistent session); returns on SUBACK."""
         self._held.update(filters)
+        if not filters:
+            return  # an empty SUBSCRIBE is a malformed packet: the broker would disconnect us
         await self._request(lambda: self._client.subscribe([(f, 1) for f in filters]))
 
     async def unsubscribe(self, filters: Sequence[str]) -> None:
         """Give these topic filters up; returns on UNSUBACK (what was queued still arrives)."""
         self._held.difference_update(filters)
+        if not filters:
+            return
         await self._request(lambda: self._client.unsubscribe(list(filters)))
 
     async def _request(self, send: Callable[[], tuple[Any, int | None]]) -> None:
@@ -187,7 +192,8 @@ class MqttBridge:
             if result != mqtt.MQTT_ERR_SUCCESS or mid is None:
                 raise ConnectionError(f"the broker link is down ({result})")
             self._acks[mid] = waiter
-        await waiter
+        # A link that drops before the answer never brings it: the caller tries again later.
+        await asyncio.wait_for(waiter, ACK_TIMEOUT_S)
 
     def _on_disconnect(
         self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _props: Any
