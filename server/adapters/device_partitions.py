@@ -64,7 +64,10 @@ def partition_filters(index: SiteIndex, count: int) -> dict[int, list[str]]:
         filters[partition_of(device, count)].append(f"{prefix}/#")
     for topic, route in index.foreign_topics.items():
         if route.protocol == "zigbee2mqtt":
-            filters[partition_of(route.device, count)].append(topic)
+            # A bridge's own state speaks for every device behind it: rare, so one owner (of
+            # partition 0) takes it, though it touches others' rows.
+            owner = 0 if route.device is None else partition_of(route.device, count)
+            filters[owner].append(topic)
     return filters
 
 
