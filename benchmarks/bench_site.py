@@ -51,8 +51,12 @@ class BenchSite:
         return len(self.desk_floor)
 
 
-def generate_site(floors: int, desks_per_floor: int, desks_per_gateway: int) -> Site:
-    """`floors` floors of `desks_per_floor` desks; each zone is one row served by one gateway."""
+def generate_site(
+    floors: int, desks_per_floor: int, desks_per_gateway: int, buildings: int = 1
+) -> Site:
+    """`floors` floors of `desks_per_floor` desks; each zone is one row served by one gateway.
+
+    With several `buildings` the floors are shared out between them in turn."""
     if floors < 1 or desks_per_floor < 1 or desks_per_gateway < 1:
         raise ValueError("a bench site needs at least one floor, desk and desk per gateway")
     zones_per_floor = -(-desks_per_floor // desks_per_gateway)
@@ -100,16 +104,28 @@ def generate_site(floors: int, desks_per_floor: int, desks_per_gateway: int) -> 
     return Site(
         site=SiteInfo(id=SITE_ID, name="Bench Hall (generated)"),
         departments=[Department(id="bench", name="Benchmarking")],
-        buildings=[Building(id="main", name="Main", floors=built_floors)],
+        buildings=[
+            Building(id="main", name="Main", floors=built_floors)
+            if buildings == 1
+            else Building(
+                id=f"b{b + 1:02d}", name=f"Building {b + 1}", floors=built_floors[b::buildings]
+            )
+            for b in range(buildings)
+        ],
         devices=devices,
     )
 
 
 def write_site(
-    directory: Path, name: str, floors: int, desks_per_floor: int, desks_per_gateway: int
+    directory: Path,
+    name: str,
+    floors: int,
+    desks_per_floor: int,
+    desks_per_gateway: int,
+    buildings: int = 1,
 ) -> BenchSite:
     """Generate a site and write it as a site YAML file under `directory`."""
-    site = generate_site(floors, desks_per_floor, desks_per_gateway)
+    site = generate_site(floors, desks_per_floor, desks_per_gateway, buildings)
     path = directory / f"{name}.yaml"
     data = site.model_dump(mode="json", exclude_defaults=True)
     header = (

@@ -24,6 +24,9 @@ class BenchConfig:
     warmup_s: float = 3.0
     window_s: float = 20.0
     tail_s: float = 2.0
+    # The multi-site run: buildings of one floor each, drained by three replicas.
+    campus_buildings: int = 20
+    campus_desks_per_building: int = 2_500
     footprint_floors: int = 50
     footprint_desks_per_floor: int = 1_000
     footprint_desks_per_gateway: int = 100
@@ -61,6 +64,8 @@ def config_for(quick: bool, scale: float = 1.0) -> BenchConfig:
             footprint_floors=5,
             footprint_clients=200,
             rush_staff=400,
+            campus_buildings=4,
+            campus_desks_per_building=500,
         )
         if quick
         else BenchConfig()
@@ -76,6 +81,7 @@ def config_for(quick: bool, scale: float = 1.0) -> BenchConfig:
         footprint_floors=max(1, round(base.footprint_floors * scale)),
         footprint_clients=max(10, round(base.footprint_clients * scale)),
         rush_staff=max(20, round(base.rush_staff * scale)),
+        campus_buildings=max(2, round(base.campus_buildings * scale)),
         window_s=max(3.0, base.window_s * min(scale, 1.0)),
         warmup_s=max(1.0, base.warmup_s * min(scale, 1.0)),
     )

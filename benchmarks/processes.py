@@ -110,7 +110,20 @@ class ServerProcess:
         return self._proc.pid
 
     def start(self, timeout: float = 60.0, *, wait_connected: bool = True) -> None:
-        """Start and wait until /api/health answers (and the broker link is up)."""
+        """Start and wait until /api/health answers (and the broker link is up).
+
+        A free port can be taken by another process before the server binds it: then the
+        server is started again on another."""
+        for attempt in range(3):
+            try:
+                self._start(timeout, wait_connected=wait_connected)
+                return
+            except RuntimeError as exc:
+                if "address already in use" not in str(exc) or attempt == 2:
+                    raise
+                self.port = free_port()
+
+    def _start(self, timeout: float, *, wait_connected: bool) -> None:
         env = {key: value for key, value in os.environ.items() if not key.startswith("FREESEAT_")}
         env.update(server_env(self.settings))
         env["PYTHONUNBUFFERED"] = "1"

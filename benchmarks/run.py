@@ -17,10 +17,10 @@ from typing import Any
 from benchmarks.config import BenchConfig, config_for
 from benchmarks.footprint import run_footprint
 from benchmarks.freshness import run_fanout, run_freshness
-from benchmarks.ingest import run_ingest, run_ingest_replicas
+from benchmarks.ingest import run_ingest, run_ingest_replicas, run_ingest_sites
 from benchmarks.processes import raise_fd_limit
 from benchmarks.raw_limit import run_raw_limit
-from benchmarks.report import BenchReport, ScenarioResult, machine_info, versions
+from benchmarks.report import BenchReport, ScenarioResult, machine_info, merge_results, versions
 from benchmarks.rush import run_rush
 from benchmarks.workspace import Workspace
 from server.adapters.embedded_broker import mosquitto_config
@@ -34,7 +34,10 @@ Scenario = Callable[[Workspace], ScenarioResult]
 SCENARIOS: dict[str, tuple[str, Scenario]] = {
     "raw_limit": ("raw limit", run_raw_limit),
     "ingest": ("ingest", run_ingest),
-    "ingest_2": ("ingest, 2 replicas", run_ingest_replicas),
+    "ingest_pg_1": ("ingest, 1 replica on PostgreSQL", lambda ws: run_ingest_replicas(ws, 1)),
+    "ingest_pg_2": ("ingest, 2 replicas on PostgreSQL", lambda ws: run_ingest_replicas(ws, 2)),
+    "ingest_pg_3": ("ingest, 3 replicas on PostgreSQL", lambda ws: run_ingest_replicas(ws, 3)),
+    "ingest_sites": ("ingest, 20 buildings, 3 replicas", run_ingest_sites),
     "freshness": ("freshness", run_freshness),
     "fanout": ("fan-out", run_fanout),
     "footprint": ("footprint", run_footprint),
@@ -48,6 +51,8 @@ _ALIASES = {
     "fan-out": "fanout",
     "rush": "morning_rush",
     "morning-rush": "morning_rush",
+    "ingest_2": "ingest_pg_2",
+    "replicas": "ingest_pg_1,ingest_pg_2,ingest_pg_3",
 }
 
 __all__ = ["SCENARIOS", "BenchConfig", "main", "run_bench"]
@@ -60,12 +65,16 @@ def run_bench(
     *,
     scale: float = 1.0,
     profile: bool = False,
+    rounds: int | None = None,
 ) -> BenchReport:
     """Run the scenarios (all, or `only` these), write bench.json and bench.md to `out_dir`.
 
     `quick` runs everything in under two minutes on two cores; `scale` shrinks the counts
     further (the smoke test); `profile` samples the server with py-spy during ingest.
+    `rounds` (default 3, 1 when quick) runs every scenario that many times, round after round,
+    and reports each figure's min, median and max.
     """
+    rounds = rounds or (1 if quick else 3)
     config = config_for(quick, scale)
     selected = select(only)
     out_dir = Path(out_dir)
@@ -80,24 +89,32 @@ def run_bench(
         machine=machine_info(),
         versions=versions(),
         config=config.as_dict(),
+        rounds=rounds,
     )
     with tempfile.TemporaryDirectory(prefix="freeseat-bench-") as tmp:
         ws = Workspace(config=config, tmp=Path(tmp), logs=out_dir / "logs", profile=profile)
         ws.logs.mkdir(parents=True, exist_ok=True)
         report.settings = _settings_used(ws)
-        for name in selected:
-            title, _ = SCENARIOS[name]
-            log.info("bench: %s …", title)
-            started = time.perf_counter()
-            try:
-                result, raw_limit = _in_fresh_process(name, ws)
-                ws.raw_limit = raw_limit if raw_limit is not None else ws.raw_limit
-            except Exception as exc:
-                log.exception("bench: %s failed", title)
-                result = ScenarioResult(name, title, error=f"{type(exc).__name__}: {exc}")
-            result.duration_s = round(time.perf_counter() - started, 1)
-            report.scenarios[name] = result
-            log.info("bench: %s took %.0f s", title, result.duration_s)
+        runs: dict[str, list[ScenarioResult]] = {name: [] for name in selected}
+        for round_ in range(1, rounds + 1):
+            # Ratios compare with this round's raw limit and single replica, never an older one.
+            ws.raw_limit = ws.replica_rate_per_cpu = None
+            for name in selected:
+                title, _ = SCENARIOS[name]
+                log.info("bench: round %d/%d: %s …", round_, rounds, title)
+                started = time.perf_counter()
+                try:
+                    result, shared = _in_fresh_process(name, ws)
+                    ws.raw_limit = shared.raw_limit or ws.raw_limit
+                    ws.replica_rate_per_cpu = shared.replica_rate_per_cpu or ws.replica_rate_per_cpu
+                except Exception as exc:
+                    log.exception("bench: %s failed", title)
+                    result = ScenarioResult(name, title, error=f"{type(exc).__name__}: {exc}")
+                result.duration_s = round(time.perf_counter() - started, 1)
+                runs[name].append(result)
+                log.info("bench: %s took %.0f s", title, result.duration_s)
+        for name, results in runs.items():
+            report.scenarios[name] = merge_results(results)
     for name, (title, reason) in NOT_YET_MEASURED.items():
         report.scenarios[name] = ScenarioResult(
             name, title, measured=False, details={"not_yet_measured": reason}
@@ -107,12 +124,13 @@ def run_bench(
     return report
 
 
-def _in_fresh_process(name: str, ws: Workspace) -> tuple[ScenarioResult, float | None]:
+def _in_fresh_process(name: str, ws: Workspace) -> tuple[ScenarioResult, Workspace]:
     """Run one scenario's load generator in a process of its own, as if it ran alone.
 
     One bench process carried every scenario's leftovers into the next (1.8 GB by the rush):
     the rush measured 1.6-4.5 s p99 at the end of full runs, and 20-65 ms when run alone.
-    Returns the result and the workspace's raw limit (which later scenarios compare with).
+    Returns the result and the workspace as the scenario left it (with the figures later
+    scenarios compare with: the raw limit, one replica's events per CPU-second).
     """
     spawn = multiprocessing.get_context("spawn")
     level = logging.getLogger().getEffectiveLevel()
@@ -124,23 +142,29 @@ def _log_like(level: int) -> None:
     logging.basicConfig(level=level, format=LOG_FORMAT)
 
 
-def _run_scenario(name: str, ws: Workspace) -> tuple[ScenarioResult, float | None]:
+def _run_scenario(name: str, ws: Workspace) -> tuple[ScenarioResult, Workspace]:
     _, scenario = SCENARIOS[name]
-    return scenario(ws), ws.raw_limit
+    return scenario(ws), ws
 
 
 def select(only: Sequence[str] | None) -> list[str]:
     """The scenarios to run, in run order; ingest brings the raw limit its ratio needs."""
     if not only:
         return list(SCENARIOS)
-    wanted = {_ALIASES.get(name.strip().lower(), name.strip().lower()) for name in only}
+    wanted = {
+        one
+        for name in only
+        for one in _ALIASES.get(name.strip().lower(), name.strip().lower()).split(",")
+    }
     unknown = sorted(wanted - set(SCENARIOS) - set(NOT_YET_MEASURED))
     if unknown:
         raise ValueError(
             f"unknown scenario(s) {', '.join(unknown)}; choose from {', '.join(SCENARIOS)}"
         )
-    if wanted & {"ingest", "ingest_2"}:
+    if "ingest" in wanted:
         wanted.add("raw_limit")
+    if wanted & {"ingest_pg_2", "ingest_pg_3", "ingest_sites"}:
+        wanted.add("ingest_pg_1")  # their scaling is against one replica of the same round
     return [name for name in SCENARIOS if name in wanted]
 
 
@@ -170,10 +194,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", metavar="SCENARIO", help=", ".join(SCENARIOS))
     parser.add_argument("--scale", type=float, default=1.0, help="shrink counts (e.g. 0.5)")
     parser.add_argument("--profile", action="store_true", help="py-spy the server during ingest")
+    parser.add_argument(
+        "--rounds", type=int, default=None, help="runs of every scenario (default 3; quick 1)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     try:
-        report = run_bench(args.quick, args.out, args.only, scale=args.scale, profile=args.profile)
+        report = run_bench(
+            args.quick,
+            args.out,
+            args.only,
+            scale=args.scale,
+            profile=args.profile,
+            rounds=args.rounds,
+        )
     except ValueError as exc:
         parser.error(str(exc))
     sys.stdout.write(report.to_markdown())

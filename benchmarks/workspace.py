@@ -18,6 +18,8 @@ class Workspace:
     logs: Path  # kept in the output directory: one log per process started
     profile: bool = False
     raw_limit: float | None = None
+    # One replica on PostgreSQL, events per server-CPU-second: what replicas are scaled against.
+    replica_rate_per_cpu: float | None = None
     # Where scale-out scenarios create their scratch database (a PostgreSQL of this machine).
     postgres_url: str = field(
         default_factory=lambda: os.environ.get(
@@ -30,6 +32,21 @@ class Workspace:
         """The site of raw limit, ingest, freshness and fan-out (generated once per run)."""
         c = self.config
         return self._site("site", c.site_floors, c.site_desks_per_floor, c.site_desks_per_gateway)
+
+    def campus_site(self) -> BenchSite:
+        """Many buildings on one site file: the multi-site run's 20 x 2,500 desks."""
+        c = self.config
+        name = "campus-site"
+        if name not in self._sites:
+            self._sites[name] = write_site(
+                self.tmp,
+                name,
+                c.campus_buildings,
+                c.campus_desks_per_building,
+                c.site_desks_per_gateway * 5,
+                buildings=c.campus_buildings,
+            )
+        return self._sites[name]
 
     def footprint_site(self) -> BenchSite:
         c = self.config

@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     # one came back. Set it on replicas stopped while others keep running (a rolling deploy).
     mqtt_leave_share_on_stop: bool = False
     leader_retry_s: float = Field(default=1.0, gt=0)
+    # Replicas split ingest by device: each of these partitions has one owner at a time
+    # (server/adapters/device_partitions.py). 0, or a share group set: one shared subscription.
+    ingest_partitions: int = Field(default=64, ge=0, le=4096)
     # PostgreSQL connections per process: replicas x (pool + overflow + 3) <= max_connections.
     database_pool_size: int = Field(default=10, ge=1)
     database_max_overflow: int = Field(default=20, ge=0)

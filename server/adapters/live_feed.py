@@ -9,6 +9,7 @@ of the last floor waited behind all the others' sends).
 """
 
 import asyncio
+import collections
 import json
 import logging
 from collections.abc import Iterable
@@ -45,23 +46,43 @@ class ShownDesk:
 
 
 class Subscriber:
-    """One websocket client: a bounded queue of ready-to-send frames."""
+    """One websocket client: where it is in its floor's frames (the snapshot first).
 
-    def __init__(self, floor: str, limit: int) -> None:
+    Clients of a floor share one log of recent frames instead of a queue each: a client is a
+    position in that log, so 2,000 of them cost a few hundred KB, not a queue apiece, and a
+    broadcast appends one frame and wakes the waiting writers once.
+    """
+
+    __slots__ = ("_channel", "_next", "_snapshot", "dropped", "floor")
+
+    def __init__(self, floor: str, channel: "FloorChannel", snapshot: str) -> None:
         self.floor = floor
-        self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=limit)
+        self._channel = channel
+        self._next = channel.sent  # the first frame after the snapshot
+        self._snapshot: str | None = snapshot
         self.dropped = False
 
-    def offer(self, frame: str) -> bool:
-        """Queue a frame without waiting; False (and marked dropped) when the client is behind."""
+    @property
+    def waiting(self) -> int:
+        """Frames this client has not taken yet."""
+        return self._channel.sent - self._next + (self._snapshot is not None)
+
+    def take(self) -> list[str]:
+        """Every frame not taken yet, in order; [] once the client is dropped."""
         if self.dropped:
-            return False
-        try:
-            self.queue.put_nowait(frame)
-        except asyncio.QueueFull:
-            self.dropped = True
-            return False
-        return True
+            return []
+        taken = [] if self._snapshot is None else [self._snapshot]
+        self._snapshot = None
+        log, sent = self._channel.log, self._channel.sent
+        if self._next < sent:
+            taken += list(log)[len(log) - (sent - self._next) :]
+            self._next = sent
+        return taken
+
+    async def wait(self) -> None:
+        """Until there is a frame to take, or the client is dropped."""
+        while not self.dropped and not self.waiting:
+            await self._channel.arrived.wait()
 
 
 @dataclass
@@ -74,6 +95,25 @@ class FloorChannel:
     # next change: a large floor's snapshot is ~100 KB, and a morning of reconnects is many.
     snapshot: str | None = None
     sent_at: float = float("-inf")  # the pacing clock's time of this floor's last delta
+    # The last frames sent (as many as a client may have waiting), and how many ever were.
+    log: collections.deque[str] = field(default_factory=collections.deque)
+    sent: int = 0
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def append(self, frame: str, limit: int) -> list[Subscriber]:
+        """Add a frame for every client and wake their writers; returns the clients it drops."""
+        self.log.append(frame)
+        if len(self.log) > limit:
+            self.log.popleft()
+        self.sent += 1
+        # Set and cleared at once: the writers waiting now wake, later ones wait for the next.
+        self.arrived.set()
+        self.arrived.clear()
+        behind = [s for s in self.subscribers if s.waiting > limit]
+        for subscriber in behind:
+            subscriber.dropped = True
+            self.subscribers.discard(subscriber)
+        return behind
 
 
 class LiveFeedHub:
@@ -108,7 +148,6 @@ class LiveFeedHub:
     def subscribe(self, floor: str) -> Subscriber:
         """Register a client and queue its snapshot first, so no delta can slip in between."""
         channel = self._channel(floor)
-        subscriber = Subscriber(floor, self._client_queue)
         if channel.snapshot is None:
             channel.snapshot = json.dumps(
                 {
@@ -119,7 +158,7 @@ class LiveFeedHub:
                 },
                 separators=(",", ":"),
             )
-        subscriber.queue.put_nowait(channel.snapshot)
+        subscriber = Subscriber(floor, channel, channel.snapshot)
         channel.subscribers.add(subscriber)
         return subscriber
 
@@ -189,15 +228,10 @@ class LiveFeedHub:
             separators=(",", ":"),
         )
         channel.pending = {}
-        queued = 0
-        for subscriber in list(channel.subscribers):
-            if subscriber.offer(frame):
-                queued += 1
-            else:
-                # Never awaited inside a broadcast: the slow client is cut off and resyncs.
-                channel.subscribers.discard(subscriber)
-                self.dropped_clients += 1
-        return queued
+        dropped = channel.append(frame, self._client_queue)
+        # Never awaited inside a broadcast: a client too far behind is cut off and resyncs.
+        self.dropped_clients += len(dropped)
+        return len(channel.subscribers)
 
     def _channel(self, floor: str) -> FloorChannel:
         channel = self._floors.get(floor)
@@ -208,8 +242,7 @@ class LiveFeedHub:
     def ping(self) -> None:
         """Tell every client the feed is alive, so a quiet floor is not mistaken for a dead one."""
         for channel in self._floors.values():
-            for subscriber in channel.subscribers:
-                subscriber.offer(PING)
+            self.dropped_clients += len(channel.append(PING, self._client_queue))
 
     async def run(self, ping_s: float = 25.0) -> None:
         """Send each floor's changes as its pacing allows, forever; ping every `ping_s` seconds."""

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 # Long enough that a server restart or upgrade finds its unacked messages still queued.
 SESSION_EXPIRY_S = 7 * 24 * 3600
 LEAVE_GROUP_TIMEOUT_S = 2.0
+ACK_TIMEOUT_S = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +51,10 @@ class MqttBridge:
         password: str | None = None,
         share_group: str | None = None,
         leave_share_on_stop: bool = False,
+        partitioned: bool = False,
     ) -> None:
+        """`partitioned`: subscribe to nothing by itself; a DevicePartitions owner tells it which
+        device topics to take (`subscribe`) and give up (`unsubscribe`)."""
         # Replicas subscribe as one shared group, so the broker hands each message to one of them.
         self._share_prefix = f"$share/{share_group}/" if share_group else ""
         self._shared: list[str] = []
@@ -70,6 +74,14 @@ class MqttBridge:
         self._handoff: collections.deque[Received] = collections.deque()
         self._handoff_scheduled = False
         self._stopping = threading.Event()
+        self._partitioned = partitioned
+        # Partition filters held now (re-sent on every connect), and SUBACK/UNSUBACK waiters.
+        self._held: set[str] = set()
+        self._acks: dict[int, asyncio.Future[None]] = {}
+        self._acks_lock = threading.Lock()
+        # The broker accepted our session. `connected` means more: nothing published to the
+        # site's topics can pass us by (when partitioned, every partition has a subscriber).
+        self.link_up = False
         self.connected = False
         self._setup = ClientSetup(
             address=BrokerAddress.parse(broker_url),
@@ -87,6 +99,7 @@ class MqttBridge:
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
         client.on_subscribe = self._on_subscribe
+        client.on_unsubscribe = self._on_unsubscribe
         self._client = client
 
     def start(self) -> None:
@@ -120,6 +133,12 @@ class MqttBridge:
             log.error("broker refused the connection: %s", reason)
             return
         log.info("connected to broker (session present: %s)", flags.session_present)
+        self.link_up = True
+        if self._partitioned:
+            held = sorted(self._held)
+            if held:
+                client.subscribe([(topic, 1) for topic in held])
+            return
         topics = [
             (subscription(self._site, kind, channel), 1)
             for kind in Kind
@@ -130,17 +149,56 @@ class MqttBridge:
         client.subscribe([(self._share_prefix + topic, qos) for topic, qos in topics])
 
     def _on_subscribe(
-        self, _client: mqtt.Client, _userdata: Any, _mid: int, reasons: Any, _props: Any
+        self, _client: mqtt.Client, _userdata: Any, mid: int, reasons: Any, _props: Any
     ) -> None:
-        # Only now can nothing published to the site's topics pass us by.
-        self.connected = all(not r.is_failure for r in reasons)
-        if not self.connected:
+        granted = all(not r.is_failure for r in reasons)
+        if not granted:
             log.error("broker refused a subscription: %s", reasons)
+        if not self._partitioned:
+            # Only now can nothing published to the site's topics pass us by.
+            self.connected = granted
+        self._acked(mid, None if granted else f"broker refused: {reasons}")
+
+    def _on_unsubscribe(
+        self, _client: mqtt.Client, _userdata: Any, mid: int, _reasons: Any, _props: Any
+    ) -> None:
+        self._acked(mid, None)  # "no subscription existed" is as good as gone
+
+    def _acked(self, mid: int, refusal: str | None) -> None:
+        with self._acks_lock:
+            waiter = self._acks.pop(mid, None)
+        if waiter is not None:
+            self._loop.call_soon_threadsafe(_settle, waiter, refusal)
+
+    async def subscribe(self, filters: Sequence[str]) -> None:
+        """Take these topic filters (QoS 1, in the persistent session); returns on SUBACK."""
+        self._held.update(filters)
+        if not filters:
+            return  # an empty SUBSCRIBE is a malformed packet: the broker would disconnect us
+        await self._request(lambda: self._client.subscribe([(f, 1) for f in filters]))
+
+    async def unsubscribe(self, filters: Sequence[str]) -> None:
+        """Give these topic filters up; returns on UNSUBACK (what was queued still arrives)."""
+        self._held.difference_update(filters)
+        if not filters:
+            return
+        await self._request(lambda: self._client.unsubscribe(list(filters)))
+
+    async def _request(self, send: Callable[[], tuple[Any, int | None]]) -> None:
+        waiter = self._loop.create_future()
+        # Held across the send, so an ack that beats the registration still finds its waiter.
+        with self._acks_lock:
+            result, mid = send()
+            if result != mqtt.MQTT_ERR_SUCCESS or mid is None:
+                raise ConnectionError(f"the broker link is down ({result})")
+            self._acks[mid] = waiter
+        # A link that drops before the answer never brings it: the caller tries again later.
+        await asyncio.wait_for(waiter, ACK_TIMEOUT_S)
 
     def _on_disconnect(
         self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _props: Any
     ) -> None:
-        self.connected = False
+        self.connected = self.link_up = False
         if self._stopping.is_set():
             log.info("disconnected from broker on shutdown")
         else:
@@ -164,6 +222,15 @@ class MqttBridge:
         handoff, queue = self._handoff, self._queue
         while handoff:
             queue.put_nowait(handoff.popleft())
+
+
+def _settle(waiter: asyncio.Future[None], refusal: str | None) -> None:
+    if waiter.done():
+        return
+    if refusal is None:
+        waiter.set_result(None)
+    else:
+        waiter.set_exception(ConnectionError(refusal))
 
 
 Acker = Callable[[Received], None]

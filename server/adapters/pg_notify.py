@@ -12,7 +12,7 @@ that reconnects, to any replica, starts again from a snapshot.
 
 import asyncio
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 
 import psycopg
 from psycopg import sql
@@ -31,6 +31,23 @@ CHANNEL = "freeseat_live"
 # NOTIFY payloads must stay under 8000 bytes; desk ids are at most 24 characters.
 IDS_PER_NOTIFY = 250
 READ_CHUNK = 500
+
+
+Connection = psycopg.AsyncConnection[tuple[object, ...]]
+
+
+async def run_connected(
+    url: str, retry_s: float, what: str, session: Callable[[Connection], Awaitable[None]]
+) -> None:
+    """Run `session` on an autocommit connection to `url`, reconnecting every time the
+    database goes away, until cancelled."""
+    while True:
+        try:
+            async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+                await session(conn)
+        except (psycopg.Error, OSError):
+            log.exception("%s lost the database; reconnecting", what)
+        await asyncio.sleep(retry_s)
 
 
 def libpq_url(url: str) -> str:
@@ -57,28 +74,21 @@ class DeskChangeNotifier:
 
     async def run(self) -> None:
         """Send queued desk ids forever; while the database is away they wait, coalesced."""
+        await run_connected(self._url, self._retry_s, "live-feed notifier", self._notify)
+
+    async def _notify(self, conn: Connection) -> None:
         while True:
+            await self._wake.wait()
+            self._wake.clear()
+            batch, self._pending = self._pending, set()
             try:
-                async with await psycopg.AsyncConnection.connect(
-                    self._url, autocommit=True
-                ) as conn:
-                    while True:
-                        await self._wake.wait()
-                        self._wake.clear()
-                        batch, self._pending = self._pending, set()
-                        try:
-                            for chunk in _chunks(sorted(batch), IDS_PER_NOTIFY):
-                                await conn.execute(
-                                    "SELECT pg_notify(%s, %s)", (CHANNEL, ",".join(chunk))
-                                )
-                                self.sent += 1
-                        except BaseException:
-                            self._pending |= batch
-                            self._wake.set()
-                            raise
-            except (psycopg.Error, OSError):
-                log.exception("live-feed notifier lost the database; reconnecting")
-                await asyncio.sleep(self._retry_s)
+                for chunk in _chunks(sorted(batch), IDS_PER_NOTIFY):
+                    await conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, ",".join(chunk)))
+                    self.sent += 1
+            except BaseException:
+                self._pending |= batch
+                self._wake.set()
+                raise
 
 
 class DeskChangeListener:

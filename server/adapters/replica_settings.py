@@ -24,7 +24,14 @@ def share_group(settings: Settings) -> str | None:
         )
     if settings.mqtt_share_group:
         return settings.mqtt_share_group
-    return DEFAULT_SHARE_GROUP if settings.scale_out else None
+    if settings.scale_out and settings.ingest_partitions == 0:
+        return DEFAULT_SHARE_GROUP
+    return None  # one process, or replicas that own device partitions
+
+
+def partitioned(settings: Settings) -> bool:
+    """Whether this replica takes device partitions instead of a share of every message."""
+    return settings.scale_out and share_group(settings) is None and settings.ingest_partitions > 0
 
 
 def check_replica(settings: Settings) -> None:

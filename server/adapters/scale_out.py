@@ -13,9 +13,11 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from server.adapters.device_partitions import DevicePartitions, Subscriptions, partition_filters
 from server.adapters.leader_lease import TICKER, LeaderLease, fenced_engine
 from server.adapters.live_feed import LiveFeedHub
 from server.adapters.pg_notify import DeskChangeListener, DeskChangeNotifier
+from server.services.site_index import SiteIndex
 from server.settings import Settings
 
 
@@ -27,6 +29,8 @@ class ScaleOut:
     notifier: DeskChangeNotifier
     listener: DeskChangeListener
     lease: LeaderLease
+    # Set when ingest is split by device partitions (the default for replicas).
+    partitions: DevicePartitions | None = None
 
     @classmethod
     def open(cls, settings: Settings, engine: Engine, hub: LiveFeedHub) -> ScaleOut:
@@ -44,5 +48,19 @@ class ScaleOut:
         """The engine for ticker jobs: it refuses to commit once another replica took the lease."""
         return fenced_engine(engine, self.lease)
 
+    def own_partitions(self, settings: Settings, index: SiteIndex, bridge: Subscriptions) -> None:
+        """Split ingest by device partitions; `partition_tasks` then runs the owner."""
+        self.partitions = DevicePartitions(
+            settings.database_url,
+            replica=self.replica,
+            filters=partition_filters(index, settings.ingest_partitions),
+            bridge=bridge,
+            retry_s=settings.leader_retry_s,
+            hand_over_on_stop=settings.mqtt_leave_share_on_stop,
+        )
+
     def tasks(self) -> list[Coroutine[Any, Any, None]]:
         return [self.notifier.run(), self.listener.run(), self.lease.run()]
+
+    def partition_tasks(self) -> list[Coroutine[Any, Any, None]]:
+        return [self.partitions.run()] if self.partitions is not None else []

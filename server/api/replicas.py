@@ -18,6 +18,10 @@ class Replica(BaseModel):
     lease_epoch: int | None
     sweeps: int
     live_listening: bool
+    # Device partitions whose messages this replica ingests (None: it takes every message).
+    ingest_partitions: list[int] | None = None
+    # Partitions given up whose new owner is not subscribed yet: still received here.
+    handing_over: list[int] | None = None
 
 
 @router.get("/replica")
@@ -31,4 +35,10 @@ def replica(rt: Annotated[Runtime, Depends(runtime)]) -> Replica:
         lease_epoch=scale_out.lease.epoch if scale_out else None,
         sweeps=rt.sweeps,
         live_listening=scale_out.listener.listening if scale_out else True,
+        ingest_partitions=sorted(scale_out.partitions.owned)
+        if scale_out and scale_out.partitions
+        else None,
+        handing_over=sorted(scale_out.partitions.subscribed - scale_out.partitions.owned)
+        if scale_out and scale_out.partitions
+        else None,
     )

@@ -20,11 +20,17 @@ def bench(
     profile: Annotated[
         bool, typer.Option("--profile", help="Sample the server with py-spy during ingest.")
     ] = False,
+    rounds: Annotated[
+        int | None,
+        typer.Option(help="Runs of every scenario; figures are min / median / max (default 3)."),
+    ] = None,
 ) -> None:
     """Measure freeseat against the raw limits of this machine, on loopback, in one run."""
     from benchmarks.run import main as bench_main
 
     argv = ["--out", str(out)] + (["--quick"] if quick else []) + (["--profile"] if profile else [])
+    if rounds is not None:
+        argv += ["--rounds", str(rounds)]
     if only:
         argv += ["--only", *only]
     raise typer.Exit(bench_main(argv))

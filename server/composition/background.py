@@ -31,6 +31,8 @@ async def background(
         if settings.enable_mqtt:
             pump = runtime.start_mqtt(asyncio.get_running_loop())
             loops.append(group.create_task(pump.run()))
+            if runtime.scale_out is not None:
+                loops += [group.create_task(t) for t in runtime.scale_out.partition_tasks()]
         try:
             yield
         finally:

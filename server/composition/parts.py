@@ -32,9 +32,9 @@ def preflight(settings: Settings) -> None:
 def load_configured_site(settings: Settings) -> Site:
     """The site file from settings, or the bundled demo site."""
     from firmware_config.demo_site import demo_site_path
-    from firmware_config.loader import load_site
+    from firmware_config.loader_process import load_site_lean
 
-    return load_site(Path(settings.site_file) if settings.site_file else demo_site_path())
+    return load_site_lean(Path(settings.site_file) if settings.site_file else demo_site_path())
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,7 @@ from server.adapters.live_feed import LiveFeedHub
 from server.adapters.mqtt_bridge import MqttBridge, Received
 from server.adapters.occupancy_history import SqlOccupancyHistory
 from server.adapters.page_renderer import PdfiumPageRenderer
-from server.adapters.pdf_inspector import PypdfInspector
-from server.adapters.replica_settings import check_replica, share_group
+from server.adapters.replica_settings import check_replica, partitioned, share_group
 from server.adapters.repository import SqlStore
 from server.adapters.room_repository import SqlRoomStore
 from server.adapters.seating_repository import SqlSeatingStore
@@ -162,6 +161,9 @@ class Runtime:
     @cached_property
     def pdf_inspector(self) -> PdfInspector:
         """How uploaded meeting materials are read as PDFs (pypdf)."""
+        # Imported at the first upload: pypdf is 13 MB of a server's memory that may never read one.
+        from server.adapters.pdf_inspector import PypdfInspector
+
         return PypdfInspector()
 
     @cached_property
@@ -267,7 +269,10 @@ class Runtime:
             password=s.broker_password,
             share_group=share_group(s),
             leave_share_on_stop=s.mqtt_leave_share_on_stop,
+            partitioned=partitioned(s),
         )
+        if self.scale_out is not None and partitioned(s):
+            self.scale_out.own_partitions(s, self.index, self.bridge)
         self.pump = IngestPump(
             queue=self.queue,
             ingest=self.ingest,

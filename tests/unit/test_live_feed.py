@@ -3,7 +3,7 @@
 import json
 from datetime import UTC, datetime
 
-from server.adapters.live_feed import LiveFeedHub
+from server.adapters.live_feed import LiveFeedHub, Subscriber
 from server.domain.occupancy import DeskState, DeskStatus
 
 AT = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -13,12 +13,8 @@ def status(desk: str, state: DeskState, floor: str = "f1") -> DeskStatus:
     return DeskStatus(desk=desk, floor=floor, state=state, since=AT, reason="test")
 
 
-def frames(hub_queue: "object") -> list[dict[str, object]]:
-    out = []
-    queue = hub_queue.queue  # type: ignore[attr-defined]
-    while not queue.empty():
-        out.append(json.loads(queue.get_nowait()))
-    return out
+def frames(client: Subscriber) -> list[dict[str, object]]:
+    return [json.loads(frame) for frame in client.take()]
 
 
 def test_snapshot_then_consecutive_coalesced_deltas() -> None:
@@ -84,7 +80,7 @@ def test_clients_joining_between_changes_share_one_snapshot_that_follows_each_ti
     hub.load([status("d1", DeskState.FREE)])
     first, second = hub.subscribe("f1"), hub.subscribe("f1")
     # The same frame object: a big floor's snapshot is serialised once, not per client.
-    assert first.queue.get_nowait() is second.queue.get_nowait()
+    assert first.take()[0] is second.take()[0]
 
     hub.publish([status("d1", DeskState.OCCUPIED)])
     hub.subscribe("f1")  # joins between the change and the tick that sends it

@@ -2,7 +2,12 @@
 
 import pytest
 
-from server.adapters.replica_settings import ScaleOutConfigError, check_replica, share_group
+from server.adapters.replica_settings import (
+    ScaleOutConfigError,
+    check_replica,
+    partitioned,
+    share_group,
+)
 from server.settings import Settings
 
 POSTGRES = "postgresql+psycopg://freeseat@db/freeseat"
@@ -22,7 +27,11 @@ def test_each_replica_needs_a_client_id_of_its_own() -> None:
 
 def test_replicas_share_one_subscription_group_and_a_lone_server_none() -> None:
     assert share_group(Settings()) is None
-    assert share_group(Settings(scale_out=True)) == "freeseat"
+    # Replicas own device partitions by default; a shared subscription only when asked for.
+    assert share_group(Settings(scale_out=True)) is None
+    assert partitioned(Settings(scale_out=True))
+    assert share_group(Settings(scale_out=True, ingest_partitions=0)) == "freeseat"
+    assert not partitioned(Settings(scale_out=True, ingest_partitions=0))
     assert share_group(Settings(scale_out=True, mqtt_share_group="hall-a")) == "hall-a"
 
 
