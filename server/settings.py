@@ -120,6 +120,10 @@ class Settings(BaseSettings):
     home_assistant: bool = Field(
         default=False, description="publish Home Assistant MQTT discovery for every desk"
     )
+    # The bridge's own broker login (`freeseat provision --home-assistant` writes it): where the
+    # broker binds client ids to logins, the server's own login would take the server's place.
+    home_assistant_broker_username: str | None = None
+    home_assistant_broker_password: str | None = None
     # FREESEAT_WIFI_* variables, read when Settings is built (never behind the injected object).
     wifi: WifiEnvSettings = Field(default_factory=WifiEnvSettings)
     # The city's IT (server/directory_settings.py): FREESEAT_LDAP_*, _OIDC_*, _CALDAV_*.

@@ -193,8 +193,10 @@ class Runtime:
             broker_url=s.broker_url,
             # One id for every replica: the broker keeps one bridge connection per site.
             client_id=f"freeseat-{self.index.site_id}-home-assistant",
-            username=s.broker_username,
-            password=s.broker_password,
+            username=s.home_assistant_broker_username or s.broker_username,
+            password=s.home_assistant_broker_password
+            if s.home_assistant_broker_username
+            else s.broker_password,
         )
 
     def advertiser(self) -> ServerAdvertiser:
