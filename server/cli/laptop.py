@@ -17,9 +17,13 @@ StaffIdOption = Annotated[
 
 def whereami(
     staff_id: StaffIdOption = None,
-    server: Annotated[str, typer.Option(help="The freeseat server's URL.")] = (
-        "http://127.0.0.1:8000"
-    ),
+    server: Annotated[
+        str | None,
+        typer.Option(
+            envvar="FREESEAT_SERVER",
+            help="The freeseat server's URL (default: the one you signed in to before).",
+        ),
+    ] = None,
     bssid: Annotated[
         str | None, typer.Option(help="Report this BSSID instead of reading the Wi-Fi's.")
     ] = None,
@@ -57,7 +61,12 @@ def connect(
     room: Annotated[str | None, typer.Option(help="Room id (default: the one found).")] = None,
     code: Annotated[str | None, typer.Option(help="The code on the screen (or asked).")] = None,
     server: Annotated[
-        str | None, typer.Option(help="Server URL (default: from the room display).")
+        str | None,
+        typer.Option(
+            envvar="FREESEAT_SERVER",
+            help="The freeseat server's URL (default: the one you signed in to before); "
+            "room displays never choose it.",
+        ),
     ] = None,
     attach: Annotated[
         list[Path] | None, typer.Option(help="A PDF to share; repeat for several.")

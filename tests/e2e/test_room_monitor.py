@@ -172,6 +172,7 @@ def test_agent_advertises_reports_connectors_and_a_laptop_pairs_through_connect(
     said: list[str] = []
     connected = connect(
         staff_id=HOST,
+        server=server.url,  # the display names its room; the host names the server
         code=shown_code(server, key),
         password=None,
         attach=[deck],
