@@ -106,6 +106,7 @@ def report_location(
     client: ServerClient | None = None,
     token: str | None = None,
     trusted: TrustedServers | None = None,
+    ca_file: str | None = None,
 ) -> Reported:
     """Sign in to the named (or remembered) server, turn sharing on for today if asked, and
     report the BSSID; raises ConnectError."""
@@ -117,7 +118,7 @@ def report_location(
         )
     if client is None:
         trusted = trusted or TrustedServers.default()
-        target = trusted_server(trusted, server)
+        target = trusted_server(trusted, server, ca_file)
         api = ServerClient(target, token=token)
         api.sign_in(staff_id, password)
         trusted.remember(target)
@@ -141,6 +142,7 @@ def run_whereami(
     out: Callable[[str], None],
     rounds: int | None = None,
     token: str | None = None,
+    ca_file: str | None = None,
 ) -> None:
     """Report once, or every `every_s` seconds (the BSSID changes as the laptop moves)."""
     done = 0
@@ -152,6 +154,7 @@ def run_whereami(
             bssid=bssid,
             share=share,
             token=token,
+            ca_file=ca_file,
         )
         out(
             f"you are in zone {reported.zone} on floor {reported.floor}; "

@@ -13,6 +13,13 @@ StaffIdOption = Annotated[
         "(a personal token from the web page, for directory and single sign-on users).",
     ),
 ]
+CaFileOption = Annotated[
+    str | None,
+    typer.Option(
+        envvar="FREESEAT_CA_FILE",
+        help="CA certificate (PEM) of the server's HTTPS certificate, if not a public CA.",
+    ),
+]
 
 
 def whereami(
@@ -33,6 +40,7 @@ def whereami(
     every: Annotated[
         float | None, typer.Option(help="Report again every this many seconds.")
     ] = None,
+    ca_file: CaFileOption = None,
 ) -> None:
     """Tell the server which AP this laptop is on, so colleagues can find you today."""
     import os
@@ -50,6 +58,7 @@ def whereami(
             share=share,
             every_s=every,
             out=typer.echo,
+            ca_file=ca_file,
         )
     except ConnectError as exc:
         typer.echo(str(exc), err=True)
@@ -75,6 +84,7 @@ def connect(
     interface: Annotated[
         list[str] | None, typer.Option(help="Only browse on this address (repeatable).")
     ] = None,
+    ca_file: CaFileOption = None,
 ) -> None:
     """Pair this laptop with a room display by the code on its screen; starts the session."""
     import os
@@ -94,6 +104,7 @@ def connect(
             wait_s=wait,
             interfaces=interface,
             out=typer.echo,
+            ca_file=ca_file,
         )
     except ConnectError as exc:
         typer.echo(str(exc), err=True)
