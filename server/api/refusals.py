@@ -88,6 +88,7 @@ STATUS: Mapping[RefusalCode, int] = {
     C.PASSWORD_REQUIRED: 401,
     C.PERSON_UNKNOWN: 401,
     C.SIGN_IN_THROTTLED: 429,
+    C.SIGN_IN_BUSY: 503,
     # devices
     C.DEVICE_UNKNOWN: 404,
     C.DEVICE_BRIDGED: 409,

@@ -127,7 +127,7 @@ class Runtime:
                 clock,
             ),
             hub=hub,
-            accounts=open_accounts(settings, engine),
+            accounts=open_accounts(settings, engine, clock),
             queue=asyncio.Queue(),
             wifi=parts.wifi,
             rooms=parts.rooms,

@@ -86,6 +86,7 @@ class RefusalCode(StrEnum):
     PASSWORD_REQUIRED = "password_required"
     PERSON_UNKNOWN = "person_unknown"
     SIGN_IN_THROTTLED = "sign_in_throttled"
+    SIGN_IN_BUSY = "sign_in_busy"
     # devices
     DEVICE_UNKNOWN = "device_unknown"
     DEVICE_BRIDGED = "device_bridged"

@@ -23,7 +23,7 @@ from edge_agent.room_connect import ConnectError, connect
 from edge_agent.room_discovery import RoomAdvertiser, room_service_info
 from edge_agent.trusted_servers import TrustedServers
 from server.adapters.advertiser import ServerAdvertiser
-from server.composition.commands import local_accounts
+from server.composition.commands import accounts_admin
 from tests.fakes import FakeClock
 from tests.provisioned_broker import make_certificates
 from tests.room_support import ROOM, room_server, screen_key, shown_code
@@ -92,7 +92,7 @@ def test_a_fake_room_display_never_receives_the_hosts_password(
 ) -> None:
     trusted = TrustedServers(tmp_path / "servers.json")
     with room_server(database_url, clock) as real, fake_display(ROOM) as heard:
-        local_accounts(database_url).set_password(HOST, PASSWORD)
+        accounts_admin(database_url).set_password(HOST, PASSWORD, "test")
         said: list[str] = []
 
         def pair(server: str | None) -> Any:
