@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -254,7 +255,15 @@ class Runtime:
             self.clock,
             # Suggestions steer people away from zones the Wi-Fi shows crowded.
             crowding=self.wifi.crowding if self.wifi is not None else None,
+            located=self._shared_floor if self.wifi is not None else None,
         )
+
+    def _shared_floor(self, person: str) -> tuple[str, datetime] | None:
+        """Where `person`'s laptop last reported Wi-Fi today, if they share their location."""
+        share = self.wifi.current_share(person) if self.wifi is not None else None
+        if share is None or share.floor is None or share.reported_at is None:
+            return None
+        return share.floor, share.reported_at
 
     def start_mqtt(self, loop: asyncio.AbstractEventLoop) -> IngestPump:
         s = self.settings
