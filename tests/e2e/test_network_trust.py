@@ -26,7 +26,7 @@ from server.adapters.advertiser import ServerAdvertiser
 from server.composition.commands import accounts_admin
 from tests.fakes import FakeClock
 from tests.provisioned_broker import make_certificates
-from tests.room_support import ROOM, room_server, screen_key, shown_code
+from tests.room_support import OTHER_ROOM, room_server, screen_key, shown_code
 from tests.support import wait_until
 
 HOST = "s00005"
@@ -59,7 +59,7 @@ def fake_display(room: str) -> Iterator[Recorder]:
             length = int(self.headers.get("Content-Length") or 0)
             heard.add(f"{self.command} {self.path}\n".encode() + self.rfile.read(length))
             body = json.dumps(
-                {"txtvers": 1, "room": room, "name": "Room 1", "server": own_url}
+                {"txtvers": 1, "room": room, "name": "Fake display", "server": own_url}
             ).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -76,7 +76,8 @@ def fake_display(room: str) -> Iterator[Recorder]:
     own_url = f"http://127.0.0.1:{server.server_address[1]}"
     threading.Thread(target=server.serve_forever, daemon=True).start()
     advert = RoomAdvertiser(
-        room_service_info(room, "Room 1", "127.0.0.1", server.server_address[1]), ["127.0.0.1"]
+        room_service_info(room, "Fake display", "127.0.0.1", server.server_address[1]),
+        ["127.0.0.1"],
     )
     advert.start()
     try:
@@ -91,7 +92,8 @@ def test_a_fake_room_display_never_receives_the_hosts_password(
     database_url: str, clock: FakeClock, tmp_path: Path
 ) -> None:
     trusted = TrustedServers(tmp_path / "servers.json")
-    with room_server(database_url, clock) as real, fake_display(ROOM) as heard:
+    # The second room: the room monitor tests (here or in another checkout) advertise the first.
+    with room_server(database_url, clock) as real, fake_display(OTHER_ROOM) as heard:
         accounts_admin(database_url).set_password(HOST, PASSWORD, "test")
         said: list[str] = []
 
@@ -99,7 +101,8 @@ def test_a_fake_room_display_never_receives_the_hosts_password(
             return connect(
                 staff_id=HOST,
                 server=server,
-                code=shown_code(real, screen_key(real)),
+                room=OTHER_ROOM,  # as named on the display found (others may advertise too)
+                code=shown_code(real, screen_key(real, OTHER_ROOM), OTHER_ROOM),
                 password=PASSWORD,
                 interfaces=["127.0.0.1"],
                 wait_s=2,
@@ -110,9 +113,10 @@ def test_a_fake_room_display_never_receives_the_hosts_password(
 
         with pytest.raises(ConnectError, match="no freeseat server named: give --server"):
             pair(None)
-        connected = pair(real.url)  # the room comes from the advert, the server from the user
-        assert connected.room == ROOM and connected.started
-        assert f"  1. {ROOM}  Room 1" in said
+        connected = pair(real.url)  # the server is the one the user named
+        assert connected.room == OTHER_ROOM and connected.started
+        listed = [line for line in said if line.endswith(f". {OTHER_ROOM}  Fake display")]
+        assert listed, said  # found, and left alone
         joined = pair(None)  # remembered after the sign-in: no --server the next time
         assert joined.session_id == connected.session_id and not joined.started
         assert [s.url for s in trusted.load()] == [real.url]
