@@ -70,7 +70,8 @@ def account_admin(settings: Settings, engine: Engine, clock: Clock) -> AccountAd
     """Password, role and disabling changes that end sessions and are audited."""
     store = SqlPeopleStore(engine)
     sessions, _, audit = security_parts(settings, engine, clock)
-    return AccountAdmin(store, LocalAccounts(store, Argon2Hasher()), sessions, audit, clock)
+    local = LocalAccounts(store, Argon2Hasher())
+    return AccountAdmin(store, local, sessions, audit, clock, personal_tokens(engine))
 
 
 def check_demo_database(settings: Settings, store: SqlPeopleStore | None = None) -> None:
@@ -121,6 +122,7 @@ def open_accounts(settings: Settings, engine: Engine, clock: Clock) -> Accounts:
         # Sessions then last as long as this process; replicas must share a configured secret.
         secret = secrets.token_bytes(32)
     sessions, guard, audit = security_parts(settings, engine, clock)
+    tokens = personal_tokens(engine)
     return Accounts(
         directory=Directory(store, providers),
         local=local,
@@ -130,7 +132,7 @@ def open_accounts(settings: Settings, engine: Engine, clock: Clock) -> Accounts:
         sessions=sessions,
         guard=guard,
         audit=audit,
-        admin=AccountAdmin(store, local, sessions, audit, clock),
-        tokens=personal_tokens(engine),
+        admin=AccountAdmin(store, local, sessions, audit, clock, tokens),
+        tokens=tokens,
         sso=single_sign_on(settings, engine, store, secret),
     )

@@ -193,8 +193,13 @@ def test_sign_out_and_account_changes_end_sessions_on_every_replica(
         assert sign_in_at_one("new horse!").status_code == 401
         assert runner.invoke(cli, ["staff", "enable", "t001", *url]).exit_code == 0
         assert sign_in_at_one("new horse!").status_code == 200
+        issued = laptop.post(f"{one.url}/api/tokens", json={"label": "laptop"})
+        assert issued.status_code == 201, issued.text
+        bearer = {"Authorization": f"Bearer {issued.json()['token']}"}
+        assert httpx.get(f"{two.url}/api/tokens/me", headers=bearer).status_code == 200
         ended = runner.invoke(cli, ["staff", "sign-out", "t001", *url])
         assert "ended 1 session(s) of t001" in ended.output
+        assert httpx.get(f"{two.url}/api/tokens/me", headers=bearer).status_code == 401
         assert sign_in_at_one("new horse!").status_code == 200
 
         events = laptop.get(f"{two.url}/api/security/audit", params={"staff_id": "t001"}).json()
@@ -203,7 +208,7 @@ def test_sign_out_and_account_changes_end_sessions_on_every_replica(
             "password_changed": 2,  # one before the test (actor "test")
             "sign_in_succeeded": 6,
             "signed_out": 1,
-            "sessions_ended": 4,  # password, role, disabled, signed out everywhere
+            "sessions_ended": 5,  # password, role, disabled, signed out everywhere (+ token)
             "role_changed": 1,
             "person_disabled": 1,
             "sign_in_failed": 1,
