@@ -223,7 +223,9 @@ async def _arrive(run: RushRun, client: httpx.AsyncClient, person: str, due: flo
         scanned = await _timed(
             run, "check_in", client.post("/api/me/seat/check-in", json={"desk": desk, "how": "qr"})
         )
-        if scanned.status_code == 200:
+        # A scan counts as arrival only where the desk's sensor sees the person (it would
+        # once they sit down); the others hold their desk until then.
+        if scanned.status_code == 200 and scanned.json()["state"] == "checked_in":
             run.checked_in += 1
     except httpx.HTTPError as exc:
         run.errors[type(exc).__name__] += 1

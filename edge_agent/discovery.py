@@ -3,7 +3,7 @@
 The server advertises itself with TXT records `site`, `api` (the API's base URL path),
 `broker` (the MQTT URL agents connect to) and `v` (this TXT format's version). An agent whose
 config names no broker (desk, AP and room agents alike) browses for these and takes the first
-one of its own site.
+one of its own site that it may trust with its login (see edge_agent.runtime.connection).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -69,13 +69,20 @@ def parse_advert(info: ServiceInfo) -> FoundServer | None:
     return FoundServer(info.name, props["site"], broker, f"{base}{api}", base)
 
 
+# Why an advert may not be used (e.g. its broker would see a password in clear), or None.
+AdvertCheck = Callable[[FoundServer], str | None]
+
+
 def discover_unless_stopped(
-    site: str, interfaces: Sequence[str] | None, stop: threading.Event
+    site: str,
+    interfaces: Sequence[str] | None,
+    stop: threading.Event,
+    accept: AdvertCheck | None = None,
 ) -> FoundServer | None:
     """An agent's start-up search: browse until the site's server answers, or None once `stop`
     is set (the agent was stopped before any server answered, so nothing was started)."""
     try:
-        return discover_server(site, interfaces=interfaces, stop=stop)
+        return discover_server(site, interfaces=interfaces, stop=stop, accept=accept)
     except DiscoveryTimeout:
         return None
 
@@ -86,8 +93,10 @@ def discover_server(
     timeout: float | None = None,
     interfaces: Sequence[str] | None = None,
     stop: threading.Event | None = None,
+    accept: AdvertCheck | None = None,
 ) -> FoundServer:
-    """Browse until a server of `site` answers; raises DiscoveryTimeout after `timeout` s."""
+    """Browse until a server of `site` answers with an advert `accept` lets through; raises
+    DiscoveryTimeout after `timeout` s, naming the adverts it left alone and why."""
     zc = Zeroconf(
         interfaces=list(interfaces) if interfaces else InterfaceChoice.All,
         ip_version=IPVersion.V4Only,
@@ -102,12 +111,14 @@ def discover_server(
     deadline = None if timeout is None else time.monotonic() + timeout
     next_log = time.monotonic() + 30
     others: set[str] = set()
+    refused: dict[str, str] = {}
     try:
         while True:
             if stop is not None and stop.is_set():
                 raise DiscoveryTimeout("stopped while looking for the freeseat server")
             if deadline is not None and time.monotonic() > deadline:
                 hint = f" (found servers of other sites: {sorted(others)})" if others else ""
+                hint += "".join(f"; ignored {url}: {why}" for url, why in refused.items())
                 raise DiscoveryTimeout(
                     f"no freeseat server of site {site!r} answered on {SERVICE} within "
                     f"{timeout:.0f} s{hint}; check the server runs with FREESEAT_ADVERTISE=true "
@@ -124,10 +135,17 @@ def discover_server(
             found = parse_advert(info) if info is not None else None
             if found is None:
                 continue
-            if found.site == site:
-                log.info("found the freeseat server %s: broker %s", found.name, found.broker_url)
-                return found
-            others.add(found.site)
+            if found.site != site:
+                others.add(found.site)
+                continue
+            why = accept(found) if accept is not None else None
+            if why is not None:
+                if found.broker_url not in refused:
+                    log.warning("ignoring the advert of broker %s: %s", found.broker_url, why)
+                refused[found.broker_url] = why
+                continue
+            log.info("found the freeseat server %s: broker %s", found.name, found.broker_url)
+            return found
     finally:
         browser.cancel()
         zc.close()

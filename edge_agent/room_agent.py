@@ -216,14 +216,10 @@ def primary_address() -> str:
 
 
 def serve_info(config: RoomAgentConfig, address: str) -> ThreadingHTTPServer:
-    """A tiny read-only HTTP endpoint at the advertised port: which room, which server."""
+    """A tiny read-only HTTP endpoint at the advertised port: which room it is. It names no
+    server: laptops sign in only to the server their user named."""
     body = json.dumps(
-        {
-            "txtvers": 1,
-            "room": config.room,
-            "name": config.name or config.room,
-            "server": config.server,
-        }
+        {"txtvers": 1, "room": config.room, "name": config.name or config.room}
     ).encode()
 
     class Handler(BaseHTTPRequestHandler):

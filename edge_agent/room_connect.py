@@ -1,7 +1,8 @@
 """`freeseat connect`: on the host's laptop, find the room display, type its code, pair.
 
-The room displays advertise `_freeseat-room._tcp`; each one's info endpoint (at the address and
-port of its SRV/A records) names the freeseat server, so the laptop needs no configuration.
+The room displays advertise `_freeseat-room._tcp`, which tells the laptop which rooms are near;
+the password goes only to the server the user named (edge_agent.trusted_servers), never to an
+address an advert or a display gives.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from edge_agent.room_discovery import RoomDisplay, browse_rooms
+from edge_agent.trusted_servers import TrustedServer, TrustedServers, UntrustedServer
 
 CSRF_HEADER = "X-CSRF-Token"
 
@@ -42,10 +44,20 @@ class Connected:
 class ServerClient:
     """A tiny cookie-keeping JSON client for the freeseat API (stdlib only)."""
 
-    def __init__(self, base_url: str, timeout: float = 15.0, token: str | None = None) -> None:
-        self.base_url = base_url.rstrip("/")
+    def __init__(
+        self, server: TrustedServer, timeout: float = 15.0, token: str | None = None
+    ) -> None:
+        self.base_url = server.url
         self._timeout = timeout
-        self._opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+        handlers: list[urllib.request.BaseHandler] = [
+            urllib.request.HTTPCookieProcessor(CookieJar()),
+            # Redirects are not followed: the session and its CSRF token stay with this server.
+            _NoRedirects(),
+        ]
+        context = server.tls_context()
+        if context is not None:
+            handlers.append(urllib.request.HTTPSHandler(context=context))
+        self._opener = urllib.request.build_opener(*handlers)
         self._csrf = ""
         # A personal token (FREESEAT_TOKEN) from the web page: directory and SSO users have no
         # password freeseat could check.
@@ -112,17 +124,19 @@ class ServerClient:
         return session
 
 
-def server_of(display: RoomDisplay, timeout: float = 5.0) -> str:
-    """The freeseat server a room display belongs to, from its info endpoint."""
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def trusted_server(
+    trusted: TrustedServers, named: str | None, ca_file: str | None = None
+) -> TrustedServer:
+    """The server to sign in to (see TrustedServers.choose); raises ConnectError."""
     try:
-        with urllib.request.urlopen(display.url + "/", timeout=timeout) as response:
-            info = json.loads(response.read())
-    except (OSError, ValueError) as exc:
-        raise ConnectError(
-            f"room display {display.room} at {display.url} did not answer ({exc}); "
-            "give the server with --server"
-        ) from None
-    return str(info["server"])
+        return trusted.choose(named, ca_file)
+    except UntrustedServer as exc:
+        raise ConnectError(str(exc)) from None
 
 
 def choose(
@@ -160,35 +174,31 @@ def connect(
     prompt: Callable[[str], str] = input,
     secret_prompt: Callable[[str], str] = getpass.getpass,
     out: Callable[[str], None] = print,
+    trusted: TrustedServers | None = None,
+    ca_file: str | None = None,
 ) -> Connected:
-    """Find the room, sign in, pair with the code on its screen, and attach materials."""
+    """Find the room, sign in to the named (or remembered) server, pair with the code on the
+    room's screen, and attach materials."""
     for path in attach:
         if path.suffix.lower() != ".pdf" or not path.is_file():
             raise ConnectError(f"{path}: attach PDF files that exist (name ending in .pdf)")
+    trusted = trusted or TrustedServers.default()
+    target = trusted_server(trusted, server, ca_file)
     out("looking for room displays / 会議室ディスプレイを検索中 …")
     displays = browse_rooms(wait_s, interfaces)
     out(f"found {len(displays)} room display(s) / 会議室ディスプレイ {len(displays)} 台:")
     for number, display in enumerate(displays, start=1):
         out(f"  {number}. {display.room}  {display.name}")
     chosen = choose(displays, room, prompt, out)
-    if chosen is None and server is not None and room is None:
-        # Nothing advertised here (another subnet, or the demo): the server lists its rooms.
-        client = _signed_in(ServerClient(server, token=token), staff_id, password, secret_prompt)
-        room = _choose_room(client, prompt, out)
-        return _pair(client, server, room, code, attach, prompt, out)
-    if chosen is None and (server is None or room is None):
-        found = ", ".join(d.room for d in displays) or "none"
-        raise ConnectError(
-            f"no room display {'named ' + room if room else 'found'} on this network "
-            f"(found: {found}); check the laptop is on the office network, or give --server "
-            "and --room"
-        )
-    room_id = chosen.room if chosen else str(room)
     if chosen is not None:
         out(f"room: {chosen.room}  {chosen.name}")
-    base = server or (server_of(chosen) if chosen else "")
-    client = _signed_in(ServerClient(base, token=token), staff_id, password, secret_prompt)
-    return _pair(client, base, room_id, code, attach, prompt, out)
+        room = chosen.room
+    client = _signed_in(ServerClient(target, token=token), staff_id, password, secret_prompt)
+    trusted.remember(target)
+    if room is None:
+        # Nothing advertised here (another subnet, or the demo): the server lists its rooms.
+        room = _choose_room(client, prompt, out)
+    return _pair(client, target.url, room, code, attach, prompt, out)
 
 
 def _signed_in(
@@ -201,7 +211,7 @@ def _signed_in(
     pick a person) asks no password."""
     demo = bool(client.call("GET", "/api/session").get("demo_mode"))
     if password is None and not demo and not client.has_token:
-        password = secret_prompt(f"password for {staff_id}: ") or None
+        password = secret_prompt(f"password for {staff_id} at {client.base_url}: ") or None
     client.sign_in(staff_id, password)
     return client
 

@@ -28,6 +28,7 @@ from edge_agent.runtime import (
     SystemWallClock,
     WallClock,
 )
+from edge_agent.trusted_servers import TrustedServer
 from firmware_config.site import Site
 
 log = logging.getLogger(__name__)
@@ -189,7 +190,7 @@ class RoomSimulation:
 
     def _prepare_locked(self) -> None:
         assert self.server_url is not None
-        facilities = ServerClient(self.server_url)
+        facilities = ServerClient(TrustedServer(self.server_url))
         facilities.sign_in("demo-facilities", None)
         for room in self._rooms:
             links = facilities.call("GET", f"/api/rooms/{room.room}/links")
@@ -213,7 +214,7 @@ class RoomSimulation:
 
     def _host(self) -> ServerClient:
         assert self.server_url is not None
-        client = ServerClient(self.server_url)
+        client = ServerClient(TrustedServer(self.server_url))
         client.sign_in(self._random.choice(self._hosts), None)
         return client
 
@@ -234,7 +235,7 @@ class RoomSimulation:
 
     def _start_session(self, room: _SimulatedRoom, host: ServerClient) -> None:
         assert self.server_url is not None
-        screen = ServerClient(self.server_url)
+        screen = ServerClient(TrustedServer(self.server_url))
         key = self._screen_keys[room.room]
         state: dict[str, Any] = screen.call("GET", f"/api/rooms/{room.room}/screen-state?key={key}")
         if state["room"]["session"] is not None or state["code"] is None:

@@ -2,7 +2,8 @@
 
 The BSSID is read from the operating system (Linux `iw`/`nmcli`, macOS `airport`/`wdutil`,
 Windows `netsh`) and sent once over HTTPS to the server, which keeps only the AP's zone.
-It is never printed or logged here.
+It is never printed or logged here. The server is one the user named or signed in to before
+(edge_agent.trusted_servers).
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from edge_agent.room_connect import ConnectError, ServerClient
+from edge_agent.room_connect import ConnectError, ServerClient, trusted_server
 from edge_agent.station_hash import normalise_mac
+from edge_agent.trusted_servers import TrustedServers
 
 _MAC = r"[0-9A-Fa-f]{1,2}(?:[:-][0-9A-Fa-f]{1,2}){5}"
 _IW = re.compile(rf"^Connected to ({_MAC})", re.MULTILINE)
@@ -96,23 +98,33 @@ class Reported:
 
 def report_location(
     *,
-    server: str,
+    server: str | None,
     staff_id: str | None,
     password: str | None,
     bssid: str | None = None,
     share: bool = True,
     client: ServerClient | None = None,
     token: str | None = None,
+    trusted: TrustedServers | None = None,
+    ca_file: str | None = None,
 ) -> Reported:
-    """Sign in, turn sharing on for today if asked, and report the BSSID; raises ConnectError."""
+    """Sign in to the named (or remembered) server, turn sharing on for today if asked, and
+    report the BSSID; raises ConnectError."""
     found = bssid if bssid is not None else current_bssid()
     if found is None:
         raise ConnectError(
             "this machine is not on Wi-Fi, or its BSSID cannot be read (tried iw, nmcli, "
             "netsh, airport, wdutil); connect to the office Wi-Fi or pass --bssid"
         )
-    api = client or ServerClient(server, token=token)
-    api.sign_in(staff_id, password)
+    if client is None:
+        trusted = trusted or TrustedServers.default()
+        target = trusted_server(trusted, server, ca_file)
+        api = ServerClient(target, token=token)
+        api.sign_in(staff_id, password)
+        trusted.remember(target)
+    else:
+        api = client
+        api.sign_in(staff_id, password)
     if share:
         api.call("POST", "/api/presence/share")
     body: dict[str, Any] = api.call("POST", "/api/presence/whereami", {"bssid": found})
@@ -121,7 +133,7 @@ def report_location(
 
 def run_whereami(
     *,
-    server: str,
+    server: str | None,
     staff_id: str | None,
     password: str | None,
     bssid: str | None,
@@ -130,6 +142,7 @@ def run_whereami(
     out: Callable[[str], None],
     rounds: int | None = None,
     token: str | None = None,
+    ca_file: str | None = None,
 ) -> None:
     """Report once, or every `every_s` seconds (the BSSID changes as the laptop moves)."""
     done = 0
@@ -141,6 +154,7 @@ def run_whereami(
             bssid=bssid,
             share=share,
             token=token,
+            ca_file=ca_file,
         )
         out(
             f"you are in zone {reported.zone} on floor {reported.floor}; "

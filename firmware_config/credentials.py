@@ -24,6 +24,19 @@ _SALT_BYTES = 12
 PASSWORD_BYTES = 24  # 192 bits, 32 URL-safe characters
 
 SERVER_IDENTITY = "freeseat-server"
+# The broker identity of the server's Home Assistant bridge: a connection of its own, which
+# must not share the server's client id (the broker binds client ids to usernames).
+HOME_ASSISTANT_BRIDGE_IDENTITY = "freeseat-ha-bridge"
+
+
+def server_identities(replicas: int) -> list[str]:
+    """The broker identity of each server replica: one server is `freeseat-server`; replicas
+    are `freeseat-server-1` … `-N`, each its own login and so its own client id and session."""
+    if replicas < 1:
+        raise ValueError(f"replicas must be at least 1, got {replicas}")
+    if replicas == 1:
+        return [SERVER_IDENTITY]
+    return [f"{SERVER_IDENTITY}-{n}" for n in range(1, replicas + 1)]
 
 
 class CredentialStoreError(ValueError):

@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from contracts import Channel, Kind, build_topic, subscription
-from firmware_config.credentials import SERVER_IDENTITY, mosquitto_hash
+from firmware_config.credentials import (
+    HOME_ASSISTANT_BRIDGE_IDENTITY,
+    mosquitto_hash,
+    server_identities,
+)
+from firmware_config.mosquitto import BIND_CLIENT_IDS
 from firmware_config.site import Device, Site
 
 DEFAULT_TLS_PORT = 8883
@@ -61,28 +66,35 @@ def device_grant(site: Site, device: Device) -> Grant | None:
     )
 
 
-def grants(site: Site, *, home_assistant: bool = False) -> list[Grant]:
-    """Every identity the broker knows for `site`: the server, each device, each Z2M bridge,
-    and Home Assistant when it reads the server's desk states."""
+def grants(site: Site, *, home_assistant: bool = False, server_replicas: int = 1) -> list[Grant]:
+    """Every identity the broker knows for `site`: each server replica, each device, each Z2M
+    bridge, and, for Home Assistant, the server's bridge and Home Assistant itself."""
     ha_states = f"freeseat/ha/{site.site.id}/#"
     out = [
         Grant(
-            SERVER_IDENTITY,
+            identity,
             # `#` never matches topics starting with `$`; shared subscriptions need their own.
             read=("#", "$share/#"),
-            write=(subscription(site.site.id, None, Channel.CMD), "homeassistant/#", ha_states),
-            why="the freeseat server: reads everything, writes commands and Home Assistant's",
+            write=(subscription(site.site.id, None, Channel.CMD),),
+            why="a freeseat server replica: reads everything, writes commands",
         )
+        for identity in server_identities(server_replicas)
     ]
     if home_assistant:
-        out.append(
+        out += [
+            Grant(
+                HOME_ASSISTANT_BRIDGE_IDENTITY,
+                write=("homeassistant/#", ha_states),
+                read=(),
+                why="the server's Home Assistant bridge: publishes discovery and desk states",
+            ),
             Grant(
                 HOME_ASSISTANT_IDENTITY,
                 write=("homeassistant/status",),
                 read=("homeassistant/#", ha_states),
                 why="Home Assistant: reads discovery and desk states, announces its own status",
-            )
-        )
+            ),
+        ]
     bridges: dict[str, str] = {}
     for device in site.devices:
         grant = device_grant(site, device)
@@ -140,6 +152,7 @@ def tls_listener(
             "# Devices connect here. Include in mosquitto.conf after password_file and acl_file;",
             "# with per_listener_settings false those apply to this listener too.",
             f"listener {port}",
+            BIND_CLIENT_IDS,
             f"cafile {cafile}",
             f"certfile {certfile}",
             f"keyfile {keyfile}",

@@ -3,7 +3,8 @@
 Output layout (OUT is `--out`):
 
     credentials.yaml          every identity's password (0600); kept across runs
-    server.env                FREESEAT_BROKER_USERNAME/PASSWORD for the server (0600)
+    server.env                the server's broker login and client id (0600); with
+                              --server-replicas N: server-1.env ... server-N.env, one each
     mosquitto/passwd          Mosquitto password file, `$7$` PBKDF2-SHA512 hashes
     mosquitto/acl             deny by default; each device writes only its own topics
     mosquitto/tls-listener.conf
@@ -23,9 +24,11 @@ import yaml
 
 from firmware_config.agent_yaml import AgentEndpoints, agent_yaml
 from firmware_config.credentials import (
+    HOME_ASSISTANT_BRIDGE_IDENTITY,
     SERVER_IDENTITY,
     CredentialStore,
     CredentialStoreError,
+    server_identities,
     write_private,
 )
 from firmware_config.esphome_yaml import (
@@ -67,6 +70,7 @@ class ProvisionOptions:
     rotate: bool = False
     reinstate: tuple[str, ...] = ()
     home_assistant: bool = False
+    server_replicas: int = 1
 
 
 @dataclass
@@ -112,7 +116,11 @@ def provision(
         raise ProvisionError(str(exc)) from None
     for identity in options.reinstate:
         store.reinstate(identity)
-    granted = grants(site, home_assistant=options.home_assistant)
+    if options.server_replicas < 1:
+        raise ProvisionError(f"--server-replicas must be 1 or more, got {options.server_replicas}")
+    granted = grants(
+        site, home_assistant=options.home_assistant, server_replicas=options.server_replicas
+    )
     identities = [g.identity for g in granted]
     # A device taken out of the site file loses its access; back in, it gets a new password.
     for gone in set(store.passwords) - set(identities):
@@ -131,6 +139,13 @@ def provision(
             "no --ca-file: devices are configured for plain MQTT on port 1883, which the "
             "generated mosquitto.conf opens on loopback only; give the broker CA for TLS"
         )
+        if options.agent_broker is None:
+            # An agent sends its login only to a broker it can trust: one named in its file,
+            # or a discovered one whose certificate verifies against the CA.
+            report.notes.append(
+                "agents have neither --agent-broker nor a CA: they will not log in to a "
+                "broker found by zeroconf; give --ca-file or --agent-broker"
+            )
     nodes: dict[str, str] = {}
     for device in site.devices:
         if device.esphome is None or device.id in store.revoked:
@@ -141,7 +156,13 @@ def provision(
             raise ProvisionError(f"{site_file}: {exc}") from None
 
     store.save()
-    write_broker_files(site, store, out, home_assistant=options.home_assistant)
+    write_broker_files(
+        site,
+        store,
+        out,
+        home_assistant=options.home_assistant,
+        server_replicas=options.server_replicas,
+    )
     broker_dir = out / "mosquitto"
     write_private(broker_dir / "tls-listener.conf", tls_listener(port=options.tls_port), 0o644)
     conf = production_config(
@@ -186,26 +207,54 @@ def provision(
         write_private(out / "agents" / f"{device.id}.yaml", text)
         report.agents.append(device.id)
 
-    write_private(
-        out / "server.env",
-        f"FREESEAT_BROKER_USERNAME={SERVER_IDENTITY}\n"
-        f"FREESEAT_BROKER_PASSWORD={store.passwords[SERVER_IDENTITY]}\n"
-        f"FREESEAT_PROVISION_DIR={out.resolve()}\n"
-        f"FREESEAT_SITE_FILE={site_file.resolve()}\n",
-    )
+    write_server_env(out, site_file, store, options)
     return report
 
 
+def write_server_env(
+    out: Path, site_file: Path, store: CredentialStore, options: ProvisionOptions
+) -> None:
+    """One env file per server replica: its own broker login, and that login as its client id
+    (the broker binds the two, so no device can take a replica's session)."""
+    identities = server_identities(options.server_replicas)
+    bridge = ""
+    if options.home_assistant:
+        bridge = (
+            f"FREESEAT_HOME_ASSISTANT_BROKER_USERNAME={HOME_ASSISTANT_BRIDGE_IDENTITY}\n"
+            "FREESEAT_HOME_ASSISTANT_BROKER_PASSWORD="
+            f"{store.passwords[HOME_ASSISTANT_BRIDGE_IDENTITY]}\n"
+        )
+    for identity in identities:
+        name = "server.env" if len(identities) == 1 else f"{identity.removeprefix('freeseat-')}.env"
+        write_private(
+            out / name,
+            f"FREESEAT_BROKER_USERNAME={identity}\n"
+            f"FREESEAT_BROKER_PASSWORD={store.passwords[identity]}\n"
+            f"FREESEAT_MQTT_CLIENT_ID={identity}\n"
+            + bridge
+            + f"FREESEAT_PROVISION_DIR={out.resolve()}\n"
+            f"FREESEAT_SITE_FILE={site_file.resolve()}\n",
+        )
+
+
 def write_broker_files(
-    site: Site, store: CredentialStore, out: Path, *, home_assistant: bool | None = None
+    site: Site,
+    store: CredentialStore,
+    out: Path,
+    *,
+    home_assistant: bool | None = None,
+    server_replicas: int | None = None,
 ) -> None:
     """Rewrite `mosquitto/passwd` and `mosquitto/acl` from the site and the credential store.
 
-    `home_assistant` None keeps Home Assistant's identity if the store has one (revocation).
+    None keeps what the store has (revocation): Home Assistant's identities if it has them,
+    and as many server replicas as it holds logins for.
     """
     if home_assistant is None:
         home_assistant = HOME_ASSISTANT_IDENTITY in store.passwords
-    granted = grants(site, home_assistant=home_assistant)
+    if server_replicas is None:
+        server_replicas = _replicas_in(store)
+    granted = grants(site, home_assistant=home_assistant, server_replicas=server_replicas)
     allowed = {g.identity for g in granted if g.identity in store.passwords}
     broker_dir = out / "mosquitto"
     # ACL first: during the moment between the two writes, a revoked device may still
@@ -227,12 +276,21 @@ def revoke_device(site: Site, out: Path, device_id: str) -> bool:
         store = CredentialStore.load(out / CREDENTIALS)
     except CredentialStoreError as exc:
         raise ProvisionError(str(exc)) from None
-    if device_id == SERVER_IDENTITY:
-        raise ProvisionError(f"{SERVER_IDENTITY} is the server's own identity; rotate it instead")
+    if device_id in server_identities(max(_replicas_in(store), 1)):
+        raise ProvisionError(f"{device_id} is a server's own identity; rotate it instead")
     known = store.revoke(device_id)
     store.save()
     write_broker_files(site, store, out)
     return known
+
+
+def _replicas_in(store: CredentialStore) -> int:
+    """How many server replicas the store has logins for (1: the single server's)."""
+    if SERVER_IDENTITY in store.passwords:
+        return 1
+    prefix = f"{SERVER_IDENTITY}-"
+    numbered = [i for i in store.passwords if i.startswith(prefix) and i[len(prefix) :].isdigit()]
+    return max(len(numbered), 1)
 
 
 def ota_password(device: Device, mqtt_password: str) -> str:

@@ -102,7 +102,22 @@ class Settings(BaseSettings):
         default=None, description="HMAC key for session cookies; replicas must share it"
     )
     session_max_age_s: float = Field(default=12 * 3600, gt=0)
+    # How stale a replica's view of a session may be: sign-outs and revocations (a password or
+    # role change, a disabled person) reach every replica within this.
+    session_check_s: float = Field(default=5.0, ge=0)
+    # Always on when the request came over HTTPS (directly, or via a proxy in
+    # forwarded_allow_ips that says so); set it when TLS ends somewhere that does not say so.
     cookie_secure: bool = False
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed ("*": any; default: none
+    # but loopback). The client address they give is what the sign-in throttle and the audit
+    # log see.
+    forwarded_allow_ips: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
+    # argon2 checks running at once (0: half the cores); more wait, and past 10 s are refused.
+    sign_in_hashing: int = Field(default=0, ge=0)
+    security_audit_retention_days: float = Field(default=365, gt=0)
+    # Demo mode signs in demo people without a password; on a database that also holds real
+    # accounts it refuses to start unless this says it is meant (real accounts keep passwords).
+    demo_with_real_accounts: bool = False
     # Provisioning (firmware_config/provision.py): zero-touch advert, revocation, HA bridge.
     advertise: bool = Field(default=False, description="advertise _freeseat._tcp by zeroconf")
     advertise_port: int = Field(default=8000, ge=1, le=65535, description="HTTP port to advertise")
@@ -120,6 +135,10 @@ class Settings(BaseSettings):
     home_assistant: bool = Field(
         default=False, description="publish Home Assistant MQTT discovery for every desk"
     )
+    # The bridge's own broker login (`freeseat provision --home-assistant` writes it): where the
+    # broker binds client ids to logins, the server's own login would take the server's place.
+    home_assistant_broker_username: str | None = None
+    home_assistant_broker_password: str | None = None
     # FREESEAT_WIFI_* variables, read when Settings is built (never behind the injected object).
     wifi: WifiEnvSettings = Field(default_factory=WifiEnvSettings)
     # The city's IT (server/directory_settings.py): FREESEAT_LDAP_*, _OIDC_*, _CALDAV_*.

@@ -47,6 +47,16 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+@pytest.fixture(autouse=True)
+def laptop_config(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """The laptop commands' config folder (remembered servers), private to each test."""
+    folder = tmp_path_factory.mktemp("laptop-config")
+    monkeypatch.setenv("FREESEAT_CONFIG_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def postgres_url() -> str:
     """The PostgreSQL of the tests: FREESEAT_TEST_DATABASE_URL (scripts/test sets it) or default."""

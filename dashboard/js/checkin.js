@@ -106,7 +106,8 @@ $("demo-query").addEventListener("input", () => {
 $("checkin").addEventListener("click", async () => {
   try {
     const seat = await send("POST", "/api/me/seat/check-in", { desk: DESK, how: "qr" });
-    say(() => t("checkin.checkedIn", { time: formatTime(seat.releases_at) }), "ok");
+    if (seat.state === "checked_in") say(() => t("checkin.checkedIn", { time: formatTime(seat.releases_at) }), "ok");
+    else say(() => t("checkin.waitingForSensor", { time: formatTime(seat.check_in_by) }), "ok");
   } catch (err) {
     sayError(err);
   }

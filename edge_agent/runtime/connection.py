@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from contracts import BrokerAddress
 from contracts.mqtt_client import ClientSetup, MqttProtocol
-from edge_agent.discovery import FoundServer, discover_unless_stopped
+from edge_agent.discovery import AdvertCheck, FoundServer, discover_unless_stopped
 from edge_agent.runtime.config import AgentConfig
 
 
@@ -54,6 +54,26 @@ class BrokerReach:
     found: FoundServer | None
 
 
+def broker_trust(config: AgentConfig) -> AdvertCheck:
+    """Which discovered brokers may have this agent's login: any when it has none; otherwise
+    only a TLS broker whose certificate verifies against the CA in the agent's file, since an
+    mDNS advert can come from anyone on the network."""
+
+    def check(found: FoundServer) -> str | None:
+        if not (config.username or config.password):
+            return None
+        if not BrokerAddress.parse(found.broker_url).tls:
+            return (
+                "plain mqtt:// would show this agent's broker login to whoever answers; "
+                "put `broker:` in the agent config, or serve mqtts:// and give `ca_file:`"
+            )
+        if config.ca_file is None:
+            return "its certificate cannot be checked: give `ca_file:` in the agent config"
+        return None
+
+    return check
+
+
 def reach_broker(
     config: AgentConfig,
     stop: threading.Event,
@@ -63,11 +83,14 @@ def reach_broker(
 ) -> BrokerReach | None:
     """The connection settings of an agent: `settings` when given (tests), else the config's
     broker and credentials. Browses zeroconf when the config names no broker, or when the
-    agent also needs the server (`find_server`). None: stopped before any server answered."""
+    agent also needs the server (`find_server`); a discovered broker is used only when
+    `broker_trust` lets it have the login. None: stopped before any server answered."""
     broker = config.broker
     found = None
     if find_server or (settings is None and broker is None):
-        found = discover_unless_stopped(config.site, config.discovery_interfaces, stop)
+        # The discovered broker gets the login only when the file names none of its own.
+        accept = broker_trust(config) if broker is None and settings is None else None
+        found = discover_unless_stopped(config.site, config.discovery_interfaces, stop, accept)
         if found is None:
             return None
         broker = broker or found.broker_url

@@ -13,6 +13,7 @@ from server.adapters import (
     tables_rooms,
     tables_scaleout,
     tables_seating,
+    tables_security,
     tables_wifi,
 )
 from server.adapters.tables import Base
@@ -26,5 +27,6 @@ __all__ = [
     "tables_rooms",
     "tables_scaleout",
     "tables_seating",
+    "tables_security",
     "tables_wifi",
 ]

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from server.adapters.repository import _device
 from server.adapters.tables import DeskRow, DeskTransitionRow, DeviceRow
 from server.adapters.tables_seating import SeatHoldRow
-from server.domain.seat_holds import NO_SHOW
+from server.domain.seat_holds import NO_SHOW, proven
 from server.services.occupancy_analytics import HoldFact, TransitionFact
 from server.services.ports import DeviceRecord
 
@@ -62,11 +62,20 @@ class SqlOccupancyHistory:
             return [_device(row) for row in session.scalars(select(DeviceRow))]
 
     def holds(self, first: date, last: date) -> list[HoldFact]:
-        query = select(SeatHoldRow.desk, SeatHoldRow.day, SeatHoldRow.release_reason).where(
-            SeatHoldRow.day >= first, SeatHoldRow.day <= last
-        )
+        query = select(
+            SeatHoldRow.desk,
+            SeatHoldRow.day,
+            SeatHoldRow.release_reason,
+            SeatHoldRow.checked_in_at,
+            SeatHoldRow.check_in_how,
+        ).where(SeatHoldRow.day >= first, SeatHoldRow.day <= last)
         with Session(self._engine) as session:
             return [
-                HoldFact(desk=desk, day=day, no_show=(reason or "").startswith(NO_SHOW))
-                for desk, day, reason in session.execute(query)
+                HoldFact(
+                    desk=desk,
+                    day=day,
+                    no_show=(reason or "").startswith(NO_SHOW),
+                    unconfirmed=checked_in_at is not None and not proven(how),
+                )
+                for desk, day, reason, checked_in_at, how in session.execute(query)
             ]

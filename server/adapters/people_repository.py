@@ -1,6 +1,10 @@
 """The SQLAlchemy implementation of the PeopleStore port, and argon2 password hashing."""
 
+import os
+import secrets
+import threading
 from collections.abc import Sequence
+from datetime import datetime
 
 from argon2 import PasswordHasher as Argon2
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -10,22 +14,41 @@ from sqlalchemy.orm import sessionmaker
 from server.adapters.database import WRITE_INTENT
 from server.adapters.tables_people import PersonRow
 from server.domain.people import Person, Role
+from server.services.people import HashingBusy
 
 
 class Argon2Hasher:
-    """argon2id with the library's recommended parameters (RFC 9106 low-memory profile)."""
+    """argon2id with the library's recommended parameters (RFC 9106 low-memory profile).
 
-    def __init__(self) -> None:
+    At most `concurrency` checks run at once (each takes a core for about half a second); a
+    check that cannot start within `wait_s` raises HashingBusy instead of queueing without end.
+    """
+
+    def __init__(self, concurrency: int = 0, wait_s: float = 10.0) -> None:
         self._argon = Argon2()
+        slots = concurrency or max(1, (os.cpu_count() or 2) // 2)
+        self._slots = threading.BoundedSemaphore(slots)
+        self._wait_s = wait_s
+        self._decoy: str | None = None
 
     def hash(self, password: str) -> str:
         return self._argon.hash(password)
 
     def verify(self, password_hash: str, password: str) -> bool:
+        if not self._slots.acquire(timeout=self._wait_s):
+            raise HashingBusy
         try:
             return self._argon.verify(password_hash, password)
         except (VerificationError, InvalidHashError):
             return False
+        finally:
+            self._slots.release()
+
+    def verify_nothing(self, password: str) -> None:
+        if self._decoy is None:
+            # A hash of nothing anyone knows, with the same parameters as real ones.
+            self._decoy = self._argon.hash(secrets.token_urlsafe(16))
+        self.verify(self._decoy, password)
 
 
 class SqlPeopleStore:
@@ -111,6 +134,20 @@ class SqlPeopleStore:
                 return False
             row.role = role.value
             return True
+
+    def set_disabled(self, staff_id: str, at: datetime | None) -> bool:
+        with self._writes.begin() as session:
+            row = session.get(PersonRow, staff_id)
+            if row is None:
+                return False
+            row.disabled_at = at
+            return True
+
+    def real_accounts(self) -> int:
+        """How many people are not demo people (imported staff, directory accounts)."""
+        with self._sessions() as session:
+            query = select(func.count()).select_from(PersonRow).where(PersonRow.demo.is_(False))
+            return int(session.scalar(query) or 0)
 
     def is_demo(self, staff_id: str) -> bool:
         with self._sessions() as session:

@@ -369,19 +369,26 @@ class SqlRoomTransaction:
     def add_attempt(self, room: str | None, person: str, at: datetime, ok: bool) -> None:
         self._s.add(RoomPairingAttemptRow(room=room, person=person, at=at, ok=ok))
 
-    def failures(
-        self, *, since: datetime, room: str | None = None, person: str | None = None
-    ) -> int:
+    def failures(self, *, since: datetime, person: str) -> int:
         query = (
             select(func.count())
             .select_from(RoomPairingAttemptRow)
-            .where(RoomPairingAttemptRow.ok.is_(False), RoomPairingAttemptRow.at >= since)
+            .where(
+                RoomPairingAttemptRow.ok.is_(False),
+                RoomPairingAttemptRow.at >= since,
+                RoomPairingAttemptRow.person == person,
+            )
         )
-        if room is not None:
-            query = query.where(RoomPairingAttemptRow.room == room)
-        if person is not None:
-            query = query.where(RoomPairingAttemptRow.person == person)
         return int(self._s.scalar(query) or 0)
+
+    def first_failure(self, *, since: datetime, person: str) -> datetime | None:
+        query = select(func.min(RoomPairingAttemptRow.at)).where(
+            RoomPairingAttemptRow.ok.is_(False),
+            RoomPairingAttemptRow.at >= since,
+            RoomPairingAttemptRow.person == person,
+        )
+        first: datetime | None = self._s.scalar(query)
+        return first
 
     def forget_attempts(self, before: datetime) -> None:
         self._s.execute(delete(RoomPairingAttemptRow).where(RoomPairingAttemptRow.at < before))

@@ -52,6 +52,22 @@ class SessionSigner:
             return None
         return session
 
+    def device_mark(self, staff_id: str) -> str:
+        """A long-lived mark for a browser where `staff_id` signed in: the sign-in throttle
+        keeps that browser apart from strangers guessing the same id."""
+        payload = f"{secrets.token_urlsafe(12)}:{staff_id}"
+        return f"{payload}.{self._sign('device:' + payload)}"
+
+    def device_of(self, mark: str | None, staff_id: str) -> str:
+        """The device id in a valid mark for `staff_id`; empty for anything else."""
+        if not mark or "." not in mark:
+            return ""
+        payload, _, signature = mark.rpartition(".")
+        device, _, owner = payload.partition(":")
+        if owner != staff_id or not hmac.compare_digest(signature, self._sign("device:" + payload)):
+            return ""
+        return device
+
     def csrf_token(self, nonce: str) -> str:
         """The token a signed-in browser must echo in X-CSRF-Token on unsafe requests."""
         return self._sign("csrf:" + nonce)[:32]

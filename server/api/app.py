@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from firmware_config.site import Site
 from server.api import (
@@ -31,6 +32,7 @@ from server.api import (
     room_push,
     rooms,
     seating,
+    security,
     wifi,
     wifi_location,
 )
@@ -55,7 +57,11 @@ def dashboard_dir() -> Path:
 # delta is serialised once and sent as the same bytes to every client: per-message deflate
 # would compress it again for every client (about twice the fan-out CPU) and keep some
 # 100–200 KiB of zlib state per open connection.
-UVICORN_OPTIONS: dict[str, Any] = {"ws_per_message_deflate": False}
+UVICORN_OPTIONS: dict[str, Any] = {
+    "ws_per_message_deflate": False,
+    # The app honours proxy headers itself, from FREESEAT_FORWARDED_ALLOW_IPS only.
+    "proxy_headers": False,
+}
 
 
 def create_app(
@@ -71,6 +77,7 @@ def create_app(
             wifi.run_jobs_forever(runtime),
             rooms.run_jobs_forever(runtime),
             run_directory_jobs_forever(runtime),
+            security.run_jobs_forever(runtime),
         ]
         try:
             async with background(runtime, jobs):
@@ -84,6 +91,9 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
     )
+    # Behind a reverse proxy the client's address and scheme (https: Secure cookies) come from
+    # X-Forwarded-For / -Proto, believed only from the proxies the settings name.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     # Every refusal from a route or a dependency is answered by the one mapping to HTTP.
     app.add_exception_handler(Refusal, _answer_refusal)  # type: ignore[arg-type]
     app.include_router(health.router)
@@ -105,6 +115,7 @@ def create_app(
     app.include_router(labels.router)
     app.include_router(room_push.router)
     app.state.room_changes = RoomChanges()
+    app.include_router(security.router)
     static = dashboard_dir()
     if static.is_dir():
         app.mount("/static", StaticFiles(directory=static), name="static")

@@ -18,8 +18,9 @@ How to use it from another router::
   (`role_required`, with the roles needed) when the role does not match. Admins pass every
   role check.
 - They raise `Refusal`s, which the app's one handler answers (server.api.refusals).
-- People are cached for 2 minutes per process: a role changed with `freeseat staff role` applies
-  within that.
+- Sessions live in the database (server.services.sessions): signing out, a password or role
+  change and disabling a person end them on every replica within FREESEAT_SESSION_CHECK_S
+  (5 s); the person behind a session is re-read at the same pace.
 - CSRF: on unsafe methods (POST, PUT, PATCH, DELETE) both dependencies also require the header
   `X-CSRF-Token` to equal the session's token (403 otherwise). A browser gets the token from
   `GET /api/session` (`csrf_token`) and from the readable cookie `freeseat_csrf`. Routes that
@@ -32,19 +33,24 @@ Endpoints:
 - `POST /api/session` `{"staff_id": "...", "password": "..."}` signs in (local account); in demo
   mode the password may be left out to sign in as any demo person. Needs `X-CSRF-Token` equal to
   the `freeseat_csrf` cookie (login CSRF). Sets the `freeseat_session` cookie (HttpOnly,
-  SameSite=Lax, signed with HMAC-SHA256; FREESEAT_SESSION_SECRET must be shared by replicas).
-- `DELETE /api/session` signs out.
+  SameSite=Lax, signed with HMAC-SHA256; FREESEAT_SESSION_SECRET must be shared by replicas;
+  Secure over HTTPS) and `freeseat_device`, the mark that keeps this browser apart from
+  strangers in the sign-in throttle (server.domain.sign_in_throttle). 429 with Retry-After
+  while the throttle says wait; every attempt is in the security audit log.
+- `DELETE /api/session` signs out (the session ends on every replica).
 - `GET /api/people?query=&limit=` -> people; in demo mode anyone may list the demo people (the
   picker); otherwise facilities and admins only.
 
 Identity providers live in server.services.people (`IdentityProvider`): OIDC is one more
-provider whose callback resolves a staff id and then calls `start_session` here; nothing that
-uses `current_person` changes.
+provider whose callback resolves a staff id and then calls `start_session` here (which records
+the session and the sign-in); nothing that uses `current_person` changes.
 """
 
 import asyncio
+import math
 import secrets
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -56,9 +62,13 @@ from server.composition.accounts import Accounts
 from server.composition.runtime import Runtime
 from server.domain.people import Person, Role
 from server.domain.refusals import Refusal, RefusalCode
+from server.services.security_audit import SecurityEvent
+from server.services.sign_in import SignInClient
 
 SESSION_COOKIE = "freeseat_session"
 CSRF_COOKIE = "freeseat_csrf"
+DEVICE_COOKIE = "freeseat_device"
+DEVICE_MAX_AGE_S = 180 * 24 * 3600
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -103,23 +113,50 @@ def _accounts(rt: Runtime) -> Accounts:
     return rt.accounts
 
 
+def client_address(request: Request) -> str:
+    """Where the request came from (a trusted proxy's X-Forwarded-For already applied)."""
+    return request.client.host if request.client else "unknown"
+
+
+def secure_cookies(request: Request, accounts: Accounts) -> bool:
+    """Cookies carry `Secure` over HTTPS, or always when FREESEAT_COOKIE_SECURE says so."""
+    return accounts.cookie_secure or request.url.scheme == "https"
+
+
 async def optional_person(request: Request, rt: Rt) -> Person | None:
     """The signed-in person, or None; unsafe methods with a session must carry the CSRF token."""
     accounts = _accounts(rt)
+    now = rt.clock.now()
     bearer = personal_token(request)
     if bearer is not None:  # a laptop's personal token: not sent by browsers, so no CSRF
-        return await asyncio.to_thread(token_person, accounts, bearer, rt.clock.now())
-    session = accounts.signer.read(request.cookies.get(SESSION_COOKIE), rt.clock.now())
+        return await asyncio.to_thread(token_person, accounts, bearer, now)
+    session = accounts.signer.read(request.cookies.get(SESSION_COOKIE), now)
     if session is None:
         return None
     if request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
         if not secrets.compare_digest(sent, accounts.signer.csrf_token(session.nonce)):
             raise Refusal(RefusalCode.CSRF_INVALID, header=CSRF_HEADER)
-    found, person = accounts.directory.cached(session.staff_id)
-    if found:
-        return person
-    return await asyncio.to_thread(accounts.directory.person, session.staff_id)
+    live = accounts.sessions.cached(session.nonce)
+    if live is False:
+        return None
+    if live:
+        found, person = accounts.directory.cached(session.staff_id)
+        if found:
+            return person
+    return await asyncio.to_thread(_session_person, accounts, session.nonce, session.staff_id, now)
+
+
+def _session_person(accounts: Accounts, nonce: str, staff_id: str, now: datetime) -> Person | None:
+    """The person of a session that still holds (None: ended or expired). When the database
+    was asked about the session, the person is read afresh too: a role changed elsewhere
+    shows with the next sign-in on every replica."""
+    live = accounts.sessions.cached(nonce)
+    if live is None:
+        if not accounts.sessions.look_up(nonce, now):
+            return None
+        return accounts.directory.person(staff_id, fresh=True)
+    return accounts.directory.person(staff_id) if live else None
 
 
 async def current_person(person: Annotated[Person | None, Depends(optional_person)]) -> Person:
@@ -143,24 +180,40 @@ def require_role(*roles: Role | str) -> Callable[[Person], Awaitable[Person]]:
 
 
 def start_session(
-    response: Response, accounts: Accounts, rt: Runtime, person: Person, provider: str
+    request: Request, response: Response, rt: Runtime, person: Person, provider: str
 ) -> str:
-    """Set the session and CSRF cookies for `person`; returns the CSRF token."""
-    cookie, session = accounts.signer.issue(person.staff_id, provider, rt.clock.now())
+    """Start a session for `person` (whichever provider vouched for them): record it, audit
+    the sign-in, set the session, CSRF and device cookies; returns the CSRF token."""
+    accounts = _accounts(rt)
+    now = rt.clock.now()
+    address = client_address(request)
+    cookie, session = accounts.signer.issue(person.staff_id, provider, now)
     max_age = int(rt.settings.session_max_age_s)
+    accounts.sessions.start(
+        session.nonce, person.staff_id, provider, now, timedelta(seconds=max_age), address
+    )
+    accounts.audit.record(
+        SecurityEvent.SIGN_IN_SUCCEEDED,
+        subject=person.staff_id,
+        actor=person.staff_id,
+        address=address,
+        detail=provider,
+    )
+    secure = secure_cookies(request, accounts)
     response.set_cookie(
-        SESSION_COOKIE,
-        cookie,
-        max_age=max_age,
-        httponly=True,
-        samesite="lax",
-        secure=accounts.cookie_secure,
-        path="/",
+        SESSION_COOKIE, cookie, max_age=max_age, httponly=True, samesite="lax", secure=secure
     )
     token = accounts.signer.csrf_token(session.nonce)
-    response.set_cookie(
-        CSRF_COOKIE, token, max_age=max_age, samesite="lax", secure=accounts.cookie_secure, path="/"
-    )
+    response.set_cookie(CSRF_COOKIE, token, max_age=max_age, samesite="lax", secure=secure)
+    if not accounts.signer.device_of(request.cookies.get(DEVICE_COOKIE), person.staff_id):
+        response.set_cookie(
+            DEVICE_COOKIE,
+            accounts.signer.device_mark(person.staff_id),
+            max_age=DEVICE_MAX_AGE_S,
+            httponly=True,
+            samesite="strict",
+            secure=secure,
+        )
     return token
 
 
@@ -168,15 +221,17 @@ def start_session(
 def get_session(request: Request, response: Response, rt: Rt) -> SessionOut:
     """Who is signed in, and the CSRF token to send on unsafe requests."""
     accounts = _accounts(rt)
-    session = accounts.signer.read(request.cookies.get(SESSION_COOKIE), rt.clock.now())
-    person = accounts.directory.person(session.staff_id) if session else None
+    now = rt.clock.now()
+    session = accounts.signer.read(request.cookies.get(SESSION_COOKIE), now)
+    # A session that was signed out or revoked counts as no cookie at all.
+    person = _session_person(accounts, session.nonce, session.staff_id, now) if session else None
     providers = [p.name for p in accounts.directory.providers]
     if session is not None and person is not None:
         token = accounts.signer.csrf_token(session.nonce)
     else:
         token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
         response.set_cookie(
-            CSRF_COOKIE, token, samesite="lax", secure=accounts.cookie_secure, path="/"
+            CSRF_COOKIE, token, samesite="lax", secure=secure_cookies(request, accounts)
         )
     return SessionOut(
         signed_in=person is not None,
@@ -203,20 +258,29 @@ def sign_in(body: SignIn, request: Request, response: Response, rt: Rt) -> Sessi
     if not expected or not secrets.compare_digest(sent, expected):
         raise Refusal(RefusalCode.CSRF_INVALID, header=CSRF_HEADER)
     now = rt.clock.now()
-    if accounts.throttle.blocked(body.staff_id, now):
-        wait = accounts.throttle.window
-        raise Refusal(
-            RefusalCode.SIGN_IN_THROTTLED,
-            retry_after_s=int(wait.total_seconds()),
-            wait_min=int(wait.total_seconds() // 60),
-        )
+    client = SignInClient(
+        body.staff_id,
+        client_address(request),
+        accounts.signer.device_of(request.cookies.get(DEVICE_COOKIE), body.staff_id),
+    )
+    wait = accounts.guard.wait(client, now)
+    if wait.total_seconds() > 0:
+        seconds = math.ceil(wait.total_seconds())
+        raise Refusal(RefusalCode.SIGN_IN_THROTTLED, retry_after_s=seconds, wait_s=seconds)
     outcome = accounts.directory.sign_in(body.staff_id, body.password)
     if isinstance(outcome, Refusal):
-        accounts.throttle.failed(body.staff_id, now)
+        if outcome.code is not RefusalCode.SIGN_IN_BUSY:  # our own limit is not their failure
+            accounts.guard.failed(client, now)
+            accounts.audit.record(
+                SecurityEvent.SIGN_IN_FAILED,
+                subject=body.staff_id,
+                address=client.address,
+                detail=outcome.code.value,
+            )
         raise outcome
-    accounts.throttle.succeeded(body.staff_id)
+    accounts.guard.succeeded(client)
     provider = "local" if body.password else "demo"
-    token = start_session(response, accounts, rt, outcome, provider)
+    token = start_session(request, response, rt, outcome, provider)
     return SessionOut(
         signed_in=True,
         person=PersonOut.of(outcome),
@@ -228,9 +292,18 @@ def sign_in(body: SignIn, request: Request, response: Response, rt: Rt) -> Sessi
 
 @router.delete("/session", status_code=204)
 def sign_out(
-    response: Response, _person: Annotated[Person | None, Depends(optional_person)]
+    request: Request,
+    response: Response,
+    rt: Rt,
+    _person: Annotated[Person | None, Depends(optional_person)],
 ) -> None:
-    """Sign out (the CSRF check applies when signed in, so other sites cannot sign you out)."""
+    """Sign out (the CSRF check applies when signed in, so other sites cannot sign you out);
+    the session ends on every replica, not only in this browser."""
+    accounts = _accounts(rt)
+    now = rt.clock.now()
+    session = accounts.signer.read(request.cookies.get(SESSION_COOKIE), now)
+    if session is not None:
+        accounts.sessions.end(session.nonce, now, "signed out", client_address(request))
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")
 

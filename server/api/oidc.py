@@ -18,12 +18,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
-from server.api.auth import CSRF_COOKIE, SESSION_COOKIE, start_session
+from server.api.auth import CSRF_COOKIE, SESSION_COOKIE, client_address, start_session
 from server.api.deps import runtime
 from server.api.refusals import STATUS, catalogue, language, words
 from server.composition.directory import SsoParts
 from server.composition.runtime import Runtime
 from server.domain.refusals import Refusal, RefusalCode
+from server.services.security_audit import SecurityEvent
 
 router = APIRouter(prefix="/api/oidc", tags=["sign-in"])
 Rt = Annotated[Runtime, Depends(runtime)]
@@ -90,13 +91,20 @@ async def callback(request: Request, rt: Rt) -> Response:
         )
         person = await asyncio.to_thread(sso.people.person, claims)
     except Refusal as refusal:
+        await asyncio.to_thread(
+            rt.accounts.audit.record,
+            SecurityEvent.SIGN_IN_FAILED,
+            subject=None,
+            address=client_address(request),
+            detail=f"oidc: {refusal.code.value}",
+        )
         failed = _failure_page(request, refusal)
         failed.delete_cookie(PENDING_COOKIE, path="/api/oidc")
         return failed
     assert pending is not None
     rt.accounts.directory.forget([person.staff_id])  # the role may have changed just now
     response = RedirectResponse(pending.next_path, status_code=303)
-    start_session(response, rt.accounts, rt, person, "oidc")
+    await asyncio.to_thread(start_session, request, response, rt, person, "oidc")
     response.delete_cookie(PENDING_COOKIE, path="/api/oidc")
     return response
 
@@ -109,6 +117,12 @@ async def logout(request: Request, rt: Rt) -> Response:
         back = str(request.url_for("index")) if _has_route(request, "index") else "/"
         found = await asyncio.to_thread(rt.accounts.sso.client.logout_url, back)
         target = found or "/"
+    now = rt.clock.now()
+    session = rt.accounts.signer.read(request.cookies.get(SESSION_COOKIE), now)
+    if session is not None:  # ended here on every replica, not only in this browser
+        await asyncio.to_thread(
+            rt.accounts.sessions.end, session.nonce, now, "signed out", client_address(request)
+        )
     response = RedirectResponse(target, status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")

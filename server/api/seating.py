@@ -140,6 +140,11 @@ class SeatOut(BaseModel):
     checked_in_at: datetime | None
     check_in_how: str | None
     releases_at: datetime = Field(description="End of the working day: every desk is released")
+    waiting_for: str | None = Field(
+        default=None,
+        description="A scan that did not count as arrival yet: what will check you in ('desk "
+        "sensor', once it sees you at the desk)",
+    )
 
 
 class MySeat(BaseModel):
@@ -190,6 +195,7 @@ def _seat(view: SeatView) -> SeatOut:
         checked_in_at=hold.checked_in_at,
         check_in_how=hold.check_in_how or ("desk sensor" if view.checked_in else None),
         releases_at=view.releases_at,
+        waiting_for=view.waiting_for,
     )
 
 

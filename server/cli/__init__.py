@@ -43,10 +43,11 @@ def main() -> None:
     from server.adapters.database import MissingDatabaseDriver
     from server.adapters.embedded_broker import NoBrokerError
     from server.adapters.replica_settings import ScaleOutConfigError
+    from server.composition.accounts import RealAccountsInDemo
 
     try:
         app()
-    except (MissingDatabaseDriver, NoBrokerError, ScaleOutConfigError) as exc:
+    except (MissingDatabaseDriver, NoBrokerError, ScaleOutConfigError, RealAccountsInDemo) as exc:
         print(f"freeseat: {exc}", file=sys.stderr)
         sys.exit(2)
 

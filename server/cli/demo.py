@@ -19,6 +19,7 @@ from server.adapters.embedded_broker import (
 )
 from server.api.app import create_app
 from server.cli.serve import ServerDidNotStart, serve_app
+from server.composition.accounts import RealAccountsInDemo, check_demo_database
 from server.composition.parts import load_configured_site
 from server.services.seating_site import SeatingSite
 from server.settings import Settings
@@ -35,12 +36,26 @@ async def run_demo(
     speed: float,
     database: str | None,
     embedded: str = "auto",
+    with_real_accounts: bool = False,
 ) -> int:
     """Run until `duration` passes or Ctrl-C; returns the process exit code."""
     from edge_agent.simulator import DemoDay, Simulation
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     workdir = Path(tempfile.mkdtemp(prefix="freeseat-demo-"))
+    database_url = database or f"sqlite:///{workdir / 'freeseat.db'}"
+    try:
+        # Before anything starts: demo mode signs visitors in without a password.
+        check_demo_database(
+            Settings(
+                database_url=database_url,
+                demo_mode=True,
+                demo_with_real_accounts=with_real_accounts,
+            )
+        )
+    except RealAccountsInDemo as exc:
+        print(f"freeseat demo: {exc}. Pass --with-real-accounts if that is meant.", flush=True)
+        return 2
     own_broker: MosquittoBroker | AmqttBroker | None = None
     if broker is None:
         try:
@@ -54,11 +69,12 @@ async def run_demo(
         print(f"embedded MQTT broker ({kind}) at {broker}", flush=True)
     protocol: Literal["5", "3.1.1"] = "3.1.1" if isinstance(own_broker, AmqttBroker) else "5"
     settings = Settings(
-        database_url=database or f"sqlite:///{workdir / 'freeseat.db'}",
+        database_url=database_url,
         broker_url=broker,
         mqtt_protocol=protocol,
         mqtt_client_id=f"freeseat-demo-{port}",
         demo_mode=True,
+        demo_with_real_accounts=with_real_accounts,
     )
     site = load_configured_site(settings)
     started = asyncio.Event()
@@ -144,6 +160,14 @@ def demo(
         str,
         typer.Option(help="Embedded broker when --broker is not given: auto, mosquitto or amqtt."),
     ] = "auto",
+    with_real_accounts: Annotated[
+        bool,
+        typer.Option(
+            "--with-real-accounts",
+            help="Run on a --database that also holds real (imported) accounts; they keep "
+            "needing their passwords, demo people sign in without one.",
+        ),
+    ] = False,
 ) -> None:
     """Run everything on this machine: broker, server on SQLite, simulated city hall, dashboard."""
     code = asyncio.run(
@@ -155,6 +179,7 @@ def demo(
             speed=speed,
             database=database,
             embedded=embedded_broker,
+            with_real_accounts=with_real_accounts,
         )
     )
     raise typer.Exit(code)

@@ -13,13 +13,24 @@ StaffIdOption = Annotated[
         "(a personal token from the web page, for directory and single sign-on users).",
     ),
 ]
+CaFileOption = Annotated[
+    str | None,
+    typer.Option(
+        envvar="FREESEAT_CA_FILE",
+        help="CA certificate (PEM) of the server's HTTPS certificate, if not a public CA.",
+    ),
+]
 
 
 def whereami(
     staff_id: StaffIdOption = None,
-    server: Annotated[str, typer.Option(help="The freeseat server's URL.")] = (
-        "http://127.0.0.1:8000"
-    ),
+    server: Annotated[
+        str | None,
+        typer.Option(
+            envvar="FREESEAT_SERVER",
+            help="The freeseat server's URL (default: the one you signed in to before).",
+        ),
+    ] = None,
     bssid: Annotated[
         str | None, typer.Option(help="Report this BSSID instead of reading the Wi-Fi's.")
     ] = None,
@@ -29,6 +40,7 @@ def whereami(
     every: Annotated[
         float | None, typer.Option(help="Report again every this many seconds.")
     ] = None,
+    ca_file: CaFileOption = None,
 ) -> None:
     """Tell the server which AP this laptop is on, so colleagues can find you today."""
     import os
@@ -46,6 +58,7 @@ def whereami(
             share=share,
             every_s=every,
             out=typer.echo,
+            ca_file=ca_file,
         )
     except ConnectError as exc:
         typer.echo(str(exc), err=True)
@@ -57,7 +70,12 @@ def connect(
     room: Annotated[str | None, typer.Option(help="Room id (default: the one found).")] = None,
     code: Annotated[str | None, typer.Option(help="The code on the screen (or asked).")] = None,
     server: Annotated[
-        str | None, typer.Option(help="Server URL (default: from the room display).")
+        str | None,
+        typer.Option(
+            envvar="FREESEAT_SERVER",
+            help="The freeseat server's URL (default: the one you signed in to before); "
+            "room displays never choose it.",
+        ),
     ] = None,
     attach: Annotated[
         list[Path] | None, typer.Option(help="A PDF to share; repeat for several.")
@@ -66,6 +84,7 @@ def connect(
     interface: Annotated[
         list[str] | None, typer.Option(help="Only browse on this address (repeatable).")
     ] = None,
+    ca_file: CaFileOption = None,
 ) -> None:
     """Pair this laptop with a room display by the code on its screen; starts the session."""
     import os
@@ -85,6 +104,7 @@ def connect(
             wait_s=wait,
             interfaces=interface,
             out=typer.echo,
+            ca_file=ca_file,
         )
     except ConnectError as exc:
         typer.echo(str(exc), err=True)

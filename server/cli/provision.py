@@ -34,9 +34,14 @@ def provision_command(
     home_assistant: Annotated[
         bool,
         typer.Option(
-            "--home-assistant", help="Add a broker identity for Home Assistant (reads desks)."
+            "--home-assistant",
+            help="Add broker identities for Home Assistant (reads desks) and the server's bridge.",
         ),
     ] = False,
+    server_replicas: Annotated[
+        int,
+        typer.Option(min=1, help="Server replicas: each gets its own broker login (server-N.env)."),
+    ] = 1,
 ) -> None:
     """Generate ESPHome YAML, agent YAML, Mosquitto password, ACL and TLS files for a site."""
     from firmware_config.loader import SiteError
@@ -51,6 +56,7 @@ def provision_command(
         rotate=rotate,
         reinstate=tuple(reinstate or ()),
         home_assistant=home_assistant,
+        server_replicas=server_replicas,
     )
     try:
         report = provision(site, out, options)

@@ -73,6 +73,7 @@ def serve(
 ) -> None:
     """Run the server; configure it with FREESEAT_* environment variables."""
     from server.api.app import create_app
+    from server.composition.accounts import RealAccountsInDemo
     from server.composition.parts import preflight
     from server.settings import Settings
 
@@ -80,7 +81,11 @@ def serve(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     settings = Settings()
-    preflight(settings)
+    try:
+        preflight(settings)
+    except RealAccountsInDemo as exc:
+        typer.echo(f"freeseat serve: {exc}", err=True)
+        raise typer.Exit(2) from None
     try:
         asyncio.run(serve_app(create_app(settings), host=host, port=port, log_level="info"))
     except ServerDidNotStart as exc:

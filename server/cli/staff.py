@@ -7,6 +7,7 @@ import typer
 
 if TYPE_CHECKING:
     from server.adapters.people_repository import SqlPeopleStore
+    from server.services.account_admin import AccountAdmin
 
 staff_app = typer.Typer(help="The staff directory and local accounts.", no_args_is_help=True)
 
@@ -91,6 +92,28 @@ def staff_sync(
     typer.echo(plan.summary())
 
 
+def _admin(url: str | None) -> "AccountAdmin":
+    from server.composition.commands import accounts_admin
+    from server.settings import Settings
+
+    return accounts_admin(url or Settings().database_url)
+
+
+def _actor() -> str:
+    """Who ran the command, for the security audit log."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _unknown(staff_id: str) -> typer.Exit:
+    typer.echo(f"no person with staff id {staff_id!r}; import the staff CSV first", err=True)
+    return typer.Exit(1)
+
+
 @staff_app.command("password")
 def staff_password(
     staff_id: Annotated[str, typer.Argument(help="Whose local password to set.")],
@@ -100,20 +123,16 @@ def staff_password(
         typer.Option(help="The password (default: ask for it without echo).", hidden=True),
     ] = None,
 ) -> None:
-    """Set a person's local-account password (stored as an argon2id hash)."""
-    from server.composition.commands import local_accounts
-    from server.settings import Settings
-
+    """Set a person's local-account password (stored as an argon2id hash); their sessions end."""
     secret = password or typer.prompt("password", hide_input=True, confirmation_prompt=True)
     try:
-        done = local_accounts(url or Settings().database_url).set_password(staff_id, secret)
+        done = _admin(url).set_password(staff_id, secret, _actor())
     except ValueError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
     if not done:
-        typer.echo(f"no person with staff id {staff_id!r}; import the staff CSV first", err=True)
-        raise typer.Exit(1)
-    typer.echo(f"password set for {staff_id}")
+        raise _unknown(staff_id)
+    typer.echo(f"password set for {staff_id}; their sessions have ended")
 
 
 @staff_app.command("role")
@@ -122,7 +141,7 @@ def staff_role(
     role: Annotated[str, typer.Argument(help="staff, facilities or admin.")],
     url: UrlOption = None,
 ) -> None:
-    """Give a person the role staff, facilities or admin."""
+    """Give a person the role staff, facilities or admin; their sessions end."""
     from server.domain.people import Role
 
     try:
@@ -130,7 +149,38 @@ def staff_role(
     except ValueError:
         typer.echo(f"role {role!r} must be one of staff, facilities, admin", err=True)
         raise typer.Exit(1) from None
-    if not _store(url).set_role(staff_id, chosen):
-        typer.echo(f"no person with staff id {staff_id!r}; import the staff CSV first", err=True)
-        raise typer.Exit(1)
-    typer.echo(f"{staff_id} is now {chosen.value}")
+    if not _admin(url).set_role(staff_id, chosen, _actor()):
+        raise _unknown(staff_id)
+    typer.echo(f"{staff_id} is now {chosen.value}; their sessions have ended")
+
+
+@staff_app.command("disable")
+def staff_disable(
+    staff_id: Annotated[str, typer.Argument(help="Who can no longer sign in (a leaver).")],
+    url: UrlOption = None,
+) -> None:
+    """Stop a person signing in and end their sessions; their history is kept."""
+    if not _admin(url).disable(staff_id, _actor()):
+        raise _unknown(staff_id)
+    typer.echo(f"{staff_id} is disabled; their sessions have ended")
+
+
+@staff_app.command("enable")
+def staff_enable(
+    staff_id: Annotated[str, typer.Argument(help="Who may sign in again.")],
+    url: UrlOption = None,
+) -> None:
+    """Let a disabled person sign in again."""
+    if not _admin(url).enable(staff_id, _actor()):
+        raise _unknown(staff_id)
+    typer.echo(f"{staff_id} may sign in again")
+
+
+@staff_app.command("sign-out")
+def staff_sign_out(
+    staff_id: Annotated[str, typer.Argument(help="Whose sessions to end (a lost laptop).")],
+    url: UrlOption = None,
+) -> None:
+    """End every session of a person, on every server replica."""
+    ended = _admin(url).sign_out_everywhere(staff_id, _actor())
+    typer.echo(f"ended {ended} session(s) of {staff_id}")

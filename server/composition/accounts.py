@@ -1,14 +1,15 @@
-"""The people capability as the server holds it: directory, session signer, sign-in throttle."""
+"""The people capability as the server holds it: directory, sessions, sign-in throttle, audit."""
 
 import logging
 import secrets
-from collections import deque
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
 
+from server.adapters.database import make_engine
 from server.adapters.people_repository import Argon2Hasher, SqlPeopleStore
+from server.adapters.security_store import SqlSecurityStore
 from server.adapters.session_signer import SessionSigner
 from server.composition.directory import (
     SsoParts,
@@ -16,6 +17,7 @@ from server.composition.directory import (
     personal_tokens,
     single_sign_on,
 )
+from server.services.account_admin import AccountAdmin
 from server.services.people import (
     DEMO_OPERATORS,
     DemoPicker,
@@ -25,34 +27,17 @@ from server.services.people import (
     parse_staff_csv,
 )
 from server.services.personal_tokens import PersonalTokens
+from server.services.ports import Clock
+from server.services.security_audit import SecurityAudit
+from server.services.sessions import Sessions
+from server.services.sign_in import SignInGuard
 from server.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class SignInThrottle:
-    """At most `limit` failed sign-ins per staff id within `window`; then 429 until it passes."""
-
-    limit: int = 10
-    window: timedelta = timedelta(minutes=5)
-    _failures: dict[str, deque[datetime]] = field(default_factory=dict)
-
-    def blocked(self, staff_id: str, now: datetime) -> bool:
-        recent = self._failures.get(staff_id)
-        if not recent:
-            return False
-        while recent and now - recent[0] > self.window:
-            recent.popleft()
-        return len(recent) >= self.limit
-
-    def failed(self, staff_id: str, now: datetime) -> None:
-        if len(self._failures) > 100_000:  # bounded memory under a spray of made-up ids
-            self._failures.clear()
-        self._failures.setdefault(staff_id, deque()).append(now)
-
-    def succeeded(self, staff_id: str) -> None:
-        self._failures.pop(staff_id, None)
+class RealAccountsInDemo(RuntimeError):
+    """Demo mode was asked for on a database with real accounts; the message says what to do."""
 
 
 @dataclass
@@ -64,15 +49,61 @@ class Accounts:
     signer: SessionSigner
     demo_mode: bool
     cookie_secure: bool
+    sessions: Sessions
+    guard: SignInGuard
+    audit: SecurityAudit
+    admin: AccountAdmin
     tokens: PersonalTokens | None = None
     sso: SsoParts | None = None
-    throttle: SignInThrottle = field(default_factory=SignInThrottle)
 
 
-def open_accounts(settings: Settings, engine: Engine) -> Accounts:
+def security_parts(
+    settings: Settings, engine: Engine, clock: Clock
+) -> tuple[Sessions, SignInGuard, SecurityAudit]:
+    """Sessions, the sign-in throttle and the audit log over one database."""
+    store = SqlSecurityStore(engine)
+    audit = SecurityAudit(store, clock, timedelta(days=settings.security_audit_retention_days))
+    return Sessions(store, audit, settings.session_check_s), SignInGuard(store), audit
+
+
+def account_admin(settings: Settings, engine: Engine, clock: Clock) -> AccountAdmin:
+    """Password, role and disabling changes that end sessions and are audited."""
+    store = SqlPeopleStore(engine)
+    sessions, _, audit = security_parts(settings, engine, clock)
+    local = LocalAccounts(store, Argon2Hasher())
+    return AccountAdmin(store, local, sessions, audit, clock, personal_tokens(engine))
+
+
+def check_demo_database(settings: Settings, store: SqlPeopleStore | None = None) -> None:
+    """Refuse demo mode on a database that holds real accounts, unless that is meant.
+
+    Without `store` it looks at `settings.database_url` itself (before anything is migrated).
+    """
+    if not settings.demo_mode or settings.demo_with_real_accounts:
+        return
+    if store is not None:
+        real = store.real_accounts()
+    else:
+        engine = make_engine(settings.database_url)
+        try:
+            has_people = inspect(engine).has_table("people")
+            real = SqlPeopleStore(engine).real_accounts() if has_people else 0
+        finally:
+            engine.dispose()
+    if real:
+        raise RealAccountsInDemo(
+            f"demo mode is on (FREESEAT_DEMO_MODE) but the database holds {real} real "
+            "account(s): demo mode lets visitors sign in without a password, so it does not "
+            "start next to them. Unset FREESEAT_DEMO_MODE, use another database, or set "
+            "FREESEAT_DEMO_WITH_REAL_ACCOUNTS=true (real accounts keep needing their passwords)"
+        )
+
+
+def open_accounts(settings: Settings, engine: Engine, clock: Clock) -> Accounts:
     """Build the directory; in demo mode load the demo staff (and two operators) once."""
     store = SqlPeopleStore(engine)
-    local = LocalAccounts(store, Argon2Hasher())
+    check_demo_database(settings, store)
+    local = LocalAccounts(store, Argon2Hasher(settings.sign_in_hashing))
     # Local accounts first: an admin's local password works while the directory is down.
     providers: list[IdentityProvider] = [local, *directory_providers(settings, engine, store)]
     if settings.demo_mode:
@@ -90,12 +121,18 @@ def open_accounts(settings: Settings, engine: Engine) -> Accounts:
     else:
         # Sessions then last as long as this process; replicas must share a configured secret.
         secret = secrets.token_bytes(32)
+    sessions, guard, audit = security_parts(settings, engine, clock)
+    tokens = personal_tokens(engine)
     return Accounts(
         directory=Directory(store, providers),
         local=local,
         signer=SessionSigner(secret, settings.session_max_age_s),
         demo_mode=settings.demo_mode,
         cookie_secure=settings.cookie_secure,
-        tokens=personal_tokens(engine),
+        sessions=sessions,
+        guard=guard,
+        audit=audit,
+        admin=AccountAdmin(store, local, sessions, audit, clock, tokens),
+        tokens=tokens,
         sso=single_sign_on(settings, engine, store, secret),
     )

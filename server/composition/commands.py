@@ -5,13 +5,16 @@ from datetime import UTC, datetime
 
 from firmware_config.site import Site
 from server.adapters.database import make_engine, upgrade
-from server.adapters.people_repository import Argon2Hasher, SqlPeopleStore
+from server.adapters.people_repository import SqlPeopleStore
 from server.adapters.repository import SqlStore
+from server.adapters.system_clock import SystemClock
 from server.adapters.tables import Base
+from server.composition.accounts import account_admin
 from server.domain.occupancy import with_commands
-from server.services.people import LocalAccounts
+from server.services.account_admin import AccountAdmin
 from server.services.rebuild import RebuildReport, compare, replay_log
 from server.services.site_index import SiteIndex
+from server.settings import Settings
 
 # Desks the log never mentions keep this time, so they can be told apart when comparing.
 SEEDED_AT = datetime(1970, 1, 1, tzinfo=UTC)
@@ -56,6 +59,8 @@ def people_store(database_url: str) -> SqlPeopleStore:
     return SqlPeopleStore(make_engine(database_url))
 
 
-def local_accounts(database_url: str) -> LocalAccounts:
-    """Local accounts (argon2id password hashes) over the staff directory's store."""
-    return LocalAccounts(people_store(database_url), Argon2Hasher())
+def accounts_admin(database_url: str) -> AccountAdmin:
+    """Account changes from the command line: each ends the person's sessions and is audited."""
+    upgrade(database_url)
+    settings = Settings(database_url=database_url)
+    return account_admin(settings, make_engine(database_url), SystemClock())

@@ -80,9 +80,17 @@ def staff_sync(settings: Settings) -> StaffSync:
             "service account (FREESEAT_LDAP_BIND_DN / _BIND_PASSWORD); see "
             "docs/deployment-directory.md"
         )
+    from server.adapters.system_clock import SystemClock
+    from server.composition.accounts import account_admin
+
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
-    return StaffSync(LdapDirectory(settings.ldap), SqlStaffLifecycle(engine))
+    admin = account_admin(settings, engine, SystemClock())
+    return StaffSync(
+        LdapDirectory(settings.ldap),
+        SqlStaffLifecycle(engine),
+        on_disabled=lambda leavers: admin.disabled_elsewhere(leavers, "staff sync"),
+    )
 
 
 class DirectoryNotConfigured(RuntimeError):

@@ -13,6 +13,7 @@ from server.adapters.replica_settings import check_replica, share_group
 from server.adapters.repository import SqlStore
 from server.adapters.room_repository import SqlRoomStore
 from server.adapters.wifi_store import SqlWifiStore
+from server.composition.accounts import check_demo_database
 from server.services.ingest import Ingest
 from server.services.ports import Clock
 from server.services.rooms import RoomService
@@ -27,6 +28,7 @@ def preflight(settings: Settings) -> None:
     share_group(settings)
     if settings.scale_out:
         check_replica(settings)
+    check_demo_database(settings)
 
 
 def load_configured_site(settings: Settings) -> Site:

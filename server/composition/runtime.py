@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -127,7 +128,7 @@ class Runtime:
                 clock,
             ),
             hub=hub,
-            accounts=open_accounts(settings, engine),
+            accounts=open_accounts(settings, engine, clock),
             queue=asyncio.Queue(),
             wifi=parts.wifi,
             rooms=parts.rooms,
@@ -193,8 +194,10 @@ class Runtime:
             broker_url=s.broker_url,
             # One id for every replica: the broker keeps one bridge connection per site.
             client_id=f"freeseat-{self.index.site_id}-home-assistant",
-            username=s.broker_username,
-            password=s.broker_password,
+            username=s.home_assistant_broker_username or s.broker_username,
+            password=s.home_assistant_broker_password
+            if s.home_assistant_broker_username
+            else s.broker_password,
         )
 
     def advertiser(self) -> ServerAdvertiser:
@@ -252,7 +255,15 @@ class Runtime:
             self.clock,
             # Suggestions steer people away from zones the Wi-Fi shows crowded.
             crowding=self.wifi.crowding if self.wifi is not None else None,
+            located=self._shared_floor if self.wifi is not None else None,
         )
+
+    def _shared_floor(self, person: str) -> tuple[str, datetime] | None:
+        """Where `person`'s laptop last reported Wi-Fi today, if they share their location."""
+        share = self.wifi.current_share(person) if self.wifi is not None else None
+        if share is None or share.floor is None or share.reported_at is None:
+            return None
+        return share.floor, share.reported_at
 
     def start_mqtt(self, loop: asyncio.AbstractEventLoop) -> IngestPump:
         s = self.settings

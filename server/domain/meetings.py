@@ -16,24 +16,30 @@ from server.domain.refusals import Refusal, RefusalCode
 
 @dataclass(frozen=True, slots=True)
 class PairingRules:
-    """How pairing codes behave.
+    """How pairing codes behave, and how guessing them is kept negligible.
 
-    Six digits give a million codes; with at most `room_failures` wrong guesses per room per
-    `room_window` and `person_failures` per person per `person_window`, guessing a live code
-    in its lifetime has odds of about 1 in 100,000 per room, while a host who mistypes twice
-    is not locked out. A code rotates every `rotate_s` (the screen always shows a fresh one)
-    and the previous one stays valid for `overlap_s`, so a code that changes while being typed
-    still works. A code pairs once, only for the room that showed it, and every code of a
-    room dies when a session there ends.
+    Six digits give a million codes. A code rotates every `rotate_s` (the screen always shows
+    a fresh one) and the previous one stays valid for `overlap_s`, so a code that changes while
+    being typed still works: a room has at most two live codes. A code pairs once, only for the
+    room that showed it, and every code of a room dies when a session there ends.
+
+    Wrong codes are limited per person, whichever room they name: `person_failures` per
+    `person_window` (a host who mistypes twice is not held up) and `day_failures` per
+    `day_window`. A code typed without its room is tried against every room's live codes, so
+    it is allowed only while the person has no wrong code in the day window; after one, they
+    name the room. Others' guesses never refuse a person's right code. Over a working day one
+    account can therefore try at most one code against every room and nine against a room it
+    names: for the 49 rooms of the model city hall, at most (2 x 49 + 9 x 2) / 1,000,000, about
+    1 in 8,600 per account per day, and 1 in 50,000 when every guess names its room.
     """
 
     digits: int = 6
     rotate_s: float = 60.0
     overlap_s: float = 15.0
-    room_failures: int = 5
-    room_window: timedelta = timedelta(minutes=1)
-    person_failures: int = 10
+    person_failures: int = 5
     person_window: timedelta = timedelta(minutes=10)
+    day_failures: int = 10
+    day_window: timedelta = timedelta(days=1)
 
     def lifetime(self) -> timedelta:
         return timedelta(seconds=self.rotate_s + self.overlap_s)

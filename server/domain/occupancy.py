@@ -157,13 +157,16 @@ def lost_contact(status: DeskStatus, at: datetime, reason: str) -> DeskTransitio
     return _settle(status, replace(status, contact=False), at, reason)
 
 
-def assign(status: DeskStatus, person: str, at: datetime) -> DeskTransition | Refusal:
-    """Hold the desk for `person` until they arrive."""
+def assign(
+    status: DeskStatus, person: str, at: datetime, *, sitting_there: bool = False
+) -> DeskTransition | Refusal:
+    """Hold the desk for `person` until they arrive. `sitting_there`: the person scanned the
+    desk where the sensor sees someone nobody holds, so the walk-in is them."""
     if status.blocked is not None:
         return Refusal(RefusalCode.DESK_OUT_OF_SERVICE, desk=status.desk, why=status.blocked)
     if status.holder is not None:
         return Refusal(RefusalCode.DESK_HELD, desk=status.desk)
-    if status.present:
+    if status.present and not sitting_there:
         return Refusal(RefusalCode.DESK_TAKEN, desk=status.desk)
     return _changed(_settle(status, replace(status, holder=person), at, f"held for {person}"))
 

@@ -57,6 +57,7 @@ class RefusalCode(StrEnum):
     CODE_MALFORMED = "code_malformed"
     CODE_WRONG = "code_wrong"
     TOO_MANY_ATTEMPTS = "too_many_attempts"
+    ROOM_REQUIRED = "room_required"
     ROOM_IN_SESSION = "room_in_session"
     ROOM_JUST_STARTED = "room_just_started"
     BOOKED_BY_ANOTHER = "booked_by_another"
@@ -86,6 +87,7 @@ class RefusalCode(StrEnum):
     PASSWORD_REQUIRED = "password_required"
     PERSON_UNKNOWN = "person_unknown"
     SIGN_IN_THROTTLED = "sign_in_throttled"
+    SIGN_IN_BUSY = "sign_in_busy"
     # devices
     DEVICE_UNKNOWN = "device_unknown"
     DEVICE_BRIDGED = "device_bridged"

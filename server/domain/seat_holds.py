@@ -55,3 +55,36 @@ def release_due(hold: Hold, now: datetime, grace: timedelta, day_ends_at: dateti
         minutes = round(grace.total_seconds() / 60)
         return f"{NO_SHOW}: {hold.staff_id} did not check in within {minutes} min"
     return None
+
+
+# How a check-in was proven, after the way it was made (e.g. "qr + desk sensor"). A QR scan
+# alone says only that someone opened the desk's page, from anywhere.
+BY_SENSOR = "desk sensor"
+BY_WIFI = "wifi"
+
+
+@dataclass(frozen=True, slots=True)
+class ScanVerdict:
+    """Whether a scan counts as arrival, and the check-in's `how` when it does."""
+
+    arrived: bool
+    how: str
+
+
+def judge_scan(how: str, *, sensor_live: bool, present: bool, wifi_on_floor: bool) -> ScanVerdict:
+    """A scan counts as arrival when the desk's sensor sees someone there, or the person's own
+    laptop reported Wi-Fi on the desk's floor within the grace. At a desk whose sensor is live
+    but sees nobody, it does not: the sensor checks the person in when it sees them. A desk
+    with no working sensor has only the scan, which counts as it always did (`how` unproven)."""
+    if sensor_live and present:
+        return ScanVerdict(True, f"{how} + {BY_SENSOR}")
+    if wifi_on_floor:
+        return ScanVerdict(True, f"{how} + {BY_WIFI}")
+    return ScanVerdict(not sensor_live, how)
+
+
+def proven(check_in_how: str | None) -> bool:
+    """Whether a check-in was confirmed by a sensor or Wi-Fi (a bare scan was not)."""
+    return check_in_how is not None and (
+        check_in_how == BY_SENSOR or check_in_how.endswith((f"+ {BY_SENSOR}", f"+ {BY_WIFI}"))
+    )

@@ -54,11 +54,13 @@ class OccupancyHistory(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class HoldFact:
-    """One claim of a desk for a day, and whether it was released as a no-show."""
+    """One claim of a desk for a day, whether it was released as a no-show, and whether its
+    check-in was a bare scan nothing confirmed (a desk without a working sensor)."""
 
     desk: str
     day: date
     no_show: bool
+    unconfirmed: bool = False
 
 
 @dataclass
@@ -184,6 +186,8 @@ class NoShowDay:
     claims: int
     no_shows: int
     rate: float | None
+    # Check-ins by a QR scan alone: at desks without a working sensor it proves no arrival.
+    unconfirmed_check_ins: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +199,9 @@ class NoShowReport:
     claims: int
     no_shows: int
     rate: float | None
+    unconfirmed_check_ins: int = 0
+    # Desks no sensor serves: their no-show figures rest on scans nobody can confirm.
+    desks_without_sensor: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,24 +297,33 @@ class OccupancyAnalytics:
         """No-show rate of desk claims per day over the last `days` days (site time zone)."""
         last = self._clock.now().astimezone(self._tz).date()
         first = last - timedelta(days=days - 1)
-        per_day = {first + timedelta(days=i): [0, 0] for i in range(days)}
+        per_day = {first + timedelta(days=i): [0, 0, 0] for i in range(days)}
         for hold in self._history.holds(first, last):
             if floor is not None and self._index.desk_floor.get(hold.desk) != floor:
                 continue
-            counts = per_day.setdefault(hold.day, [0, 0])
+            counts = per_day.setdefault(hold.day, [0, 0, 0])
             counts[0] += 1
             counts[1] += hold.no_show
-        claims = sum(c for c, _ in per_day.values())
-        no_shows = sum(n for _, n in per_day.values())
+            counts[2] += hold.unconfirmed
+        claims = sum(c for c, _, _ in per_day.values())
+        no_shows = sum(n for _, n, _ in per_day.values())
+        sensed = {d for device in self._index.devices.values() for d in device.desks}
+        unsensed = [
+            d
+            for d, f in self._index.desk_floor.items()
+            if d not in sensed and (floor is None or f == floor)
+        ]
         return NoShowReport(
             floor=floor,
             days=[
-                NoShowDay(d, c, n, round(n / c, 4) if c else None)
-                for d, (c, n) in sorted(per_day.items())
+                NoShowDay(d, c, n, round(n / c, 4) if c else None, u)
+                for d, (c, n, u) in sorted(per_day.items())
             ],
             claims=claims,
             no_shows=no_shows,
             rate=round(no_shows / claims, 4) if claims else None,
+            unconfirmed_check_ins=sum(u for _, _, u in per_day.values()),
+            desks_without_sensor=len(unsensed),
         )
 
     def sensor_health(self) -> SensorHealthReport:

@@ -11,6 +11,7 @@ import io
 import re
 import time
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Protocol
 
 from server.domain.people import Person, Role
@@ -39,12 +40,27 @@ class PeopleStore(Protocol):
     def password_hash(self, staff_id: str) -> str | None: ...
     def set_password_hash(self, staff_id: str, password_hash: str) -> bool: ...
     def set_role(self, staff_id: str, role: Role) -> bool: ...
+    def set_disabled(self, staff_id: str, at: datetime | None) -> bool:
+        """Disable the person from `at` (None: enable again); False when the id is unknown.
+        A disabled person is not found by `person` or `search`."""
+        ...
+
     def is_demo(self, staff_id: str) -> bool: ...
 
 
 class PasswordHasher(Protocol):
     def hash(self, password: str) -> str: ...
-    def verify(self, password_hash: str, password: str) -> bool: ...
+    def verify(self, password_hash: str, password: str) -> bool:
+        """Raises HashingBusy when no hashing slot frees up in time."""
+        ...
+
+    def verify_nothing(self, password: str) -> None:
+        """The same work as `verify`, for an id with no password: no timing tells them apart."""
+        ...
+
+
+class HashingBusy(Exception):
+    """Every password-hashing slot stayed busy: the server bounds how many run at once."""
 
 
 class IdentityProvider(Protocol):
@@ -72,9 +88,15 @@ class LocalAccounts:
         if not secret:
             return Refusal(RefusalCode.PASSWORD_REQUIRED)
         stored = self._store.password_hash(staff_id)
-        if stored is None or not self._hasher.verify(stored, secret):
-            return Refusal(BAD_CREDENTIALS)
-        person = self._store.person(staff_id)
+        try:
+            if stored is None:
+                self._hasher.verify_nothing(secret)
+                return Refusal(BAD_CREDENTIALS)
+            if not self._hasher.verify(stored, secret):
+                return Refusal(BAD_CREDENTIALS)
+        except HashingBusy:
+            return Refusal(RefusalCode.SIGN_IN_BUSY, retry_after_s=5)
+        person = self._store.person(staff_id)  # None when disabled: same answer, same work
         return person if person is not None else Refusal(BAD_CREDENTIALS)
 
     def set_password(self, staff_id: str, password: str) -> bool:
@@ -92,8 +114,9 @@ class DemoPicker:
         self._store = store
 
     def authenticate(self, staff_id: str, secret: str | None) -> Person | Refusal:
+        # Only the demo's own people: a real account in the same database needs its password.
         person = self._store.person(staff_id)
-        if person is None:
+        if person is None or not self._store.is_demo(staff_id):
             return Refusal(RefusalCode.PERSON_UNKNOWN, staff_id=staff_id)
         return person
 
@@ -134,9 +157,10 @@ class Directory:
             return False, None
         return True, hit[1]
 
-    def person(self, staff_id: str) -> Person | None:
+    def person(self, staff_id: str, *, fresh: bool = False) -> Person | None:
+        """The person (None: unknown or disabled); `fresh` reads past the cache."""
         found, person = self.cached(staff_id)
-        if found:
+        if found and not fresh:
             return person
         person = self.store.person(staff_id)
         self._remember(staff_id, person)

@@ -79,6 +79,10 @@ class PersonalTokens:
     def revoke(self, staff_id: str, token_id: int, now: datetime) -> bool:
         return self._store.revoke(token_id, staff_id, now)
 
+    def revoke_all(self, staff_id: str, now: datetime) -> int:
+        """Revoke every valid token of `staff_id` (signed out everywhere); returns how many."""
+        return sum(self.revoke(staff_id, t.id, now) for t in self.mine(staff_id, now))
+
     def staff_id(self, token: str, now: datetime) -> str | None:
         """Whose token this is, when it is one of ours and still valid; None otherwise."""
         if not token.startswith(PREFIX) or len(token) > 200:

@@ -10,7 +10,7 @@ from server.services.room_directory import RoomDirectory
 from server.services.room_pairing import EARLY_START
 from server.services.room_sessions import end_session
 
-# Failed pairing attempts count against rate limits of minutes; a day is plenty to keep.
+# Failed pairing attempts count against limits that look back at most a day (PairingRules).
 ATTEMPTS_KEPT = timedelta(days=1)
 
 

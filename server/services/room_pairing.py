@@ -29,7 +29,7 @@ class ScreenState:
 
 
 class RoomPairing:
-    """The room screen's code, and pairing by it (rate-limited per room and per person)."""
+    """The room screen's code, and pairing by it (wrong codes limited per person)."""
 
     def __init__(
         self,
@@ -110,24 +110,28 @@ class RoomPairing:
         return session, started
 
     def _check_attempts(self, actor: Actor, room_id: str | None, now: datetime) -> None:
+        """Refuse a person who guessed too often; others' wrong codes never count here."""
         rules = self.rules
         with self._store.transaction() as tx:
-            mine = tx.failures(since=now - rules.person_window, person=actor.id)
-            if mine >= rules.person_failures:
-                raise Refusal(
-                    RefusalCode.TOO_MANY_ATTEMPTS,
-                    retry_after_s=int(rules.person_window.total_seconds()),
-                    wait_min=int(rules.person_window.total_seconds() // 60),
-                )
-            if room_id is not None:
-                theirs = tx.failures(since=now - rules.room_window, room=room_id)
-                if theirs >= rules.room_failures:
-                    raise Refusal(
-                        RefusalCode.TOO_MANY_ATTEMPTS,
-                        room=room_id,
-                        retry_after_s=int(rules.room_window.total_seconds()),
-                        wait_min=int(rules.room_window.total_seconds() // 60),
-                    )
+            recent = tx.failures(since=now - rules.person_window, person=actor.id)
+            today = tx.failures(since=now - rules.day_window, person=actor.id)
+            first_today = tx.first_failure(since=now - rules.day_window, person=actor.id)
+        if recent >= rules.person_failures:
+            raise Refusal(
+                RefusalCode.TOO_MANY_ATTEMPTS,
+                retry_after_s=int(rules.person_window.total_seconds()),
+                wait_min=int(rules.person_window.total_seconds() // 60),
+            )
+        if today >= rules.day_failures and first_today is not None:
+            wait = first_today + rules.day_window - now
+            raise Refusal(
+                RefusalCode.TOO_MANY_ATTEMPTS,
+                retry_after_s=max(60, int(wait.total_seconds())),
+                wait_min=max(1, int(wait.total_seconds() // 60)),
+            )
+        if room_id is None and today:
+            # Without a room a code is tried against every room's: one such try a day.
+            raise Refusal(RefusalCode.ROOM_REQUIRED)
 
     def _start_or_join(
         self,

@@ -16,7 +16,15 @@ from datetime import date, datetime, timedelta
 from server.domain.occupancy import DeskStatus, DeskTransition, assign, check_in, release
 from server.domain.people import Person
 from server.domain.refusals import Refusal, RefusalCode
-from server.domain.seat_holds import BY_HAND, LEFT, Hold, claims_closed, release_due
+from server.domain.seat_holds import (
+    BY_HAND,
+    BY_SENSOR,
+    LEFT,
+    Hold,
+    claims_closed,
+    judge_scan,
+    release_due,
+)
 from server.domain.seat_policy import (
     DeskOption,
     Seeker,
@@ -54,6 +62,8 @@ class SeatView:
     checked_in: bool
     check_in_by: datetime | None
     releases_at: datetime
+    # A scan that did not count yet: what will check the person in (the desk's sensor).
+    waiting_for: str | None = None
 
 
 @dataclass
@@ -74,12 +84,15 @@ class Seating:
         store: SeatingStore,
         clock: Clock,
         crowding: Callable[[], Mapping[str, float]] | None = None,
+        located: Callable[[str], tuple[str, datetime] | None] | None = None,
     ) -> None:
         """`crowding`: estimated people per zone now (Wi-Fi busy-ness), to steer people away
-        from crowded zones; None where it is not measured."""
+        from crowded zones; None where it is not measured. `located`: the floor where a person
+        who shares their location last reported Wi-Fi, and when (a QR scan's other proof)."""
         self.site = site
         self._store = store
         self._clock = clock
+        self._located = located
         # Suggestions and anti-fixation's memory of where people sat (server.services.seat_finder).
         self.finder = SeatFinder(site, store, clock, crowding)
         # Holders of the holds this process made: lets a claim of a desk the live map shows as
@@ -160,8 +173,10 @@ class Seating:
             raise self._conflict(conflict, person, desk_id) from None
 
     def check_in(self, person: Person, desk_id: str, how: str) -> SeatOutcome:
-        """`person` arrived at `desk_id` (a QR scan): their hold is checked in; a person with no
-        seat today who scans a free desk gets it claimed and checked in at once."""
+        """`person` scanned `desk_id`: a person with no seat today gets it claimed (a desk
+        where the sensor sees someone nobody holds included: people sit down, then scan),
+        and the scan counts as arrival when the desk's sensor or the person's Wi-Fi confirms
+        it (seat_holds.judge_scan); otherwise the sensor checks them in when it sees them."""
         self._known(desk_id)
         now = self._clock.now()
         today = self.today(now)
@@ -169,7 +184,7 @@ class Seating:
             with self._store.transaction() as tx:
                 hold = tx.active_hold_of(person.staff_id, today)
                 if hold is None:
-                    claimed = self._claim(tx, person, desk_id, now, today)
+                    claimed = self._claim(tx, person, desk_id, now, today, scanned=True)
                     assert claimed.seat is not None
                     hold = claimed.seat.hold
                     changes = claimed.changes
@@ -180,15 +195,36 @@ class Seating:
                 if hold.checked_in_at is not None:
                     return SeatOutcome(self._view(hold, None))
                 status = tx.lock_desk(desk_id)
+                verdict = judge_scan(
+                    how,
+                    sensor_live=desk_id in self.site.sensed
+                    and status is not None
+                    and status.contact,
+                    present=status is not None and status.present is True,
+                    wifi_on_floor=self._on_floor(person, desk_id, now),
+                )
+                if not verdict.arrived:
+                    return SeatOutcome(
+                        replace(self._view(hold, None), waiting_for=BY_SENSOR), changes
+                    )
                 if status is not None and status.holder == person.staff_id:
-                    result = check_in(status, person.staff_id, now, how)
+                    result = check_in(status, person.staff_id, now, verdict.how)
                     if isinstance(result, DeskTransition):
                         self._apply(tx, result, changes)
-                tx.mark_checked_in(hold.id, now, how)
-                hold = replace(hold, checked_in_at=now, check_in_how=how)
+                tx.mark_checked_in(hold.id, now, verdict.how)
+                hold = replace(hold, checked_in_at=now, check_in_how=verdict.how)
                 return SeatOutcome(self._view(hold, None), changes)
         except SeatConflict as conflict:
             raise self._conflict(conflict, person, desk_id) from None
+
+    def _on_floor(self, person: Person, desk_id: str, now: datetime) -> bool:
+        """The person shares their location and their laptop reported Wi-Fi on the desk's floor
+        within the grace."""
+        found = self._located(person.staff_id) if self._located is not None else None
+        if found is None:
+            return False
+        floor, reported_at = found
+        return floor == self.site.options[desk_id].floor and now - reported_at <= self.site.grace
 
     def release(self, person: Person) -> SeatOutcome:
         """`person` gives their desk back by hand."""
@@ -274,7 +310,14 @@ class Seating:
         return SeatOutcome(self._view(hold, None), replayed=True)
 
     def _claim(
-        self, tx: SeatingTransaction, person: Person, desk_id: str, now: datetime, today: date
+        self,
+        tx: SeatingTransaction,
+        person: Person,
+        desk_id: str,
+        now: datetime,
+        today: date,
+        *,
+        scanned: bool = False,
     ) -> SeatOutcome:
         closed = claims_closed(now, self.site.day_ends_at(today))
         if closed is not None:
@@ -283,7 +326,9 @@ class Seating:
         if status is None:
             raise Refusal(RefusalCode.DESK_NOT_READY, desk=desk_id)
         # The cheap refusal first: under a rush most refused claims are of desks just taken.
-        result = assign(status, person.staff_id, now)
+        # A scan at a desk whose live sensor sees someone nobody holds: that someone is them.
+        sitting = scanned and status.holder is None and status.contact and status.present is True
+        result = assign(status, person.staff_id, now, sitting_there=sitting)
         if isinstance(result, Refusal) and status.holder != person.staff_id:
             raise result
         if status.holder == person.staff_id:

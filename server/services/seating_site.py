@@ -18,6 +18,8 @@ class SeatingSite:
     grace: timedelta
     end_of_day: time
     zone: ZoneInfo
+    # Desks a presence sensor serves: a QR scan there must be confirmed (seat_holds.judge_scan).
+    sensed: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, site: Site) -> "SeatingSite":
@@ -51,6 +53,9 @@ class SeatingSite:
             grace=timedelta(minutes=policy.no_show_grace_min),
             end_of_day=time(hour, minute),
             zone=ZoneInfo(site.site.timezone),
+            sensed=frozenset(
+                d for device in site.devices if device.kind == "desk" for d in device.desks
+            ),
         )
 
     def day_of(self, now: datetime) -> date:

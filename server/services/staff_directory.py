@@ -9,7 +9,7 @@ leavers disabled — never deleted, so their history keeps its retention.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -190,17 +190,24 @@ def plan_sync(
 class StaffSync:
     """`freeseat staff sync`: the directory's people into freeseat; leavers disabled."""
 
-    def __init__(self, source: StaffDirectorySource, store: StaffLifecycleStore) -> None:
+    def __init__(
+        self,
+        source: StaffDirectorySource,
+        store: StaffLifecycleStore,
+        on_disabled: Callable[[list[str]], object] | None = None,
+    ) -> None:
+        """`on_disabled`: told who was disabled (their sessions end and it is audited)."""
         self._source = source
         self._store = store
+        self._on_disabled = on_disabled
 
     def plan(self) -> SyncPlan:
         """The diff between the directory and freeseat (raises DirectoryUnreachable)."""
         return plan_sync(self._source.entries(), self._store.known(), self._source.decides_roles)
 
     def apply(self, plan: SyncPlan, now: datetime) -> None:
-        """Carry the plan out. A leaver's sessions and tokens stop at their next request (the
-        server caches people for two minutes) and the server releases their desk on its next
+        """Carry the plan out. A leaver's sessions end (on every replica within seconds), their
+        tokens stop at their next request, and the server releases their desk on its next
         sweep; nothing of theirs is deleted."""
         people = [*plan.added, *(p for p, _ in plan.changed), *plan.enabled]
         if people:
@@ -208,6 +215,8 @@ class StaffSync:
         leavers = [p.staff_id for p in plan.disabled]
         if leavers:
             self._store.disable(leavers, now)
+            if self._on_disabled is not None:
+                self._on_disabled(leavers)
 
 
 class DirectorySignIn:

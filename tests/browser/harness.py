@@ -62,8 +62,10 @@ def demo_server(
 class Publisher:
     """Desk presence over MQTT as gateways send it: QoS 1, per-device increasing seq."""
 
-    def __init__(self, broker: MosquittoBroker, site: Site) -> None:
+    def __init__(self, broker: MosquittoBroker, site: Site, epoch: int = 1) -> None:
+        """`epoch`: a publisher after another one for the same gateways is a restarted one."""
         self._site_id = site.site.id
+        self._epoch = epoch
         self.device_of = {
             desk: device.id
             for device in site.devices
@@ -83,7 +85,13 @@ class Publisher:
             device = self.device_of[desk]
             seq = self._seq[device] = self._seq.get(device, 0) + 1
             event = DeskPresenceChanged(
-                device=device, epoch=1, seq=seq, at=at, desk=desk, present=present, sensor="mmwave"
+                device=device,
+                epoch=self._epoch,
+                seq=seq,
+                at=at,
+                desk=desk,
+                present=present,
+                sensor="mmwave",
             )
             topic = build_topic(self._site_id, "desk", device, "event")
             infos.append(self._client.publish(topic, encode(event), qos=1))

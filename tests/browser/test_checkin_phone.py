@@ -5,6 +5,7 @@ desktop page keeps the floor map open meanwhile.
 """
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from firmware_config.loader import load_site
 from firmware_config.paths import demo_site_path
 from firmware_config.site import Site
 from server.adapters.embedded_broker import MosquittoBroker
-from tests.browser.harness import demo_server, report_free
+from tests.browser.harness import Publisher, demo_server, report_free
 from tests.browser.test_floor_map import ALL_DESKS_LIVE, DemoServer, shoot
 from tests.support import wait_until
 
@@ -70,6 +71,13 @@ def test_checking_in_from_the_qr_page_on_a_phone(
     page.wait_for_function(ALL_DESKS_LIVE, arg=len(floor.desks), timeout=20_000)
     on_map = page.locator(f'#floor-map [data-desk="{desk}"]')
     expect(on_map).to_have_attribute("data-state", "free")
+    # People sit down, then scan: the desk's sensor sees someone nobody holds, shown as taken.
+    sitting = Publisher(mosquitto, site, epoch=2)
+    try:
+        sitting.presence_many([(desk, True, datetime.now(UTC))])
+    finally:
+        sitting.close()
+    expect(on_map).to_have_attribute("data-state", "occupied", timeout=20_000)
 
     phone.goto(f"{server.url}/checkin/{desk}")
     expect(phone.locator("html")).to_have_attribute("lang", "ja")
@@ -84,7 +92,7 @@ def test_checking_in_from_the_qr_page_on_a_phone(
     assert fits, "the check-in page must fit a phone's width without sideways scrolling"
     shoot(phone, screenshot_dir, "checkin-phone")
 
-    # The open floor map follows without a reload: the desk is taken now, as the server says.
+    # The scan made the walk-in theirs; the open map shows what the server says, unreloaded.
     expect(on_map).not_to_have_attribute("data-state", "free", timeout=20_000)
     wait_until(
         lambda: (

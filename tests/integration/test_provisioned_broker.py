@@ -4,7 +4,7 @@ from pathlib import Path
 
 import yaml
 
-from firmware_config.credentials import SERVER_IDENTITY
+from firmware_config.credentials import HOME_ASSISTANT_BRIDGE_IDENTITY, SERVER_IDENTITY
 from firmware_config.provision import ProvisionOptions, provision
 from tests.provision_support import (
     ESP_MMWAVE,
@@ -85,8 +85,10 @@ def test_home_assistant_identity_reads_desk_states_and_nothing_of_the_devices(
     site = write_site(provisioning_site(), tmp_path / "site.yaml")
     provision(site, out, ProvisionOptions(home_assistant=True))
     passwords = _passwords(out)
+    bridge_login = HOME_ASSISTANT_BRIDGE_IDENTITY, passwords[HOME_ASSISTANT_BRIDGE_IDENTITY]
     with (
         provisioned_broker(out) as broker,
+        peer(broker.port, *bridge_login, "bridge") as bridge,
         peer(broker.port, SERVER_IDENTITY, passwords[SERVER_IDENTITY], "server") as server,
         peer(broker.port, "homeassistant", passwords["homeassistant"], "ha") as ha,
         peer(broker.port, GATEWAY, passwords[GATEWAY], GATEWAY) as gateway,
@@ -95,8 +97,10 @@ def test_home_assistant_identity_reads_desk_states_and_nothing_of_the_devices(
         assert not ha.subscribe("freeseat/ha/testhall/#").is_failure
         ha.subscribe("freeseat/v1/#")  # not granted: nothing of the devices arrives
         assert not gateway.publish(OWN, b"device traffic").is_failure
-        assert not server.publish("homeassistant/device/desk-f1-a-01-01/config", b"{}").is_failure
-        assert not server.publish("freeseat/ha/testhall/desk/desk-f1-a-01-01", b"{}").is_failure
+        assert not bridge.publish("homeassistant/device/desk-f1-a-01-01/config", b"{}").is_failure
+        assert not bridge.publish("freeseat/ha/testhall/desk/desk-f1-a-01-01", b"{}").is_failure
+        # The server's own login writes commands only; the bridge has a login of its own.
+        assert server.publish("homeassistant/device/desk-f1-a-01-02/config", b"{}").is_failure
         assert gateway.publish("homeassistant/device/desk-x/config", b"{}").is_failure
         wait_until(
             lambda: "freeseat/ha/testhall/desk/desk-f1-a-01-01" in ha.topics(),
