@@ -1,5 +1,6 @@
 """Server settings, read from FREESEAT_* environment variables (never at import time)."""
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal
@@ -118,6 +119,11 @@ class Settings(BaseSettings):
     # Demo mode signs in demo people without a password; on a database that also holds real
     # accounts it refuses to start unless this says it is meant (real accounts keep passwords).
     demo_with_real_accounts: bool = False
+    # /metrics (server/api/access.py): on the main listener only with this bearer token; and/or
+    # on a listener of its own at this loopback address ("127.0.0.1:9464"), where no token is
+    # asked. Neither set: nobody reads metrics.
+    metrics_token: SecretStr | None = None
+    metrics_listen: str | None = Field(default=None, description="loopback host:port for /metrics")
     # Provisioning (firmware_config/provision.py): zero-touch advert, revocation, HA bridge.
     advertise: bool = Field(default=False, description="advertise _freeseat._tcp by zeroconf")
     advertise_port: int = Field(default=8000, ge=1, le=65535, description="HTTP port to advertise")
@@ -145,3 +151,25 @@ class Settings(BaseSettings):
     ldap: LdapSettings = Field(default_factory=LdapSettings)
     oidc: OidcSettings = Field(default_factory=OidcSettings)
     caldav: CaldavSettings = Field(default_factory=CaldavSettings)
+
+    @field_validator("metrics_listen")
+    @classmethod
+    def _loopback_only(cls, value: str | None) -> str | None:
+        if value is not None:
+            loopback_address(value)
+        return value
+
+
+def loopback_address(value: str) -> tuple[str, int]:
+    """(host, port) of "host:port" when host is a loopback address; ValueError otherwise."""
+    host, sep, port = value.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{value!r}: expected host:port, e.g. 127.0.0.1:9464")
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise ValueError(f"{value!r}: metrics listen only on a loopback address (127.0.0.1, ::1)")
+    return host, int(port)

@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -36,6 +36,7 @@ from server.api import (
     wifi,
     wifi_location,
 )
+from server.api.access import authorize, check_table
 from server.api.refusals import answer
 from server.api.room_changes import RoomChanges
 from server.composition.background import background
@@ -79,6 +80,8 @@ def create_app(
             run_directory_jobs_forever(runtime),
             security.run_jobs_forever(runtime),
         ]
+        if settings.metrics_listen:
+            jobs.append(metrics.serve_loopback(runtime, settings.metrics_listen))
         try:
             async with background(runtime, jobs):
                 yield
@@ -90,6 +93,8 @@ def create_app(
         description="Free-address desks and paperless meeting rooms: live state, history, API.",
         version="0.1.0",
         lifespan=lifespan,
+        # The one authorization table decides every route before it runs.
+        dependencies=[Depends(authorize)],
     )
     # Behind a reverse proxy the client's address and scheme (https: Secure cookies) come from
     # X-Forwarded-For / -Proto, believed only from the proxies the settings name.
@@ -126,6 +131,7 @@ def create_app(
 
         app.include_router(pages.page_router(static))
 
+    check_table(app)
     return app
 
 

@@ -66,11 +66,13 @@ STATUS: Mapping[RefusalCode, int] = {
     C.SESSION_UNKNOWN: 404,
     C.SESSION_ENDED: 409,
     C.MEETING_LINK_INVALID: 404,
+    C.MEETING_LINK_EXPIRED: 410,
     # materials
     C.MATERIAL_KIND_INVALID: 400,
     C.MATERIAL_UNKNOWN: 404,
     C.PAGE_OUT_OF_RANGE: 400,
     C.FILENAME_NOT_PDF: 400,
+    C.FILENAME_INVALID: 400,
     C.UPLOAD_NOT_PDF_TYPE: 415,
     C.PDF_EMPTY: 400,
     C.PDF_TOO_LARGE: 413,
@@ -90,6 +92,9 @@ STATUS: Mapping[RefusalCode, int] = {
     C.PERSON_UNKNOWN: 401,
     C.SIGN_IN_THROTTLED: 429,
     C.SIGN_IN_BUSY: 503,
+    C.METRICS_TOKEN_REQUIRED: 401,
+    # any request
+    C.BODY_TOO_LARGE: 413,
     # devices
     C.DEVICE_UNKNOWN: 404,
     C.DEVICE_BRIDGED: 409,
@@ -183,6 +188,8 @@ def answer(request: Request, refusal: Refusal) -> JSONResponse:
     retry = refusal.facts.get("retry_after_s")
     if isinstance(retry, int):
         headers["Retry-After"] = str(retry)
+    if refusal.code is C.METRICS_TOKEN_REQUIRED:
+        headers["WWW-Authenticate"] = 'Bearer realm="freeseat metrics"'
     lang = language(request)
     labels = _labels(request, refusal, lang)
     body: dict[str, object] = {

@@ -19,7 +19,7 @@ from fastapi.responses import FileResponse
 from pydantic import AwareDatetime
 
 from server.api import room_sessions
-from server.api.auth import current_person, require_role
+from server.api.auth import current_person
 from server.api.deps import runtime
 from server.api.pages import dashboard_page
 from server.api.room_schemas import (
@@ -38,14 +38,13 @@ from server.api.room_schemas import (
     rooms_of,
 )
 from server.composition.runtime import Runtime
-from server.domain.people import Person, Role
+from server.domain.people import Person
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["meeting rooms"])
 Rt = Annotated[Runtime, Depends(runtime)]
 Signed = Annotated[Person, Depends(current_person)]
-Facilities = Annotated[Person, Depends(require_role(Role.FACILITIES, Role.ADMIN))]
 
 
 # -- rooms and bookings ----------------------------------------------------------------------
@@ -96,13 +95,13 @@ def cancel_booking(booking_id: int, rt: Rt, person: Signed) -> BookingOut:
 
 
 @router.get("/api/bookings/ghosts", responses=ERRORS)
-def ghost_bookings(rt: Rt, _person: Facilities) -> list[GhostOut]:
+def ghost_bookings(rt: Rt) -> list[GhostOut]:
     """Recurring bookings whose occurrences keep being released unused ("ghost meetings")."""
     return [GhostOut.of(g) for g in rooms_of(rt).figures.ghosts()]
 
 
 @router.get("/api/rooms/{room_id}/links", responses=ERRORS)
-def room_links(room_id: str, request: Request, rt: Rt, _person: Facilities) -> LinksOut:
+def room_links(room_id: str, request: Request, rt: Rt) -> LinksOut:
     """The room screen's link (for its room computer) and the room's secret ICS feed."""
     directory = rooms_of(rt).directory
     base = str(request.base_url).rstrip("/")
@@ -191,7 +190,6 @@ def screen(room_id: str, rt: Rt, key: str = "") -> FileResponse:
 @router.get("/api/analytics/paperless", responses=ERRORS)
 def paperless(
     rt: Rt,
-    _person: Facilities,
     month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")],
     by: Literal["department"] = "department",
     threshold: Annotated[float, Query(gt=0, le=1)] = 0.7,

@@ -27,6 +27,7 @@ from server.adapters.repository import SqlStore
 from server.adapters.room_repository import SqlRoomStore
 from server.adapters.seating_repository import SqlSeatingStore
 from server.adapters.system_clock import SystemClock
+from server.adapters.wifi_store import SqlWifiStore
 from server.composition.accounts import Accounts, open_accounts
 from server.composition.directory import room_calendar_sync
 from server.composition.parts import (
@@ -35,7 +36,9 @@ from server.composition.parts import (
     start_ingest_worker,
     wifi_presence,
 )
+from server.domain.naming import NamePolicy
 from server.services.calendar_sync import CalendarSync
+from server.services.desk_names import DeskNames
 from server.services.device_registry import DeviceRegistry
 from server.services.ingest import Ingest
 from server.services.liveness import LivenessSweep
@@ -245,6 +248,17 @@ class Runtime:
     def runs_ticker(self) -> bool:
         """Whether timed jobs run here: always on one process, on the lease holder of replicas."""
         return self.scale_out is None or self.scale_out.lease.held
+
+    @cached_property
+    def desk_names(self) -> DeskNames:
+        """Who holds a desk, as the site's `policy.names` lets signed-in people know (audited)."""
+        return DeskNames(
+            NamePolicy(self.site.policy.names),
+            SqlSeatingStore(self.engine),
+            self.accounts.directory.person,
+            SqlWifiStore(self.engine).add_lookup,
+            self.clock,
+        )
 
     @cached_property
     def seating(self) -> Seating:

@@ -82,12 +82,12 @@ class Share:
 
 @dataclass(frozen=True, slots=True)
 class Lookup:
-    """One audited 'where is this person' request."""
+    """One audited read about a person: 'where is this person', or a desk naming its holder."""
 
     at: datetime
     subject: str
     viewer: str
-    outcome: Literal["found", "not_shared", "no_report"]
+    outcome: Literal["found", "not_shared", "no_report", "named"]
     detail: str
 
 
