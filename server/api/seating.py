@@ -175,9 +175,10 @@ class Released(BaseModel):
 
 class RotationOut(BaseModel):
     department: str | None
-    people: int
-    working_days: int
-    same_desk_as_before: int
+    suppressed: bool = Field(description="Fewer than 5 people: no figure is given")
+    people: int | None
+    working_days: int | None
+    same_desk_as_before: int | None
     rotation: float | None = Field(description="Share of days at a different desk; None if <5")
     longest_streak: int | None
 
@@ -504,6 +505,7 @@ async def seat_rotation(
     return [
         RotationOut(
             department=r.department,
+            suppressed=r.suppressed,
             people=r.people,
             working_days=r.working_days,
             same_desk_as_before=r.same_desk_as_before,

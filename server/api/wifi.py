@@ -147,24 +147,15 @@ def _known_floor(wifi: WifiPresence, floor_id: str) -> None:
 def _floor(wifi: WifiPresence, live: Busyness, floor_id: str) -> FloorBusyness:
     reporting = floor_id in live.reporting
     zone_ids = [z.id for z in wifi.model.zones.values() if z.floor == floor_id]
-    if not reporting:
-        # Some AP is silent: a partial sum would understate the floor, so show nothing.
-        return FloorBusyness(
-            floor=floor_id,
-            people=None,
-            suppressed=False,
-            reporting=False,
-            zones=[ZoneBusyness(zone=z, people=None, suppressed=False) for z in zone_ids],
-        )
-    total = shown(live.floors.get(floor_id, 0.0))
-    visible = suppress_zones({z: live.zones.get(z, 0.0) for z in zone_ids}, total)
+    total, visible = live.shown_floor(floor_id, zone_ids)
     return FloorBusyness(
         floor=floor_id,
         people=total,
-        suppressed=total is None,
-        reporting=True,
+        suppressed=reporting and total is None,
+        reporting=reporting,
         zones=[
-            ZoneBusyness(zone=z, people=visible[z], suppressed=visible[z] is None) for z in zone_ids
+            ZoneBusyness(zone=z, people=visible[z], suppressed=reporting and visible[z] is None)
+            for z in zone_ids
         ],
     )
 

@@ -6,6 +6,7 @@ analytics fold.
 """
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -96,11 +97,12 @@ def a_monday(day: Day) -> None:
     day.presence(a[2:] + b, False)
 
 
-def facilities(server: ServerThread) -> httpx.Client:
+@contextmanager
+def facilities(server: ServerThread) -> Iterator[httpx.Client]:
     """A client signed in as the demo facilities operator: the figures are theirs to read."""
-    client = httpx.Client(base_url=server.url, timeout=30)
-    sign_in(client, "demo-facilities")
-    return client
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        sign_in(client, "demo-facilities")
+        yield client
 
 
 def get(server: ServerThread, path: str, **params: Any) -> Any:
