@@ -124,6 +124,9 @@ class Settings(BaseSettings):
     # asked. Neither set: nobody reads metrics.
     metrics_token: SecretStr | None = None
     metrics_listen: str | None = Field(default=None, description="loopback host:port for /metrics")
+    # Request bodies over this are refused with 413 before they are read (server/api/body_limit.py);
+    # meeting materials have their own, larger limit.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     # Provisioning (firmware_config/provision.py): zero-touch advert, revocation, HA bridge.
     advertise: bool = Field(default=False, description="advertise _freeseat._tcp by zeroconf")
     advertise_port: int = Field(default=8000, ge=1, le=65535, description="HTTP port to advertise")

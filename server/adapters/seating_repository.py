@@ -10,7 +10,7 @@ from sqlalchemy import Engine, and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from server.adapters.database import WRITE_INTENT
+from server.adapters.database import write_sessions
 from server.adapters.repository import desk_status
 from server.adapters.tables import DeskRow, DeskTransitionRow
 from server.adapters.tables_people import PersonRow
@@ -145,9 +145,7 @@ class SqlSeatingStore:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         # Every seating transaction writes: on SQLite it takes the write lock as it begins, so
         # concurrent commands queue for it instead of failing after they have read.
-        self._writes = sessionmaker(
-            engine.execution_options(**WRITE_INTENT), expire_on_commit=False
-        )
+        self._writes = write_sessions(engine)
         # SQLite has one writer at a time, and a connection waiting for it sleeps in growing
         # steps (up to 100 ms) before it looks again: seating commands queue on this lock
         # instead, which wakes the next one the moment the last commits.

@@ -37,11 +37,13 @@ from server.api import (
     wifi_location,
 )
 from server.api.access import authorize, check_table
+from server.api.body_limit import BodyLimit
 from server.api.refusals import answer
 from server.api.room_changes import RoomChanges
 from server.composition.background import background
 from server.composition.directory_jobs import run_directory_jobs_forever
 from server.composition.runtime import Runtime
+from server.domain.meetings import PdfRules
 from server.domain.refusals import Refusal
 from server.services.ports import Clock
 from server.settings import Settings
@@ -63,6 +65,7 @@ UVICORN_OPTIONS: dict[str, Any] = {
     # The app honours proxy headers itself, from FREESEAT_FORWARDED_ALLOW_IPS only.
     "proxy_headers": False,
 }
+MATERIALS_PATH = r"/api/sessions/[^/]+/materials"
 
 
 def create_app(
@@ -99,6 +102,12 @@ def create_app(
     # Behind a reverse proxy the client's address and scheme (https: Secure cookies) come from
     # X-Forwarded-For / -Proto, believed only from the proxies the settings name.
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
+    app.add_middleware(
+        BodyLimit,
+        limit=settings.max_body_bytes,
+        # A PDF's own limit is checked by its route, which says so in the material's words.
+        larger={MATERIALS_PATH: PdfRules().max_bytes + 64 * 1024},
+    )
     # Every refusal from a route or a dependency is answered by the one mapping to HTTP.
     app.add_exception_handler(Refusal, _answer_refusal)  # type: ignore[arg-type]
     app.include_router(health.router)

@@ -130,7 +130,9 @@ async def optional_person(request: Request, rt: Rt) -> Person | None:
         return None
     if request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
-        if not secrets.compare_digest(sent, accounts.signer.csrf_token(session.nonce)):
+        if not secrets.compare_digest(
+            sent.encode(), accounts.signer.csrf_token(session.nonce).encode()
+        ):
             raise Refusal(RefusalCode.CSRF_INVALID, header=CSRF_HEADER)
     live = accounts.sessions.cached(session.nonce)
     if live is False:
@@ -237,7 +239,7 @@ def sign_in(body: SignIn, request: Request, response: Response, rt: Rt) -> Sessi
     accounts = _accounts(rt)
     sent = request.headers.get(CSRF_HEADER, "")
     expected = request.cookies.get(CSRF_COOKIE, "")
-    if not expected or not secrets.compare_digest(sent, expected):
+    if not expected or not secrets.compare_digest(sent.encode(), expected.encode()):
         raise Refusal(RefusalCode.CSRF_INVALID, header=CSRF_HEADER)
     now = rt.clock.now()
     client = SignInClient(

@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 
 from server.api.auth import current_person
 from server.api.deps import runtime
+from server.api.inputs import Moment, RowId
 from server.api.room_schemas import ERRORS, BookingOut, actor_of, rooms_of
 from server.composition.runtime import Runtime
 from server.domain.people import Person, Role
@@ -32,8 +33,8 @@ CONFLICTS_SHOWN = timedelta(days=30)
 
 
 class BookingMove(BaseModel):
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Moment
+    ends_at: Moment
 
 
 class SyncOut(BaseModel):
@@ -80,7 +81,7 @@ def _sync(rt: Runtime) -> CalendarSync:
 
 
 @router.patch("/api/bookings/{booking_id}", responses=ERRORS)
-def move_booking(booking_id: int, body: BookingMove, rt: Rt, person: Signed) -> BookingOut:
+def move_booking(booking_id: RowId, body: BookingMove, rt: Rt, person: Signed) -> BookingOut:
     """Move a booking (one occurrence of a series) to new times, if the room is free then."""
     moved = rooms_of(rt).bookings.move(actor_of(person), booking_id, body.starts_at, body.ends_at)
     return BookingOut.of(moved)

@@ -16,11 +16,12 @@ from typing import Annotated, Literal
 import segno
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse
-from pydantic import AwareDatetime
 
 from server.api import room_sessions
 from server.api.auth import current_person
+from server.api.content_disposition import content_disposition
 from server.api.deps import runtime
+from server.api.inputs import Moment, RowId
 from server.api.pages import dashboard_page
 from server.api.room_schemas import (
     ERRORS,
@@ -69,8 +70,8 @@ def list_bookings(
     room_id: str,
     rt: Rt,
     _person: Signed,
-    start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    start: Annotated[Moment | None, Query(alias="from")] = None,
+    end: Annotated[Moment | None, Query(alias="to")] = None,
 ) -> list[BookingOut]:
     """Bookings of any status overlapping [from, to) (default: today and the next 7 days)."""
     now = rt.clock.now()
@@ -89,7 +90,7 @@ def create_booking(room_id: str, body: BookingIn, rt: Rt, person: Signed) -> lis
 
 
 @router.delete("/api/bookings/{booking_id}", responses=ERRORS)
-def cancel_booking(booking_id: int, rt: Rt, person: Signed) -> BookingOut:
+def cancel_booking(booking_id: RowId, rt: Rt, person: Signed) -> BookingOut:
     """Cancel a booking (its host, or facilities); the room is free again at once."""
     return BookingOut.of(rooms_of(rt).bookings.cancel(actor_of(person), booking_id))
 
@@ -124,7 +125,7 @@ def room_calendar(room_id: str, request: Request, rt: Rt, key: str = "") -> Resp
     return Response(
         text,
         media_type="text/calendar; charset=utf-8",
-        headers={"Content-Disposition": f'inline; filename="{room_id}.ics"'},
+        headers={"Content-Disposition": content_disposition("inline", f"{room_id}.ics")},
     )
 
 

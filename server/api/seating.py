@@ -30,6 +30,7 @@ from pydantic import BaseModel, Field
 from server.api.auth import current_person, optional_person
 from server.api.deps import runtime
 from server.api.floors import known_floor
+from server.api.inputs import Metres
 from server.api.pages import dashboard_page
 from server.api.refusals import language
 from server.api.seat_reasons import reason_words
@@ -107,9 +108,9 @@ class SuggestionOut(BaseModel):
 class Near(BaseModel):
     """Where the person is; sent only when they chose to share it, never stored."""
 
-    floor: str
-    x: float = Field(ge=0)
-    y: float = Field(ge=0)
+    floor: str = Field(max_length=24)
+    x: Metres
+    y: Metres
 
 
 class SuggestRequest(BaseModel):

@@ -9,9 +9,10 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from server.api.deps import runtime
+from server.api.inputs import Moment
 from server.composition.runtime import Runtime
 from server.domain.busyness import MIN_GROUP, Busyness, shown, suppress_zones
 from server.domain.refusals import Refusal, RefusalCode
@@ -95,8 +96,8 @@ def floor_busyness(floor_id: str, rt: Rt) -> FloorBusyness:
 def floor_busyness_history(
     floor_id: str,
     rt: Rt,
-    since: Annotated[AwareDatetime | None, Query(description="Default: 24 hours ago")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="Default: now")] = None,
+    since: Annotated[Moment | None, Query(description="Default: 24 hours ago")] = None,
+    until: Annotated[Moment | None, Query(description="Default: now")] = None,
     bucket_min: Annotated[int, Query(ge=5, le=1440, description="Bucket length")] = 60,
 ) -> FloorHistoryOut:
     """Mean estimated people on a floor and its zones per time bucket (small groups hidden)."""
