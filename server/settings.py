@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from server.directory_settings import CaldavSettings, LdapSettings, OidcSettings
 from server.domain.busyness import Estimator
+from server.services.retention import DEFAULT_LIMITS
 from server.services.wifi_presence import DEFAULT_RETENTION, RETAINED_TABLES, WifiSettings
 
 
@@ -127,6 +128,10 @@ class Settings(BaseSettings):
     # Request bodies over this are refused with 413 before they are read (server/api/body_limit.py);
     # meeting materials have their own, larger limit.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # Retention per purpose (server/services/retention.py), e.g.
+    # FREESEAT_RETENTION_DAYS='{"desk_history": 30}'; others keep their defaults.
+    retention_days: dict[str, float] = Field(default_factory=dict)
+    retention_interval_s: float = Field(default=3600, gt=0)
     # Provisioning (firmware_config/provision.py): zero-touch advert, revocation, HA bridge.
     advertise: bool = Field(default=False, description="advertise _freeseat._tcp by zeroconf")
     advertise_port: int = Field(default=8000, ge=1, le=65535, description="HTTP port to advertise")
@@ -154,6 +159,23 @@ class Settings(BaseSettings):
     ldap: LdapSettings = Field(default_factory=LdapSettings)
     oidc: OidcSettings = Field(default_factory=OidcSettings)
     caldav: CaldavSettings = Field(default_factory=CaldavSettings)
+
+    @field_validator("retention_days")
+    @classmethod
+    def _known_purposes(cls, value: dict[str, float]) -> dict[str, float]:
+        for purpose, days in value.items():
+            if purpose not in DEFAULT_LIMITS:
+                raise ValueError(f"unknown purpose {purpose!r}; use one of {list(DEFAULT_LIMITS)}")
+            if days <= 0:
+                raise ValueError(f"{purpose}: days must be positive, got {days}")
+        return value
+
+    def retention_limits(self) -> dict[str, timedelta]:
+        """Each purpose's retention: the defaults, with FREESEAT_RETENTION_DAYS applied."""
+        return {
+            **DEFAULT_LIMITS,
+            **{p: timedelta(days=d) for p, d in self.retention_days.items()},
+        }
 
     @field_validator("metrics_listen")
     @classmethod
