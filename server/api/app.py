@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -38,7 +39,7 @@ from server.api import (
 )
 from server.api.access import authorize, check_table
 from server.api.body_limit import BodyLimit
-from server.api.refusals import answer
+from server.api.refusals import answer, answer_invalid
 from server.api.room_changes import RoomChanges
 from server.composition.background import background
 from server.composition.directory_jobs import run_directory_jobs_forever
@@ -110,6 +111,7 @@ def create_app(
     )
     # Every refusal from a route or a dependency is answered by the one mapping to HTTP.
     app.add_exception_handler(Refusal, _answer_refusal)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _answer_invalid)  # type: ignore[arg-type]
     app.include_router(health.router)
     app.include_router(floors.router)
     app.include_router(live.router)
@@ -146,3 +148,7 @@ def create_app(
 
 async def _answer_refusal(request: Request, refusal: Refusal) -> Response:
     return answer(request, refusal)
+
+
+async def _answer_invalid(request: Request, error: RequestValidationError) -> Response:
+    return answer_invalid(request, error)

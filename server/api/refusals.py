@@ -14,6 +14,7 @@ from functools import cache
 from importlib import resources
 
 from fastapi import Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from server.domain.refusals import Fact, Refusal, RefusalCode
@@ -162,6 +163,27 @@ def _fact(value: Fact | None, style: str | None, lang: str) -> str:
     if isinstance(value, tuple):
         return ("、" if lang == "ja" else ", ").join(value)
     return str(value)
+
+
+def answer_invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+    """422 for a request that fails validation: where and what, never the input itself.
+
+    FastAPI's own answer echoes each bad value: a 30 MB body came back as a 30 MB error, and a
+    NaN (which JSON cannot carry) turned the 422 into a 500.
+    """
+    problems = [
+        {
+            "loc": [str(part) for part in e.get("loc", ())],
+            "msg": str(e.get("msg", "")),
+            "type": str(e.get("type", "")),
+        }
+        for e in error.errors()[:MAX_PROBLEMS]
+    ]
+    return JSONResponse({"detail": problems}, status_code=422)
+
+
+# A body can fail in thousands of places; the first few say what to fix.
+MAX_PROBLEMS = 20
 
 
 def _labels(request: Request, refusal: Refusal, lang: str) -> dict[str, str]:
