@@ -148,3 +148,11 @@ def test_no_reason_kind_can_name_a_person() -> None:
     assert all(kind.value.replace("_", "").isalpha() for kind in DeskReason)
     assert DeskReason.checked_in_by("qr") is DeskReason.CHECKED_IN_QR
     assert DeskReason.checked_in_by("desk sensor") is DeskReason.CHECKED_IN
+
+
+def test_every_reason_kind_has_words_in_japanese_and_english() -> None:
+    from server.api.refusals import catalogue
+
+    for lang in ("en", "ja"):
+        missing = [k.value for k in DeskReason if f"deskReason.{k.value}" not in catalogue(lang)]
+        assert not missing, f"dashboard/i18n/{lang}.json lacks deskReason words for {missing}"
