@@ -26,6 +26,8 @@ SIGNED_IN = (401, 200, 200, 200)
 FACILITIES = (401, 403, 200, 200)
 REJECTED_BODY = (401, 422, 422, 422)
 
+SIGNING_OUT = {("DELETE", "/api/session"), ("GET", "/api/oidc/logout")}
+
 # (method, route) -> (the request made, statuses for anonymous, staff, facilities, admin)
 EXPECTED: dict[tuple[str, str], tuple[str, tuple[int, int, int, int]]] = {
     ("GET", "/openapi.json"): ("/openapi.json", ANYONE),
@@ -53,6 +55,15 @@ EXPECTED: dict[tuple[str, str], tuple[str, tuple[int, int, int, int]]] = {
     ("POST", "/api/session"): ("/api/session", (422, 422, 422, 422)),
     ("DELETE", "/api/session"): ("/api/session", (204, 204, 204, 204)),
     ("GET", "/api/people"): ("/api/people", FACILITIES),
+    ("GET", "/api/oidc"): ("/api/oidc", ANYONE),
+    # No OpenID provider is configured here: 503 says single sign-on is not set up.
+    ("GET", "/api/oidc/login"): ("/api/oidc/login", (503, 503, 503, 503)),
+    ("GET", "/api/oidc/callback"): ("/api/oidc/callback", (503, 503, 503, 503)),
+    ("GET", "/api/oidc/logout"): ("/api/oidc/logout", (303, 303, 303, 303)),
+    ("POST", "/api/tokens"): ("/api/tokens", (401, 201, 201, 201)),
+    ("GET", "/api/tokens"): ("/api/tokens", SIGNED_IN),
+    ("GET", "/api/tokens/me"): ("/api/tokens/me", SIGNED_IN),
+    ("DELETE", "/api/tokens/{token_id}"): ("/api/tokens/999", (401, 404, 404, 404)),
     ("POST", "/api/seats/suggest"): ("/api/seats/suggest", REJECTED_BODY),
     ("POST", "/api/seats/auto"): ("/api/seats/auto", REJECTED_BODY),
     ("POST", "/api/seats"): ("/api/seats", REJECTED_BODY),
@@ -75,6 +86,13 @@ EXPECTED: dict[tuple[str, str], tuple[str, tuple[int, int, int, int]]] = {
     ("GET", "/api/rooms/{room_id}/bookings"): (f"/api/rooms/{ROOM}/bookings", SIGNED_IN),
     ("POST", "/api/rooms/{room_id}/bookings"): (f"/api/rooms/{ROOM}/bookings", REJECTED_BODY),
     ("DELETE", "/api/bookings/{booking_id}"): ("/api/bookings/999", (401, 404, 404, 404)),
+    ("PATCH", "/api/bookings/{booking_id}"): ("/api/bookings/999", REJECTED_BODY),
+    # No CalDAV server is configured here: 503 says room calendars are not set up.
+    ("GET", "/api/calendar/conflicts"): ("/api/calendar/conflicts", (401, 503, 503, 503)),
+    ("POST", "/api/rooms/{room_id}/calendar/sync"): (
+        f"/api/rooms/{ROOM}/calendar/sync",
+        (401, 403, 503, 503),
+    ),
     ("GET", "/api/bookings/ghosts"): ("/api/bookings/ghosts", FACILITIES),
     ("GET", "/api/rooms/{room_id}/links"): (f"/api/rooms/{ROOM}/links", FACILITIES),
     # secret links: the key decides, whoever holds it
@@ -115,6 +133,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, tuple[int, int, int, int]]] = {
     ("GET", "/facilities"): ("/facilities", ANYONE),
     ("GET", "/board"): ("/board", ANYONE),
     ("GET", "/host"): ("/host", ANYONE),
+    ("GET", "/tokens"): ("/tokens", ANYONE),
     ("GET", "/checkin/{desk_id}"): (f"/checkin/{DESK}", ANYONE),
     ("GET", "/rooms/view/{token}"): ("/rooms/view/guess", ANYONE),
 }
@@ -154,7 +173,7 @@ def test_each_role_gets_the_status_the_table_promises(server: ServerThread, role
     column = ROLES.index(role)
     got: dict[tuple[str, str], int] = {}
     # Signing out comes last: it ends the session the other calls use.
-    ordered = sorted(EXPECTED.items(), key=lambda item: item[0] == ("DELETE", "/api/session"))
+    ordered = sorted(EXPECTED.items(), key=lambda item: item[0] in SIGNING_OUT)
     with client_as_role(server.url, role) as client:
         for (method, route), (url, _) in ordered:
             if method == WS:

@@ -25,10 +25,20 @@ from tests.support import ServerThread
 
 REPORTS = Path("test-output") / "schemathesis"
 EXAMPLES = 12
-# Left out, with why: signing out would end the session the rest of the run uses, and
-# revocation needs a provisioned Mosquitto to signal (tests/e2e/test_device_registry.py).
-# (FastAPI's operation ids of DELETE /api/session and POST /api/devices/{device_id}/revoke.)
-EXCLUDED = ("sign_out_api_session_delete", "revoke_api_devices__device_id__revoke_post")
+# Left out, with why (FastAPI's operation ids): signing out (the session, or at the OpenID
+# provider) would end the session the rest of the run uses; revocation needs a provisioned
+# Mosquitto to signal (tests/e2e/test_device_registry.py); single sign-on and room calendars
+# answer 503 "not set up" on a server without an OpenID provider or CalDAV server, and are
+# exercised against real ones in tests/directory.
+EXCLUDED = (
+    "sign_out_api_session_delete",
+    "logout_api_oidc_logout_get",
+    "revoke_api_devices__device_id__revoke_post",
+    "login_api_oidc_login_get",
+    "oidc_callback_api_oidc_callback_get",
+    "calendar_conflicts_api_calendar_conflicts_get",
+    "sync_room_api_rooms__room_id__calendar_sync_post",
+)
 
 
 @pytest.fixture
@@ -84,7 +94,7 @@ def test_no_input_gives_a_server_error_and_answers_match_the_schema(
         command += ["--exclude-operation-id", operation_id]
     for header in _headers(server, role):
         command += ["--header", header]
-    hooks = Path(__file__).parent.parent / "schemathesis_hooks.py"
+    hooks = Path(__file__).resolve().parent.parent / "schemathesis_hooks.py"
     result = subprocess.run(
         command,
         capture_output=True,
