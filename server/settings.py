@@ -1,6 +1,7 @@
 """Server settings, read from FREESEAT_* environment variables (never at import time)."""
 
 import ipaddress
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal
@@ -12,6 +13,16 @@ from server.directory_settings import CaldavSettings, LdapSettings, OidcSettings
 from server.domain.busyness import Estimator
 from server.services.retention import DEFAULT_LIMITS
 from server.services.wifi_presence import DEFAULT_RETENTION, RETAINED_TABLES, WifiSettings
+
+
+def retention_days(value: dict[str, float], known: Sequence[str], noun: str) -> dict[str, float]:
+    """`value` ({name: days}) when every name is `known` and every number of days positive."""
+    for name, days in value.items():
+        if name not in known:
+            raise ValueError(f"unknown {noun} {name!r}; use one of {list(known)}")
+        if days <= 0:
+            raise ValueError(f"{name}: days must be positive, got {days}")
+    return value
 
 
 class WifiEnvSettings(BaseSettings):
@@ -30,12 +41,7 @@ class WifiEnvSettings(BaseSettings):
     @field_validator("retention_days")
     @classmethod
     def _known_tables(cls, value: dict[str, float]) -> dict[str, float]:
-        for table, days in value.items():
-            if table not in RETAINED_TABLES:
-                raise ValueError(f"unknown table {table!r}; use one of {list(RETAINED_TABLES)}")
-            if days <= 0:
-                raise ValueError(f"{table}: days must be positive, got {days}")
-        return value
+        return retention_days(value, RETAINED_TABLES, "table")
 
     def to_settings(self) -> WifiSettings:
         retention = dict(DEFAULT_RETENTION)
@@ -163,12 +169,7 @@ class Settings(BaseSettings):
     @field_validator("retention_days")
     @classmethod
     def _known_purposes(cls, value: dict[str, float]) -> dict[str, float]:
-        for purpose, days in value.items():
-            if purpose not in DEFAULT_LIMITS:
-                raise ValueError(f"unknown purpose {purpose!r}; use one of {list(DEFAULT_LIMITS)}")
-            if days <= 0:
-                raise ValueError(f"{purpose}: days must be positive, got {days}")
-        return value
+        return retention_days(value, tuple(DEFAULT_LIMITS), "purpose")
 
     def retention_limits(self) -> dict[str, timedelta]:
         """Each purpose's retention: the defaults, with FREESEAT_RETENTION_DAYS applied."""

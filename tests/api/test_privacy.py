@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, select
 from websockets.sync.client import connect
 
-from contracts import ApStationsCounted, DeskPresenceChanged, build_topic, encode
+from contracts import DeskPresenceChanged, build_topic, encode
 from firmware_config.site import Policy, Site
 from server.adapters.tables import DeskTransitionRow
 from server.api.app import create_app
@@ -25,6 +25,7 @@ from tests.access_support import PASSWORD, PEOPLE, full_site, seed_accounts
 from tests.fakes import FakeClock
 from tests.signin import sign_in
 from tests.support import ServerThread
+from tests.wifi_support import report_stations
 
 DESK = "desk-f1-a-01-01"
 TANAKA = PEOPLE["staff"]  # tax
@@ -138,25 +139,6 @@ def free_desks_of_zone_a(rt: Runtime, clock: FakeClock) -> None:
     rt.hub.publish(rt.store.all_desks())
 
 
-def report_stations(rt: Runtime, clock: FakeClock, counts: dict[str, int]) -> None:
-    batch = []
-    for seq, (ap, stations) in enumerate(counts.items(), start=1):
-        device = "apagent-" + ap.removeprefix("ap-")
-        event = ApStationsCounted(
-            device=device,
-            epoch=1,
-            seq=seq,
-            at=clock.now(),
-            access_point=ap,
-            stations=stations,
-            randomised=0,
-        )
-        batch.append(
-            Inbound(build_topic("testhall", "ap", device, "event"), encode(event), clock.now())
-        )
-    rt.ingest.apply_batch(batch)
-
-
 @pytest.mark.parametrize(("zone_a_people", "busy"), [(3, False), (8, True)])
 def test_a_zone_whose_count_is_hidden_is_never_called_busy(
     database_url: str, clock: FakeClock, zone_a_people: int, busy: bool
@@ -166,7 +148,7 @@ def test_a_zone_whose_count_is_hidden_is_never_called_busy(
         # Zone f1-a (4 desks, Tanaka's team) has 3 people: hidden, and so is f1-b, since the
         # floor's 23 minus f1-b's 20 would give f1-a's 3. With 8 it is shown, and busy.
         free_desks_of_zone_a(rt, clock)
-        report_stations(rt, clock, {"ap-f1-1": zone_a_people, "ap-f1-2": 20})
+        report_stations(rt.ingest, clock.now(), {"ap-f1-1": zone_a_people, "ap-f1-2": 20})
         zones = {
             z["zone"]: z["people"]
             for z in httpx.get(f"{server.url}/api/floors/f1/busyness").json()["zones"]
