@@ -5,12 +5,12 @@ from contextlib import contextmanager
 
 import httpx
 
-from firmware_config.site import Device, Site
+from firmware_config.site import Site
 from server.adapters.database import make_engine, upgrade
 from server.adapters.people_repository import Argon2Hasher, SqlPeopleStore
 from server.domain.people import Person, Role
 from server.services.people import LocalAccounts
-from tests.room_support import MONITOR, OTHER_ROOM, ROOM
+from tests.room_support import room_site
 from tests.signin import sign_in
 from tests.wifi_support import wifi_site
 
@@ -25,12 +25,7 @@ PEOPLE = {
 
 def full_site() -> Site:
     """The small site with Wi-Fi APs on each floor and a monitor in each meeting room."""
-    site = wifi_site()
-    monitors = [
-        Device(id=MONITOR, kind="room", room=ROOM),
-        Device(id="display-f2-1", kind="room", room=OTHER_ROOM),
-    ]
-    return site.model_copy(update={"devices": [*site.devices, *monitors]})
+    return room_site(wifi_site())
 
 
 def seed_accounts(database_url: str, people: list[Person] | None = None) -> None:

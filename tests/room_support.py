@@ -21,9 +21,9 @@ DISPLAY = "card0-HDMI-A-1"
 LAPTOP_INPUT = "card0-HDMI-A-2"
 
 
-def room_site() -> Site:
-    """The small site with a room-monitor device in each room."""
-    site = small_site()
+def room_site(site: Site | None = None) -> Site:
+    """`site` (the small site by default) with a room-monitor device in each room."""
+    site = site or small_site()
     monitors = [
         Device(id=MONITOR, kind="room", room=ROOM),
         Device(id="display-f2-1", kind="room", room=OTHER_ROOM),
