@@ -14,7 +14,7 @@ from enum import StrEnum
 from fastapi import FastAPI, Request
 from fastapi.routing import APIRoute, APIWebSocketRoute
 from starlette.requests import HTTPConnection
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 
 from server.api.auth import optional_person
 from server.composition.runtime import Runtime
@@ -51,6 +51,7 @@ ROUTES: Mapping[tuple[str, str], Access] = {
     ("GET", "/api/floors"): A.ANYONE,
     ("GET", "/api/floors/{floor_id}"): A.ANYONE,
     (WS, "/ws/live"): A.ANYONE,
+    ("GET", "/api/labels"): A.ANYONE,
     ("GET", "/api/desks"): A.ANYONE,
     ("GET", "/api/desks/{desk_id}"): A.ANYONE,
     ("GET", "/api/board/rooms"): A.ANYONE,
@@ -110,6 +111,10 @@ ROUTES: Mapping[tuple[str, str], Access] = {
     ("POST", "/api/sessions/{session_id}/show"): A.STAFF,
     ("GET", "/api/view/{token}"): A.SECRET_LINK,
     ("GET", "/api/view/{token}/materials/{material_id}"): A.SECRET_LINK,
+    ("GET", "/api/view/{token}/materials/{material_id}/pages/{page}"): A.SECRET_LINK,
+    ("GET", "/api/rooms/{room_id}/screen/materials/{material_id}/pages/{page}"): A.SECRET_LINK,
+    (WS, "/ws/rooms/{room_id}/screen"): A.SECRET_LINK,
+    (WS, "/ws/view/{token}"): A.SECRET_LINK,
     # opt-in location
     ("GET", "/api/presence/share"): A.STAFF,
     ("POST", "/api/presence/share"): A.STAFF,
@@ -144,7 +149,7 @@ class RouteNotListed(RuntimeError):
 def route_keys(app: FastAPI) -> Iterator[tuple[str, str]]:
     """(method, path template) of every route `app` answers; HEAD is served as GET."""
     for route in _routes(app):
-        if isinstance(route, APIWebSocketRoute):
+        if isinstance(route, APIWebSocketRoute | WebSocketRoute):
             yield WS, route.path
         elif isinstance(route, Mount):
             yield "GET", route.path

@@ -21,6 +21,8 @@ def _within_range(moment: datetime) -> datetime:
 
 
 RowId = Annotated[int, Path(ge=1, le=MAX_ID, description="a positive whole number")]
+# A page of a material (a PDF has at most PdfRules.max_pages).
+PageNumber = Annotated[int, Path(ge=1, le=100_000)]
 BodyId = Annotated[int, Field(ge=1, le=MAX_ID)]
 Moment = Annotated[AwareDatetime, AfterValidator(_within_range)]
 # Metres on a floor plan: finite (no NaN or Infinity) and of a building's size.

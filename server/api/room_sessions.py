@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse
 from server.api.auth import current_person, optional_person
 from server.api.content_disposition import content_disposition
 from server.api.deps import runtime
-from server.api.inputs import RowId
+from server.api.inputs import PageNumber, RowId
 from server.api.pages import dashboard_page
 from server.api.room_changes import RoomChanges, room_changes
 from server.api.room_schemas import (
@@ -210,7 +210,7 @@ def viewer_out(rt: Runtime, token: str) -> ViewerOut:
     response_class=Response,
     responses={200: {"content": {"image/png": {}}}, **ERRORS},
 )
-def viewer_page(token: str, material_id: int, page: int, rt: Rt) -> Response:
+def viewer_page(token: str, material_id: RowId, page: PageNumber, rt: Rt) -> Response:
     """A page of the session's material as an image (the page the host shows, on a phone)."""
     png = rooms_of(rt).materials.page_for_viewer(token, material_id, page, rt.page_renderer)
     return Response(

@@ -21,7 +21,7 @@ from server.api import room_sessions
 from server.api.auth import current_person
 from server.api.content_disposition import content_disposition
 from server.api.deps import runtime
-from server.api.inputs import Moment, RowId
+from server.api.inputs import Moment, PageNumber, RowId
 from server.api.pages import dashboard_page
 from server.api.room_schemas import (
     ERRORS,
@@ -168,7 +168,9 @@ def screen_out(rt: Runtime, room_id: str, key: str, base_url: str) -> ScreenOut:
     response_class=Response,
     responses={200: {"content": {"image/png": {}}}, **ERRORS},
 )
-def screen_page(room_id: str, material_id: int, page: int, rt: Rt, key: str = "") -> Response:
+def screen_page(
+    room_id: str, material_id: RowId, page: PageNumber, rt: Rt, key: str = ""
+) -> Response:
     """A page of the running meeting's material as an image, for the room screen."""
     png = rooms_of(rt).materials.page_for_screen(room_id, key, material_id, page, rt.page_renderer)
     return Response(png, media_type="image/png", headers=PAGE_CACHE)

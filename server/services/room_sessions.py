@@ -174,6 +174,9 @@ class RoomMaterials:
             session = tx.session_by_token(token)
             if session is None:
                 raise Refusal(RefusalCode.MEETING_LINK_INVALID)
+            expired = session.link_refusal(self._clock.now())
+            if expired:
+                raise expired
             found = tx.material_content(material_id)
         return _page(found, session.id, material_id, page, renderer)
 

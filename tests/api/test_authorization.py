@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from server.api.access import ROUTES, WS, RouteNotListed, check_table, route_keys
@@ -41,6 +42,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, tuple[int, int, int, int]]] = {
     ("GET", "/api/floors"): ("/api/floors", ANYONE),
     ("GET", "/api/floors/{floor_id}"): ("/api/floors/f1", ANYONE),
     (WS, "/ws/live"): ("/ws/live?floor=f1", ANYONE),
+    ("GET", "/api/labels"): ("/api/labels", ANYONE),
     ("GET", "/api/desks"): ("/api/desks", ANYONE),
     ("GET", "/api/desks/{desk_id}"): (f"/api/desks/{DESK}", ANYONE),
     ("GET", "/api/desks/{desk_id}/holder"): (f"/api/desks/{DESK}/holder", SIGNED_IN),
@@ -119,6 +121,16 @@ EXPECTED: dict[tuple[str, str], tuple[str, tuple[int, int, int, int]]] = {
         "/api/view/guess/materials/1",
         (404, 404, 404, 404),
     ),
+    ("GET", "/api/view/{token}/materials/{material_id}/pages/{page}"): (
+        "/api/view/guess/materials/1/pages/1",
+        (404, 404, 404, 404),
+    ),
+    ("GET", "/api/rooms/{room_id}/screen/materials/{material_id}/pages/{page}"): (
+        f"/api/rooms/{ROOM}/screen/materials/1/pages/1?key=guess",
+        (403, 403, 403, 403),
+    ),
+    (WS, "/ws/rooms/{room_id}/screen"): (f"/ws/rooms/{ROOM}/screen?key=guess", (403,) * 4),
+    (WS, "/ws/view/{token}"): ("/ws/view/guess", (403, 403, 403, 403)),
     ("GET", "/api/presence/share"): ("/api/presence/share", SIGNED_IN),
     ("POST", "/api/presence/share"): ("/api/presence/share", SIGNED_IN),
     ("DELETE", "/api/presence/share"): ("/api/presence/share", SIGNED_IN),
@@ -191,11 +203,16 @@ def test_each_role_gets_the_status_the_table_promises(server: ServerThread, role
 
 
 def _websocket_status(server: ServerThread, client: httpx.Client, url: str) -> int:
+    """200 for a feed that sends its state, 403 for one refused (at the handshake or in its
+    first frame), what the handshake answered otherwise."""
     cookies = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
     headers = {"Cookie": cookies} if cookies else {}
-    with connect(server.ws_url + url, additional_headers=headers) as websocket:
-        first = websocket.recv(timeout=10)
-    return 200 if '"type":"snapshot"' in str(first) else 500
+    try:
+        with connect(server.ws_url + url, additional_headers=headers) as websocket:
+            first = str(websocket.recv(timeout=10))
+    except InvalidStatus as refused:
+        return refused.response.status_code
+    return 403 if '"code":"link_invalid"' in first.replace(" ", "") else 200
 
 
 def test_metrics_need_the_bearer_token(database_url: str, clock: FakeClock) -> None:
