@@ -64,7 +64,9 @@ class SessionSigner:
             return ""
         payload, _, signature = mark.rpartition(".")
         device, _, owner = payload.partition(":")
-        if owner != staff_id or not hmac.compare_digest(signature, self._sign("device:" + payload)):
+        if owner != staff_id or not hmac.compare_digest(
+            signature.encode(), self._sign("device:" + payload).encode()
+        ):
             return ""
         return device
 

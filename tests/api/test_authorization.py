@@ -79,6 +79,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, tuple[int, int, int, int]]] = {
     ("GET", "/api/analytics/now"): ("/api/analytics/now", FACILITIES),
     ("GET", "/api/analytics/paperless"): ("/api/analytics/paperless?month=2026-11", FACILITIES),
     ("GET", "/api/devices"): ("/api/devices", FACILITIES),
+    ("GET", "/api/security/audit"): ("/api/security/audit", FACILITIES),
     ("POST", "/api/devices/{device_id}/revoke"): (
         "/api/devices/gw-nowhere/revoke",
         (401, 403, 403, 404),
