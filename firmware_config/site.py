@@ -64,6 +64,11 @@ class Policy(_Model):
     end_of_day: Annotated[str, StringConstraints(pattern=LOCAL_TIME_PATTERN)] = Field(
         default="20:00", description="Local HH:MM when every desk is released"
     )
+    names: Literal["none", "team", "all"] = Field(
+        default="none",
+        description="Whom signed-in staff see named at a desk: nobody, people of their own "
+        "department, or anyone; each read that names someone is logged for that person",
+    )
 
 
 class SiteInfo(_Model):

@@ -1,5 +1,7 @@
 """Server settings, read from FREESEAT_* environment variables (never at import time)."""
 
+import ipaddress
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal
@@ -9,7 +11,18 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from server.directory_settings import CaldavSettings, LdapSettings, OidcSettings
 from server.domain.busyness import Estimator
+from server.services.retention import DEFAULT_LIMITS
 from server.services.wifi_presence import DEFAULT_RETENTION, RETAINED_TABLES, WifiSettings
+
+
+def retention_days(value: dict[str, float], known: Sequence[str], noun: str) -> dict[str, float]:
+    """`value` ({name: days}) when every name is `known` and every number of days positive."""
+    for name, days in value.items():
+        if name not in known:
+            raise ValueError(f"unknown {noun} {name!r}; use one of {list(known)}")
+        if days <= 0:
+            raise ValueError(f"{name}: days must be positive, got {days}")
+    return value
 
 
 class WifiEnvSettings(BaseSettings):
@@ -28,12 +41,7 @@ class WifiEnvSettings(BaseSettings):
     @field_validator("retention_days")
     @classmethod
     def _known_tables(cls, value: dict[str, float]) -> dict[str, float]:
-        for table, days in value.items():
-            if table not in RETAINED_TABLES:
-                raise ValueError(f"unknown table {table!r}; use one of {list(RETAINED_TABLES)}")
-            if days <= 0:
-                raise ValueError(f"{table}: days must be positive, got {days}")
-        return value
+        return retention_days(value, RETAINED_TABLES, "table")
 
     def to_settings(self) -> WifiSettings:
         retention = dict(DEFAULT_RETENTION)
@@ -118,6 +126,18 @@ class Settings(BaseSettings):
     # Demo mode signs in demo people without a password; on a database that also holds real
     # accounts it refuses to start unless this says it is meant (real accounts keep passwords).
     demo_with_real_accounts: bool = False
+    # /metrics (server/api/access.py): on the main listener only with this bearer token; and/or
+    # on a listener of its own at this loopback address ("127.0.0.1:9464"), where no token is
+    # asked. Neither set: nobody reads metrics.
+    metrics_token: SecretStr | None = None
+    metrics_listen: str | None = Field(default=None, description="loopback host:port for /metrics")
+    # Request bodies over this are refused with 413 before they are read (server/api/body_limit.py);
+    # meeting materials have their own, larger limit.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # Retention per purpose (server/services/retention.py), e.g.
+    # FREESEAT_RETENTION_DAYS='{"desk_history": 30}'; others keep their defaults.
+    retention_days: dict[str, float] = Field(default_factory=dict)
+    retention_interval_s: float = Field(default=3600, gt=0)
     # Provisioning (firmware_config/provision.py): zero-touch advert, revocation, HA bridge.
     advertise: bool = Field(default=False, description="advertise _freeseat._tcp by zeroconf")
     advertise_port: int = Field(default=8000, ge=1, le=65535, description="HTTP port to advertise")
@@ -145,3 +165,37 @@ class Settings(BaseSettings):
     ldap: LdapSettings = Field(default_factory=LdapSettings)
     oidc: OidcSettings = Field(default_factory=OidcSettings)
     caldav: CaldavSettings = Field(default_factory=CaldavSettings)
+
+    @field_validator("retention_days")
+    @classmethod
+    def _known_purposes(cls, value: dict[str, float]) -> dict[str, float]:
+        return retention_days(value, tuple(DEFAULT_LIMITS), "purpose")
+
+    def retention_limits(self) -> dict[str, timedelta]:
+        """Each purpose's retention: the defaults, with FREESEAT_RETENTION_DAYS applied."""
+        return {
+            **DEFAULT_LIMITS,
+            **{p: timedelta(days=d) for p, d in self.retention_days.items()},
+        }
+
+    @field_validator("metrics_listen")
+    @classmethod
+    def _loopback_only(cls, value: str | None) -> str | None:
+        if value is not None:
+            loopback_address(value)
+        return value
+
+
+def loopback_address(value: str) -> tuple[str, int]:
+    """(host, port) of "host:port" when host is a loopback address; ValueError otherwise."""
+    host, sep, port = value.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{value!r}: expected host:port, e.g. 127.0.0.1:9464")
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise ValueError(f"{value!r}: metrics listen only on a loopback address (127.0.0.1, ::1)")
+    return host, int(port)

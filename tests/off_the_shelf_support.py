@@ -12,7 +12,7 @@ from firmware_config.site import Device, Site
 from server.adapters.embedded_broker import MosquittoBroker
 from server.api.app import create_app
 from server.settings import Settings
-from tests.support import ServerThread, small_site, wait_until
+from tests.support import METRICS_TOKEN, ServerThread, scrape, small_site, wait_until
 
 
 def site_with(devices: list[Device]) -> Site:
@@ -41,7 +41,12 @@ class Publisher:
 @contextmanager
 def serving(site: Site, broker: MosquittoBroker, database_url: str) -> Iterator[ServerThread]:
     """A server for `site` on a fresh database, subscribed at the broker."""
-    settings = Settings(database_url=database_url, broker_url=broker.url, mqtt_client_id="ots")
+    settings = Settings(
+        database_url=database_url,
+        broker_url=broker.url,
+        mqtt_client_id="ots",
+        metrics_token=METRICS_TOKEN,
+    )
     with ServerThread(create_app(settings, site=site)) as server:
         wait_until(lambda: httpx.get(f"{server.url}/api/health").json()["broker_connected"])
         yield server
@@ -75,7 +80,7 @@ def quarantined(database_url: str) -> list[tuple[str, str]]:
 
 def metric(server: ServerThread, sample: str) -> float | None:
     """The value of one sample line of /metrics (`name{labels}`), None when absent."""
-    for line in httpx.get(f"{server.url}/metrics").text.splitlines():
+    for line in scrape(server.url).text.splitlines():
         name, _, value = line.rpartition(" ")
         if name == sample:
             return float(value)

@@ -12,7 +12,7 @@ from server.api.app import create_app
 from server.services.ports import Clock
 from server.settings import Settings
 from tests.signin import sign_in
-from tests.support import ServerThread, small_site
+from tests.support import METRICS_TOKEN, ServerThread, small_site
 
 ROOM = "room-f1-1"
 OTHER_ROOM = "room-f2-1"
@@ -21,9 +21,9 @@ DISPLAY = "card0-HDMI-A-1"
 LAPTOP_INPUT = "card0-HDMI-A-2"
 
 
-def room_site() -> Site:
-    """The small site with a room-monitor device in each room."""
-    site = small_site()
+def room_site(site: Site | None = None) -> Site:
+    """`site` (the small site by default) with a room-monitor device in each room."""
+    site = site or small_site()
     monitors = [
         Device(id=MONITOR, kind="room", room=ROOM),
         Device(id="display-f2-1", kind="room", room=OTHER_ROOM),
@@ -42,6 +42,7 @@ def room_server(
         mqtt_client_id="rooms-test-server",
         demo_mode=True,
         sweep_interval_s=sweep_s,
+        metrics_token=METRICS_TOKEN,
     )
     return ServerThread(create_app(settings, clock=clock, site=room_site()))
 

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+import httpx
 import paho.mqtt.client as mqtt
 import uvicorn
 from fastapi import FastAPI
@@ -161,3 +162,14 @@ class ContractListener:
     def close(self) -> None:
         self.client.loop_stop()
         self.client.disconnect()
+
+
+# The bearer token test servers that are scraped are given (FREESEAT_METRICS_TOKEN).
+METRICS_TOKEN = "test-metrics-token"
+
+
+def scrape(base_url: str) -> httpx.Response:
+    """GET /metrics with the test servers' bearer token."""
+    return httpx.get(
+        f"{base_url}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=30
+    )

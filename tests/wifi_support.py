@@ -2,10 +2,13 @@
 
 import socket
 import threading
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from contracts import ApStationsCounted, build_topic, encode
 from firmware_config.site import AccessPoint, Device, Site
+from server.services.ingest import Inbound, Ingest
 from tests.support import small_site
 
 # Radio addresses of the test APs (infrastructure, not people): floor, AP -> BSSIDs.
@@ -35,6 +38,18 @@ def wifi_site(desks_per_zone: int = 4) -> Site:
         ]
     building = site.buildings[0].model_copy(update={"floors": floors})
     return site.model_copy(update={"buildings": [building], "devices": devices})
+
+
+def report_stations(ingest: Ingest, at: datetime, counts: dict[str, int], seq: int = 1) -> None:
+    """Each AP's agent reports its station count (no randomised addresses), as one batch."""
+    batch = []
+    for ap, stations in counts.items():
+        device = "apagent-" + ap.removeprefix("ap-")
+        event = ApStationsCounted(
+            device=device, epoch=1, seq=seq, at=at, access_point=ap, stations=stations, randomised=0
+        )
+        batch.append(Inbound(build_topic("testhall", "ap", device, "event"), encode(event), at))
+    ingest.apply_batch(batch)
 
 
 class FakeHostapd:

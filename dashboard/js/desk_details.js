@@ -85,6 +85,6 @@ export class DeskDetails {
     const ago = formatAgo(desk.since);
     f.since.textContent = desk.since ? `${formatTime(desk.since)}${ago ? ` (${ago})` : ""}` : none;
     f.since.setAttribute("datetime", desk.since ?? "");
-    f.reason.textContent = desk.reason || none;
+    f.reason.textContent = desk.reason ? termLabel("deskReason", desk.reason) : none;
   }
 }

@@ -343,6 +343,12 @@ async function guarded(fn) {
     await fn();
     showNotice("");
   } catch (err) {
+    if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
+      // Every figure here is for facilities staff: say so and offer the sign-in.
+      showNotice(t("facilities.signInNeeded"));
+      $("facilities-me-panel").open = true;
+      return;
+    }
     showNotice(t("error.analytics", { detail: err.message }));
   }
 }
@@ -356,7 +362,7 @@ async function renderMe() {
   await renderSignIn($("facilities-me"), async () => {
     if (session()?.signed_in) $("facilities-me-panel").open = false;
     await renderMe();
-    await guarded(loadHistory);
+    await Promise.all([guarded(loadNow), guarded(loadHistory)]);
   });
 }
 

@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 MIGRATIONS = "server.adapters:migrations"
@@ -66,6 +67,13 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
 # begin. A deferred transaction that read first and writes later fails with "database is
 # locked" when another process (a second replica, `db rebuild-state`) committed in between.
 WRITE_INTENT = {"sqlite_immediate": True}
+
+
+def write_sessions(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for transactions that will write: on SQLite they take the write lock when they
+    begin, so concurrent writers queue (busy timeout) instead of failing as "database is
+    locked" when one read first. Every store's writes go through one of these."""
+    return sessionmaker(engine.execution_options(**WRITE_INTENT), expire_on_commit=False)
 
 
 def _sqlite_begin(connection: Connection) -> None:

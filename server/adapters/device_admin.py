@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from firmware_config.provision import ProvisionError, revoke_device
 from firmware_config.site import Site
+from server.adapters.database import write_sessions
 from server.adapters.tables_provisioning import DeviceRevocationRow
 from server.services.device_registry import BrokerReloadFailed, Revocation
 
@@ -27,7 +28,7 @@ class SqlRevocations:
             return {r.device: Revocation(r.device, r.revoked_at, r.revoked_by) for r in rows}
 
     def add(self, revocation: Revocation) -> None:
-        with Session(self._engine) as session, session.begin():
+        with write_sessions(self._engine).begin() as session:
             session.merge(
                 DeviceRevocationRow(
                     device=revocation.device, revoked_at=revocation.at, revoked_by=revocation.by

@@ -24,7 +24,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 
-from server.domain.occupancy import DeskState, DeskStatus
+from server.domain.occupancy import DeskReason, DeskState, DeskStatus
 from server.domain.sequencing import Position, ReadingOrigin
 from server.services.ingest import BatchOutcome, Inbound, Ingest
 
@@ -165,7 +165,7 @@ def _outcome(wire: OutcomeTuple) -> BatchOutcome:
             floor=floor,
             state=DeskState(state),
             since=since,
-            reason=reason,
+            reason=DeskReason(reason),
             present=present,
             reading=ReadingOrigin(device, Position(epoch, seq)) if device is not None else None,
             contact=contact,

@@ -24,7 +24,7 @@ PING = '{"type":"ping"}'
 
 
 def desk_view(status: DeskStatus) -> dict[str, Any]:
-    """What a browser gets for one desk."""
+    """What a browser gets for one desk: its state and why, as a kind; never who holds it."""
     view: dict[str, Any] = {
         "state": status.state.value,
         "since": status.since.isoformat(),

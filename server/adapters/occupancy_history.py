@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from server.adapters.repository import _device
 from server.adapters.tables import DeskRow, DeskTransitionRow, DeviceRow
 from server.adapters.tables_seating import SeatHoldRow
-from server.domain.seat_holds import NO_SHOW, proven
+from server.domain.occupancy import DeskReason
+from server.domain.seat_holds import proven
 from server.services.occupancy_analytics import HoldFact, TransitionFact
 from server.services.ports import DeviceRecord
 
@@ -74,7 +75,7 @@ class SqlOccupancyHistory:
                 HoldFact(
                     desk=desk,
                     day=day,
-                    no_show=(reason or "").startswith(NO_SHOW),
+                    no_show=reason == DeskReason.NO_SHOW,
                     unconfirmed=checked_in_at is not None and not proven(how),
                 )
                 for desk, day, reason, checked_in_at, how in session.execute(query)

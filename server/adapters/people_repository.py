@@ -11,7 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.orm import sessionmaker
 
-from server.adapters.database import WRITE_INTENT
+from server.adapters.database import write_sessions
 from server.adapters.tables_people import PersonRow
 from server.domain.people import Person, Role
 from server.services.people import HashingBusy
@@ -56,9 +56,7 @@ class SqlPeopleStore:
 
     def __init__(self, engine: Engine) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
-        self._writes = sessionmaker(
-            engine.execution_options(**WRITE_INTENT), expire_on_commit=False
-        )
+        self._writes = write_sessions(engine)
 
     def person(self, staff_id: str) -> Person | None:
         """The person, or None when unknown or disabled (a leaver's sessions end with this)."""

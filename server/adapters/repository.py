@@ -1,5 +1,6 @@
 """The SQLAlchemy implementation of the Store and Transaction ports."""
 
+import hashlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -14,6 +15,7 @@ from sqlalchemy.sql.expression import ClauseElement
 from server.adapters.bulk_write import executemany
 from server.adapters.database import WRITE_INTENT
 from server.adapters.tables import (
+    QUARANTINE_KEPT_BYTES,
     Base,
     DeskRow,
     DeskTransitionRow,
@@ -21,7 +23,7 @@ from server.adapters.tables import (
     EventRow,
     QuarantineRow,
 )
-from server.domain.occupancy import DeskState, DeskStatus, DeskTransition
+from server.domain.occupancy import DeskReason, DeskState, DeskStatus, DeskTransition
 from server.domain.sequencing import Position, ReadingOrigin
 from server.services.ports import DeviceRecord, EventRecord
 
@@ -161,6 +163,7 @@ class SqlTransaction:
                 "before": transition.before.state.value,
                 "after": transition.after.state.value,
                 "reason": transition.after.reason,
+                "person": transition.person,
                 "at": transition.after.since,
                 "event_id": event_id,
             }
@@ -169,9 +172,11 @@ class SqlTransaction:
     def quarantine(self, topic: str, payload: bytes, reason: str, received_at: datetime) -> None:
         self._quarantined.append(
             {
-                "topic": topic,
-                "payload": bytes(payload),
-                "reason": reason,
+                "topic": topic[:QUARANTINE_KEPT_BYTES],
+                "payload": bytes(payload[:QUARANTINE_KEPT_BYTES]),
+                "payload_size": len(payload),
+                "payload_sha256": hashlib.sha256(payload).hexdigest(),
+                "reason": reason[:QUARANTINE_KEPT_BYTES],
                 "received_at": received_at,
             }
         )
@@ -261,7 +266,7 @@ class SqlStore:
                     "floor": floor,
                     "state": DeskState.UNKNOWN.value,
                     "since": now,
-                    "reason": "no sensor report yet",
+                    "reason": DeskReason.NO_REPORT,
                     "present": None,
                     "contact": False,
                     "checked_in": False,
@@ -373,7 +378,7 @@ def desk_status(row: DeskRow | Row[Any]) -> DeskStatus:
         floor=row.floor,
         state=DeskState(row.state),
         since=row.since,
-        reason=row.reason,
+        reason=DeskReason(row.reason),
         present=row.present,
         reading=reading,
         contact=row.contact,

@@ -10,12 +10,12 @@ from sqlalchemy import Engine, and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from server.adapters.database import WRITE_INTENT
+from server.adapters.database import write_sessions
 from server.adapters.repository import desk_status
 from server.adapters.tables import DeskRow, DeskTransitionRow
 from server.adapters.tables_people import PersonRow
 from server.adapters.tables_seating import IdempotencyKeyRow, SeatHoldRow
-from server.domain.occupancy import DeskStatus, DeskTransition
+from server.domain.occupancy import DeskReason, DeskStatus, DeskTransition
 from server.domain.seat_holds import Hold
 from server.domain.seat_policy import SatAt
 from server.services.seating_ports import ConflictKind, SeatConflict, StoredAnswer
@@ -62,6 +62,7 @@ class SqlSeatingTransaction:
                 before=transition.before.state.value,
                 after=transition.after.state.value,
                 reason=transition.after.reason,
+                person=transition.person,
                 at=transition.after.since,
                 event_id=event_id,
             )
@@ -91,7 +92,7 @@ class SqlSeatingTransaction:
             row.checked_in_at = at
             row.check_in_how = how
 
-    def end_hold(self, hold_id: int, at: datetime, reason: str) -> None:
+    def end_hold(self, hold_id: int, at: datetime, reason: DeskReason) -> None:
         row = self._session.get(SeatHoldRow, hold_id)
         if row is not None and row.active:
             row.active = False
@@ -144,9 +145,7 @@ class SqlSeatingStore:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         # Every seating transaction writes: on SQLite it takes the write lock as it begins, so
         # concurrent commands queue for it instead of failing after they have read.
-        self._writes = sessionmaker(
-            engine.execution_options(**WRITE_INTENT), expire_on_commit=False
-        )
+        self._writes = write_sessions(engine)
         # SQLite has one writer at a time, and a connection waiting for it sleeps in growing
         # steps (up to 100 ms) before it looks again: seating commands queue on this lock
         # instead, which wakes the next one the moment the last commits.
@@ -277,5 +276,5 @@ def _hold(row: SeatHoldRow) -> Hold:
         checked_in_at=row.checked_in_at,
         check_in_how=row.check_in_how,
         released_at=row.released_at,
-        release_reason=row.release_reason,
+        release_reason=None if row.release_reason is None else DeskReason(row.release_reason),
     )

@@ -40,7 +40,7 @@ class SessionSigner:
         if not cookie or "." not in cookie:
             return None
         payload, _, signature = cookie.rpartition(".")
-        if not hmac.compare_digest(signature, self._sign(payload)):
+        if not hmac.compare_digest(signature.encode(), self._sign(payload).encode()):
             return None
         try:
             data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
@@ -64,7 +64,9 @@ class SessionSigner:
             return ""
         payload, _, signature = mark.rpartition(".")
         device, _, owner = payload.partition(":")
-        if owner != staff_id or not hmac.compare_digest(signature, self._sign("device:" + payload)):
+        if owner != staff_id or not hmac.compare_digest(
+            signature.encode(), self._sign("device:" + payload).encode()
+        ):
             return ""
         return device
 

@@ -46,6 +46,10 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# How much of a rejected message the quarantine keeps (enough to see what it was).
+QUARANTINE_KEPT_BYTES = 4096
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UtcDateTime}
@@ -118,7 +122,10 @@ class DeskTransitionRow(Base):
     desk: Mapped[str] = mapped_column(String(24))
     before: Mapped[str] = mapped_column(String(16))
     after: Mapped[str] = mapped_column(String(16))
-    reason: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)  # a DeskReason: never names anyone
+    # Whom the change was about (the holder): served only as the site's policy allows, and
+    # cleared after the retention period (server/services/retention.py).
+    person: Mapped[str | None] = mapped_column(String(64), nullable=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     event_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
@@ -126,12 +133,18 @@ class DeskTransitionRow(Base):
 
 
 class QuarantineRow(Base):
-    """A message that was rejected, kept with the reason so nothing is silently lost."""
+    """A message that was rejected, kept with the reason so nothing is silently lost.
+
+    Only its first QUARANTINE_KEPT_BYTES are kept, with its size and SHA-256: a flood of
+    oversized messages must not become as many oversized rows.
+    """
 
     __tablename__ = "quarantine"
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     topic: Mapped[str] = mapped_column(Text)
     payload: Mapped[bytes] = mapped_column(LargeBinary)
+    payload_size: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    payload_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     reason: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

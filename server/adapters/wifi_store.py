@@ -7,6 +7,7 @@ from typing import Any, cast
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from server.adapters.database import write_sessions
 from server.adapters.repository import SqlTransaction
 from server.adapters.tables import EventRow
 from server.adapters.tables_wifi import (
@@ -27,6 +28,9 @@ class SqlWifiStore:
 
     def __init__(self, engine: Engine) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # Shares are read, then written, by many people at once (8 at a time were enough for
+        # "database is locked" with deferred transactions on SQLite).
+        self._writes = write_sessions(engine)
 
     def save_count(self, tx: Transaction, count: StoredCount) -> bool:
         # The ingest transaction's own session: the count commits (and is acked) with the
@@ -58,7 +62,7 @@ class SqlWifiStore:
     def add_samples(
         self, at: datetime, zones: Mapping[str, tuple[str, float]], floors: Mapping[str, float]
     ) -> None:
-        with self._sessions.begin() as session:
+        with self._writes.begin() as session:
             session.add_all(
                 WifiZoneSampleRow(at=at, floor=floor, zone=zone, people=people)
                 for zone, (floor, people) in zones.items()
@@ -112,7 +116,7 @@ class SqlWifiStore:
             )
 
     def save_share(self, share: Share) -> None:
-        with self._sessions.begin() as session:
+        with self._writes.begin() as session:
             row = session.get(WifiLocationShareRow, share.person)
             if row is None:
                 row = WifiLocationShareRow(person=share.person)
@@ -125,7 +129,7 @@ class SqlWifiStore:
             row.reported_at = share.reported_at
 
     def delete_share(self, person: str) -> bool:
-        with self._sessions.begin() as session:
+        with self._writes.begin() as session:
             row = session.get(WifiLocationShareRow, person)
             if row is None:
                 return False
@@ -133,7 +137,7 @@ class SqlWifiStore:
             return True
 
     def add_lookup(self, lookup: Lookup) -> None:
-        with self._sessions.begin() as session:
+        with self._writes.begin() as session:
             session.add(
                 WifiLocationLookupRow(
                     at=lookup.at,
@@ -171,6 +175,6 @@ class SqlWifiStore:
             )
         else:
             raise ValueError(f"no retention rule for table {table!r}")
-        with self._sessions.begin() as session:
+        with self._writes.begin() as session:
             result = session.execute(statement)
             return int(cast(Any, result).rowcount or 0)

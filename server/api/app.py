@@ -8,7 +8,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -36,11 +37,14 @@ from server.api import (
     wifi,
     wifi_location,
 )
-from server.api.refusals import answer
+from server.api.access import authorize, check_table
+from server.api.body_limit import BodyLimit
+from server.api.refusals import answer, answer_invalid
 from server.api.room_changes import RoomChanges
 from server.composition.background import background
 from server.composition.directory_jobs import run_directory_jobs_forever
 from server.composition.runtime import Runtime
+from server.domain.meetings import PdfRules
 from server.domain.refusals import Refusal
 from server.services.ports import Clock
 from server.settings import Settings
@@ -62,6 +66,7 @@ UVICORN_OPTIONS: dict[str, Any] = {
     # The app honours proxy headers itself, from FREESEAT_FORWARDED_ALLOW_IPS only.
     "proxy_headers": False,
 }
+MATERIALS_PATH = r"/api/sessions/[^/]+/materials"
 
 
 def create_app(
@@ -79,6 +84,8 @@ def create_app(
             run_directory_jobs_forever(runtime),
             security.run_jobs_forever(runtime),
         ]
+        if settings.metrics_listen:
+            jobs.append(metrics.serve_loopback(runtime, settings.metrics_listen))
         try:
             async with background(runtime, jobs):
                 yield
@@ -90,12 +97,21 @@ def create_app(
         description="Free-address desks and paperless meeting rooms: live state, history, API.",
         version="0.1.0",
         lifespan=lifespan,
+        # The one authorization table decides every route before it runs.
+        dependencies=[Depends(authorize)],
     )
     # Behind a reverse proxy the client's address and scheme (https: Secure cookies) come from
     # X-Forwarded-For / -Proto, believed only from the proxies the settings name.
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
+    app.add_middleware(
+        BodyLimit,
+        limit=settings.max_body_bytes,
+        # A PDF's own limit is checked by its route, which says so in the material's words.
+        larger={MATERIALS_PATH: PdfRules().max_bytes + 64 * 1024},
+    )
     # Every refusal from a route or a dependency is answered by the one mapping to HTTP.
     app.add_exception_handler(Refusal, _answer_refusal)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _answer_invalid)  # type: ignore[arg-type]
     app.include_router(health.router)
     app.include_router(floors.router)
     app.include_router(live.router)
@@ -126,8 +142,13 @@ def create_app(
 
         app.include_router(pages.page_router(static))
 
+    check_table(app)
     return app
 
 
 async def _answer_refusal(request: Request, refusal: Refusal) -> Response:
     return answer(request, refusal)
+
+
+async def _answer_invalid(request: Request, error: RequestValidationError) -> Response:
+    return answer_invalid(request, error)

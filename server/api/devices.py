@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 
-from server.api.auth import require_role
+from server.api.auth import current_person
 from server.api.deps import runtime
 from server.composition.runtime import Runtime
-from server.domain.people import Person, Role
+from server.domain.people import Person
 from server.domain.refusals import Refusal, RefusalCode
 from server.services.device_registry import BrokerReloadFailed, DeviceView
 
@@ -58,7 +58,6 @@ def _out(view: DeviceView) -> DeviceOut:
 @router.get("/devices")
 async def list_devices(
     rt: Annotated[Runtime, Depends(runtime)],
-    _person: Annotated[Person, Depends(require_role(Role.FACILITIES))],
 ) -> list[DeviceOut]:
     """Every device of the site file: liveness, version, battery, RSSI, what it serves."""
     views = await asyncio.to_thread(rt.devices.devices)
@@ -69,7 +68,7 @@ async def list_devices(
 async def revoke(
     device_id: str,
     rt: Annotated[Runtime, Depends(runtime)],
-    person: Annotated[Person, Depends(require_role(Role.ADMIN))],
+    person: Annotated[Person, Depends(current_person)],
 ) -> DeviceOut:
     """Remove the device's broker credentials; the broker reloads them, it is not restarted."""
     try:

@@ -4,11 +4,12 @@ from collections import Counter
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from firmware_config.site import Floor, Rect, Site
 from server.api.deps import runtime
 from server.composition.runtime import Runtime
+from server.domain.occupancy import DeskReason
 from server.domain.refusals import Refusal, RefusalCode
 
 router = APIRouter(prefix="/api", tags=["floors"])
@@ -50,7 +51,7 @@ class DeskOut(BaseModel):
     equipment: list[str]
     state: str
     since: str | None
-    reason: str | None
+    reason: DeskReason | None = Field(description="why, as a kind; never who")
 
 
 class RoomOut(BaseModel):

@@ -1,14 +1,21 @@
-"""`GET /metrics`: Prometheus text exposition of ingest, quarantine, live feed and desk states."""
+"""`GET /metrics`: Prometheus text exposition of ingest, quarantine, live feed and desk states.
 
+Read with the bearer token FREESEAT_METRICS_TOKEN (server/api/access.py), or without one on
+the loopback listener FREESEAT_METRICS_LISTEN starts (`serve_loopback`).
+"""
+
+import asyncio
 from collections import Counter
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+import uvicorn
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import PlainTextResponse
 
 from server.api.deps import runtime
 from server.composition.runtime import Runtime
 from server.services.ingest import BatchOutcome
+from server.settings import loopback_address
 
 router = APIRouter(tags=["health"])
 
@@ -91,3 +98,21 @@ def metrics(rt: Annotated[Runtime, Depends(runtime)]) -> PlainTextResponse:
         [(f'{{state="{state}"}}', n) for state, n in sorted(states.items())],
     )
     return PlainTextResponse("\n".join(lines) + "\n", media_type=CONTENT_TYPE)
+
+
+async def serve_loopback(rt: Runtime, address: str) -> None:
+    """Serve `/metrics` alone at a loopback `address`, without a token: only this machine
+    reaches it (FREESEAT_METRICS_LISTEN)."""
+    host, port = loopback_address(address)
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    app.state.runtime = rt
+    app.add_api_route("/metrics", metrics, methods=["GET"], response_class=PlainTextResponse)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+    )
+    serving = asyncio.create_task(server.serve())
+    try:
+        await asyncio.shield(serving)
+    finally:
+        server.should_exit = True
+        await asyncio.wait([serving])

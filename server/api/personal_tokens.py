@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from server.api.auth import PersonOut, current_person
 from server.api.bearer import personal_token
 from server.api.deps import runtime
+from server.api.inputs import RowId
 from server.composition.runtime import Runtime
 from server.domain.people import Person
 from server.domain.refusals import Refusal, RefusalCode
@@ -88,7 +89,7 @@ def mine(rt: Rt, person: Me) -> list[TokenOut]:
 
 
 @router.delete("/{token_id}", status_code=204)
-def revoke(token_id: int, rt: Rt, person: Me) -> None:
+def revoke(token_id: RowId, rt: Rt, person: Me) -> None:
     """Revoke one of my tokens: the laptop using it is signed out at once."""
     if not _tokens(rt).revoke(person.staff_id, token_id, rt.clock.now()):
         raise Refusal(RefusalCode.TOKEN_UNKNOWN, token=token_id)

@@ -14,6 +14,7 @@ from functools import cache
 from importlib import resources
 
 from fastapi import Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from server.domain.refusals import Fact, Refusal, RefusalCode
@@ -66,11 +67,13 @@ STATUS: Mapping[RefusalCode, int] = {
     C.SESSION_UNKNOWN: 404,
     C.SESSION_ENDED: 409,
     C.MEETING_LINK_INVALID: 404,
+    C.MEETING_LINK_EXPIRED: 410,
     # materials
     C.MATERIAL_KIND_INVALID: 400,
     C.MATERIAL_UNKNOWN: 404,
     C.PAGE_OUT_OF_RANGE: 400,
     C.FILENAME_NOT_PDF: 400,
+    C.FILENAME_INVALID: 400,
     C.UPLOAD_NOT_PDF_TYPE: 415,
     C.PDF_EMPTY: 400,
     C.PDF_TOO_LARGE: 413,
@@ -90,6 +93,9 @@ STATUS: Mapping[RefusalCode, int] = {
     C.PERSON_UNKNOWN: 401,
     C.SIGN_IN_THROTTLED: 429,
     C.SIGN_IN_BUSY: 503,
+    C.METRICS_TOKEN_REQUIRED: 401,
+    # any request
+    C.BODY_TOO_LARGE: 413,
     # devices
     C.DEVICE_UNKNOWN: 404,
     C.DEVICE_BRIDGED: 409,
@@ -159,6 +165,27 @@ def _fact(value: Fact | None, style: str | None, lang: str) -> str:
     return str(value)
 
 
+def answer_invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+    """422 for a request that fails validation: where and what, never the input itself.
+
+    FastAPI's own answer echoes each bad value: a 30 MB body came back as a 30 MB error, and a
+    NaN (which JSON cannot carry) turned the 422 into a 500.
+    """
+    problems = [
+        {
+            "loc": [str(part) for part in e.get("loc", ())],
+            "msg": str(e.get("msg", "")),
+            "type": str(e.get("type", "")),
+        }
+        for e in error.errors()[:MAX_PROBLEMS]
+    ]
+    return JSONResponse({"detail": problems}, status_code=422)
+
+
+# A body can fail in thousands of places; the first few say what to fix.
+MAX_PROBLEMS = 20
+
+
 def _labels(request: Request, refusal: Refusal, lang: str) -> dict[str, str]:
     app = request.scope.get("app")
     runtime = getattr(app.state, "runtime", None) if app is not None else None
@@ -183,6 +210,8 @@ def answer(request: Request, refusal: Refusal) -> JSONResponse:
     retry = refusal.facts.get("retry_after_s")
     if isinstance(retry, int):
         headers["Retry-After"] = str(retry)
+    if refusal.code is C.METRICS_TOKEN_REQUIRED:
+        headers["WWW-Authenticate"] = 'Bearer realm="freeseat metrics"'
     lang = language(request)
     labels = _labels(request, refusal, lang)
     body: dict[str, object] = {

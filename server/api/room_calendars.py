@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 
-from server.api.auth import current_person, require_role
+from server.api.auth import current_person
 from server.api.deps import runtime
+from server.api.inputs import Moment, RowId
 from server.api.room_schemas import ERRORS, BookingOut, actor_of, rooms_of
 from server.composition.runtime import Runtime
 from server.domain.people import Person, Role
@@ -28,13 +29,12 @@ from server.services.calendar_sync import CalendarSync
 router = APIRouter(tags=["rooms"])
 Rt = Annotated[Runtime, Depends(runtime)]
 Signed = Annotated[Person, Depends(current_person)]
-Facilities = Annotated[Person, Depends(require_role(Role.FACILITIES, Role.ADMIN))]
 CONFLICTS_SHOWN = timedelta(days=30)
 
 
 class BookingMove(BaseModel):
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Moment
+    ends_at: Moment
 
 
 class SyncOut(BaseModel):
@@ -81,14 +81,14 @@ def _sync(rt: Runtime) -> CalendarSync:
 
 
 @router.patch("/api/bookings/{booking_id}", responses=ERRORS)
-def move_booking(booking_id: int, body: BookingMove, rt: Rt, person: Signed) -> BookingOut:
+def move_booking(booking_id: RowId, body: BookingMove, rt: Rt, person: Signed) -> BookingOut:
     """Move a booking (one occurrence of a series) to new times, if the room is free then."""
     moved = rooms_of(rt).bookings.move(actor_of(person), booking_id, body.starts_at, body.ends_at)
     return BookingOut.of(moved)
 
 
 @router.post("/api/rooms/{room_id}/calendar/sync", responses=ERRORS)
-async def sync_room(room_id: str, rt: Rt, _person: Facilities) -> SyncOut:
+async def sync_room(room_id: str, rt: Rt) -> SyncOut:
     """Sync the room with its calendar now."""
     rooms_of(rt).directory.info(room_id)
     sync = _sync(rt)

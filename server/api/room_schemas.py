@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
+from server.api.inputs import BodyId, Moment
 from server.composition.runtime import Runtime
 from server.domain.meetings import Booking, GhostMeeting, MeetingSession
 from server.domain.people import Person
@@ -201,8 +202,8 @@ class MeetingRoomOut(BaseModel):
 
 class BookingIn(BaseModel):
     title: str = Field(min_length=1, max_length=200)
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Moment
+    ends_at: Moment
     weekly: int = Field(default=1, ge=1, le=52, description="occurrences, one week apart")
 
 
@@ -224,8 +225,8 @@ class PairOut(BaseModel):
 
 
 class ShowIn(BaseModel):
-    material_id: int
-    page: int = Field(ge=1)
+    material_id: BodyId
+    page: int = Field(ge=1, le=100_000)
 
 
 class LinksOut(BaseModel):

@@ -12,7 +12,9 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse
 
 from server.api.auth import current_person, optional_person
+from server.api.content_disposition import content_disposition
 from server.api.deps import runtime
+from server.api.inputs import PageNumber, RowId
 from server.api.pages import dashboard_page
 from server.api.room_changes import RoomChanges, room_changes
 from server.api.room_schemas import (
@@ -67,7 +69,7 @@ def pair(body: PairIn, rt: Rt, person: Signed, response: Response, changes: Chan
 
 
 @router.get("/api/sessions/{session_id}", responses=ERRORS)
-def get_session_record(session_id: int, rt: Rt, person: Signed) -> MeetingSessionOut:
+def get_session_record(session_id: RowId, rt: Rt, person: Signed) -> MeetingSessionOut:
     """The session record: room, host, department, start/end, materials, openers, pages."""
     detail = rooms_of(rt).sessions.record(actor_of(person), session_id)
     return MeetingSessionOut.detail(detail)
@@ -86,7 +88,7 @@ def my_sessions(rt: Rt, person: Signed) -> list[MeetingSessionOut]:
 
 
 @router.post("/api/sessions/{session_id}/end", responses=ERRORS)
-def end_session(session_id: int, rt: Rt, person: Signed, changes: Changes) -> MeetingSessionOut:
+def end_session(session_id: RowId, rt: Rt, person: Signed, changes: Changes) -> MeetingSessionOut:
     """End the session (its host or facilities); its pairing codes die with it."""
     service = rooms_of(rt)
     ended = service.sessions.end(actor_of(person), session_id)
@@ -111,7 +113,7 @@ def end_session(session_id: int, rt: Rt, person: Signed, changes: Changes) -> Me
     },
 )
 async def upload_material(
-    session_id: int,
+    session_id: RowId,
     request: Request,
     rt: Rt,
     person: Signed,
@@ -156,7 +158,7 @@ def _too_large(size: int, limit: int) -> Refusal:
 
 @router.post("/api/sessions/{session_id}/show", responses=ERRORS)
 def show_page(
-    session_id: int, body: ShowIn, rt: Rt, person: Signed, changes: Changes
+    session_id: RowId, body: ShowIn, rt: Rt, person: Signed, changes: Changes
 ) -> MeetingSessionOut:
     """Put a page of a material on the room display and every attendee's viewer (pushed to
     both at once, server.api.room_push)."""
@@ -208,7 +210,7 @@ def viewer_out(rt: Runtime, token: str) -> ViewerOut:
     response_class=Response,
     responses={200: {"content": {"image/png": {}}}, **ERRORS},
 )
-def viewer_page(token: str, material_id: int, page: int, rt: Rt) -> Response:
+def viewer_page(token: str, material_id: RowId, page: PageNumber, rt: Rt) -> Response:
     """A page of the session's material as an image (the page the host shows, on a phone)."""
     png = rooms_of(rt).materials.page_for_viewer(token, material_id, page, rt.page_renderer)
     return Response(
@@ -223,7 +225,7 @@ def viewer_page(token: str, material_id: int, page: int, rt: Rt) -> Response:
 )
 def open_material(
     token: str,
-    material_id: int,
+    material_id: RowId,
     request: Request,
     response: Response,
     rt: Rt,
@@ -235,7 +237,7 @@ def open_material(
     assert found is not None
     material, content = found
     headers = dict(response.headers)
-    headers["Content-Disposition"] = f'inline; filename="{material.filename}"'
+    headers["Content-Disposition"] = content_disposition("inline", material.filename)
     headers["Cache-Control"] = "private, no-store"
     return Response(content, media_type="application/pdf", headers=headers)
 

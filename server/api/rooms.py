@@ -16,11 +16,12 @@ from typing import Annotated, Literal
 import segno
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse
-from pydantic import AwareDatetime
 
 from server.api import room_sessions
-from server.api.auth import current_person, require_role
+from server.api.auth import current_person
+from server.api.content_disposition import content_disposition
 from server.api.deps import runtime
+from server.api.inputs import Moment, PageNumber, RowId
 from server.api.pages import dashboard_page
 from server.api.room_schemas import (
     ERRORS,
@@ -38,14 +39,13 @@ from server.api.room_schemas import (
     rooms_of,
 )
 from server.composition.runtime import Runtime
-from server.domain.people import Person, Role
+from server.domain.people import Person
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["meeting rooms"])
 Rt = Annotated[Runtime, Depends(runtime)]
 Signed = Annotated[Person, Depends(current_person)]
-Facilities = Annotated[Person, Depends(require_role(Role.FACILITIES, Role.ADMIN))]
 
 
 # -- rooms and bookings ----------------------------------------------------------------------
@@ -70,8 +70,8 @@ def list_bookings(
     room_id: str,
     rt: Rt,
     _person: Signed,
-    start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    start: Annotated[Moment | None, Query(alias="from")] = None,
+    end: Annotated[Moment | None, Query(alias="to")] = None,
 ) -> list[BookingOut]:
     """Bookings of any status overlapping [from, to) (default: today and the next 7 days)."""
     now = rt.clock.now()
@@ -90,19 +90,19 @@ def create_booking(room_id: str, body: BookingIn, rt: Rt, person: Signed) -> lis
 
 
 @router.delete("/api/bookings/{booking_id}", responses=ERRORS)
-def cancel_booking(booking_id: int, rt: Rt, person: Signed) -> BookingOut:
+def cancel_booking(booking_id: RowId, rt: Rt, person: Signed) -> BookingOut:
     """Cancel a booking (its host, or facilities); the room is free again at once."""
     return BookingOut.of(rooms_of(rt).bookings.cancel(actor_of(person), booking_id))
 
 
 @router.get("/api/bookings/ghosts", responses=ERRORS)
-def ghost_bookings(rt: Rt, _person: Facilities) -> list[GhostOut]:
+def ghost_bookings(rt: Rt) -> list[GhostOut]:
     """Recurring bookings whose occurrences keep being released unused ("ghost meetings")."""
     return [GhostOut.of(g) for g in rooms_of(rt).figures.ghosts()]
 
 
 @router.get("/api/rooms/{room_id}/links", responses=ERRORS)
-def room_links(room_id: str, request: Request, rt: Rt, _person: Facilities) -> LinksOut:
+def room_links(room_id: str, request: Request, rt: Rt) -> LinksOut:
     """The room screen's link (for its room computer) and the room's secret ICS feed."""
     directory = rooms_of(rt).directory
     base = str(request.base_url).rstrip("/")
@@ -125,7 +125,7 @@ def room_calendar(room_id: str, request: Request, rt: Rt, key: str = "") -> Resp
     return Response(
         text,
         media_type="text/calendar; charset=utf-8",
-        headers={"Content-Disposition": f'inline; filename="{room_id}.ics"'},
+        headers={"Content-Disposition": content_disposition("inline", f"{room_id}.ics")},
     )
 
 
@@ -168,7 +168,9 @@ def screen_out(rt: Runtime, room_id: str, key: str, base_url: str) -> ScreenOut:
     response_class=Response,
     responses={200: {"content": {"image/png": {}}}, **ERRORS},
 )
-def screen_page(room_id: str, material_id: int, page: int, rt: Rt, key: str = "") -> Response:
+def screen_page(
+    room_id: str, material_id: RowId, page: PageNumber, rt: Rt, key: str = ""
+) -> Response:
     """A page of the running meeting's material as an image, for the room screen."""
     png = rooms_of(rt).materials.page_for_screen(room_id, key, material_id, page, rt.page_renderer)
     return Response(png, media_type="image/png", headers=PAGE_CACHE)
@@ -191,7 +193,6 @@ def screen(room_id: str, rt: Rt, key: str = "") -> FileResponse:
 @router.get("/api/analytics/paperless", responses=ERRORS)
 def paperless(
     rt: Rt,
-    _person: Facilities,
     month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")],
     by: Literal["department"] = "department",
     threshold: Annotated[float, Query(gt=0, le=1)] = 0.7,

@@ -11,6 +11,8 @@
   `DELETE /api/me/seat` (release by hand).
 - `GET /api/seats/rotation?days=` per-department rotation (facilities, admin).
 - `GET /api/desks/{desk_id}` one desk with its live state.
+- `GET /api/desks/{desk_id}/holder` (signed in) who holds it today, named only as the site's
+  `policy.names` allows; each read that names someone is logged for them.
 - `GET /checkin/{desk_id}` the page a desk's QR code opens (dashboard/checkin.html).
 
 All commands need sign-in (server.api.auth) and the CSRF header; the desk's new live state goes
@@ -25,15 +27,16 @@ from fastapi import APIRouter, Body, Depends, Header, Query, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from server.api.auth import current_person, optional_person, require_role
+from server.api.auth import current_person, optional_person
 from server.api.deps import runtime
 from server.api.floors import known_floor
+from server.api.inputs import Metres
 from server.api.pages import dashboard_page
 from server.api.refusals import language
 from server.api.seat_reasons import reason_words
 from server.composition.runtime import Runtime
-from server.domain.occupancy import DeskState
-from server.domain.people import Person, Role
+from server.domain.occupancy import DeskReason, DeskState
+from server.domain.people import Person
 from server.domain.refusals import Refusal, RefusalCode
 from server.domain.seat_policy import DeskOption, Seeker, Spot, Suggestion, fixation_streak
 from server.services.seating import ANOTHER_DESK_MAY_DO, SeatOutcome, SeatView
@@ -63,9 +66,20 @@ class DeskListed(BaseModel):
     equipment: list[str]
     state: DeskStateName
     since: str | None
-    reason: str | None
+    reason: DeskReason | None = Field(description="why, as a kind; never who")
     walk_in: bool = Field(description="Someone sits there without a claim: shown as taken")
     mine: bool = Field(description="The signed-in person holds this desk today")
+
+
+class HolderOut(BaseModel):
+    desk: str
+    held: bool = Field(description="Someone holds the desk today")
+    named: bool = Field(description="The site's policy lets you see who; the read is logged")
+    policy: Literal["none", "team", "all"] = Field(description="The site's `policy.names`")
+    staff_id: str | None = None
+    name: str | None = None
+    name_ja: str | None = None
+    department: str | None = None
 
 
 class ReasonOut(BaseModel):
@@ -94,9 +108,9 @@ class SuggestionOut(BaseModel):
 class Near(BaseModel):
     """Where the person is; sent only when they chose to share it, never stored."""
 
-    floor: str
-    x: float = Field(ge=0)
-    y: float = Field(ge=0)
+    floor: str = Field(max_length=24)
+    x: Metres
+    y: Metres
 
 
 class SuggestRequest(BaseModel):
@@ -157,14 +171,15 @@ class MySeat(BaseModel):
 
 class Released(BaseModel):
     released: str
-    reason: str
+    reason: DeskReason
 
 
 class RotationOut(BaseModel):
     department: str | None
-    people: int
-    working_days: int
-    same_desk_as_before: int
+    suppressed: bool = Field(description="Fewer than 5 people: no figure is given")
+    people: int | None
+    working_days: int | None
+    same_desk_as_before: int | None
     rotation: float | None = Field(description="Share of days at a different desk; None if <5")
     longest_streak: int | None
 
@@ -241,6 +256,26 @@ async def get_desk(
     if option is None:
         raise Refusal(RefusalCode.DESK_UNKNOWN, desk=desk_id)
     return _listed(rt, option, await _my_desk(rt, person))
+
+
+@router.get("/api/desks/{desk_id}/holder", responses={404: {"description": "No such desk"}})
+async def desk_holder(desk_id: str, rt: Rt, me: Me) -> HolderOut:
+    """Who holds the desk today: named only as the site's policy allows, and logged for them."""
+    if desk_id not in rt.seating.site.options:
+        raise Refusal(RefusalCode.DESK_UNKNOWN, desk=desk_id)
+    names = rt.desk_names
+    found = await asyncio.to_thread(names.holder, desk_id, me)
+    person = found.person
+    return HolderOut(
+        desk=desk_id,
+        held=found.held,
+        named=person is not None,
+        policy=names.policy.value,
+        staff_id=person.staff_id if person else None,
+        name=person.name if person else None,
+        name_ja=person.name_ja if person else None,
+        department=person.department if person else None,
+    )
 
 
 async def _my_desk(rt: Runtime, person: Person | None) -> str | None:
@@ -456,12 +491,11 @@ async def release_seat(rt: Rt, me: Me) -> Released:
     seat = await asyncio.to_thread(rt.seating.my_seat, me)
     outcome = await _run(rt, rt.seating.release, me)
     desk = seat.hold.desk if seat else (outcome.changes[0].desk if outcome.changes else "")
-    return Released(released=desk, reason="released by hand")
+    return Released(released=desk, reason=DeskReason.RELEASED_BY_HAND)
 
 
 @router.get(
     "/api/seats/rotation",
-    dependencies=[Depends(require_role(Role.FACILITIES))],
     responses={401: {"description": "Not signed in"}, 403: {"description": "Facilities only"}},
 )
 async def seat_rotation(
@@ -472,6 +506,7 @@ async def seat_rotation(
     return [
         RotationOut(
             department=r.department,
+            suppressed=r.suppressed,
             people=r.people,
             working_days=r.working_days,
             same_desk_as_before=r.same_desk_as_before,

@@ -9,9 +9,10 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from server.api.deps import runtime
+from server.api.inputs import Moment
 from server.composition.runtime import Runtime
 from server.domain.busyness import MIN_GROUP, Busyness, shown, suppress_zones
 from server.domain.refusals import Refusal, RefusalCode
@@ -95,8 +96,8 @@ def floor_busyness(floor_id: str, rt: Rt) -> FloorBusyness:
 def floor_busyness_history(
     floor_id: str,
     rt: Rt,
-    since: Annotated[AwareDatetime | None, Query(description="Default: 24 hours ago")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="Default: now")] = None,
+    since: Annotated[Moment | None, Query(description="Default: 24 hours ago")] = None,
+    until: Annotated[Moment | None, Query(description="Default: now")] = None,
     bucket_min: Annotated[int, Query(ge=5, le=1440, description="Bucket length")] = 60,
 ) -> FloorHistoryOut:
     """Mean estimated people on a floor and its zones per time bucket (small groups hidden)."""
@@ -147,24 +148,15 @@ def _known_floor(wifi: WifiPresence, floor_id: str) -> None:
 def _floor(wifi: WifiPresence, live: Busyness, floor_id: str) -> FloorBusyness:
     reporting = floor_id in live.reporting
     zone_ids = [z.id for z in wifi.model.zones.values() if z.floor == floor_id]
-    if not reporting:
-        # Some AP is silent: a partial sum would understate the floor, so show nothing.
-        return FloorBusyness(
-            floor=floor_id,
-            people=None,
-            suppressed=False,
-            reporting=False,
-            zones=[ZoneBusyness(zone=z, people=None, suppressed=False) for z in zone_ids],
-        )
-    total = shown(live.floors.get(floor_id, 0.0))
-    visible = suppress_zones({z: live.zones.get(z, 0.0) for z in zone_ids}, total)
+    total, visible = live.shown_floor(floor_id, zone_ids)
     return FloorBusyness(
         floor=floor_id,
         people=total,
-        suppressed=total is None,
-        reporting=True,
+        suppressed=reporting and total is None,
+        reporting=reporting,
         zones=[
-            ZoneBusyness(zone=z, people=visible[z], suppressed=visible[z] is None) for z in zone_ids
+            ZoneBusyness(zone=z, people=visible[z], suppressed=reporting and visible[z] is None)
+            for z in zone_ids
         ],
     )
 

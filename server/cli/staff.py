@@ -36,7 +36,7 @@ def staff_import(
     needs separated by ';', email, role). Existing passwords and non-staff roles are kept."""
     from firmware_config.loader import SiteError
     from server.composition.parts import load_configured_site
-    from server.services.people import StaffFileError, parse_staff_csv
+    from server.services.people import StaffFileError, decode_staff_file, parse_staff_csv
     from server.settings import Settings
 
     settings = Settings()
@@ -44,7 +44,7 @@ def staff_import(
         settings = settings.model_copy(update={"site_file": site})
     try:
         departments = [d.id for d in load_configured_site(settings).departments]
-        text = file.read_text(encoding="utf-8")
+        text = decode_staff_file(file.read_bytes(), str(file))
         people = parse_staff_csv(text, str(file), departments)
     except (StaffFileError, SiteError) as exc:
         typer.echo(str(exc), err=True)

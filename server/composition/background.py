@@ -21,6 +21,7 @@ async def background(
     async with asyncio.TaskGroup() as group:
         loops.append(group.create_task(runtime.hub.run()))
         loops.append(group.create_task(sweep_forever(runtime)))
+        loops.append(group.create_task(retention_forever(runtime)))
         if runtime.scale_out is not None:
             loops += [group.create_task(t) for t in runtime.scale_out.tasks()]
         loops += [group.create_task(job) for job in extra]
@@ -67,6 +68,21 @@ async def _stop_bridge(bridge: asyncio.Task[None]) -> None:
     await asyncio.wait([bridge])  # its clean stop says `offline`; its failure is logged here
     if not bridge.cancelled() and bridge.exception() is not None:
         log.error("Home Assistant bridge failed; restarting", exc_info=bridge.exception())
+
+
+async def retention_forever(runtime: Runtime) -> None:
+    """Enforce retention (server/services/retention.py) when due, on the ticker's replica."""
+    while True:
+        await asyncio.sleep(runtime.settings.sweep_interval_s)
+        if not runtime.runs_ticker:
+            continue
+        try:
+            done = await asyncio.to_thread(runtime.retention.run_due)
+        except Exception:
+            log.exception("retention failed; retrying next interval")
+            continue
+        if any(done.values()):
+            log.info("retention: %s", {purpose: n for purpose, n in done.items() if n})
 
 
 async def sweep_forever(runtime: Runtime) -> None:

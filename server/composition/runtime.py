@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -24,9 +24,11 @@ from server.adapters.occupancy_history import SqlOccupancyHistory
 from server.adapters.page_renderer import PdfiumPageRenderer
 from server.adapters.replica_settings import check_replica, partitioned, share_group
 from server.adapters.repository import SqlStore
+from server.adapters.retention_store import SqlRetentionStore
 from server.adapters.room_repository import SqlRoomStore
 from server.adapters.seating_repository import SqlSeatingStore
 from server.adapters.system_clock import SystemClock
+from server.adapters.wifi_store import SqlWifiStore
 from server.composition.accounts import Accounts, open_accounts
 from server.composition.directory import room_calendar_sync
 from server.composition.parts import (
@@ -35,12 +37,15 @@ from server.composition.parts import (
     start_ingest_worker,
     wifi_presence,
 )
+from server.domain.naming import NamePolicy
 from server.services.calendar_sync import CalendarSync
+from server.services.desk_names import DeskNames
 from server.services.device_registry import DeviceRegistry
 from server.services.ingest import Ingest
 from server.services.liveness import LivenessSweep
 from server.services.occupancy_analytics import OccupancyAnalytics
 from server.services.ports import Clock, LiveFeed
+from server.services.retention import Retention
 from server.services.room_ports import PageRenderer, PdfInspector
 from server.services.rooms import RoomService
 from server.services.seating import Seating
@@ -245,6 +250,28 @@ class Runtime:
     def runs_ticker(self) -> bool:
         """Whether timed jobs run here: always on one process, on the lease holder of replicas."""
         return self.scale_out is None or self.scale_out.lease.held
+
+    @cached_property
+    def retention(self) -> Retention:
+        """Retention of personal and bulky rows, fenced by the ticker lease like the others."""
+        s = self.settings
+        return Retention(
+            SqlRetentionStore(self.ticker_engine or self.engine),
+            self.clock,
+            s.retention_limits(),
+            timedelta(seconds=s.retention_interval_s),
+        )
+
+    @cached_property
+    def desk_names(self) -> DeskNames:
+        """Who holds a desk, as the site's `policy.names` lets signed-in people know (audited)."""
+        return DeskNames(
+            NamePolicy(self.site.policy.names),
+            SqlSeatingStore(self.engine),
+            self.accounts.directory.person,
+            SqlWifiStore(self.engine).add_lookup,
+            self.clock,
+        )
 
     @cached_property
     def seating(self) -> Seating:

@@ -89,6 +89,20 @@ class Busyness:
     # Floors whose APs have all reported recently; the others' figures are unknown.
     reporting: frozenset[str]
 
+    def shown_floor(
+        self, floor: str, zone_ids: Iterable[str]
+    ) -> tuple[int | None, dict[str, int | None]]:
+        """The floor's figure and its zones' as anyone may see them (None: hidden or unknown).
+
+        A floor whose APs are not all reporting shows nothing: a partial sum would understate
+        it.
+        """
+        zones = list(zone_ids)
+        if floor not in self.reporting:
+            return None, dict.fromkeys(zones)
+        total = shown(self.floors.get(floor, 0.0))
+        return total, suppress_zones({z: self.zones.get(z, 0.0) for z in zones}, total)
+
 
 def zone_shares(zones: Iterable[ZonePlace], aps: Iterable[ApPlace]) -> dict[str, dict[str, float]]:
     """For each AP, the zones it serves and the share of its people each gets (sums to 1)."""
@@ -155,14 +169,17 @@ def shown(people: float) -> int | None:
 
 
 def suppress_zones(zones: Mapping[str, float], floor_total: int | None) -> dict[str, int | None]:
-    """Zone figures to show for one floor, with small groups hidden.
+    """Zone figures to show for one floor, with small groups hidden for good.
 
-    When exactly one zone is hidden and the floor total is shown, that zone would follow by
-    subtraction, so the smallest shown zone is hidden as well.
+    The floor total minus the shown zones is what the hidden zones hold together: while that
+    is under MIN_GROUP (one hidden zone of 3 people, or two of 1 and 2), the smallest shown
+    zone is hidden too, so no subtraction gives a group under MIN_GROUP.
     """
     out = {zone: shown(people) for zone, people in zones.items()}
-    hidden = [z for z, v in out.items() if v is None]
+    if floor_total is None or all(v is not None for v in out.values()):
+        return out
     visible = sorted((v, z) for z, v in out.items() if v is not None)
-    if floor_total is not None and len(hidden) == 1 and visible:
-        out[visible[0][1]] = None
+    while visible and floor_total - sum(v for v, _ in visible) < MIN_GROUP:
+        _, zone = visible.pop(0)
+        out[zone] = None
     return out

@@ -6,6 +6,7 @@ Every function that depends on time takes `now`; a request that cannot be grante
 
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -106,6 +107,18 @@ class MeetingSession:
     @property
     def open(self) -> bool:
         return self.ended_at is None
+
+    def link_refusal(self, now: datetime) -> Refusal | None:
+        """Why the attendees' link (view and materials) no longer works at `now`, or None:
+        it lasts until LINK_GRACE after the session's end, so the room's QR code taken home
+        does not keep opening the materials."""
+        if self.ended_at is not None and now >= self.ended_at + LINK_GRACE:
+            return Refusal(RefusalCode.MEETING_LINK_EXPIRED, ended_at=self.ended_at)
+        return None
+
+
+# How long after a session ends its attendees may still open the view and the materials.
+LINK_GRACE = timedelta(minutes=15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,6 +368,16 @@ class PdfRules:
     max_bytes: int = 20 * 1024 * 1024
     # Far beyond any agenda or slide deck; a larger count is a broken or hostile file.
     max_pages: int = 1000
+
+
+def check_filename(name: str) -> Refusal | None:
+    """Why `name` cannot name a material: a control or format character (a line break, NUL,
+    a right-to-left override), or no .pdf ending; None when it can. Any script is fine."""
+    if any(unicodedata.category(ch).startswith("C") for ch in name):
+        return Refusal(RefusalCode.FILENAME_INVALID)
+    if not name.lower().endswith(".pdf"):
+        return Refusal(RefusalCode.FILENAME_NOT_PDF, filename=name)
+    return None
 
 
 def check_pdf_size(size: int, rules: PdfRules) -> Refusal | None:

@@ -8,6 +8,38 @@ from server.domain.refusals import Refusal, RefusalCode
 from server.domain.sequencing import ReadingOrigin
 
 
+class DeskReason(StrEnum):
+    """Why a desk is in its state: a kind anyone may see, never naming a person.
+
+    Who a change was about (the holder) is kept apart, in `DeskTransition.person`, so the
+    live map, the lobby board and the live feed carry states and kinds only.
+    """
+
+    NO_REPORT = "no_report"  # its sensor has not reported yet
+    WALK_IN = "walk_in"  # presence at a desk nobody holds
+    PRESENT = "present"  # presence at a held desk: its holder is there
+    STEPPED_AWAY = "stepped_away"  # the holder checked in and is briefly gone
+    NOBODY_PRESENT = "nobody_present"
+    SENSOR_OFFLINE = "sensor_offline"  # the device said it went away (or its will did)
+    SENSOR_SILENT = "sensor_silent"  # nothing heard from the device within its TTL
+    BRIDGE_OFFLINE = "bridge_offline"  # the Zigbee2MQTT bridge its sensor talks through went
+    SENSOR_FAULT = "sensor_fault"  # its device says the sensor sends nothing valid
+    HELD = "held"  # claimed for today, waiting for the person
+    CHECKED_IN_QR = "checked_in_qr"
+    CHECKED_IN_APP = "checked_in_app"
+    CHECKED_IN = "checked_in"  # any other way of checking in
+    RELEASED_BY_HAND = "released_by_hand"
+    NO_SHOW = "no_show"  # nobody checked in within the grace
+    END_OF_DAY = "end_of_day"
+    HOLDER_LEFT = "holder_left"  # the holder left the directory (`freeseat staff sync`)
+
+    @classmethod
+    def checked_in_by(cls, how: str) -> "DeskReason":
+        """The kind of a check-in made `how` ("qr", "app", or proven: "qr + desk sensor")."""
+        made = how.split(" + ", 1)[0]
+        return {"qr": cls.CHECKED_IN_QR, "app": cls.CHECKED_IN_APP}.get(made, cls.CHECKED_IN)
+
+
 class DeskState(StrEnum):
     """What the map shows for a desk."""
 
@@ -31,7 +63,7 @@ class DeskStatus:
     floor: str
     state: DeskState
     since: datetime
-    reason: str
+    reason: DeskReason
     present: bool | None = None  # last sensor reading; None when never reported
     reading: ReadingOrigin | None = None  # which reading set `present`, to ignore older ones
     contact: bool = False  # False while the sensor is offline, silent, or never heard from
@@ -47,7 +79,7 @@ class DeskStatus:
 
 @dataclass(frozen=True, slots=True)
 class DeskTransition:
-    """A desk changed; `after.reason` is shown to people and kept in history."""
+    """A desk changed; `after.reason` is shown to anyone and kept in history."""
 
     before: DeskStatus
     after: DeskStatus
@@ -55,6 +87,12 @@ class DeskTransition:
     @property
     def desk(self) -> str:
         return self.after.desk
+
+    @property
+    def person(self) -> str | None:
+        """Whom the change is about: the holder, or the one whose hold just ended. History
+        keeps it apart from the reason, readable only as the site allows, and for a while."""
+        return self.after.holder or self.before.holder
 
     @property
     def visible(self) -> bool:
@@ -83,7 +121,7 @@ def _state_of(
 
 
 def _settle(
-    before: DeskStatus, after: DeskStatus, at: datetime, reason: str
+    before: DeskStatus, after: DeskStatus, at: datetime, reason: DeskReason
 ) -> DeskTransition | None:
     state = _derive(after)
     if state is not before.state:
@@ -97,7 +135,6 @@ def sensed(
     status: DeskStatus,
     present: bool,
     at: datetime,
-    source: str,
     reading: ReadingOrigin | None = None,
 ) -> DeskTransition | None:
     """Apply a (debounced) presence reading; None when nothing about the desk changed."""
@@ -108,11 +145,11 @@ def sensed(
     if not moved:
         reason = status.reason
     elif present:
-        reason = f"{source}: presence detected"
+        reason = DeskReason.WALK_IN if status.holder is None else DeskReason.PRESENT
     elif status.holder is not None and checked_in:
-        reason = f"{source}: the holder stepped away"
+        reason = DeskReason.STEPPED_AWAY
     else:
-        reason = f"{source}: nobody present"
+        reason = DeskReason.NOBODY_PRESENT
     # Built once with the constructor: this runs for every sensor event ingested, and
     # dataclasses.replace (twice, as _settle would) was a tenth of the ingest worker's time.
     after = DeskStatus(
@@ -150,7 +187,7 @@ def with_commands(rebuilt: DeskStatus, live: DeskStatus) -> DeskStatus:
     return replace(after, state=state, since=live.since, reason=live.reason)
 
 
-def lost_contact(status: DeskStatus, at: datetime, reason: str) -> DeskTransition | None:
+def lost_contact(status: DeskStatus, at: datetime, reason: DeskReason) -> DeskTransition | None:
     """The desk's sensor went offline or stale: the desk becomes unknown, never free."""
     if not status.contact:
         return None
@@ -168,7 +205,7 @@ def assign(
         return Refusal(RefusalCode.DESK_HELD, desk=status.desk)
     if status.present and not sitting_there:
         return Refusal(RefusalCode.DESK_TAKEN, desk=status.desk)
-    return _changed(_settle(status, replace(status, holder=person), at, f"held for {person}"))
+    return _changed(_settle(status, replace(status, holder=person), at, DeskReason.HELD))
 
 
 def check_in(status: DeskStatus, person: str, at: datetime, how: str) -> DeskTransition | Refusal:
@@ -178,7 +215,7 @@ def check_in(status: DeskStatus, person: str, at: datetime, how: str) -> DeskTra
     if status.checked_in:
         return Refusal(RefusalCode.ALREADY_CHECKED_IN, desk=status.desk)
     after = replace(status, checked_in=True)
-    return _changed(_settle(status, after, at, f"{person} checked in by {how}"))
+    return _changed(_settle(status, after, at, DeskReason.checked_in_by(how)))
 
 
 def _changed(transition: DeskTransition | None) -> DeskTransition:
@@ -187,7 +224,7 @@ def _changed(transition: DeskTransition | None) -> DeskTransition:
     return transition
 
 
-def release(status: DeskStatus, at: datetime, reason: str) -> DeskTransition | None:
+def release(status: DeskStatus, at: datetime, reason: DeskReason) -> DeskTransition | None:
     """End the hold (by hand, end of day, no-show); the desk shows what its sensor says."""
     if status.holder is None:
         return None

@@ -64,11 +64,13 @@ class RefusalCode(StrEnum):
     SESSION_UNKNOWN = "session_unknown"
     SESSION_ENDED = "session_ended"
     MEETING_LINK_INVALID = "meeting_link_invalid"
+    MEETING_LINK_EXPIRED = "meeting_link_expired"
     # materials
     MATERIAL_KIND_INVALID = "material_kind_invalid"
     MATERIAL_UNKNOWN = "material_unknown"
     PAGE_OUT_OF_RANGE = "page_out_of_range"
     FILENAME_NOT_PDF = "filename_not_pdf"
+    FILENAME_INVALID = "filename_invalid"
     UPLOAD_NOT_PDF_TYPE = "upload_not_pdf_type"
     PDF_EMPTY = "pdf_empty"
     PDF_TOO_LARGE = "pdf_too_large"
@@ -88,6 +90,9 @@ class RefusalCode(StrEnum):
     PERSON_UNKNOWN = "person_unknown"
     SIGN_IN_THROTTLED = "sign_in_throttled"
     SIGN_IN_BUSY = "sign_in_busy"
+    METRICS_TOKEN_REQUIRED = "metrics_token_required"
+    # any request
+    BODY_TOO_LARGE = "body_too_large"
     # devices
     DEVICE_UNKNOWN = "device_unknown"
     DEVICE_BRIDGED = "device_bridged"

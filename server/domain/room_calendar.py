@@ -47,19 +47,27 @@ def _utc(when: datetime) -> str:
 
 
 def _text(value: str) -> str:
-    """Escape a TEXT value (RFC 5545 §3.3.11)."""
-    return (
+    """Escape a TEXT value (RFC 5545 §3.3.11): every line break (CRLF, a lone CR or LF) as
+    `\\n`; other control characters, which TEXT may not hold, are dropped."""
+    escaped = (
         value.replace("\\", "\\\\")
         .replace(";", "\\;")
         .replace(",", "\\,")
-        .replace("\r\n", "\\n")
+        .replace("\r\n", "\n")
+        .replace("\r", "\n")
         .replace("\n", "\\n")
     )
+    return _without_controls(escaped)
 
 
 def _param(value: str) -> str:
     """A parameter value: quoted, since names may hold ':' ';' ','; DQUOTE is not allowed."""
-    return '"' + value.replace('"', "'") + '"'
+    return '"' + _without_controls(value.replace('"', "'")) + '"'
+
+
+def _without_controls(value: str) -> str:
+    # A raw CR or LF would end the content line early; other controls are not allowed either.
+    return "".join(ch for ch in value if ch == "\t" or not (ch < " " or ch == "\x7f"))
 
 
 def _fold(line: str) -> str:

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from server.domain.occupancy import DeskReason
 from server.domain.refusals import Refusal, RefusalCode
 
 
@@ -18,18 +19,11 @@ class Hold:
     checked_in_at: datetime | None = None
     check_in_how: str | None = None
     released_at: datetime | None = None
-    release_reason: str | None = None
+    release_reason: DeskReason | None = None
 
     @property
     def active(self) -> bool:
         return self.released_at is None
-
-
-NO_SHOW = "no-show"
-END_OF_DAY = "end of day"
-BY_HAND = "released by hand"
-# The holder left: `freeseat staff sync` disabled them (their history is kept).
-LEFT = "holder left (disabled in the directory)"
 
 
 def claims_closed(now: datetime, day_ends_at: datetime) -> Refusal | None:
@@ -43,17 +37,18 @@ def claims_closed(now: datetime, day_ends_at: datetime) -> Refusal | None:
     return None
 
 
-def release_due(hold: Hold, now: datetime, grace: timedelta, day_ends_at: datetime) -> str | None:
+def release_due(
+    hold: Hold, now: datetime, grace: timedelta, day_ends_at: datetime
+) -> DeskReason | None:
     """Why `hold` must end at `now` (end of its day, or no check-in within the grace), or None.
 
     `day_ends_at` is the end of the hold's own day, so a hold left over from an earlier day is
     always due.
     """
     if now >= day_ends_at:
-        return f"{END_OF_DAY}: desks are released at {day_ends_at:%H:%M} {day_ends_at.tzname()}"
+        return DeskReason.END_OF_DAY
     if hold.checked_in_at is None and now >= hold.claimed_at + grace:
-        minutes = round(grace.total_seconds() / 60)
-        return f"{NO_SHOW}: {hold.staff_id} did not check in within {minutes} min"
+        return DeskReason.NO_SHOW
     return None
 
 

@@ -281,15 +281,20 @@ class DepartmentRotation:
 
     `rotation` is the share of a person's working days spent at a different desk from their
     previous working day: 1.0 is full rotation, 0.0 means everyone sits where they sat before.
-    None when the department has fewer than MIN_GROUP people in the period.
+    A department with fewer than MIN_GROUP people in the period gets no figures at all (every
+    field None), never a 0 that reads as a fact.
     """
 
     department: str | None
-    people: int
-    working_days: int
-    same_desk_as_before: int
+    people: int | None
+    working_days: int | None
+    same_desk_as_before: int | None
     rotation: float | None
     longest_streak: int | None
+
+    @property
+    def suppressed(self) -> bool:
+        return self.people is None
 
 
 def rotation_by_department(days: Iterable[SatAt]) -> list[DepartmentRotation]:
@@ -304,15 +309,17 @@ def rotation_by_department(days: Iterable[SatAt]) -> list[DepartmentRotation]:
     for department, sequences in sorted(grouped.items(), key=lambda kv: kv[0] or ""):
         transitions = sum(len(s) - 1 for s in sequences)
         repeats = sum(1 for s in sequences for a, b in itertools.pairwise(s) if a == b)
-        enough = len(sequences) >= MIN_GROUP
+        if len(sequences) < MIN_GROUP:
+            out.append(DepartmentRotation(department, None, None, None, None, None))
+            continue
         out.append(
             DepartmentRotation(
                 department=department,
                 people=len(sequences),
                 working_days=sum(len(s) for s in sequences),
-                same_desk_as_before=repeats if enough else 0,
-                rotation=(1 - repeats / transitions if transitions else 1.0) if enough else None,
-                longest_streak=max(_longest_run(s) for s in sequences) if enough else None,
+                same_desk_as_before=repeats,
+                rotation=1 - repeats / transitions if transitions else 1.0,
+                longest_streak=max(_longest_run(s) for s in sequences),
             )
         )
     return out

@@ -22,7 +22,13 @@ from contracts import (
     event_id,
 )
 from contracts.topics import ROOT, VERSION, Topic
-from server.domain.occupancy import DeskStatus, DeskTransition, lost_contact, sensed
+from server.domain.occupancy import (
+    DeskReason,
+    DeskStatus,
+    DeskTransition,
+    lost_contact,
+    sensed,
+)
 from server.domain.sequencing import Position, ReadingOrigin, is_newer, supersedes
 from server.services.off_the_shelf import read_foreign
 from server.services.ports import DeviceRecord, EventRecord, Store, Transaction
@@ -30,10 +36,10 @@ from server.services.room_ports import RoomEventSink
 from server.services.site_index import SiteIndex
 from server.services.wifi_presence import WifiPresence
 
-OFFLINE_REASON = "sensor offline (device went away)"
-BRIDGE_OFFLINE_REASON = "sensor offline (its Zigbee2MQTT bridge went away)"
+OFFLINE_REASON = DeskReason.SENSOR_OFFLINE
+BRIDGE_OFFLINE_REASON = DeskReason.BRIDGE_OFFLINE
 CONTRACT_TOPICS = f"{ROOT}/{VERSION}/"
-SENSOR_FAULT_REASON = "sensor fault: it sends nothing valid (reported by its device)"
+SENSOR_FAULT_REASON = DeskReason.SENSOR_FAULT
 
 
 CONTACT_LOST = "desk.contact_lost"  # a log record of the TTL sweep, never on the wire
@@ -173,7 +179,7 @@ class Ingest:
         with self._store.transaction() as tx:
             for record in records:
                 if record.type == CONTACT_LOST:
-                    reason = json.loads(record.payload)["reason"]
+                    reason = DeskReason(json.loads(record.payload)["reason"])
                     self.lose_contact(tx, record.device, record.at, reason, outcome)
                     self.log_contact_lost(tx, record.device, record.at, reason)
                     continue
@@ -372,7 +378,6 @@ class Ingest:
                 event.desk,
                 event.present,
                 event.at,
-                event.sensor.value,
                 outcome,
                 key,
                 reading,
@@ -409,9 +414,9 @@ class Ingest:
             # A heartbeat that only confirms what the desk shows changes nothing, not even its
             # reading: so only heartbeats that move a desk need logging, and the log stays a
             # complete fold of desk state.
-            if sensed(current, present, received_at, "heartbeat") is None:
+            if sensed(current, present, received_at) is None:
                 continue
-            self._sense(tx, desk, present, received_at, "heartbeat", outcome, None, reading)
+            self._sense(tx, desk, present, received_at, outcome, None, reading)
         for desk in state.faulty:  # the device's own word that the desk's sensor is broken
             self._lose_desk(tx, desk, received_at, SENSOR_FAULT_REASON, outcome)
         if len(outcome.changes) != changed_before:
@@ -433,7 +438,7 @@ class Ingest:
         status: DeviceStatus,
         received_at: datetime,
         outcome: BatchOutcome,
-        reason: str = OFFLINE_REASON,
+        reason: DeskReason = OFFLINE_REASON,
     ) -> None:
         device = self._device(tx, status.device)
         if device.status_epoch is not None and status.epoch < device.status_epoch:
@@ -471,12 +476,19 @@ class Ingest:
             )
         )
 
-    def log_contact_lost(self, tx: Transaction, device_id: str, at: datetime, reason: str) -> None:
+    def log_contact_lost(
+        self, tx: Transaction, device_id: str, at: datetime, reason: DeskReason
+    ) -> None:
         """Record that the server gave up on a silent device, so a rebuild can replay it."""
         self._log(tx, device_id, CONTACT_LOST, json.dumps({"reason": reason}), 0, 0, at)
 
     def lose_contact(
-        self, tx: Transaction, device_id: str, at: datetime, reason: str, outcome: BatchOutcome
+        self,
+        tx: Transaction,
+        device_id: str,
+        at: datetime,
+        reason: DeskReason,
+        outcome: BatchOutcome,
     ) -> None:
         """Every desk the device serves becomes unknown."""
         for desk_id in sorted(self._index.devices[device_id].desks):
@@ -484,7 +496,7 @@ class Ingest:
 
     @staticmethod
     def _lose_desk(
-        tx: Transaction, desk_id: str, at: datetime, reason: str, outcome: BatchOutcome
+        tx: Transaction, desk_id: str, at: datetime, reason: DeskReason, outcome: BatchOutcome
     ) -> None:
         status = tx.desk(desk_id)
         if status is None:
@@ -505,7 +517,6 @@ class Ingest:
         desk_id: str,
         present: bool,
         at: datetime,
-        source: str,
         outcome: BatchOutcome,
         cause: str | None,
         reading: ReadingOrigin,
@@ -513,7 +524,7 @@ class Ingest:
         status = tx.desk(desk_id)
         if status is None:
             return
-        transition = sensed(status, present, at, source, reading)
+        transition = sensed(status, present, at, reading)
         if transition is None:
             return
         tx.save_desk(transition.after)

@@ -2,6 +2,7 @@
 
 from datetime import datetime, timedelta
 
+from server.domain.occupancy import DeskReason
 from server.services.ingest import BatchOutcome, Ingest
 from server.services.ports import Clock, DeviceRecord, Store
 from server.services.site_index import SiteIndex
@@ -28,8 +29,7 @@ class LivenessSweep:
                 device = tx.device(device_id)
                 if device is None or not self._silent(device, now):
                     continue  # it reported between the unlocked look and the lock
-                ttl_s = self._index.devices[device_id].ttl_s
-                reason = f"sensor silent for over {ttl_s:.0f} s"
+                reason = DeskReason.SENSOR_SILENT
                 before = len(outcome.changes)
                 self._ingest.lose_contact(tx, device_id, now, reason, outcome)
                 if len(outcome.changes) != before:

@@ -177,60 +177,101 @@ class Directory:
         self._cache[staff_id] = (time.monotonic(), person)
 
 
+def decode_staff_file(data: bytes, source: str) -> str:
+    """The text of a staff file: UTF-8 (with or without the BOM Excel writes) or Shift-JIS
+    (CP932, what Japanese Excel saves as plain "CSV"); anything else names the first bad line."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as not_utf8:
+        try:
+            return data.decode("cp932")
+        except UnicodeDecodeError:
+            line = data[: not_utf8.start].count(b"\n") + 1
+            raise StaffFileError(
+                f"{source}:{line}: the file is neither UTF-8 nor Shift-JIS (CP932) text; "
+                'save it from Excel as "CSV UTF-8" and import it again'
+            ) from None
+
+
 def parse_staff_csv(text: str, source: str, departments: Iterable[str] = ()) -> list[Person]:
     """People from a staff CSV (columns staff_id, name, department; optional name_ja, needs
-    separated by `;` or spaces, email, role); errors name `source`, the line and the fix."""
-    known = set(departments)
+    separated by `;` or spaces, email, role). A file with mistakes gives no people at all: the
+    StaffFileError names every bad line of `source`, each with the fix."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip() for h in reader.fieldnames or []]
+    try:
+        header = [h.strip() for h in reader.fieldnames or []]
+    except csv.Error as exc:
+        raise StaffFileError(f"{source}:1: the header is not CSV: {exc}") from None
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise StaffFileError(
             f"{source}:1: missing column(s) {', '.join(missing)}; the header must name "
             f"{', '.join(REQUIRED_COLUMNS)} (optional: {', '.join(OPTIONAL_COLUMNS)})"
         )
+    known = set(departments)
     people: dict[str, Person] = {}
-    for line, raw in enumerate(reader, start=2):
-        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
-        where = f"{source}:{line}"
-        staff_id = row["staff_id"]
-        if not _STAFF_ID.match(staff_id):
-            raise StaffFileError(
-                f"{where}: staff_id {staff_id!r} must be 1-64 letters, digits, '.', '_' or '-'"
-            )
-        if staff_id in people:
-            raise StaffFileError(f"{where}: staff_id {staff_id!r} appears twice")
-        if not row["name"]:
-            raise StaffFileError(f"{where}: name is empty for {staff_id}")
-        department = row["department"] or None
-        if department is not None and known and department not in known:
-            raise StaffFileError(
-                f"{where}: department {department!r} is not in the site file; "
-                f"known: {', '.join(sorted(known))}"
-            )
-        needs = frozenset(n for n in re.split(r"[;\s|]+", row.get("needs", "")) if n)
-        bad = sorted(n for n in needs if not _NEED.match(n))
-        if bad:
-            raise StaffFileError(
-                f"{where}: need(s) {bad} must be lowercase words like accessible or dual-monitor"
-            )
-        role_text = row.get("role") or Role.STAFF.value
+    errors: list[str] = []
+    rows = iter(reader)
+    while True:
         try:
-            role = Role(role_text)
-        except ValueError:
-            raise StaffFileError(
-                f"{where}: role {role_text!r} must be one of {', '.join(r.value for r in Role)}"
-            ) from None
-        people[staff_id] = Person(
-            staff_id=staff_id,
-            name=row["name"],
-            name_ja=row.get("name_ja", ""),
-            email=row.get("email", ""),
-            department=department,
-            role=role,
-            needs=needs,
+            raw = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            errors.append(f"{source}:{reader.line_num}: not a CSV line: {exc}")
+            continue
+        where = f"{source}:{reader.line_num}"
+        if None in raw:
+            errors.append(
+                f"{where}: {len(header) + len(raw[None])} fields where the header has "
+                f"{len(header)}; quote a value that holds a comma"
+            )
+            continue
+        person = _person_of(raw, known, people)
+        if isinstance(person, str):
+            errors.append(f"{where}: {person}")
+        else:
+            people[person.staff_id] = person
+    if errors:
+        raise StaffFileError(
+            "\n".join([*errors, f"{source}: nothing imported; fix the lines above"])
         )
     return list(people.values())
+
+
+def _person_of(
+    raw: dict[str | None, str | list[str] | None], known: set[str], seen: dict[str, Person]
+) -> Person | str:
+    """The person of one row, or what is wrong with it."""
+    row = {(k or "").strip(): v.strip() if isinstance(v, str) else "" for k, v in raw.items()}
+    staff_id = row["staff_id"]
+    if not _STAFF_ID.match(staff_id):
+        return f"staff_id {staff_id!r} must be 1-64 letters, digits, '.', '_' or '-'"
+    if staff_id in seen:
+        return f"staff_id {staff_id!r} appears twice"
+    if not row["name"]:
+        return f"name is empty for {staff_id}"
+    department = row["department"] or None
+    if department is not None and known and department not in known:
+        return (
+            f"department {department!r} is not in the site file; known: {', '.join(sorted(known))}"
+        )
+    needs = frozenset(n for n in re.split(r"[;\s|]+", row.get("needs", "")) if n)
+    bad = sorted(n for n in needs if not _NEED.match(n))
+    if bad:
+        return f"need(s) {bad} must be lowercase words like accessible or dual-monitor"
+    role_text = row.get("role") or Role.STAFF.value
+    if role_text not in {r.value for r in Role}:
+        return f"role {role_text!r} must be one of {', '.join(r.value for r in Role)}"
+    return Person(
+        staff_id=staff_id,
+        name=row["name"],
+        name_ja=row.get("name_ja", ""),
+        email=row.get("email", ""),
+        department=department,
+        role=Role(role_text),
+        needs=needs,
+    )
 
 
 # Demo mode's people for trying the facilities and admin pages; they join the demo staff.

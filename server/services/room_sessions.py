@@ -7,7 +7,13 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from server.domain.meetings import MeetingSession, PdfRules, check_pdf_size, judge_pdf
+from server.domain.meetings import (
+    MeetingSession,
+    PdfRules,
+    check_filename,
+    check_pdf_size,
+    judge_pdf,
+)
 from server.domain.refusals import Refusal, RefusalCode
 from server.services.room_directory import Actor, RoomDirectory
 from server.services.room_ports import Material, PageRenderer, PdfInspector, RoomTransaction
@@ -46,6 +52,9 @@ class MeetingSessions:
             session = tx.session_by_token(token)
             if session is None:
                 raise Refusal(RefusalCode.MEETING_LINK_INVALID)
+            expired = session.link_refusal(self.clock.now())
+            if expired:
+                raise expired
             return self._detail(tx, session)
 
     def _detail(self, tx: RoomTransaction, session: MeetingSession) -> SessionDetail:
@@ -139,8 +148,9 @@ class RoomMaterials:
         if kind not in MATERIAL_KINDS:
             raise Refusal(RefusalCode.MATERIAL_KIND_INVALID, kind=kind, kinds=MATERIAL_KINDS)
         name = filename.strip().replace("/", "_").replace("\\", "_")[:MAX_FILENAME]
-        if not name.lower().endswith(".pdf"):
-            raise Refusal(RefusalCode.FILENAME_NOT_PDF, filename=name)
+        refused = check_filename(name)
+        if refused:
+            raise refused
         refused = check_pdf_size(len(content), self.rules)
         if refused:
             raise refused
@@ -164,6 +174,9 @@ class RoomMaterials:
             session = tx.session_by_token(token)
             if session is None:
                 raise Refusal(RefusalCode.MEETING_LINK_INVALID)
+            expired = session.link_refusal(self._clock.now())
+            if expired:
+                raise expired
             found = tx.material_content(material_id)
         return _page(found, session.id, material_id, page, renderer)
 
@@ -188,6 +201,9 @@ class RoomMaterials:
             session = tx.session_by_token(token)
             if session is None:
                 raise Refusal(RefusalCode.MEETING_LINK_INVALID)
+            expired = session.link_refusal(now)
+            if expired:
+                raise expired
             found = None
             if material_id is not None:
                 found = tx.material_content(material_id)

@@ -13,13 +13,18 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-from server.domain.occupancy import DeskStatus, DeskTransition, assign, check_in, release
+from server.domain.occupancy import (
+    DeskReason,
+    DeskStatus,
+    DeskTransition,
+    assign,
+    check_in,
+    release,
+)
 from server.domain.people import Person
 from server.domain.refusals import Refusal, RefusalCode
 from server.domain.seat_holds import (
-    BY_HAND,
     BY_SENSOR,
-    LEFT,
     Hold,
     claims_closed,
     judge_scan,
@@ -233,7 +238,7 @@ class Seating:
             hold = tx.active_hold_of(person.staff_id, self.today(now))
             if hold is None:
                 raise Refusal(RefusalCode.NO_SEAT)
-            changes = self._end(tx, hold, now, f"{BY_HAND} by {person.staff_id}")
+            changes = self._end(tx, hold, now, DeskReason.RELEASED_BY_HAND)
             return SeatOutcome(None, changes)
 
     def release_leavers(self, staff_ids: Iterable[str]) -> list[DeskStatus]:
@@ -244,7 +249,7 @@ class Seating:
             with self._store.transaction() as tx:
                 hold = tx.active_hold_of(staff_id, self.today(now))
                 if hold is not None:
-                    changes += self._end(tx, hold, now, LEFT)
+                    changes += self._end(tx, hold, now, DeskReason.HOLDER_LEFT)
         return changes
 
     def sweep(self) -> list[DeskStatus]:
@@ -354,7 +359,7 @@ class Seating:
         return SeatOutcome(self._view(hold, result.after), changes)
 
     def _end(
-        self, tx: SeatingTransaction, hold: Hold, now: datetime, reason: str
+        self, tx: SeatingTransaction, hold: Hold, now: datetime, reason: DeskReason
     ) -> list[DeskStatus]:
         changes: list[DeskStatus] = []
         # The desk first, as in a claim: the same lock order everywhere means no deadlock.

@@ -22,6 +22,7 @@ from server.domain.busyness import (
     Estimator,
     ZonePlace,
     estimate,
+    shown,
     zone_of,
     zone_shares,
 )
@@ -82,12 +83,12 @@ class Share:
 
 @dataclass(frozen=True, slots=True)
 class Lookup:
-    """One audited 'where is this person' request."""
+    """One audited read about a person: 'where is this person', or a desk naming its holder."""
 
     at: datetime
     subject: str
     viewer: str
-    outcome: Literal["found", "not_shared", "no_report"]
+    outcome: Literal["found", "not_shared", "no_report", "named"]
     detail: str
 
 
@@ -263,7 +264,8 @@ class WifiPresence:
         )
 
     def crowding(self) -> dict[str, float]:
-        """Estimated people per zone now, for the seat policy (zones without fresh data: 0).
+        """People per zone now as anyone may see them, for the seat policy: a zone whose figure
+        is hidden (a small group) or unknown counts 0, so no suggestion can tell it apart.
 
         Kept for CROWDING_REUSE: every seat suggestion asks, hundreds a second in a morning
         rush, while an AP reports at most every 30 s; re-reading the counts each time was a
@@ -272,8 +274,20 @@ class WifiPresence:
         now = self.clock.now()
         cached = self._crowding
         if cached is None or not cached[0] <= now < cached[0] + CROWDING_REUSE:
-            cached = self._crowding = (now, dict(self.live(now).zones))
+            cached = self._crowding = (now, self._visible_zones(self.live(now)))
         return dict(cached[1])
+
+    def _visible_zones(self, live: Busyness) -> dict[str, float]:
+        visible: dict[str, float] = {}
+        for floor in self.model.floors:
+            zones = [z.id for z in self.model.zones.values() if z.floor == floor]
+            if floor in live.reporting:
+                _, figures = live.shown_floor(floor, zones)
+            else:
+                # No floor total is shown to subtract from: each zone stands alone.
+                figures = {z: shown(live.zones.get(z, 0.0)) for z in zones}
+            visible.update({z: float(v or 0) for z, v in figures.items()})
+        return visible
 
     def own_position(self, person: str) -> tuple[str, float, float] | None:
         """(floor, x, y) of the AP the person's laptop reported today, for their own seat

@@ -89,12 +89,18 @@ async def free_desks(rt: Runtime, sensors: DeskSensors, desks: list[str], at: da
     raise AssertionError("desks did not become free on the live map")
 
 
-def transitions(database_url: str, desk: str) -> list[tuple[str, str, str]]:
+def transitions(database_url: str, desk: str) -> list[tuple[str, str, str, str | None]]:
+    """The desk's history: before, after, the reason's kind, and whom it was about."""
     engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
     try:
         with engine.connect() as conn:
             rows = conn.execute(
-                select(DeskTransitionRow.before, DeskTransitionRow.after, DeskTransitionRow.reason)
+                select(
+                    DeskTransitionRow.before,
+                    DeskTransitionRow.after,
+                    DeskTransitionRow.reason,
+                    DeskTransitionRow.person,
+                )
                 .where(DeskTransitionRow.desk == desk)
                 .order_by(DeskTransitionRow.id)
             )
@@ -159,8 +165,8 @@ async def test_claim_holds_the_desk_on_the_map_and_nobody_else_gets_it(
     assert released.status_code == 200 and released.json()["released"] == A1
     assert rt.hub.states("f1")[A1]["state"] == "free"
     assert transitions(database_url, A1)[-2:] == [
-        ("free", "held", "held for t0001"),
-        ("held", "free", "released by hand by t0001"),
+        ("free", "held", "held", "t0001"),
+        ("held", "free", "released_by_hand", "t0001"),
     ]
 
 
@@ -229,11 +235,7 @@ async def test_sensor_checks_in_within_grace_no_show_is_released_and_day_end_fre
         assert (mine["state"], mine["check_in_how"]) == ("checked_in", "desk sensor")
         assert (await suzuki.get("/api/me/seat")).json()["seat"] is None
         assert rt.hub.states("f1")[A2]["state"] == "free"
-        assert transitions(database_url, A2)[-1] == (
-            "held",
-            "free",
-            "no-show: t0002 did not check in within 30 min",
-        )
+        assert transitions(database_url, A2)[-1] == ("held", "free", "no_show", "t0002")
 
     clock.set(datetime(2026, 11, 30, 11, 0, tzinfo=UTC))  # 20:00 in Tokyo
     sensors.report({A1: False}, clock.now())
@@ -249,11 +251,7 @@ async def test_sensor_checks_in_within_grace_no_show_is_released_and_day_end_fre
         "claims_open": False,
     }
     assert rt.hub.states("f1")[A1]["state"] == "free"
-    assert transitions(database_url, A1)[-1] == (
-        "away",
-        "free",
-        "end of day: desks are released at 20:00 JST",
-    )
+    assert transitions(database_url, A1)[-1] == ("away", "free", "end_of_day", "t0001")
     # After the end of the day a claim would only be swept away seconds later: refused, with
     # what to do instead, by the API and by a QR scan alike; the next morning it works again.
     late = await tanaka.post("/api/seats", json={"desk": A1})

@@ -6,18 +6,16 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from contracts import ApStationsCounted, build_topic, encode
 from server.adapters.database import make_engine, upgrade
 from server.adapters.wifi_store import SqlWifiStore
 from server.api.app import create_app
 from server.composition.runtime import Runtime
-from server.services.ingest import Inbound
 from server.services.wifi_presence import Lookup
 from server.settings import Settings
 from tests.fakes import FakeClock
 from tests.signin import sign_in
 from tests.support import ServerThread, wait_until
-from tests.wifi_support import BSSIDS, wifi_site
+from tests.wifi_support import BSSIDS, report_stations, wifi_site
 
 
 @pytest.fixture
@@ -33,21 +31,7 @@ def runtime_of(server: ServerThread) -> Runtime:
 
 
 def report(server: ServerThread, clock: FakeClock, counts: dict[str, int], seq: int) -> None:
-    batch = []
-    for ap, stations in counts.items():
-        device = "apagent-" + ap.removeprefix("ap-")
-        event = ApStationsCounted(
-            device=device,
-            epoch=1,
-            seq=seq,
-            at=clock.now(),
-            access_point=ap,
-            stations=stations,
-            randomised=0,
-        )
-        topic = build_topic("testhall", "ap", device, "event")
-        batch.append(Inbound(topic, encode(event), clock.now()))
-    runtime_of(server).ingest.apply_batch(batch)
+    report_stations(runtime_of(server).ingest, clock.now(), counts, seq)
 
 
 def test_busyness_shows_zones_of_five_or_more_and_hides_smaller_groups(

@@ -5,14 +5,12 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from contracts import ApStationsCounted, build_topic, encode
 from server.api.app import create_app
 from server.composition.runtime import Runtime
-from server.services.ingest import Inbound
 from server.settings import Settings
 from tests.fakes import FakeClock
 from tests.support import ServerThread
-from tests.wifi_support import wifi_site
+from tests.wifi_support import report_stations, wifi_site
 
 pytestmark = pytest.mark.browser
 
@@ -22,24 +20,9 @@ def server(database_url: str, clock: FakeClock) -> Iterator[ServerThread]:
     settings = Settings(database_url=database_url, enable_mqtt=False)
     with ServerThread(create_app(settings, clock=clock, site=wifi_site())) as running:
         runtime: Runtime = running.app.state.runtime
-        batch = []
-        for seq, (ap, stations) in enumerate(
-            {"ap-f1-1": 3, "ap-f1-2": 14, "ap-f2-1": 9, "ap-f2-2": 22}.items(), start=1
-        ):
-            device = "apagent-" + ap.removeprefix("ap-")
-            event = ApStationsCounted(
-                device=device,
-                epoch=1,
-                seq=seq,
-                at=clock.now(),
-                access_point=ap,
-                stations=stations,
-                randomised=0,
-            )
-            batch.append(
-                Inbound(build_topic("testhall", "ap", device, "event"), encode(event), clock.now())
-            )
-        runtime.ingest.apply_batch(batch)
+        report_stations(
+            runtime.ingest, clock.now(), {"ap-f1-1": 3, "ap-f1-2": 14, "ap-f2-1": 9, "ap-f2-2": 22}
+        )
         yield running
 
 

@@ -23,6 +23,7 @@ from firmware_config.paths import demo_site_path
 from firmware_config.site import Site
 from server.adapters.embedded_broker import MosquittoBroker
 from server.api.app import create_app
+from server.api.refusals import catalogue
 from server.settings import Settings
 from tests.support import ServerThread, wait_until
 
@@ -274,6 +275,9 @@ def test_clicking_a_desk_opens_its_details(
     expect(panel.locator('[data-field="state"]')).to_have_text(
         STATE_NAMES["en"][STATES.index(api_desk["state"])]
     )
+    # Why, in words: the API says a kind, never who.
+    reason = catalogue("en")[f"deskReason.{api_desk['reason']}"]
+    expect(panel.locator('[data-field="reason"]')).to_have_text(reason)
     expect(page.locator(f'#floor-map [data-desk="{desk}"]')).to_have_attribute(
         "aria-pressed", "true"
     )

@@ -155,7 +155,7 @@ async def test_a_leaver_is_disabled_signed_out_and_their_desk_released_with_hist
                 kimura = conn.execute(select(PersonRow).where(PersonRow.staff_id == "kimura"))
                 assert kimura.one().disabled_at is not None
                 hold = conn.execute(select(SeatHoldRow).where(SeatHoldRow.staff_id == "kimura"))
-                assert hold.one().release_reason == "holder left (disabled in the directory)"
+                assert hold.one().release_reason == "holder_left"
                 history = conn.execute(
                     select(DeskTransitionRow.reason).where(DeskTransitionRow.desk == DESK)
                 ).scalars()

@@ -37,7 +37,7 @@ from tests.room_support import (
     screen_key,
     shown_code,
 )
-from tests.support import ServerThread, wait_until
+from tests.support import ServerThread, scrape, wait_until
 
 HOST = "s00005"
 
@@ -300,4 +300,4 @@ def test_a_room_event_for_a_room_its_device_does_not_serve_is_quarantined(
         what="the spoofed event quarantined",
     )
     assert status_of(server).get("casting") is None  # nothing applied to room-f1-1
-    assert 'freeseat_quarantined_total{kind="spoofed"} 1' in httpx.get(f"{server.url}/metrics").text
+    assert 'freeseat_quarantined_total{kind="spoofed"} 1' in scrape(server.url).text

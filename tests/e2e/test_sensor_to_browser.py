@@ -74,7 +74,7 @@ def test_desk_agent_reading_reaches_websocket_and_rest(
                 floor = httpx.get(f"{server.url}/api/floors/f1").json()
                 desk = next(d for d in floor["desks"] if d["id"] == DESK)
                 assert desk["state"] == "occupied"
-                assert desk["reason"] == "mmwave: presence detected"
+                assert desk["reason"] == "walk_in"
             finally:
                 stop.set()
                 agent.join(timeout=15)

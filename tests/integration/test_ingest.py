@@ -92,7 +92,7 @@ def test_presence_then_absence(harness: Harness) -> None:
         reasons = [
             r.reason for r in conn.execute(select(DeskTransitionRow).order_by(DeskTransitionRow.id))
         ]
-    assert reasons == ["mmwave: presence detected", "mmwave: nobody present"]
+    assert reasons == ["walk_in", "nobody_present"]
 
 
 def test_duplicate_is_stored_and_applied_once(harness: Harness) -> None:

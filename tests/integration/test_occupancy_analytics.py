@@ -6,6 +6,7 @@ analytics fold.
 """
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,6 +20,7 @@ from server.composition.runtime import Runtime
 from server.services.ingest import Inbound
 from server.settings import Settings
 from tests.fakes import FakeClock
+from tests.signin import sign_in
 from tests.support import ServerThread, small_site
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -95,8 +97,17 @@ def a_monday(day: Day) -> None:
     day.presence(a[2:] + b, False)
 
 
+@contextmanager
+def facilities(server: ServerThread) -> Iterator[httpx.Client]:
+    """A client signed in as the demo facilities operator: the figures are theirs to read."""
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        sign_in(client, "demo-facilities")
+        yield client
+
+
 def get(server: ServerThread, path: str, **params: Any) -> Any:
-    response = httpx.get(f"{server.url}{path}", params=params, timeout=30)
+    with facilities(server) as client:
+        response = client.get(path, params=params)
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -192,12 +203,16 @@ def test_sensor_health_names_offline_stale_silent_and_low_battery_devices(
 
 def test_a_bad_floor_or_window_says_what_to_fix(served: tuple[ServerThread, Day]) -> None:
     server, _ = served
-    response = httpx.get(f"{server.url}/api/analytics/occupancy", params={"floor": "f9"})
-    assert response.status_code == 404
-    assert "f1, f2" in response.json()["detail"]
-    response = httpx.get(f"{server.url}/api/analytics/occupancy", params={"days": 0})
-    assert response.status_code == 422
-    assert "days" in str(response.json()["detail"])
+    with facilities(server) as client:
+        response = client.get("/api/analytics/occupancy", params={"floor": "f9"})
+        assert response.status_code == 404
+        assert "f1, f2" in response.json()["detail"]
+        response = client.get("/api/analytics/occupancy", params={"days": 0})
+        assert response.status_code == 422
+        assert "days" in str(response.json()["detail"])
+    # Anyone else is told to sign in: the figures are for facilities.
+    anonymous = httpx.get(f"{server.url}/api/analytics/occupancy", timeout=30)
+    assert anonymous.status_code == 401
 
 
 def claim_as(server: ServerThread, staff_id: str, desk: str) -> tuple[httpx.Client, str]:

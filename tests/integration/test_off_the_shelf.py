@@ -58,7 +58,7 @@ def test_esphome_node(running: tuple[ServerThread, Publisher, str]) -> None:
     server, pub, _ = running
     pub.send("esp-f2-b-01/status", "online", retain=True)
     pub.send("esp-f2-b-01/binary_sensor/desk_1_presence/state", "ON", retain=True)
-    assert wait_state(server, ESP_DESK, "occupied") == "mmwave: presence detected"
+    assert wait_state(server, ESP_DESK, "occupied") == "walk_in"
     pub.send("esp-f2-b-01/binary_sensor/desk_2_presence/state", "OFF", retain=True)
     wait_state(server, ESP_DESK_2, "free")
     pub.send("esp-f2-b-01/binary_sensor/desk_1_presence/state", "OFF", retain=True)

@@ -1,5 +1,6 @@
 """Bad input never stops the pump: each kind is quarantined with its reason, counted, and acked."""
 
+import hashlib
 import json
 from datetime import UTC, datetime
 
@@ -12,7 +13,7 @@ from contracts import DeskPresenceChanged, build_topic, encode
 from server.adapters.embedded_broker import MosquittoBroker
 from server.api.app import create_app
 from server.settings import Settings
-from tests.support import ServerThread, small_site, wait_until
+from tests.support import METRICS_TOKEN, ServerThread, scrape, small_site, wait_until
 
 GOOD_DESK = "desk-f1-a-01-03"
 
@@ -37,7 +38,12 @@ def test_each_kind_of_bad_message_is_quarantined_counted_and_acked(
     broker: MosquittoBroker, database_url: str
 ) -> None:
     url = database_url
-    settings = Settings(database_url=url, broker_url=broker.url, mqtt_client_id="quarantine-srv")
+    settings = Settings(
+        database_url=url,
+        broker_url=broker.url,
+        mqtt_client_id="quarantine-srv",
+        metrics_token=METRICS_TOKEN,
+    )
     topic = build_topic("testhall", "desk", "gw-f1-a", "event")
     bad = [
         (topic, b'{"v":1,"type":'),  # malformed JSON
@@ -68,7 +74,7 @@ def test_each_kind_of_bad_message_is_quarantined_counted_and_acked(
         wait_until(good_desk_occupied, 10, "the good message after the bad ones")
         health = httpx.get(f"{server.url}/api/health").json()
         assert health["quarantined"] == 6 and health["ingest_queue"] == 0
-        metrics = httpx.get(f"{server.url}/metrics")
+        metrics = scrape(server.url)
         assert metrics.headers["content-type"].startswith("text/plain; version=0.0.4")
         for line in (
             'freeseat_quarantined_total{kind="malformed"} 1',
@@ -83,8 +89,19 @@ def test_each_kind_of_bad_message_is_quarantined_counted_and_acked(
             assert line in metrics.text.splitlines(), line
     engine = create_engine(url)
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT topic, reason FROM quarantine ORDER BY id")).all()
+        rows = conn.execute(
+            text(
+                "SELECT topic, reason, payload, payload_size, payload_sha256"
+                " FROM quarantine ORDER BY id"
+            )
+        ).all()
     engine.dispose()
+    # The oversized message is kept as its first 4 KiB, its size and its hash: a flood of
+    # large messages cannot become as many large rows.
+    oversized = bad[4][1]
+    assert bytes(rows[4].payload) == oversized[:4096]
+    assert rows[4].payload_size == len(oversized)
+    assert rows[4].payload_sha256 == hashlib.sha256(oversized).hexdigest()
     reasons = [r.reason for r in rows]
     assert reasons[0].startswith("payload is not JSON")
     assert reasons[1].startswith("invalid event payload: desk.presence_changed.present")

@@ -63,8 +63,26 @@ def test_one_hidden_zone_cannot_be_recovered_by_subtracting_from_the_floor() -> 
     }
     # No floor total shown: nothing to subtract from.
     assert suppress_zones({"a": 3, "b": 9}, floor_total=None) == {"a": None, "b": 9}
-    assert suppress_zones({"a": 2, "b": 1, "c": 30}, floor_total=33) == {
+    # Two hidden zones of 2 and 1: the floor minus the shown zone would give a group of 3.
+    assert suppress_zones({"a": 2, "b": 1, "c": 30}, floor_total=33) == dict.fromkeys("abc")
+    # Hidden zones that together hold 5 or more may stay hidden alone.
+    assert suppress_zones({"a": 3, "b": 3, "c": 30}, floor_total=36) == {
         "a": None,
         "b": None,
         "c": 30,
     }
+
+
+def test_no_subtraction_of_shown_figures_gives_a_group_under_five() -> None:
+    cases = [
+        ({"a": 4.0, "b": 0.0, "c": 12.0, "d": 9.0}, 25),
+        ({"a": 1.0, "b": 2.0, "c": 6.0, "d": 40.0}, 49),
+        ({"a": 0.0, "b": 0.0, "c": 0.0, "d": 7.0}, 7),
+        ({"a": 4.4, "b": 4.4, "c": 5.0}, 14),
+    ]
+    for zones, total in cases:
+        figures = suppress_zones(zones, total)
+        hidden_sum = total - sum(v for v in figures.values() if v is not None)
+        assert all(v is None or v >= 5 for v in figures.values())
+        if any(v is None for v in figures.values()):
+            assert hidden_sum >= 5, (zones, figures)

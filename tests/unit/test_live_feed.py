@@ -4,13 +4,13 @@ import json
 from datetime import UTC, datetime
 
 from server.adapters.live_feed import LiveFeedHub, Subscriber
-from server.domain.occupancy import DeskState, DeskStatus
+from server.domain.occupancy import DeskReason, DeskState, DeskStatus
 
 AT = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
 
 def status(desk: str, state: DeskState, floor: str = "f1") -> DeskStatus:
-    return DeskStatus(desk=desk, floor=floor, state=state, since=AT, reason="test")
+    return DeskStatus(desk=desk, floor=floor, state=state, since=AT, reason=DeskReason.NO_REPORT)
 
 
 def frames(client: Subscriber) -> list[dict[str, object]]:
@@ -30,8 +30,8 @@ def test_snapshot_then_consecutive_coalesced_deltas() -> None:
     snapshot, first, second = frames(client)
     assert snapshot["type"] == "snapshot" and snapshot["version"] == 0
     assert snapshot["desks"] == {
-        "d1": {"state": "unknown", "since": AT.isoformat(), "reason": "test"},
-        "d2": {"state": "free", "since": AT.isoformat(), "reason": "test"},
+        "d1": {"state": "unknown", "since": AT.isoformat(), "reason": "no_report"},
+        "d2": {"state": "free", "since": AT.isoformat(), "reason": "no_report"},
     }
     assert (first["version"], second["version"]) == (1, 2)
     # Two changes of d1 within one tick arrive as one, with the latest state.

@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime, timedelta
 
+from server.domain.occupancy import DeskReason
 from server.domain.refusals import Refusal, RefusalCode
 from server.domain.seat_holds import Hold, release_due
 from server.domain.seat_policy import (
@@ -135,12 +136,10 @@ def test_release_due_no_show_after_grace_and_everything_at_day_end() -> None:
     hold = Hold(1, "tax-1", "s1", date(2026, 11, 30), claimed)
     grace, end = timedelta(minutes=30), datetime(2026, 11, 30, 11, 0, tzinfo=UTC)
     assert release_due(hold, claimed + timedelta(minutes=29), grace, end) is None
-    assert release_due(hold, claimed + grace, grace, end) == (
-        "no-show: s1 did not check in within 30 min"
-    )
+    assert release_due(hold, claimed + grace, grace, end) is DeskReason.NO_SHOW
     arrived = Hold(1, "tax-1", "s1", date(2026, 11, 30), claimed, claimed, "qr")
     assert release_due(arrived, claimed + timedelta(hours=5), grace, end) is None
-    assert release_due(arrived, end, grace, end) == "end of day: desks are released at 11:00 UTC"
+    assert release_due(arrived, end, grace, end) is DeskReason.END_OF_DAY
 
 
 def test_crowded_zones_come_after_quiet_ones_but_never_before_the_team_zone() -> None:
