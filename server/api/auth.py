@@ -118,8 +118,21 @@ def secure_cookies(request: Request, accounts: Accounts) -> bool:
     return accounts.cookie_secure or request.url.scheme == "https"
 
 
+# Where a request keeps who it is from: the authorization check and the route both ask.
+_PERSON_KEY = "freeseat.person"
+
+
 async def optional_person(request: Request, rt: Rt) -> Person | None:
     """The signed-in person, or None; unsafe methods with a session must carry the CSRF token."""
+    if _PERSON_KEY in request.scope:
+        known: Person | None = request.scope[_PERSON_KEY]
+        return known
+    person = await _signed_in(request, rt)
+    request.scope[_PERSON_KEY] = person
+    return person
+
+
+async def _signed_in(request: Request, rt: Rt) -> Person | None:
     accounts = _accounts(rt)
     now = rt.clock.now()
     bearer = personal_token(request)
