@@ -9,6 +9,7 @@ from datetime import datetime
 import httpx
 import paho.mqtt.client as mqtt
 from fastapi import FastAPI
+from paho.mqtt.enums import CallbackAPIVersion
 
 from contracts import DeskPresenceChanged, build_topic, encode
 from firmware_config.site import Site
@@ -27,9 +28,7 @@ class DeskSensors:
         self._site = site
         self._gateway = {desk: d.id for d in site.devices for desk in d.desks}
         self._seq = itertools.count(1)
-        self._client = mqtt.Client(
-            mqtt.CallbackAPIVersion.VERSION2, client_id="seating-test-sensors"
-        )
+        self._client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="seating-test-sensors")
         self._client.connect(host, int(port or 1883))
         self._client.loop_start()
 

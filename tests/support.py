@@ -89,8 +89,10 @@ def small_site(desks_per_zone: int = 4) -> Site:
     )
 
 
-def wait_until(predicate: Callable[[], T], timeout: float = 10.0, what: str = "condition") -> T:
-    """Poll `predicate` until it returns something truthy; fail after `timeout` seconds."""
+def wait_until(
+    predicate: Callable[[], T | None], timeout: float = 10.0, what: str = "condition"
+) -> T:
+    """Poll `predicate` until it returns something truthy (and return it); fail after `timeout`."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()

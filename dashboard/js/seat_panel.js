@@ -164,8 +164,12 @@ export class SeatPanel {
 
   async #checkIn() {
     await this.#act(async () => {
-      await send("POST", "/api/me/seat/check-in", { desk: this.#seat.desk, how: "app" });
-      this.#message = { kind: "ok", text: t("me.checkedIn", { desk: deskLabel(this.#seat.desk) }) };
+      const seat = await send("POST", "/api/me/seat/check-in", { desk: this.#seat.desk, how: "app" });
+      // A check-in counts as arrival only when the desk's sensor (or shared Wi-Fi) confirms it;
+      // until then the desk stays held and the sensor checks the person in when it sees them.
+      this.#message = seat?.waiting_for
+        ? { kind: "ok", text: t("checkin.waitingForSensor", { time: seat.check_in_by ? formatTime(seat.check_in_by) : "–" }) }
+        : { kind: "ok", text: t("me.checkedIn", { desk: deskLabel(this.#seat.desk) }) };
     });
   }
 

@@ -36,7 +36,7 @@ EVERYONE = [*PEOPLE.values(), SATO, ITO]
 
 def site_with_names(names: str) -> Site:
     site = full_site()
-    return site.model_copy(update={"policy": Policy(names=names)})  # type: ignore[arg-type]
+    return site.model_copy(update={"policy": Policy(names=names)})
 
 
 @contextmanager

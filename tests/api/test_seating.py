@@ -52,9 +52,7 @@ def seating_site(**policy: object) -> Site:
         ]
         floors.append(floor.model_copy(update={"desks": desks}))
     building = site.buildings[0].model_copy(update={"floors": floors})
-    return site.model_copy(
-        update={"buildings": [building], "policy": Policy(**policy)}  # type: ignore[arg-type]
-    )
+    return site.model_copy(update={"buildings": [building], "policy": Policy(**policy)})
 
 
 @pytest.fixture

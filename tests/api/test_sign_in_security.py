@@ -46,7 +46,7 @@ def server(database_url: str, clock: FakeClock, **settings: object) -> ServerThr
     chosen = Settings(
         database_url=database_url,
         enable_mqtt=False,
-        session_secret=SECRET,  # type: ignore[arg-type]
+        session_secret=SECRET,
         **settings,  # type: ignore[arg-type]
     )
     return ServerThread(create_app(chosen, clock=clock, site=small_site()))

@@ -46,10 +46,8 @@ def demo_server(
         broker_url=mosquitto.url,
         mqtt_client_id=f"{name}-test-{uuid.uuid4().hex[:8]}",
         demo_mode=True,
-        **(
-            {"site_file": at_local_hour(demo_site_path(), folder, local_hour)}
-            if local_hour is not None
-            else {}
+        site_file=(
+            at_local_hour(demo_site_path(), folder, local_hour) if local_hour is not None else None
         ),
     )
     demo = DemoServer(settings)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 
 from benchmarks.rush import MORNING_HOUR
 from edge_agent.room_simulation import agenda_pdf
@@ -31,9 +31,9 @@ pytestmark = pytest.mark.browser
 
 LANGS = ("en", "ja")
 FLOOR = "f3"
-DESKTOP = {"width": 1440, "height": 900}
-PHONE = {"width": 390, "height": 844}
-SCREEN = {"width": 1920, "height": 1080}
+DESKTOP: ViewportSize = {"width": 1440, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+SCREEN: ViewportSize = {"width": 1920, "height": 1080}
 LABEL = re.compile(r"^\d+F [A-Z]-\d\d-\d\d$")
 WORDS = {
     "en": {
@@ -102,7 +102,7 @@ def browser_for(chromium: Browser) -> Iterator[object]:
     """Contexts as people have them: a language chosen, a laptop, a phone or a lobby screen."""
     opened: list[BrowserContext] = []
 
-    def open_page(lang: str, size: dict[str, int], phone: bool = False) -> Page:
+    def open_page(lang: str, size: ViewportSize, phone: bool = False) -> Page:
         context = chromium.new_context(
             viewport=size,
             locale="ja-JP" if lang == "ja" else "en-GB",

@@ -6,6 +6,7 @@ arrives over the live feed, not by reloading.
 """
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from firmware_config.loader import load_site
 from firmware_config.paths import demo_site_path
 from firmware_config.site import Site
 from server.adapters.embedded_broker import MosquittoBroker
-from tests.browser.harness import EVENING_HOUR, demo_server, report_free
+from tests.browser.harness import EVENING_HOUR, Publisher, demo_server, report_free
 from tests.browser.test_floor_map import ALL_DESKS_LIVE, DemoServer, shoot
 from tests.support import wait_until
 
@@ -54,7 +55,12 @@ def desk_state(page: Page, desk: str) -> str | None:
 
 
 def test_sign_in_find_claim_check_in_and_release(
-    page: Page, server: DemoServer, free_desks: list[str], screenshot_dir: Path
+    page: Page,
+    server: DemoServer,
+    free_desks: list[str],
+    screenshot_dir: Path,
+    mosquitto: MosquittoBroker,
+    site: Site,
 ) -> None:
     page.goto(f"{server.url}/?floor={FLOOR}", wait_until="commit")
     page.wait_for_function(ALL_DESKS_LIVE, arg=len(free_desks), timeout=TIMEOUT_MS)
@@ -99,19 +105,31 @@ def test_sign_in_find_claim_check_in_and_release(
     assert {d["id"]: d["state"] for d in server.floor(FLOOR)["desks"]}[desk] == "held"
     shoot(page, screenshot_dir, "staff-claimed")
 
+    # Checking in before sitting down: the desk's sensor has seen nobody, so the check-in waits
+    # for it (a tap on the map proves no arrival), and the page says so instead of "checked in".
     page.locator("#check-in").click()
-    expect(my_seat).to_have_attribute("data-state", "checked_in")
-    expect(page.locator("[data-act=check-in]")).to_have_count(0)
-    # Whatever the server now shows for the desk, the map converges to it, and it stays taken.
-    wait_until(
-        lambda: (
-            desk_state(page, desk)
-            == {d["id"]: d["state"] for d in server.floor(FLOOR)["desks"]}[desk]
-        ),
-        20,
-        "the map to show the checked-in desk as the server does",
-    )
-    assert desk_state(page, desk) in {"held", "away", "occupied"}
+    expect(page.locator("#seat-message")).to_contain_text("its sensor checks you in")
+    expect(my_seat).to_have_attribute("data-state", "held")
+    # The person sits down: the sensor sees them and checks them in, without another tap.
+    publisher = Publisher(mosquitto, site, epoch=2)  # the gateway, restarted since report_free
+    try:
+        publisher.presence_many([(desk, True, datetime.now(UTC))])
+        expect(my_seat).to_have_attribute("data-state", "checked_in", timeout=TIMEOUT_MS)
+        expect(page.locator("[data-act=check-in]")).to_have_count(0)
+        # Whatever the server now shows for the desk, the map converges to it, and it stays taken.
+        wait_until(
+            lambda: (
+                desk_state(page, desk)
+                == {d["id"]: d["state"] for d in server.floor(FLOOR)["desks"]}[desk]
+            ),
+            20,
+            "the map to show the checked-in desk as the server does",
+        )
+        assert desk_state(page, desk) in {"held", "away", "occupied"}
+        # The person leaves (the sensor sees nobody), then releases the desk.
+        publisher.presence_many([(desk, False, datetime.now(UTC))])
+    finally:
+        publisher.close()
 
     page.locator("#release-seat").click()
     expect(my_seat).to_have_attribute("data-state", "none")

@@ -17,7 +17,7 @@ import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from server.adapters.embedded_broker import free_port, wait_for_port
 
@@ -308,7 +308,7 @@ class DirectoryAdmin:
     def __init__(self, slapd: Slapd) -> None:
         self._slapd = slapd
 
-    def _connection(self):  # type: ignore[no-untyped-def]
+    def _connection(self) -> Any:  # ldap3's stubs leave add/modify/delete untyped
         import ldap3
 
         server = ldap3.Server("127.0.0.1", port=self._slapd.port)

@@ -3,6 +3,7 @@
 import asyncio
 from collections import Counter
 from datetime import UTC, datetime
+from functools import partial
 
 import httpx
 import pytest
@@ -114,7 +115,7 @@ def test_two_thousand_concurrent_claims_on_three_replicas_assign_no_desk_twice(
     with replica("a") as a, replica("b") as b, replica("c") as c:
         servers = [a, b, c]
         for server in servers:
-            wait_until(lambda s=server: httpx.get(f"{s.url}/api/health").json()["broker_connected"])
+            wait_until(partial(broker_connected, server.url))
         # The sensors see every desk empty: the replicas ingest it and every map shows them free.
         sensors = DeskSensors(broker.url, SITE)
         try:
@@ -154,3 +155,8 @@ def test_two_thousand_concurrent_claims_on_three_replicas_assign_no_desk_twice(
             return True
 
         wait_until(held_everywhere, 30, "every replica's map showing every claim")
+
+
+def broker_connected(url: str) -> bool:
+    connected: bool = httpx.get(f"{url}/api/health").json()["broker_connected"]
+    return connected

@@ -8,6 +8,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,11 @@ def get(url: str) -> dict[str, Any]:
         return {}
 
 
+def said(url: str, key: str) -> Any:
+    """What the JSON at `url` says under `key` (None while it does not answer)."""
+    return get(url).get(key)
+
+
 def next_delta(ws: ClientConnection, version: int, desk: str) -> tuple[int, dict[str, Any]]:
     """Read deltas until one names `desk`; every one must follow the last without a gap."""
     while True:
@@ -115,9 +121,9 @@ def test_a_websocket_on_one_replica_sees_what_another_replica_ingested(
     with replica("a", False) as a, replica("b", True) as b, replica("c", True) as c:
         servers = (a, b, c)
         for server in (b, c):
-            wait_until(lambda s=server: get(f"{s.url}/api/health").get("broker_connected"))
+            wait_until(partial(said, f"{server.url}/api/health", "broker_connected"))
         for server in servers:
-            wait_until(lambda s=server: get(f"{s.url}/api/replica").get("live_listening"))
+            wait_until(partial(said, f"{server.url}/api/replica", "live_listening"))
         clients = [connect(f"{s.ws_url}/ws/live?floor=f1", open_timeout=5) for s in servers]
         try:
             versions = []
@@ -180,6 +186,9 @@ class ReplicaProcess:
 
     def get(self, path: str) -> dict[str, Any]:
         return get(f"http://127.0.0.1:{self.port}{path}")
+
+    def said(self, path: str, key: str) -> Any:
+        return said(f"http://127.0.0.1:{self.port}{path}", key)
 
     def kill(self) -> None:
         assert self.process is not None
@@ -259,7 +268,7 @@ def test_a_replica_killed_mid_stream_loses_no_event_and_applies_none_twice(
     env = {**replica_env, "FREESEAT_INGEST_BATCH_MAX": "5", "FREESEAT_MQTT_RECEIVE_MAXIMUM": "20"}
     replicas += [ReplicaProcess(name, env, tmp_path).start() for name in "abc"]
     for replica in replicas:
-        wait_until(lambda r=replica: r.get("/api/health").get("broker_connected"), 60)
+        wait_until(partial(replica.said, "/api/health", "broker_connected"), 60)
     publisher = Publisher(broker)
     total = EVENTS_PER_GATEWAY * len(GATEWAYS)
     try:
@@ -319,7 +328,7 @@ def test_the_ticker_runs_on_one_replica_and_moves_when_its_holder_dies(
         return [(r, view) for r, view in views if view["ticker"]]
 
     for replica in replicas:
-        wait_until(lambda r=replica: r.get("/api/replica"), 60, f"replica {replica.name} up")
+        wait_until(partial(replica.get, "/api/replica"), 60, f"replica {replica.name} up")
     wait_until(lambda: len(tickers(replicas)) == 1, 20, "one replica holding the ticker")
     leader, view = tickers(replicas)[0]
     wait_until(lambda: leader.get("/api/replica")["sweeps"] >= 5, 20, "the leader sweeping")
@@ -375,7 +384,7 @@ def test_a_replica_stopped_for_a_deploy_leaves_its_share_to_the_others(
     with replica("a") as a:
         with replica("b") as b:
             for server in (a, b):
-                wait_until(lambda s=server: get(f"{s.url}/api/health").get("broker_connected"))
+                wait_until(partial(said, f"{server.url}/api/health", "broker_connected"))
         # b is stopped (not killed): while it is away, a must get every message.
         publisher = Publisher(broker)
         for seq in range(40):

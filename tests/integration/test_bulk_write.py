@@ -1,8 +1,9 @@
 """Bulk writes store exactly what SQLAlchemy's own executemany stores, on both backends."""
 
 from datetime import UTC, datetime, timedelta, timezone
+from typing import cast
 
-from sqlalchemy import select, text
+from sqlalchemy import Table, select, text
 from sqlalchemy.orm import Session
 
 from server.adapters.bulk_write import executemany
@@ -29,7 +30,7 @@ def row(event_id: str, at: datetime, applied: bool) -> dict[str, object]:
 def test_bulk_rows_are_stored_as_sqlalchemy_stores_them(database_url: str) -> None:
     upgrade(database_url)
     engine = make_engine(database_url)
-    table = EventRow.__table__
+    table = cast(Table, EventRow.__table__)
     # A Tokyo time, and the same instant again: the remembered conversion must not differ.
     at = datetime(2026, 11, 30, 9, 0, 0, 120, tzinfo=TOKYO)
     try:

@@ -19,7 +19,7 @@ GOOD_DESK = "desk-f1-a-01-03"
 
 
 def event(device: str = "gw-f1-a", desk: str = GOOD_DESK, seq: int = 1) -> dict[str, object]:
-    return json.loads(
+    decoded: dict[str, object] = json.loads(
         encode(
             DeskPresenceChanged(
                 device=device,
@@ -32,6 +32,7 @@ def event(device: str = "gw-f1-a", desk: str = GOOD_DESK, seq: int = 1) -> dict[
             )
         )
     )
+    return decoded
 
 
 def test_each_kind_of_bad_message_is_quarantined_counted_and_acked(

@@ -35,7 +35,7 @@ def zigbee_site() -> Site:
             id=device,
             kind="desk",
             sensor="mmwave",
-            zigbee2mqtt=Zigbee2MqttSource(friendly_name=name, desk=desk, **extra),  # type: ignore[arg-type]
+            zigbee2mqtt=Zigbee2MqttSource(friendly_name=name, desk=desk, **extra),
         )
 
     return site_with(

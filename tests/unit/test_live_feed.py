@@ -2,6 +2,7 @@
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 from server.adapters.live_feed import LiveFeedHub, Subscriber
 from server.domain.occupancy import DeskReason, DeskState, DeskStatus
@@ -13,7 +14,7 @@ def status(desk: str, state: DeskState, floor: str = "f1") -> DeskStatus:
     return DeskStatus(desk=desk, floor=floor, state=state, since=AT, reason=DeskReason.NO_REPORT)
 
 
-def frames(client: Subscriber) -> list[dict[str, object]]:
+def frames(client: Subscriber) -> list[dict[str, Any]]:
     return [json.loads(frame) for frame in client.take()]
 
 

@@ -52,7 +52,7 @@ def test_the_answer_carries_status_code_words_facts_and_retry_after() -> None:
     limited = Refusal(RefusalCode.TOO_MANY_ATTEMPTS, retry_after_s=60, wait_min=1, room="r-1")
     response = answer(request({"Accept-Language": "en"}), limited)
     assert response.status_code == 429 and response.headers["Retry-After"] == "60"
-    assert json.loads(response.body) == {
+    assert json.loads(bytes(response.body)) == {
         "code": "too_many_attempts",
         "detail": "Too many wrong codes; wait 1 min and try again.",
         "retry_after_s": 60,
