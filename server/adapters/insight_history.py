@@ -1,0 +1,43 @@
+"""Reads seat holds with their holders' departments, and department sizes, for the facilities
+insight figures; read-only."""
+
+from datetime import date
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from server.adapters.tables_people import PersonRow
+from server.adapters.tables_seating import SeatHoldRow
+from server.domain.small_groups import Groups
+from server.services.facilities_insight import HeldDay
+
+
+class SqlHoldHistory:
+    """The HoldHistory port on SQLAlchemy."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def held_days(self, first: date, last: date) -> list[HeldDay]:
+        query = (
+            select(
+                SeatHoldRow.staff_id,
+                PersonRow.department,
+                SeatHoldRow.desk,
+                SeatHoldRow.day,
+                SeatHoldRow.claimed_at,
+                SeatHoldRow.checked_in_at,
+                SeatHoldRow.released_at,
+                SeatHoldRow.release_reason,
+            )
+            .outerjoin(PersonRow, PersonRow.staff_id == SeatHoldRow.staff_id)
+            .where(SeatHoldRow.day >= first, SeatHoldRow.day <= last)
+            .order_by(SeatHoldRow.id)
+        )
+        with Session(self._engine) as session:
+            return [HeldDay(*row) for row in session.execute(query)]
+
+    def groups(self) -> Groups:
+        """Department sizes: one count per person in the staff directory."""
+        with Session(self._engine) as session:
+            return Groups.of(session.scalars(select(PersonRow.department)))
