@@ -54,7 +54,20 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 MonthText = Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")]
 Threshold = Annotated[float, Query(gt=0, le=1, description="the target share, 0.7 = 70 %")]
-Days = Annotated[int, Query(ge=1, le=366, description="whole days before today")]
+
+
+def period(
+    days: Annotated[int, Query(ge=1, le=366, description="whole days before today")] = 28,
+    month: Annotated[
+        str | None,
+        Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM: that month's days instead"),
+    ] = None,
+) -> int | Month:
+    """The days a figure covers: the last `days` before today, or a month's (up to today)."""
+    return Month.parse(month) if month is not None else days
+
+
+Period = Annotated[int | Month, Depends(period)]
 
 
 # -- the paperless KPI -----------------------------------------------------------------------
@@ -131,7 +144,7 @@ def paperless_csv(
 
 @dataclass(frozen=True)
 class PlanningQuery:
-    weeks: int
+    weeks: int | Month
     percentile: float
     target_fill: float
     what_if: WhatIf
@@ -149,8 +162,13 @@ def planning_query(
         float | None, Query(ge=0, le=0.95, description="what-if: share of staff remote a day")
     ] = None,
     staff: Annotated[int | None, Query(ge=1, le=1_000_000, description="what-if: staff")] = None,
+    month: Annotated[
+        str | None,
+        Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM: that month's days instead"),
+    ] = None,
 ) -> PlanningQuery:
-    return PlanningQuery(weeks, percentile, target_fill, WhatIf(staff, telework_share))
+    span = Month.parse(month) if month is not None else weeks
+    return PlanningQuery(span, percentile, target_fill, WhatIf(staff, telework_share))
 
 
 Planning = Annotated[PlanningQuery, Depends(planning_query)]
@@ -214,27 +232,27 @@ def planning_csv(rt: Rt, _person: Facilities, q: Planning) -> Response:
 
 
 @router.get("/api/analytics/dark-zones", responses=ERRORS)
-def dark_zones(rt: Rt, _person: Facilities, days: Days = 28) -> DarkZoneReport:
+def dark_zones(rt: Rt, _person: Facilities, days: Period) -> DarkZoneReport:
     """Per zone: working hours (site policy `working_hours`, weekdays) with nobody present,
     and the energy a zone switched off while dark would save (its lighting and HVAC watts)."""
     return rt.insight.desks.dark_zones(days)
 
 
 @router.get("/api/analytics/zones", responses=ERRORS)
-def zone_use(rt: Rt, _person: Facilities, days: Days = 28) -> ZoneUseReport:
+def zone_use(rt: Rt, _person: Facilities, days: Period) -> ZoneUseReport:
     """Per zone and working day: the share of desk-time in use in working hours, and the peak."""
     return rt.insight.desks.zone_use(days)
 
 
 @router.get("/api/analytics/departments", responses=ERRORS)
-def department_rates(rt: Rt, _person: Facilities, days: Days = 28) -> DepartmentRatesReport:
+def department_rates(rt: Rt, _person: Facilities, days: Period) -> DepartmentRatesReport:
     """Per department of the holder: claims, no-shows and their rate; checked-in desk time and
     the share of it the desk showed `away`; holds released as away too long."""
     return rt.insight.desks.department_rates(days)
 
 
 @router.get("/api/analytics/office", responses=ERRORS)
-def office(rt: Rt, _person: Facilities, days: Days = 28) -> OfficeReport:
+def office(rt: Rt, _person: Facilities, days: Period) -> OfficeReport:
     """Per working day: the peak of people present in the office and the people who marked the
     day as working remotely; per department, the daily means."""
     return rt.insight.desks.office(days)

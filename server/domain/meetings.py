@@ -181,15 +181,14 @@ def no_show_reason(
 ) -> str | None:
     """Why an unstarted booking is released now, or None to keep it.
 
-    Kept while a session runs (or ran) for it, while the room sensor says occupied, or while a
-    laptop casts to the display in a room the sensor does not say is empty (a meeting shown
-    on the monitor without pairing); a room without a sensor reading is otherwise judged by the
-    session alone, and the reason says so.
+    Kept while a session runs (or ran) for it, or once the room was used after the booking
+    began (`used_since`); a room without a sensor reading or a cast is judged by the session
+    alone, and the reason says so.
     """
     if not booking.active or has_session or now < booking.starts_at + rules.booking_grace:
         return None
     grace = int(rules.booking_grace.total_seconds() // 60)
-    if status is not None and (status.occupied or (status.casting and status.occupied is None)):
+    if status is not None and used_since(status, booking.starts_at):
         return None
     sensed = (
         "room sensor empty"
@@ -197,6 +196,22 @@ def no_show_reason(
         else ("no room sensor reading")
     )
     return f"not started within {grace} min: no session, {sensed}"
+
+
+def used_since(status: RoomStatus, since: datetime) -> bool:
+    """Whether the room was in use at some point after `since`, as its monitor reported.
+
+    Occupied now, or its occupancy changed after `since` (it was occupied until or from
+    then); or a laptop cast to the display then (casting now, or the cast changed after
+    `since`) while the room sensor did not say empty all along. Bookings are judged at every
+    sweep until they end, so one whose meeting is over (the room empty again) stays held.
+    """
+    changed = status.occupancy_changed_at
+    if status.occupied or (changed is not None and changed > since):
+        return True
+    cast_changed = status.cast_changed_at
+    cast = status.casting or (cast_changed is not None and cast_changed > since)
+    return cast and status.occupied is not False
 
 
 def end_reason(

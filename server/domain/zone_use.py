@@ -125,6 +125,18 @@ def fold_zones(
                 cell.dark += seconds
             cell.in_use += in_use[zone] * seconds
 
+    # Changes at one instant count together: a desk freed as another is taken is no peak.
+    moved: set[GroupKey] = set()
+    moved_at: datetime | None = None
+
+    def settle() -> None:
+        for key in moved:
+            if g_in_use[key] > out.peak_in_use[(key, day)]:
+                out.peak_in_use[(key, day)] = g_in_use[key]
+            if g_present[key] > out.peak_present[(key, day)]:
+                out.peak_present[(key, day)] = g_present[key]
+        moved.clear()
+
     open_day(day)
     for fact in facts:
         if fact.desk not in state or not start <= fact.at < end:
@@ -135,6 +147,9 @@ def fold_zones(
         du = (after in IN_USE) - (before in IN_USE)
         if not dp and not du:
             continue
+        if fact.at != moved_at:
+            settle()
+            moved_at = fact.at
         fact_day = fact.at.astimezone(tz).date()
         while day < fact_day:
             day += timedelta(days=1)
@@ -146,10 +161,8 @@ def fold_zones(
         for key in groups[zone]:
             g_present[key] += dp
             g_in_use[key] += du
-            if g_in_use[key] > out.peak_in_use[(key, day)]:
-                out.peak_in_use[(key, day)] = g_in_use[key]
-            if g_present[key] > out.peak_present[(key, day)]:
-                out.peak_present[(key, day)] = g_present[key]
+            moved.add(key)
+    settle()
     last_day = (end - timedelta(microseconds=1)).astimezone(tz).date()
     while day < last_day:
         day += timedelta(days=1)

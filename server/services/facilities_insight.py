@@ -20,6 +20,7 @@ from server.domain.planning import DeskNeed, WhatIf, demand_factor, percentile, 
 from server.domain.seat_holds import AWAY_TOO_LONG, NO_SHOW
 from server.domain.small_groups import Groups, group_of
 from server.domain.zone_use import SITE, DeskFact, GroupKey, WorkingHours, ZoneFold, fold_zones
+from server.services.meeting_figures import Month
 from server.services.occupancy_analytics import OccupancyHistory, states_at
 from server.services.ports import Clock
 from server.services.remote_work import RemoteStore
@@ -263,12 +264,20 @@ class FacilitiesInsight:
 
     # -- the fold ----------------------------------------------------------------------------
 
-    def _fold(self, days: int) -> _Folded:
+    def _fold(self, days: int | Month) -> _Folded:
+        """The whole days before today: the last `days` of them, or those of a month."""
         shape = self._shape
         today = self._clock.now().astimezone(shape.tz).date()
-        first, last = today - timedelta(days=days), today - timedelta(days=1)
+        if isinstance(days, Month):
+            begins, ends = days.bounds(shape.tz)
+            first = begins.date()
+            last = min(ends.date(), today) - timedelta(days=1)
+            if last < first:
+                last = first - timedelta(days=1)  # a month that has not begun: no days
+        else:
+            first, last = today - timedelta(days=days), today - timedelta(days=1)
         start = datetime.combine(first, datetime.min.time(), shape.tz)
-        end = datetime.combine(today, datetime.min.time(), shape.tz)
+        end = datetime.combine(last + timedelta(days=1), datetime.min.time(), shape.tz)
         groups = self._holds.groups()
         hidden = groups.hidden_zones(shape.zone_department)
         desk_zone = {d: z for d, z in shape.desk_zone.items() if z not in hidden}
@@ -303,12 +312,12 @@ class FacilitiesInsight:
     # -- seat planning -----------------------------------------------------------------------
 
     def planning(
-        self, weeks: int, pct: float, target_fill: float, what_if: WhatIf
+        self, weeks: int | Month, pct: float, target_fill: float, what_if: WhatIf
     ) -> PlanningReport:
         """Per department, floor, zone and the site: the measured peak of desks in use (the
         `pct`-th percentile of working days' peaks), desks needed at `target_fill`, the change,
         and the same under `what_if`."""
-        folded = self._fold(weeks * 7)
+        folded = self._fold(weeks if isinstance(weeks, Month) else weeks * 7)
         groups, workdays = folded.groups, folded.workdays
         wanted = set(workdays)
         remote_days: dict[str, int] = defaultdict(int)
@@ -413,7 +422,7 @@ class FacilitiesInsight:
 
     # -- dark zones --------------------------------------------------------------------------
 
-    def dark_zones(self, days: int) -> DarkZoneReport:
+    def dark_zones(self, days: int | Month) -> DarkZoneReport:
         """Per zone: working hours with nobody present, and the energy those hours would save."""
         folded = self._fold(days)
         workdays = set(folded.workdays)
@@ -457,7 +466,7 @@ class FacilitiesInsight:
 
     # -- utilisation by zone -----------------------------------------------------------------
 
-    def zone_use(self, days: int) -> ZoneUseReport:
+    def zone_use(self, days: int | Month) -> ZoneUseReport:
         """Per zone and working day: the share of desk-time in use in working hours, and the
         day's peak of desks in use."""
         folded = self._fold(days)
@@ -493,7 +502,7 @@ class FacilitiesInsight:
 
     # -- departments: no-shows and time away -------------------------------------------------
 
-    def department_rates(self, days: int) -> DepartmentRatesReport:
+    def department_rates(self, days: int | Month) -> DepartmentRatesReport:
         """Per department of the holder: claims released as no-shows, and the share of
         checked-in desk time the desk showed `away`."""
         folded = self._fold(days)
@@ -544,7 +553,7 @@ class FacilitiesInsight:
 
     # -- office and remote -------------------------------------------------------------------
 
-    def office(self, days: int) -> OfficeReport:
+    def office(self, days: int | Month) -> OfficeReport:
         """Per working day: the peak of people in the office, and people working remotely."""
         folded = self._fold(days)
         groups = folded.groups
