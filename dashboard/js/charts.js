@@ -136,9 +136,10 @@ function targetLine(svg, { at, from, to, label, vertical = false }) {
     : svgEl("line", { x1: from, x2: to, y1: at, y2: at });
   line.setAttribute("class", "target-line");
   g.append(line);
+  // Labelled at the start of the line, where data points crowd least.
   const text = vertical
-    ? svgEl("text", { x: at + 4, y: from + FONT, "font-size": FONT, class: "target-label" }, label)
-    : svgEl("text", { x: to - 4, y: at - 5, "text-anchor": "end", "font-size": FONT, class: "target-label" }, label);
+    ? svgEl("text", { x: at + 4, y: from - 2, "font-size": FONT, class: "target-label" }, label)
+    : svgEl("text", { x: from + 6, y: at - 5, "font-size": FONT, class: "target-label" }, label);
   g.append(text);
   svg.append(g);
 }
@@ -308,7 +309,8 @@ export class Heatmap extends Chart {
     // The ramp spans 0..top so a quiet building still shows its pattern; the legend says top.
     const top = cappedMax(all, 1);
     const colour = (v) => heatColour(v / top);
-    const left = 64;
+    // Wide enough for the longest row label (zone names), within a third of the chart.
+    const left = Math.min(W / 3, Math.max(64, 10 + Math.max(...rows.map((r) => String(r).length)) * FONT * 0.55));
     const cellW = (W - left - PAD.right) / cols.length;
     const cellH = 30;
     const height = PAD.top + rows.length * cellH + 30 + 34;

@@ -30,6 +30,29 @@ export function monthName(month) {
   return new Intl.DateTimeFormat(lang() === "ja" ? "ja-JP" : "en-GB", { year: "numeric", month: "long", timeZone: "UTC" }).format(date);
 }
 
+/**
+ * The month a report opens on: the latest month that has ended and had meetings (the city
+ * reports whole months), else the latest month with meetings, else this month.
+ */
+export function defaultMonth(trend) {
+  const held = trend.filter((r) => r.departments_with_meetings > 0);
+  const ended = held.filter((r) => r.month !== trend.at(-1)?.month);
+  return (ended.at(-1) ?? held.at(-1) ?? trend.at(-1))?.month ?? null;
+}
+
+/** The trend from its first month with meetings on (a new site has no history before it). */
+export function heldMonths(trend) {
+  const first = trend.findIndex((r) => r.departments_with_meetings > 0);
+  return first < 0 ? [] : trend.slice(first);
+}
+
+/** "Nov" / "11月": a month on a chart's axis (January also says the year). */
+export function monthTick(month) {
+  const [year, m] = month.split("-").map(Number);
+  const options = m === 1 ? { year: "2-digit", month: "short" } : { month: "short" };
+  return new Intl.DateTimeFormat(lang() === "ja" ? "ja-JP" : "en-GB", { ...options, timeZone: "UTC" }).format(new Date(Date.UTC(year, m - 1, 1)));
+}
+
 export class FacilitiesInsight {
   /**
    * @param {HTMLElement} headlineCharts where the KPI's charts go (inside the headline panel)
@@ -97,9 +120,7 @@ export class FacilitiesInsight {
   }
 
   #latestMonth() {
-    const months = this.#months();
-    const held = months.filter((r) => r.departments_with_meetings > 0);
-    return (held.at(-1) ?? months.at(-1))?.month ?? null;
+    return defaultMonth(this.#months());
   }
 
   #pickMonth(month) {
@@ -136,8 +157,8 @@ export class FacilitiesInsight {
       });
     }
     const target = { value: TARGET, label: t("insight.target", { target: pct(TARGET) }) };
-    const months = this.#months();
-    const labels = months.map((r) => r.month.slice(2).replace("-", "/"));
+    const months = heldMonths(this.#months());
+    const labels = months.map((r) => monthTick(r.month));
     this.charts.trend.setText({ emptyText: this.#empty(this.data.trend, "insight.noMeetings") });
     this.charts.trend.update(
       [{ name: t("insight.headlineSeries"), points: months.map((r, i) => ({ y: r.headline_share, label: labels[i] })) }],

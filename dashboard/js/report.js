@@ -5,7 +5,7 @@
 import { ApiError, fetchFloor, fetchFloors, getJSON } from "./api.js";
 import { LineChart } from "./charts.js";
 import { setupLanguageSwitch } from "./chrome.js";
-import { monthName } from "./insight.js";
+import { defaultMonth, heldMonths, monthName, monthTick } from "./insight.js";
 import { LANGUAGES, lang, setLanguage, t } from "./i18n.js";
 
 const TARGET = 0.7;
@@ -37,7 +37,7 @@ async function loadNames() {
 
 async function load() {
   data.trend = await getJSON("/api/analytics/paperless/trend?months=12");
-  if (!data.month) data.month = (data.trend.filter((r) => r.departments_with_meetings > 0).at(-1) ?? data.trend.at(-1)).month;
+  if (!data.month) data.month = defaultMonth(data.trend);
   const month = new URLSearchParams({ month: data.month });
   [data.report, data.planning, data.rates, data.dark, data.office] = await Promise.all([
     getJSON(`/api/analytics/paperless?${month}`),
@@ -100,9 +100,10 @@ function render() {
     [t("report.paperlessMeetings"), num(report.paperless_meetings)],
     [t("report.pages"), num(report.pages_not_printed)],
   ]);
-  const labels = data.trend.map((r) => r.month.slice(2).replace("-", "/"));
+  const months = heldMonths(data.trend).filter((r) => r.month <= data.month);
+  const labels = months.map((r) => monthTick(r.month));
   trendChart.setText({ title: t("insight.trend"), emptyText: t("insight.noMeetings") });
-  trendChart.update([{ name: t("insight.headlineSeries"), points: data.trend.map((r) => ({ y: r.headline_share })) }], {
+  trendChart.update([{ name: t("insight.headlineSeries"), points: months.map((r) => ({ y: r.headline_share })) }], {
     format: pct,
     max: 1,
     xLabels: labels,
