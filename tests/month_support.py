@@ -29,6 +29,7 @@ from firmware_config.loader import load_site
 from firmware_config.paths import demo_site_path, demo_staff_path
 from firmware_config.site import Site
 from server.cli.month_replay import ReplayReport, replay_month
+from server.settings import Settings
 
 # One floor of the demo city hall keeps the replay within the test budget; the full hall is
 # `freeseat simulate-month` (README, docs/facilities.md).
@@ -44,6 +45,21 @@ class SimulatedMonth:
     site_file: Path
     now: datetime  # the morning after the last simulated day
     report: ReplayReport
+
+    def reported_month(self) -> str:
+        """The month the pages open on: the latest one that has ended and had meetings."""
+        held = sorted(paperless_by_month(self.month))
+        ended = [m for m in held if m < f"{self.now:%Y-%m}"]
+        return (ended or held)[-1]
+
+    def settings(self) -> Settings:
+        """A demo-mode server on the month's database and site, without a broker."""
+        return Settings(
+            database_url=self.database_url,
+            site_file=self.site_file,
+            demo_mode=True,
+            enable_mqtt=False,
+        )
 
 
 def simulate(folder: Path, today: date, days: int = DAYS) -> SimulatedMonth:

@@ -32,20 +32,15 @@ def simulate_month(
 ) -> None:
     """Simulate office weeks (people, desks, meeting rooms) and print the facilities figures."""
     from edge_agent.office_month import MonthSettings, plan_month, read_staff, subset
-    from firmware_config.demo_site import demo_site_path
-    from firmware_config.loader import SiteError, load_site
     from firmware_config.paths import demo_staff_path
     from server.cli.month_replay import ReplayClock, replay_month
+    from server.cli.site import load_or_exit
     from server.composition.runtime import Runtime
     from server.domain.planning import WhatIf
     from server.services.meeting_figures import Month
     from server.settings import Settings
 
-    try:
-        loaded = load_site(site or demo_site_path())
-    except SiteError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(1) from None
+    loaded = load_or_exit(site)
     if floors:
         loaded = subset(loaded, frozenset(f.strip() for f in floors.split(",")))
     start = date.fromisoformat(first) if first else date.today() - timedelta(days=days)

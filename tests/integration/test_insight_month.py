@@ -21,7 +21,6 @@ from edge_agent.office_month import MonthSettings, plan_month, read_staff
 from firmware_config.loader import load_site
 from firmware_config.paths import demo_staff_path
 from server.api.app import create_app
-from server.settings import Settings
 from tests.fakes import FakeClock
 from tests.month_support import (
     SimulatedMonth,
@@ -44,13 +43,7 @@ FACILITIES = "demo-facilities"
 
 @pytest.fixture(scope="module")
 def server(simulated_month: SimulatedMonth) -> Iterator[ServerThread]:
-    settings = Settings(
-        database_url=simulated_month.database_url,
-        site_file=simulated_month.site_file,
-        demo_mode=True,
-        enable_mqtt=False,
-    )
-    app = create_app(settings, clock=FakeClock(simulated_month.now))
+    app = create_app(simulated_month.settings(), clock=FakeClock(simulated_month.now))
     with ServerThread(app) as running:
         yield running
 
