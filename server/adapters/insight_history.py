@@ -38,6 +38,7 @@ class SqlHoldHistory:
             return [HeldDay(*row) for row in session.execute(query)]
 
     def groups(self) -> Groups:
-        """Department sizes: one count per person in the staff directory."""
+        """Department sizes: one count per person in the staff directory who has not left."""
+        query = select(PersonRow.department).where(PersonRow.disabled_at.is_(None))
         with Session(self._engine) as session:
-            return Groups.of(session.scalars(select(PersonRow.department)))
+            return Groups.of(session.scalars(query))
