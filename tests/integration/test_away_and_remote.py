@@ -12,6 +12,7 @@ from firmware_config.site import Policy
 from server.composition.runtime import Runtime
 from server.domain.occupancy import DeskStatus
 from server.domain.people import Person
+from server.domain.planning import WhatIf
 from server.domain.refusals import Refusal, RefusalCode
 from server.services.ingest import Inbound
 from server.settings import Settings
@@ -51,7 +52,7 @@ def running(
     request: pytest.FixtureRequest, tmp_path: object
 ) -> Iterator[tuple[Runtime, FakeClock]]:
     url = f"sqlite:///{tmp_path}/away.db"
-    seed_people(url, staff(6, "tax", "t"))
+    seed_people(url, [*staff(6, "tax", "t"), *staff(3, "welfare", "w")])
     site = small_site().model_copy(
         update={"policy": Policy(away_limit_min=90, away_action=request.param)}
     )
@@ -120,3 +121,26 @@ def test_working_remotely_today_is_marked_refused_while_holding_a_desk_and_count
         ("t0002", "tax", day)
     ]
     assert not remote.unmark(someone).remote and remote.marks(day, day) == []
+
+
+def test_a_department_of_fewer_than_five_people_is_in_no_figure_and_no_total(
+    running: tuple[Runtime, FakeClock],
+) -> None:
+    rt, clock = running
+    Desk(rt).sense(False, T0)
+    rt.seating.claim(person(rt, "w0001"), "desk-f1-b-01-01")  # welfare: 3 people
+    rt.seating.claim(person(rt, "t0001"), DESK)
+    clock.set(T0 + timedelta(days=1))
+    rt.ticker_seating.sweep()
+    insight = rt.insight.desks
+    rates = {d.department: d for d in insight.department_rates(1).departments}
+    assert rates["welfare"].suppressed and rates["welfare"].claims is None
+    assert rates["tax"].claims == 1 and not rates["tax"].suppressed
+    plan = insight.planning(1, 95, 0.85, WhatIf())
+    assert plan.suppressed_departments == ["welfare"]
+    # Welfare's zones are in no row, and the floors and the site count only tax's desks.
+    rows = {(r.kind, r.id): r.need.desks for r in plan.rows}
+    assert ("department", "welfare") not in rows and ("zone", "f1-b") not in rows
+    assert rows[("floor", "f1")] == rows[("zone", "f1-a")] == 4 and rows[("site", "")] == 8
+    dark = insight.dark_zones(1)
+    assert {z.zone for z in dark.zones} == {"f1-a", "f2-a"}
