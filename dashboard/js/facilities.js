@@ -32,12 +32,7 @@ const charts = {
   noShows: new BarChart(grid, { id: "no-show-rate" }),
   sensors: new BarChart(grid, { id: "sensor-health" }),
 };
-const insight = new FacilitiesInsight($("headline-charts"), $("insight-charts"), {
-  departmentName: (id) => departmentName(id),
-  zoneName: (id) => zoneName(floorOfZone(id), id),
-  floorName: (id) => floorName(id),
-  deskLabel: (id) => id,
-});
+const insight = new FacilitiesInsight($("headline-charts"), $("insight-charts"));
 const CHART_KEYS = {
   nowFloors: "chart.nowFloors",
   nowZones: "chart.nowZones",
@@ -125,11 +120,6 @@ async function loadHistory() {
 function floorName(id) {
   const floor = data.details.get(id) ?? data.floors.find((f) => f.id === id);
   return floor ? localName(floor) : id;
-}
-
-function floorOfZone(zoneId) {
-  for (const [floorId, floor] of data.details) if (floor.zones.some((z) => z.id === zoneId)) return floorId;
-  return null;
 }
 
 function zoneName(floorId, zoneId) {

@@ -6,6 +6,7 @@
 import { ApiError, getJSON } from "./api.js";
 import { BarChart, Heatmap, LineChart, PALETTE, TableChart } from "./charts.js";
 import { lang, t } from "./i18n.js";
+import { deskLabel, departmentName, floorName, roomName, zoneName } from "./labels.js";
 
 const TARGET = 0.7;
 const $ = (id) => document.getElementById(id);
@@ -57,10 +58,9 @@ export class FacilitiesInsight {
   /**
    * @param {HTMLElement} headlineCharts where the KPI's charts go (inside the headline panel)
    * @param {HTMLElement} grid where the other figures go
-   * @param {object} names departmentName(id), zoneName(id), floorName(id)
    */
-  constructor(headlineCharts, grid, names) {
-    this.names = names;
+  constructor(headlineCharts, grid) {
+    this.names = { departmentName, zoneName, floorName, deskLabel };
     this.data = {};
     this.month = null;
     this.charts = {
@@ -222,7 +222,7 @@ export class FacilitiesInsight {
     this.charts.ghosts.update(rows, {
       columns: [
         { key: "title", label: t("insight.col.title") },
-        { key: "room", label: t("insight.col.room") },
+        { key: "room", label: t("insight.col.room"), format: (v) => roomName(v) },
         { key: "department", label: t("insight.col.department"), format: (v) => this.names.departmentName(v) },
         { key: "released", label: t("insight.col.released"), num: true, format: (v, r) => `${v} / ${r.occurrences}` },
       ],

@@ -2,11 +2,12 @@
 // its 12-month trend and 70 % line, each department's month, and the month's desk figures.
 // /facilities/report?month=YYYY-MM&lang=ja|en; facilities staff only, like the figures.
 
-import { ApiError, fetchFloor, fetchFloors, getJSON } from "./api.js";
+import { ApiError, getJSON } from "./api.js";
 import { LineChart } from "./charts.js";
 import { setupLanguageSwitch } from "./chrome.js";
 import { defaultMonth, heldMonths, monthName, monthTick } from "./insight.js";
 import { LANGUAGES, lang, setLanguage, t } from "./i18n.js";
+import { departmentName } from "./labels.js";
 
 const TARGET = 0.7;
 const $ = (id) => document.getElementById(id);
@@ -16,24 +17,8 @@ const num = (v) => (v === null || v === undefined ? "–" : Number.isInteger(v) 
 const params = new URLSearchParams(location.search);
 if (LANGUAGES.includes(params.get("lang"))) setLanguage(params.get("lang"));
 
-const data = { month: params.get("month"), departments: new Map() };
+const data = { month: params.get("month") };
 const trendChart = new LineChart($("report-trend"), { id: "report-paperless-trend" });
-
-function departmentName(id) {
-  const d = data.departments.get(id);
-  return d ? (lang() === "ja" && d.name_ja) || d.name : id ?? t("facilities.otherDept");
-}
-
-async function loadNames() {
-  const floors = await fetchFloors();
-  for (const floor of await Promise.all(floors.map((f) => fetchFloor(f.id)))) {
-    for (const zone of floor.zones) {
-      if (zone.department) {
-        data.departments.set(zone.department, { name: zone.department_name, name_ja: zone.department_name_ja });
-      }
-    }
-  }
-}
 
 async function load() {
   data.trend = await getJSON("/api/analytics/paperless/trend?months=12");
@@ -155,7 +140,6 @@ function showNotice(text) {
 
 async function start() {
   try {
-    await loadNames();
     await load();
     render();
   } catch (err) {
