@@ -134,9 +134,10 @@ def meetings_of(
 ) -> list[Meeting]:
     """The meetings that took place, from bookings, sessions and casts.
 
-    A booking counts once its grace has passed before `judged_before` (until then it may still
-    be released as a no-show); cancelled and released ones never took place, and sessions of
-    a booking that did not count are not counted on their own either.
+    A booking counts once a session ran in it, or once its grace has passed before
+    `judged_before` (until then it may still be released as a no-show); cancelled and released
+    ones never took place, and sessions of a booking that did not count are not counted on
+    their own either.
     """
     by_booking: dict[int, list[SessionFacts]] = defaultdict(list)
     unbooked: list[SessionFacts] = []
@@ -154,9 +155,9 @@ def meetings_of(
 
     out = []
     for booking in bookings:
-        if booking.status != "booked" or booking.starts_at + grace > judged_before:
-            continue
         parts = by_booking.get(booking.id, [])
+        if booking.status != "booked" or (booking.starts_at + grace > judged_before and not parts):
+            continue
         end = max([booking.ends_at, *(s.ended_at or booking.ends_at for s in parts)])
         out.append(
             _meeting(
