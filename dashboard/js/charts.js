@@ -378,6 +378,10 @@ export class TableChart extends Chart {
         if (column.num) td.className = "num";
       }
     }
+    // A wide table scrolls sideways in its slot: keyboard users must be able to reach it.
+    this.body.tabIndex = 0;
+    this.body.setAttribute("role", "region");
+    this.body.setAttribute("aria-label", this.titleEl.textContent);
     this.show(table, true);
   }
 }

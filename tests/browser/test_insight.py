@@ -14,6 +14,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from pypdf import PdfReader
 
 from server.api.app import create_app
+from tests.browser.page_checks import check_page
 from tests.browser.test_floor_map import shoot
 from tests.month_support import SimulatedMonth, paperless_by_month
 from tests.support import ServerThread
@@ -80,6 +81,7 @@ def test_facilities_see_the_headline_first_with_the_target_line_and_a_month_pick
     expect(page.locator('[data-chart="dark-zones"] rect.bar')).to_have_count(11)
     expect(page.locator('[data-chart="utilisation-by-zone"] rect.cell').first).to_be_visible()
     expect(page.locator('[data-chart="office-vs-remote"] .series')).to_have_count(2)
+    check_page(page, "facilities insight, en")
     shoot(page, screenshot_dir, "insight-facilities-top-en")
     full_page(page, screenshot_dir, "insight-facilities-en")
     for month in months:
@@ -91,6 +93,7 @@ def test_facilities_see_the_headline_first_with_the_target_line_and_a_month_pick
     expect(page.locator("#headline-text")).to_contain_text("課")
     expect(page.locator('[data-chart="paperless-trend"] .target-label')).to_have_text("目標 70%")
     page.evaluate("window.scrollTo(0, 0)")
+    check_page(page, "facilities insight, ja")
     shoot(page, screenshot_dir, "insight-facilities-top-ja")
     full_page(page, screenshot_dir, "insight-facilities-ja")
     page.locator('#lang-switch [data-lang="en"]').click()
@@ -115,6 +118,7 @@ def test_the_monthly_report_prints_on_a4_in_japanese_and_english(
         expect(rows).to_have_count(len(truth[month]))
         expect(page.locator("#report-planning tbody tr")).to_have_count(4)
         expect(page.locator("#report-trend .target-line")).to_have_count(1)
+        check_page(page, f"monthly report, {lang}")
         full_page(page, screenshot_dir, f"insight-report-{lang}")
         page.emulate_media(media="print")
         expect(page.locator(".report-tools")).to_be_hidden()
@@ -134,6 +138,7 @@ def test_staff_mark_a_day_as_remote_and_the_page_says_so(
     toggle.click()
     expect(toggle).to_have_attribute("aria-pressed", "true")
     expect(page.locator("#remote-message")).to_have_text("Marked: working remotely today.")
+    check_page(page, "floor map with the remote mark, en")
     shoot(page, screenshot_dir, "insight-remote-day-en")
     page.locator('#lang-switch [data-lang="ja"]').click()
     expect(page.locator("#remote-toggle")).to_have_text("やはり出勤する")
