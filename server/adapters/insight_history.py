@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from server.adapters.tables_people import PersonRow
 from server.adapters.tables_seating import SeatHoldRow
+from server.domain.occupancy import DeskReason
 from server.domain.small_groups import Groups
 from server.services.facilities_insight import HeldDay
 
@@ -35,10 +36,19 @@ class SqlHoldHistory:
             .order_by(SeatHoldRow.id)
         )
         with Session(self._engine) as session:
-            return [HeldDay(*row) for row in session.execute(query)]
+            return [
+                HeldDay(staff, dept, desk, day, claimed, checked, released, _reason(reason))
+                for staff, dept, desk, day, claimed, checked, released, reason in session.execute(
+                    query
+                )
+            ]
 
     def groups(self) -> Groups:
         """Department sizes: one count per person in the staff directory who has not left."""
         query = select(PersonRow.department).where(PersonRow.disabled_at.is_(None))
         with Session(self._engine) as session:
             return Groups.of(session.scalars(query))
+
+
+def _reason(kind: str | None) -> DeskReason | None:
+    return None if kind is None else DeskReason(kind)

@@ -1,6 +1,7 @@
-"""Facilities insight over HTTP (facilities and admins only): the city's paperless KPI by month
-and as a trend, seat planning, dark zones, utilisation by zone, per-department no-show and away
-rates, office against remote, desks away too long; CSV exports and the printable report page.
+"""Facilities insight over HTTP: the city's paperless KPI by month and as a trend, seat planning,
+dark zones, utilisation by zone, per-department no-show and away rates, office against remote,
+desks away too long; CSV exports and the printable report page. Facilities and admins only
+(their rows in server.api.access).
 
 - `GET /api/analytics/paperless?month=YYYY-MM` — one month, per department and the headline.
 - `GET /api/analytics/paperless/trend?months=12` — the same for the last months, oldest first.
@@ -27,12 +28,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import FileResponse, Response
 
-from server.api.auth import require_role
 from server.api.deps import runtime
 from server.api.pages import dashboard_page
 from server.composition.runtime import Runtime
 from server.domain.paperless import PaperlessReport
-from server.domain.people import Person, Role
 from server.domain.planning import WhatIf
 from server.services.facilities_insight import (
     DarkZoneReport,
@@ -45,7 +44,6 @@ from server.services.meeting_figures import Month
 
 router = APIRouter(tags=["facilities insight"])
 Rt = Annotated[Runtime, Depends(runtime)]
-Facilities = Annotated[Person, Depends(require_role(Role.FACILITIES, Role.ADMIN))]
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "A month that is not YYYY-MM, or a reversed or too long range"},
@@ -74,9 +72,7 @@ Period = Annotated[int | Month, Depends(period)]
 
 
 @router.get("/api/analytics/paperless", responses=ERRORS)
-def paperless(
-    rt: Rt, _person: Facilities, month: MonthText, threshold: Threshold = 0.7
-) -> PaperlessReport:
+def paperless(rt: Rt, month: MonthText, threshold: Threshold = 0.7) -> PaperlessReport:
     """Per department: meetings, how many ran without paper, the share and pages not printed;
     and the headline: the share of departments at least `threshold` paperless that month.
     Departments of fewer than 5 people are listed without figures and left out of totals."""
@@ -86,7 +82,6 @@ def paperless(
 @router.get("/api/analytics/paperless/trend", responses=ERRORS)
 def paperless_trend(
     rt: Rt,
-    _person: Facilities,
     months: Annotated[int, Query(ge=1, le=36)] = 12,
     threshold: Threshold = 0.7,
 ) -> list[PaperlessReport]:
@@ -101,7 +96,6 @@ def paperless_trend(
 )
 def paperless_csv(
     rt: Rt,
-    _person: Facilities,
     first: Annotated[str, Query(alias="from", pattern=r"^\d{4}-\d{2}$")],
     last: Annotated[str, Query(alias="to", pattern=r"^\d{4}-\d{2}$")],
     threshold: Threshold = 0.7,
@@ -175,7 +169,7 @@ Planning = Annotated[PlanningQuery, Depends(planning_query)]
 
 
 @router.get("/api/analytics/planning", responses=ERRORS)
-def planning(rt: Rt, _person: Facilities, q: Planning) -> PlanningReport:
+def planning(rt: Rt, q: Planning) -> PlanningReport:
     """Per department, floor, zone and the site: the measured peak of desks in use (the
     `percentile`-th of the working days' peaks), the desks needed for that peak to fill
     `target_fill` of them, desks to add (+) or release (-), and the same under the what-if."""
@@ -187,7 +181,7 @@ def planning(rt: Rt, _person: Facilities, q: Planning) -> PlanningReport:
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}}, **ERRORS},
 )
-def planning_csv(rt: Rt, _person: Facilities, q: Planning) -> Response:
+def planning_csv(rt: Rt, q: Planning) -> Response:
     """The planning figures as CSV, a row per department, floor, zone and the site."""
     report = rt.insight.desks.planning(q.weeks, q.percentile, q.target_fill, q.what_if)
     names = {**_department_names(rt), **_place_names(rt)}
@@ -232,27 +226,27 @@ def planning_csv(rt: Rt, _person: Facilities, q: Planning) -> Response:
 
 
 @router.get("/api/analytics/dark-zones", responses=ERRORS)
-def dark_zones(rt: Rt, _person: Facilities, days: Period) -> DarkZoneReport:
+def dark_zones(rt: Rt, days: Period) -> DarkZoneReport:
     """Per zone: working hours (site policy `working_hours`, weekdays) with nobody present,
     and the energy a zone switched off while dark would save (its lighting and HVAC watts)."""
     return rt.insight.desks.dark_zones(days)
 
 
 @router.get("/api/analytics/zones", responses=ERRORS)
-def zone_use(rt: Rt, _person: Facilities, days: Period) -> ZoneUseReport:
+def zone_use(rt: Rt, days: Period) -> ZoneUseReport:
     """Per zone and working day: the share of desk-time in use in working hours, and the peak."""
     return rt.insight.desks.zone_use(days)
 
 
 @router.get("/api/analytics/departments", responses=ERRORS)
-def department_rates(rt: Rt, _person: Facilities, days: Period) -> DepartmentRatesReport:
+def department_rates(rt: Rt, days: Period) -> DepartmentRatesReport:
     """Per department of the holder: claims, no-shows and their rate; checked-in desk time and
     the share of it the desk showed `away`; holds released as away too long."""
     return rt.insight.desks.department_rates(days)
 
 
 @router.get("/api/analytics/office", responses=ERRORS)
-def office(rt: Rt, _person: Facilities, days: Period) -> OfficeReport:
+def office(rt: Rt, days: Period) -> OfficeReport:
     """Per working day: the peak of people present in the office and the people who marked the
     day as working remotely; per department, the daily means."""
     return rt.insight.desks.office(days)
@@ -268,7 +262,7 @@ class AwayDesk:
 
 
 @router.get("/api/analytics/away-too-long", responses=ERRORS)
-def away_too_long(rt: Rt, _person: Facilities) -> list[AwayDesk]:
+def away_too_long(rt: Rt) -> list[AwayDesk]:
     """Checked-in desks with nobody present for longer than the site's `away_limit_min`, now
     (with `away_action: flag` they stay held; with `release` the next sweep releases them)."""
     now = rt.clock.now()

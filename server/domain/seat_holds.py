@@ -85,13 +85,10 @@ def proven(check_in_how: str | None) -> bool:
     )
 
 
-def away_too_long(away_since: datetime, now: datetime, limit: timedelta) -> str | None:
-    """Why a checked-in desk with nobody present since `away_since` is away too long, or None.
+def away_too_long(away_since: datetime, now: datetime, limit: timedelta) -> DeskReason | None:
+    """Why a checked-in desk with nobody present since `away_since` is released now, or None.
 
     A desk that stays `away` for hours (a person gone to another building, or home) keeps a
     seat from everyone else until the end of the day.
     """
-    if now - away_since < limit:
-        return None
-    minutes = round(limit.total_seconds() / 60)
-    return f"{AWAY_TOO_LONG}: nobody present for {minutes} min"
+    return DeskReason.AWAY_TOO_LONG if now - away_since >= limit else None

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from firmware_config.site import Site
 from server.domain.hold_time import CheckedIn, time_at_desks
+from server.domain.occupancy import DeskReason
 from server.domain.planning import DeskNeed, WhatIf, demand_factor, percentile, plan
-from server.domain.seat_holds import AWAY_TOO_LONG, NO_SHOW
 from server.domain.small_groups import Groups, group_of
 from server.domain.zone_use import SITE, DeskFact, GroupKey, WorkingHours, ZoneFold, fold_zones
 from server.services.meeting_figures import Month
@@ -39,7 +39,7 @@ class HeldDay:
     claimed_at: datetime
     checked_in_at: datetime | None
     released_at: datetime | None
-    release_reason: str | None
+    release_reason: DeskReason | None
 
 
 class HoldHistory(Protocol):
@@ -513,9 +513,8 @@ class FacilitiesInsight:
             group = group_of(hold.department)
             row = claims[group]
             row[0] += 1
-            reason = hold.release_reason or ""
-            row[1] += reason.startswith(NO_SHOW)
-            row[2] += reason.startswith(AWAY_TOO_LONG)
+            row[1] += hold.release_reason is DeskReason.NO_SHOW
+            row[2] += hold.release_reason is DeskReason.AWAY_TOO_LONG
             if hold.checked_in_at is not None:
                 end = min(hold.released_at or folded.end, folded.end)
                 spans.append(CheckedIn(group, hold.desk, hold.checked_in_at, end))

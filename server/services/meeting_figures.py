@@ -28,6 +28,7 @@ from server.services.room_ports import RoomStore
 # Sessions that belong to a month's bookings may start a little before them (hosts pair early).
 EARLY = timedelta(hours=1)
 MAX_MONTHS = 36
+FIRST_YEAR, LAST_YEAR = 1970, 2999
 
 
 class MeetingHistory(Protocol):
@@ -61,6 +62,9 @@ class Month:
             date(year, month, 1)
         except ValueError:
             raise Refusal(RefusalCode.MONTH_INVALID, month=text) from None
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            # Far outside any record; and the window's maths would leave datetime's range.
+            raise Refusal(RefusalCode.MONTH_INVALID, month=text)
         return cls(year, month)
 
     @classmethod
