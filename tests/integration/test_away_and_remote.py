@@ -10,7 +10,7 @@ import pytest
 from contracts import DeskPresenceChanged, build_topic, encode
 from firmware_config.site import Policy
 from server.composition.runtime import Runtime
-from server.domain.occupancy import DeskStatus
+from server.domain.occupancy import DeskReason, DeskStatus
 from server.domain.people import Person
 from server.domain.planning import WhatIf
 from server.domain.refusals import Refusal, RefusalCode
@@ -94,7 +94,7 @@ def test_a_desk_left_away_past_the_limit_is_released_with_the_reason_or_flagged(
     status = desk_now(rt)
     if rt.seating.site.away_release:
         assert status.state.value == "free" and status.holder is None
-        assert status.reason == "away too long: nobody present for 90 min"
+        assert status.reason is DeskReason.AWAY_TOO_LONG
         assert rt.seating.my_seat(person(rt)) is None
     else:
         assert status.state.value == "away" and status.holder == "t0001"
