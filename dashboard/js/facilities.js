@@ -328,6 +328,8 @@ async function guarded(fn) {
       // Every figure here is for facilities staff: say so and offer the sign-in.
       showNotice(t("facilities.signInNeeded"));
       $("facilities-me-panel").open = true;
+      // Loaded as far as this visitor may see: the page says so and waits for a sign-in.
+      $("facilities").dataset.loaded = "true";
       return;
     }
     showNotice(t("error.analytics", { detail: err.message }));

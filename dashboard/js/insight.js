@@ -139,7 +139,7 @@ export class FacilitiesInsight {
     $("report-link").href = `/facilities/report?month=${this.month ?? ""}&lang=${lang()}`;
     if (denied || !report) {
       $("headline-value").textContent = "–";
-      $("headline-text").textContent = t(denied ? "chart.signInFacilities" : "insight.noMeetings");
+      $("headline-text").textContent = t(denied ? "chart.signInFacilities" : "chart.paperlessEmpty");
       $("headline-note").textContent = "";
     } else {
       $("headline-value").textContent = pct(report.headline_share);
@@ -159,7 +159,7 @@ export class FacilitiesInsight {
     const target = { value: TARGET, label: t("insight.target", { target: pct(TARGET) }) };
     const months = heldMonths(this.#months());
     const labels = months.map((r) => monthTick(r.month));
-    this.charts.trend.setText({ emptyText: this.#empty(this.data.trend, "insight.noMeetings") });
+    this.charts.trend.setText({ emptyText: this.#empty(this.data.trend, "chart.paperlessEmpty") });
     this.charts.trend.update(
       [{ name: t("insight.headlineSeries"), points: months.map((r, i) => ({ y: r.headline_share, label: labels[i] })) }],
       {
@@ -174,7 +174,7 @@ export class FacilitiesInsight {
     const departments = report?.departments ?? [];
     this.charts.departments.setText({
       title: t("insight.byDepartment", { month: this.month ? monthName(this.month) : "" }),
-      emptyText: this.#empty(this.data.trend, "insight.noMeetings"),
+      emptyText: this.#empty(this.data.trend, "chart.paperlessEmpty"),
     });
     this.charts.departments.update(
       departments.map((d) => ({
@@ -192,7 +192,7 @@ export class FacilitiesInsight {
         csvRow: (x) => [x.key, this.names.departmentName(x.key), x.d.meetings, x.d.paperless_meetings, x.d.share, x.d.pages_not_printed],
       },
     );
-    this.charts.pages.setText({ emptyText: this.#empty(this.data.trend, "insight.noMeetings") });
+    this.charts.pages.setText({ emptyText: this.#empty(this.data.trend, "chart.paperlessEmpty") });
     this.charts.pages.update(
       months.map((r, i) => ({ key: r.month, label: labels[i], value: r.meetings ? r.pages_not_printed : null, color: PALETTE[2] })),
       { format: num, csvHeader: ["month", "pages_not_printed"], csvRow: (x) => [x.key, x.value] },

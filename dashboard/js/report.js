@@ -87,7 +87,7 @@ function render() {
   ]);
   const months = heldMonths(data.trend).filter((r) => r.month <= data.month);
   const labels = months.map((r) => monthTick(r.month));
-  trendChart.setText({ title: t("insight.trend"), emptyText: t("insight.noMeetings") });
+  trendChart.setText({ title: t("insight.trend"), emptyText: t("chart.paperlessEmpty") });
   trendChart.update([{ name: t("insight.headlineSeries"), points: months.map((r) => ({ y: r.headline_share })) }], {
     format: pct,
     max: 1,
