@@ -43,6 +43,11 @@ BACK_TO_BACK = 0.8
 ZONE_PADDING = 0.6
 MAX_ZONE_DESKS = 36
 
+# What an office zone draws while in use, per square metre: LED lighting and the electrical
+# input of air conditioning in a Japanese office (the energy a dark zone-hour can save).
+LIGHTING_W_PER_M2 = 10.0
+HVAC_W_PER_M2 = 40.0
+
 # Room width (m) → seats; all rooms are ROOM_DEPTH deep.
 ROOM_CAPACITY = {3.0: 4, 4.5: 8, 6.0: 12, 9.0: 18, 12.0: 30}
 ROOM_MONITOR_IN = {4: 43, 8: 55, 12: 65, 18: 75, 30: 86}
@@ -378,6 +383,10 @@ def _n(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
+def _watts(rect: _Rect, per_m2: float) -> str:
+    return str(round(rect.w * rect.h * per_m2))
+
+
 def _rect(rect: _Rect) -> str:
     return f"{{x: {_n(rect.x)}, y: {_n(rect.y)}, w: {_n(rect.w)}, h: {_n(rect.h)}}}"
 
@@ -406,7 +415,8 @@ def render_site_yaml() -> str:
         '  name: "Aoba City Hall (demo)"',
         '  name_ja: "青葉市役所（デモ）"',
         "  timezone: Asia/Tokyo",
-        "policy: {no_show_grace_min: 30, max_same_desk_days: 3, consolidate_zones: true}",
+        "policy: {no_show_grace_min: 30, max_same_desk_days: 3, consolidate_zones: true,",
+        '         away_limit_min: 90, away_action: release, working_hours: "08:30-17:15"}',
         "hold_times:",
         "  pir: {occupied_after_s: 0, free_after_s: 600, ttl_s: 1800}",
         "  mmwave: {occupied_after_s: 0, free_after_s: 60, ttl_s: 600}",
@@ -431,7 +441,8 @@ def render_site_yaml() -> str:
         out += [
             f"          - {{id: {z.id}, name: {_s(z.name)}, name_ja: {_s(z.name_ja)}, "
             f"department: {z.department}, "
-            f"rect: {_rect(z.rect)}}}"
+            f"rect: {_rect(z.rect)}, lighting_w: {_watts(z.rect, LIGHTING_W_PER_M2)}, "
+            f"hvac_w: {_watts(z.rect, HVAC_W_PER_M2)}}}"
             for z in floor.zones
         ]
         out.append("        rooms:")

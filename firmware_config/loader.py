@@ -16,7 +16,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from contracts import ID_PATTERN, SensorClass
 from firmware_config.esphome_topics import OBJECT_ID_PATTERN, object_id_problem
 from firmware_config.references import Loc, reference_problems
-from firmware_config.site import LOCAL_TIME_PATTERN, Site
+from firmware_config.site import LOCAL_TIME_PATTERN, WORKING_HOURS_PATTERN, Site
 
 # libyaml parses the ~2,000-line demo site several times faster than the pure-Python parser.
 _Loader: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(
@@ -370,4 +370,6 @@ def _pattern_meaning(pattern: str) -> str:
         return "a BSSID like 'aa:bb:cc:dd:ee:ff' (six lowercase hex pairs)"
     if pattern == LOCAL_TIME_PATTERN:
         return 'a local time as "HH:MM" (00:00 to 23:59), quoted'
+    if pattern == WORKING_HOURS_PATTERN:
+        return 'local hours as "HH:MM-HH:MM", e.g. "08:30-17:15", quoted'
     return f"text matching {pattern}"

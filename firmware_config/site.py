@@ -9,6 +9,8 @@ from firmware_config.esphome_topics import OBJECT_ID_PATTERN
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 LOCAL_TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+_HH_MM = r"([01][0-9]|2[0-3]):[0-5][0-9]"
+WORKING_HOURS_PATTERN = rf"^{_HH_MM}-{_HH_MM}$"
 Metres = Annotated[float, Field(ge=0, le=10_000)]
 
 
@@ -69,6 +71,25 @@ class Policy(_Model):
         description="Whom signed-in staff see named at a desk: nobody, people of their own "
         "department, or anyone; each read that names someone is logged for that person",
     )
+    away_limit_min: Annotated[int, Field(ge=15, le=480)] = Field(
+        default=120,
+        description="A checked-in desk with nobody present this long is away too long",
+    )
+    away_action: Literal["release", "flag"] = Field(
+        default="flag",
+        description="Away too long: release the desk (with the reason) or flag it for facilities",
+    )
+    working_hours: Annotated[str, StringConstraints(pattern=WORKING_HOURS_PATTERN)] = Field(
+        default="08:30-17:15",
+        description="Local HH:MM-HH:MM on weekdays: the hours dark zones and utilisation count",
+    )
+
+    @model_validator(mode="after")
+    def _hours_in_order(self) -> "Policy":
+        start, end = self.working_hours.split("-")
+        if end <= start:
+            raise ValueError(f"working_hours {self.working_hours!r} must end after they start")
+        return self
 
 
 class SiteInfo(_Model):
@@ -92,6 +113,9 @@ class Zone(_Model):
     name_ja: str = ""
     department: Id | None = None
     rect: Rect
+    # What the zone draws while lit and conditioned: the energy a dark zone-hour saves.
+    lighting_w: Annotated[float, Field(ge=0, le=1_000_000)] | None = None
+    hvac_w: Annotated[float, Field(ge=0, le=1_000_000)] | None = None
 
 
 Equipment = Literal["monitor", "dual-monitor", "dock", "standing", "accessible", "phone-booth"]

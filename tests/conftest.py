@@ -4,6 +4,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -12,6 +13,9 @@ from sqlalchemy.exc import OperationalError
 
 from server.adapters.embedded_broker import MosquittoBroker, find_mosquitto
 from tests.fakes import FakeClock
+
+if TYPE_CHECKING:
+    from tests.month_support import SimulatedMonth
 
 DEFAULT_TEST_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -94,3 +98,15 @@ def database_url(
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def simulated_month(tmp_path_factory: pytest.TempPathFactory) -> "SimulatedMonth":
+    """28 simulated days of floor 3 of the demo city hall, ending yesterday, replayed once."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from tests.month_support import simulate
+
+    today = datetime.now(ZoneInfo("Asia/Tokyo")).date()
+    return simulate(tmp_path_factory.mktemp("month"), today)

@@ -10,6 +10,7 @@ import { applyTranslations, lang, localName, onLanguageChange, setLanguage, t } 
 import { teamZones } from "./labels.js";
 import { LiveFeed } from "./live.js";
 import { PanZoom } from "./pan_zoom.js";
+import { setupRemoteDay } from "./remote_day.js";
 import { SeatPanel } from "./seat_panel.js";
 import { StateCounts } from "./state_counts.js";
 import { session } from "./session.js";
@@ -380,6 +381,7 @@ async function start() {
     ui.mapLoading.hidden = true;
     return;
   }
+  setupRemoteDay($("remote-day"), $("me-panel"));
   await showFloor(floorId);
   setInterval(() => {
     if (!document.hidden) refreshFloorList();

@@ -125,6 +125,25 @@ function yAxis(svg, height, max, format) {
   svg.append(g);
 }
 
+/**
+ * A target drawn across the plot: a dashed line with its label, so it reads without colour.
+ * `at` is the line's position along the value axis, in SVG units; `vertical` for bars laid flat.
+ */
+function targetLine(svg, { at, from, to, label, vertical = false }) {
+  const g = svgEl("g", { class: "target", "data-target": label });
+  const line = vertical
+    ? svgEl("line", { x1: at, x2: at, y1: from, y2: to })
+    : svgEl("line", { x1: from, x2: to, y1: at, y2: at });
+  line.setAttribute("class", "target-line");
+  g.append(line);
+  // Labelled at the start of the line, where data points crowd least.
+  const text = vertical
+    ? svgEl("text", { x: at + 4, y: from - 2, "font-size": FONT, class: "target-label" }, label)
+    : svgEl("text", { x: from + 6, y: at - 5, "font-size": FONT, class: "target-label" }, label);
+  g.append(text);
+  svg.append(g);
+}
+
 /** The axis top for values that cannot exceed `cap` (e.g. 1 for shares): nice, at most cap. */
 export function cappedMax(values, cap) {
   const known = values.filter((v) => v !== null && v !== undefined);
@@ -147,12 +166,12 @@ function ellipsis(text, chars) {
  * Many categories are drawn as horizontal bars so every label stays readable.
  */
 export class BarChart extends Chart {
-  update(data, { format = (v) => String(v), max, csvHeader = ["label", "value"], csvRow, horizontal } = {}) {
+  update(data, { format = (v) => String(v), max, csvHeader = ["label", "value"], csvRow, horizontal, target } = {}) {
     const known = data.filter((d) => d.value !== null && d.value !== undefined);
     this.setCsv(csvHeader, data.map((d) => (csvRow ? csvRow(d) : [d.label, d.value])));
     if (!known.length) return this.show(null, false);
-    const top = axisTop(max, known.map((d) => d.value));
-    if (horizontal ?? data.length > 12) return this.#horizontal(data, top, format);
+    const top = Math.max(axisTop(max, known.map((d) => d.value)), target?.value ?? 0);
+    if (horizontal ?? data.length > 12) return this.#horizontal(data, top, format, target);
     const height = 300;
     const svg = this.svg(height);
     yAxis(svg, height, top, format);
@@ -179,10 +198,11 @@ export class BarChart extends Chart {
         svg.append(svgEl("text", { x: x + barW / 2, y: height - PAD.bottom + FONT + 6, "text-anchor": "middle", "font-size": FONT, class: "tick" }, d.label));
       }
     });
+    if (target) targetLine(svg, { at: PAD.top + plotH - (plotH * target.value) / top, from: PAD.left, to: W - PAD.right, label: target.label });
     this.show(svg, true);
   }
 
-  #horizontal(data, top, format) {
+  #horizontal(data, top, format, target) {
     const rowH = 26;
     const left = 250;
     const right = 64;
@@ -210,18 +230,19 @@ export class BarChart extends Chart {
       bar.append(svgEl("title", {}, `${d.label}: ${format(d.value)}`));
       svg.append(bar, svgEl("text", { x: left + w + 6, y: y + rowH / 2 + FONT / 3, "font-size": FONT, class: "bar-value" }, format(d.value)));
     });
+    if (target) targetLine(svg, { at: left + (plotW * target.value) / top, from: PAD.top, to: PAD.top + data.length * rowH, label: target.label, vertical: true });
     this.show(svg, true);
   }
 }
 
 /** Lines over a shared x axis: series [{name, points: [{x, label, y}]}]; y null breaks the line. */
 export class LineChart extends Chart {
-  update(series, { format = (v) => String(v), max, xLabels = [], csvHeader, csvRows } = {}) {
+  update(series, { format = (v) => String(v), max, xLabels = [], csvHeader, csvRows, target } = {}) {
     const ys = series.flatMap((s) => s.points.map((p) => p.y)).filter((y) => y !== null && y !== undefined);
     this.setCsv(csvHeader ?? ["x", ...series.map((s) => s.name)], csvRows ?? []);
     if (!ys.length) return this.show(null, false);
     const height = 300;
-    const top = axisTop(max, ys);
+    const top = Math.max(axisTop(max, ys), target?.value ?? 0);
     const svg = this.svg(height);
     yAxis(svg, height, top, format);
     const plotW = W - PAD.left - PAD.right;
@@ -262,6 +283,7 @@ export class LineChart extends Chart {
       g.prepend(svgEl("path", { d, fill: "none", stroke: color, "stroke-width": 2.5, class: "line" }));
       svg.append(g);
     });
+    if (target) targetLine(svg, { at: yAt(target.value), from: PAD.left, to: W - PAD.right, label: target.label });
     if (series.length > 1) {
       series.forEach((s, si) => {
         svg.append(svgEl("text", { x: PAD.left + 8 + si * 160, y: PAD.top + FONT, "font-size": FONT, fill: s.color ?? PALETTE[si % PALETTE.length] }, s.name));
@@ -287,7 +309,8 @@ export class Heatmap extends Chart {
     // The ramp spans 0..top so a quiet building still shows its pattern; the legend says top.
     const top = cappedMax(all, 1);
     const colour = (v) => heatColour(v / top);
-    const left = 64;
+    // Wide enough for the longest row label (zone names), within a third of the chart.
+    const left = Math.min(W / 3, Math.max(64, 10 + Math.max(...rows.map((r) => String(r).length)) * FONT * 0.55));
     const cellW = (W - left - PAD.right) / cols.length;
     const cellH = 30;
     const height = PAD.top + rows.length * cellH + 30 + 34;
@@ -323,5 +346,42 @@ export class Heatmap extends Chart {
     defs.append(pattern);
     svg.prepend(defs);
     this.show(svg, true);
+  }
+}
+
+/**
+ * A table in a chart slot (title, CSV, "no data" note): columns [{key, label, format?, num?}],
+ * rows of plain objects; the CSV holds the raw values of the same columns unless given.
+ */
+export class TableChart extends Chart {
+  update(rows, { columns, csvHeader, csvRows, rowAttrs } = {}) {
+    this.setCsv(csvHeader ?? columns.map((c) => c.key), csvRows ?? rows.map((r) => columns.map((c) => r[c.key])));
+    if (!rows.length) return this.show(null, false);
+    const table = document.createElement("table");
+    table.className = "data-table";
+    const head = table.createTHead().insertRow();
+    for (const column of columns) {
+      const th = document.createElement("th");
+      th.scope = "col";
+      th.textContent = column.label;
+      if (column.num) th.className = "num";
+      head.append(th);
+    }
+    const body = table.createTBody();
+    for (const row of rows) {
+      const tr = body.insertRow();
+      for (const [name, value] of Object.entries(rowAttrs?.(row) ?? {})) tr.dataset[name] = value;
+      for (const column of columns) {
+        const td = tr.insertCell();
+        const value = row[column.key];
+        td.textContent = value === null || value === undefined ? "–" : column.format ? column.format(value, row) : String(value);
+        if (column.num) td.className = "num";
+      }
+    }
+    // A wide table scrolls sideways in its slot: keyboard users must be able to reach it.
+    this.body.tabIndex = 0;
+    this.body.setAttribute("role", "region");
+    this.body.setAttribute("aria-label", this.titleEl.textContent);
+    this.show(table, true);
   }
 }

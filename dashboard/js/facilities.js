@@ -3,6 +3,7 @@
 
 import { ApiError, fetchFloor, fetchFloors, getJSON } from "./api.js";
 import { BarChart, Heatmap, LineChart, PALETTE } from "./charts.js";
+import { FacilitiesInsight } from "./insight.js";
 import { setupLanguageSwitch } from "./chrome.js";
 import { loadSession, session } from "./session.js";
 import { renderSignIn } from "./sign_in.js";
@@ -29,9 +30,9 @@ const charts = {
   dailyPeaks: new BarChart(grid, { id: "daily-peak" }),
   seatRatio: new BarChart(grid, { id: "seat-ratio" }),
   noShows: new BarChart(grid, { id: "no-show-rate" }),
-  paperless: new BarChart(grid, { id: "paperless-by-department" }),
   sensors: new BarChart(grid, { id: "sensor-health" }),
 };
+const insight = new FacilitiesInsight($("headline-charts"), $("insight-charts"));
 const CHART_KEYS = {
   nowFloors: "chart.nowFloors",
   nowZones: "chart.nowZones",
@@ -40,10 +41,9 @@ const CHART_KEYS = {
   dailyPeaks: "chart.dailyPeaks",
   seatRatio: "chart.seatRatio",
   noShows: "chart.noShows",
-  paperless: "chart.paperless",
   sensors: "chart.sensors",
 };
-const EMPTY_KEYS = { noShows: "chart.noShowsEmpty", paperless: "chart.paperlessEmpty" };
+const EMPTY_KEYS = { noShows: "chart.noShowsEmpty" };
 
 /** Everything last fetched, so a language switch can redraw without refetching. */
 const data = {
@@ -54,7 +54,6 @@ const data = {
   perFloor: new Map(),
   sensors: null,
   noShows: null,
-  paperless: null,
 };
 
 function scope() {
@@ -81,13 +80,6 @@ async function optional(path) {
   }
 }
 
-/** This month in the site's time zone as YYYY-MM (the paperless figure is monthly). */
-function thisMonth() {
-  const zone = data.occupancy?.timezone;
-  const parts = new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit" }).formatToParts(new Date());
-  return `${parts.find((p) => p.type === "year").value}-${parts.find((p) => p.type === "month").value}`;
-}
-
 async function loadFloors() {
   data.floors = await fetchFloors();
   const details = await Promise.all(data.floors.map((f) => fetchFloor(f.id)));
@@ -104,17 +96,19 @@ async function loadNow() {
 async function loadHistory() {
   const floor = scope();
   const q = (params) => new URLSearchParams({ days: String(days()), ...params }).toString();
-  const [occupancy, sensors, noShows, paperless, ...perFloor] = await Promise.all([
+  // The insight figures load alongside; their failure is reported once the rest is in.
+  const figures = insight.load(days()).catch((err) => err);
+  const [occupancy, sensors, noShows, ...perFloor] = await Promise.all([
     getJSON(`/api/analytics/occupancy?${q(floor ? { floor } : {})}`),
     getJSON("/api/analytics/sensors"),
     optional(`/api/analytics/no-shows?${q(floor ? { floor } : {})}`),
-    optional(`/api/analytics/paperless?${new URLSearchParams({ month: thisMonth() })}`),
     ...data.floors.map((f) => getJSON(`/api/analytics/occupancy?${q({ floor: f.id })}`)),
   ]);
+  const failed = await figures;
+  if (failed instanceof Error) throw failed;
   data.occupancy = occupancy;
   data.sensors = sensors;
   data.noShows = noShows;
-  data.paperless = paperless;
   data.perFloor = new Map(perFloor.map((r) => [r.floor, r]));
   renderHistory();
   stamp();
@@ -243,7 +237,6 @@ function renderHistory() {
   kpi("peak", occ.peak_people ? String(occ.peak_people) : "–", occ.peak_at ? formatTime(occ.peak_at) : "");
   kpi("seat-ratio", occ.seat_ratio ? occ.seat_ratio.toFixed(2) : "–");
   renderNoShows();
-  renderPaperless();
   renderSensors();
 }
 
@@ -269,18 +262,6 @@ function renderNoShows() {
     max: "share",
     csvHeader: ["date", "claims", "no_shows", "no_show_rate"],
     csvRow: (x) => [x.d.date, x.d.claims, x.d.no_shows, x.d.rate],
-  });
-}
-
-function renderPaperless() {
-  charts.paperless.setText({ emptyText: emptyText(data.paperless, "paperless") });
-  const departments = data.paperless?.departments ?? [];
-  const rows = departments.map((d) => ({ key: d.department, label: departmentName(d.department), value: d.meetings ? d.share : null, d }));
-  charts.paperless.update(rows, {
-    format: pct,
-    max: 1,
-    csvHeader: ["department", "meetings", "paperless_meetings", "paperless_share", "pages_not_printed", "department_id"],
-    csvRow: (x) => [x.label, x.d.meetings, x.d.paperless_meetings, x.d.share, x.d.pages_not_printed, x.key],
   });
 }
 
@@ -347,13 +328,15 @@ async function guarded(fn) {
       // Every figure here is for facilities staff: say so and offer the sign-in.
       showNotice(t("facilities.signInNeeded"));
       $("facilities-me-panel").open = true;
+      // Loaded as far as this visitor may see: the page says so and waits for a sign-in.
+      $("facilities").dataset.loaded = "true";
       return;
     }
     showNotice(t("error.analytics", { detail: err.message }));
   }
 }
 
-// ---- sign-in: figures about people (paperless by department) need the facilities role
+// ---- sign-in: figures about people (paperless, planning, rates) need the facilities role
 
 async function renderMe() {
   const s = session();
@@ -370,6 +353,7 @@ async function renderMe() {
 
 setupLanguageSwitch(() => {
   relabelCharts();
+  insight.render();
   renderScopeOptions();
   renderNow();
   renderHistory();

@@ -131,10 +131,12 @@ class SqlRoomTransaction:
         row.active = status == "booked"
         row.sequence += 1
 
-    def due_unstarted(self, now: datetime) -> list[Booking]:
+    def due_unstarted(self, now: datetime, ended_after: datetime) -> list[Booking]:
         rows = self._s.scalars(
             select(RoomBookingRow).where(
-                RoomBookingRow.active.is_(True), RoomBookingRow.starts_at <= now
+                RoomBookingRow.active.is_(True),
+                RoomBookingRow.starts_at <= now,
+                RoomBookingRow.ends_at > ended_after,
             )
         )
         return [_booking(row) for row in rows]

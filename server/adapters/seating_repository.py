@@ -185,6 +185,21 @@ class SqlSeatingStore:
             )
             return [_hold(row) for row in rows]
 
+    def long_away(self, cutoff: datetime) -> list[Hold]:
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(SeatHoldRow)
+                .join(DeskRow, DeskRow.id == SeatHoldRow.desk)
+                .where(
+                    SeatHoldRow.active,
+                    DeskRow.holder == SeatHoldRow.staff_id,
+                    DeskRow.state == "away",
+                    DeskRow.since <= cutoff,
+                )
+                .order_by(SeatHoldRow.id)
+            )
+            return [_hold(row) for row in rows]
+
     def desk(self, desk_id: str) -> DeskStatus | None:
         with self._sessions() as session:
             row = session.get(DeskRow, desk_id)

@@ -22,12 +22,14 @@ from server.api import (
     devices,
     floors,
     health,
+    insight,
     labels,
     live,
     metrics,
     oidc,
     pages,
     personal_tokens,
+    remote_work,
     replicas,
     room_calendars,
     room_push,
@@ -132,6 +134,8 @@ def create_app(
     app.include_router(room_push.router)
     app.state.room_changes = RoomChanges()
     app.include_router(security.router)
+    app.include_router(insight.router)
+    app.include_router(remote_work.router)
     static = dashboard_dir()
     if static.is_dir():
         app.mount("/static", StaticFiles(directory=static), name="static")

@@ -119,6 +119,9 @@ STATUS: Mapping[RefusalCode, int] = {
     C.TOKEN_UNKNOWN: 404,
     C.CALENDARS_NOT_SET_UP: 503,
     C.CALENDAR_UNREACHABLE: 503,
+    # facilities insight and remote work
+    C.MONTH_RANGE_INVALID: 400,
+    C.REMOTE_WHILE_SEATED: 409,
 }
 LANGUAGES = ("en", "ja")
 DEFAULT_LANGUAGE = "en"

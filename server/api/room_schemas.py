@@ -269,23 +269,3 @@ class GhostOut(BaseModel):
     @classmethod
     def of(cls, g: GhostMeeting) -> GhostOut:
         return cls(**{f: getattr(g, f) for f in cls.model_fields})
-
-
-class DepartmentPaperlessOut(BaseModel):
-    department: str
-    meetings: int
-    paperless_meetings: int
-    share: float
-    pages_not_printed: int
-
-
-class PaperlessOut(BaseModel):
-    month: str
-    by: Literal["department"]
-    departments: list[DepartmentPaperlessOut]
-    threshold: float
-    departments_at_threshold: int
-    departments_with_meetings: int
-    headline_share: float | None = Field(
-        description="share of departments (with meetings) at least `threshold` paperless"
-    )

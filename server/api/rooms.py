@@ -1,4 +1,4 @@
-"""Meeting rooms over HTTP: rooms now/next, bookings, ICS, the room screen, and figures.
+"""Meeting rooms over HTTP: rooms now/next, bookings, ICS, the room screen, ghost series.
 
 Hosts sign in (`current_person`; unsafe methods need the `X-CSRF-Token` header); room screens
 and calendar subscribers use secret links (`GET /api/rooms/{id}/links`, facilities); attendees
@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
-from typing import Annotated, Literal
+from typing import Annotated
 
 import segno
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -27,13 +27,11 @@ from server.api.room_schemas import (
     ERRORS,
     BookingIn,
     BookingOut,
-    DepartmentPaperlessOut,
     GhostOut,
     LinksOut,
     MaterialOut,
     MeetingRoomOut,
     PairingCodeOut,
-    PaperlessOut,
     ScreenOut,
     actor_of,
     rooms_of,
@@ -98,7 +96,7 @@ def cancel_booking(booking_id: RowId, rt: Rt, person: Signed) -> BookingOut:
 @router.get("/api/bookings/ghosts", responses=ERRORS)
 def ghost_bookings(rt: Rt) -> list[GhostOut]:
     """Recurring bookings whose occurrences keep being released unused ("ghost meetings")."""
-    return [GhostOut.of(g) for g in rooms_of(rt).figures.ghosts()]
+    return [GhostOut.of(g) for g in rt.insight.meetings.ghosts()]
 
 
 @router.get("/api/rooms/{room_id}/links", responses=ERRORS)
@@ -185,39 +183,6 @@ def screen(room_id: str, rt: Rt, key: str = "") -> FileResponse:
     """The room screen (dashboard/room_screen.html), only for the room's secret key."""
     rooms_of(rt).directory.check_link("screen", room_id, key)
     return dashboard_page("room_screen.html")
-
-
-# -- the paperless figure --------------------------------------------------------------------
-
-
-@router.get("/api/analytics/paperless", responses=ERRORS)
-def paperless(
-    rt: Rt,
-    month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")],
-    by: Literal["department"] = "department",
-    threshold: Annotated[float, Query(gt=0, le=1)] = 0.7,
-) -> PaperlessOut:
-    """Per department: share of meetings run as paperless sessions and pages not printed,
-    plus the headline: share of departments at least 70 % paperless that month."""
-    report = rooms_of(rt).figures.paperless(month, threshold)
-    return PaperlessOut(
-        month=report.month,
-        by=by,
-        departments=[
-            DepartmentPaperlessOut(
-                department=d.department,
-                meetings=d.meetings,
-                paperless_meetings=d.paperless_meetings,
-                share=d.share,
-                pages_not_printed=d.pages_not_printed,
-            )
-            for d in report.departments
-        ],
-        threshold=report.threshold,
-        departments_at_threshold=report.departments_at_threshold,
-        departments_with_meetings=report.departments_with_meetings,
-        headline_share=report.headline_share,
-    )
 
 
 # -- timed jobs ------------------------------------------------------------------------------

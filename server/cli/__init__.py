@@ -11,6 +11,7 @@ from server.cli.contracts import contracts_app
 from server.cli.database import db_app
 from server.cli.demo import demo
 from server.cli.laptop import connect, whereami
+from server.cli.month import simulate_month
 from server.cli.provision import provision_command
 from server.cli.qr import qr_command
 from server.cli.serve import serve
@@ -36,6 +37,7 @@ app.command()(whereami)
 app.command()(connect)
 app.command()(bench)
 app.command()(simulate)
+app.command("simulate-month")(simulate_month)
 
 
 def main() -> None:

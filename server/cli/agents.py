@@ -60,13 +60,8 @@ def simulate(
 ) -> None:
     """Drive every desk of a site through a plausible working day."""
     from edge_agent.simulator import run_simulation
-    from firmware_config.demo_site import demo_site_path
-    from firmware_config.loader import SiteError, load_site
+    from server.cli.site import load_or_exit
 
-    try:
-        loaded = load_site(site or demo_site_path())
-    except SiteError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(1) from None
+    loaded = load_or_exit(site)
     report = run_simulation(loaded, broker, speed=speed, duration=duration, seed=seed)
     typer.echo(str(report))

@@ -31,6 +31,7 @@ from server.adapters.system_clock import SystemClock
 from server.adapters.wifi_store import SqlWifiStore
 from server.composition.accounts import Accounts, open_accounts
 from server.composition.directory import room_calendar_sync
+from server.composition.insight import Insight, open_insight
 from server.composition.parts import (
     ingest_parts,
     load_configured_site,
@@ -171,6 +172,11 @@ class Runtime:
         from server.adapters.pdf_inspector import PypdfInspector
 
         return PypdfInspector()
+
+    @cached_property
+    def insight(self) -> Insight:
+        """The paperless KPI, seat planning, dark zones and the remote-work marks."""
+        return open_insight(self.site, self.engine, self.clock, self.seating)
 
     @cached_property
     def devices(self) -> DeviceRegistry:

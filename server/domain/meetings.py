@@ -1,4 +1,4 @@
-"""Meeting rooms, pure: bookings, pairing codes, session end, no-shows, ghosts, paperless figures.
+"""Meeting rooms, pure: bookings, pairing codes, session end, no-shows, ghosts, PDFs.
 
 Every function that depends on time takes `now`; a request that cannot be granted is a
 `Refusal` value (a code and its facts), returned, not raised.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from server.domain.refusals import Refusal, RefusalCode
@@ -181,13 +181,14 @@ def no_show_reason(
 ) -> str | None:
     """Why an unstarted booking is released now, or None to keep it.
 
-    Kept while a session runs (or ran) for it, or while the room sensor says occupied; a room
-    without a sensor reading is judged by the session alone, and the reason says so.
+    Kept while a session runs (or ran) for it, or once the room was used after the booking
+    began (`used_since`); a room without a sensor reading or a cast is judged by the session
+    alone, and the reason says so.
     """
     if not booking.active or has_session or now < booking.starts_at + rules.booking_grace:
         return None
     grace = int(rules.booking_grace.total_seconds() // 60)
-    if status is not None and status.occupied:
+    if status is not None and used_since(status, booking.starts_at):
         return None
     sensed = (
         "room sensor empty"
@@ -195,6 +196,22 @@ def no_show_reason(
         else ("no room sensor reading")
     )
     return f"not started within {grace} min: no session, {sensed}"
+
+
+def used_since(status: RoomStatus, since: datetime) -> bool:
+    """Whether the room was in use at some point after `since`, as its monitor reported.
+
+    Occupied now, or its occupancy changed after `since` (it was occupied until or from
+    then); or a laptop cast to the display then (casting now, or the cast changed after
+    `since`) while the room sensor did not say empty all along. Bookings are judged at every
+    sweep until they end, so one whose meeting is over (the room empty again) stays held.
+    """
+    changed = status.occupancy_changed_at
+    if status.occupied or (changed is not None and changed > since):
+        return True
+    cast_changed = status.cast_changed_at
+    cast = status.casting or (cast_changed is not None and cast_changed > since)
+    return cast and status.occupied is not False
 
 
 def end_reason(
@@ -276,72 +293,6 @@ def ghost_meetings(
                 )
             )
     return sorted(ghosts, key=lambda g: (-g.released, g.series))
-
-
-@dataclass(frozen=True, slots=True)
-class MeetingRecord:
-    """One meeting for the paperless figure: who ran it and whether it ran without paper."""
-
-    department: str | None
-    paperless: bool
-    pages: int = 0  # pages of materials shared on screens instead of printed
-    copies: int = 0  # people who opened them: each would have had a printed copy
-
-
-@dataclass(frozen=True, slots=True)
-class DepartmentPaperless:
-    department: str
-    meetings: int
-    paperless_meetings: int
-    share: float
-    pages_not_printed: int
-
-
-@dataclass(frozen=True, slots=True)
-class PaperlessReport:
-    month: str
-    departments: list[DepartmentPaperless] = field(default_factory=list)
-    threshold: float = 0.7
-    departments_at_threshold: int = 0
-    departments_with_meetings: int = 0
-    headline_share: float | None = None
-
-
-def paperless_report(
-    month: str, meetings: Iterable[MeetingRecord], threshold: float = 0.7
-) -> PaperlessReport:
-    """Per department: share of meetings run as paperless sessions, and pages not printed.
-
-    Pages not printed = each material's pages x the people who opened it (at least one copy:
-    the host's). The headline is the share of departments with meetings whose meetings were at
-    least `threshold` paperless.
-    """
-    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for meeting in meetings:
-        row = totals[meeting.department or "unassigned"]
-        row[0] += 1
-        if meeting.paperless:
-            row[1] += 1
-            row[2] += meeting.pages * max(1, meeting.copies)
-    departments = [
-        DepartmentPaperless(
-            department=dept,
-            meetings=count,
-            paperless_meetings=paperless,
-            share=round(paperless / count, 4),
-            pages_not_printed=pages,
-        )
-        for dept, (count, paperless, pages) in sorted(totals.items())
-    ]
-    at = sum(1 for d in departments if d.share >= threshold)
-    return PaperlessReport(
-        month=month,
-        departments=departments,
-        threshold=threshold,
-        departments_at_threshold=at,
-        departments_with_meetings=len(departments),
-        headline_share=round(at / len(departments), 4) if departments else None,
-    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ class DeskReason(StrEnum):
     NO_SHOW = "no_show"  # nobody checked in within the grace
     END_OF_DAY = "end_of_day"
     HOLDER_LEFT = "holder_left"  # the holder left the directory (`freeseat staff sync`)
+    AWAY_TOO_LONG = "away_too_long"  # checked in, nobody present past the site's limit
 
     @classmethod
     def checked_in_by(cls, how: str) -> "DeskReason":

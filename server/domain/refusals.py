@@ -116,6 +116,9 @@ class RefusalCode(StrEnum):
     TOKEN_UNKNOWN = "token_unknown"
     CALENDARS_NOT_SET_UP = "calendars_not_set_up"
     CALENDAR_UNREACHABLE = "calendar_unreachable"
+    # facilities insight and remote work
+    MONTH_RANGE_INVALID = "month_range_invalid"
+    REMOTE_WHILE_SEATED = "remote_while_seated"
 
 
 class Refusal(Exception):

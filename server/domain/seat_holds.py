@@ -83,3 +83,12 @@ def proven(check_in_how: str | None) -> bool:
     return check_in_how is not None and (
         check_in_how == BY_SENSOR or check_in_how.endswith((f"+ {BY_SENSOR}", f"+ {BY_WIFI}"))
     )
+
+
+def away_too_long(away_since: datetime, now: datetime, limit: timedelta) -> DeskReason | None:
+    """Why a checked-in desk with nobody present since `away_since` is released now, or None.
+
+    A desk that stays `away` for hours (a person gone to another building, or home) keeps a
+    seat from everyone else until the end of the day.
+    """
+    return DeskReason.AWAY_TOO_LONG if now - away_since >= limit else None

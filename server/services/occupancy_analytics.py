@@ -263,19 +263,8 @@ class OccupancyAnalytics:
         desks = {d for d, f in self._index.desk_floor.items() if floor is None or f == floor}
         # One floor's desks are filtered in the query; the whole site needs no filter.
         only = desks if floor is not None else None
-        initial = self._history.latest_before(start, only)
         transitions = self._history.transitions(start, end, only)
-        missing = desks - initial.keys()
-        if missing:
-            # A desk with no earlier transition was in its first in-window `before` state,
-            # or, when it never changed, in the state it still has.
-            current = self._history.current_states()
-            first_before: dict[str, str] = {}
-            for fact in transitions:
-                if fact.desk in missing and fact.desk not in first_before:
-                    first_before[fact.desk] = fact.before
-            for desk in missing:
-                initial[desk] = first_before.get(desk) or current.get(desk, "unknown")
+        initial = states_at(self._history, start, desks, only, transitions)
         folded = fold_history(desks, initial, transitions, start, end, self._tz)
         relevant = sum(1 for fact in transitions if fact.desk in desks)
         return OccupancyReport(
@@ -395,6 +384,32 @@ class OccupancyAnalytics:
                 )
             )
         return out
+
+
+def states_at(
+    history: OccupancyHistory,
+    start: datetime,
+    desks: Collection[str],
+    only: Collection[str] | None,
+    transitions: Sequence[TransitionFact],
+) -> dict[str, str]:
+    """Each desk's state at `start`, given the transitions from `start` on (oldest first).
+
+    `only` filters the query (None: every desk, cheaper than naming them all).
+    """
+    initial = history.latest_before(start, only)
+    missing = set(desks) - initial.keys()
+    if missing:
+        # A desk with no earlier transition was in its first in-window `before` state,
+        # or, when it never changed, in the state it still has.
+        current = history.current_states()
+        first_before: dict[str, str] = {}
+        for fact in transitions:
+            if fact.desk in missing and fact.desk not in first_before:
+                first_before[fact.desk] = fact.before
+        for desk in missing:
+            initial[desk] = first_before.get(desk) or current.get(desk, "unknown")
+    return initial
 
 
 def _ratio(numerator: float, seconds: float, desks: int) -> float | None:

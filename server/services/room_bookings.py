@@ -1,23 +1,11 @@
-"""Room bookings (one-off and weekly, all occurrences or none), their ICS feed, and the
-figures facilities read from them: ghost meetings and the paperless share."""
+"""Room bookings (one-off and weekly, all occurrences or none) and their ICS feed."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
 
-from server.domain.meetings import (
-    MAX_REPEATS,
-    Booking,
-    GhostMeeting,
-    MeetingRecord,
-    PaperlessReport,
-    SessionRules,
-    check_booking_times,
-    ghost_meetings,
-    paperless_report,
-    repeated,
-)
+from server.domain.meetings import MAX_REPEATS, Booking, check_booking_times, repeated
 from server.domain.refusals import Refusal, RefusalCode
 from server.domain.room_calendar import render_calendar
 from server.services.room_directory import Actor, RoomDirectory
@@ -157,49 +145,3 @@ class RoomBookings:
             bookings = tx.bookings(room_id, now - timedelta(days=31), now + timedelta(days=366))
         name = f"{info.room.name} / {info.room.name_ja}" if info.room.name_ja else info.room.name
         return render_calendar(room_id, name, bookings, now, domain)
-
-
-class MeetingFigures:
-    """What facilities read from bookings and sessions: ghost series, the paperless share."""
-
-    def __init__(self, directory: RoomDirectory, rules: SessionRules) -> None:
-        self._store = directory.store
-        self._clock = directory.clock
-        self._zone = directory.zone
-        self._rules = rules
-
-    def ghosts(self) -> list[GhostMeeting]:
-        with self._store.transaction() as tx:
-            return ghost_meetings(tx.series_bookings(), self._clock.now())
-
-    def paperless(self, month: str, threshold: float = 0.7) -> PaperlessReport:
-        try:
-            year, mon = (int(part) for part in month.split("-"))
-            start = datetime(year, mon, 1, tzinfo=self._zone)
-        except ValueError:
-            raise Refusal(RefusalCode.MONTH_INVALID, month=month) from None
-        end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=self._zone)
-        now = self._clock.now()
-        records = []
-        with self._store.transaction() as tx:
-            sessions = tx.sessions_started(start, end)
-            with_session = {s.booking_id for s in sessions if s.booking_id is not None}
-            for session in sessions:
-                materials = tx.materials(session.id)
-                viewers = {o.viewer for o in tx.opens(session.id)}
-                records.append(
-                    MeetingRecord(
-                        department=session.department,
-                        paperless=bool(materials),
-                        pages=sum(m.pages for m in materials),
-                        copies=len(viewers),
-                    )
-                )
-            for booking in tx.bookings(None, start, end):
-                judged = booking.starts_at + self._rules.booking_grace <= min(end, now)
-                held = booking.status == "booked" and judged
-                if held and booking.starts_at >= start and booking.id not in with_session:
-                    # Past its grace, not released (the room was in use), but no session: a
-                    # meeting on paper. Within the grace it may still become either.
-                    records.append(MeetingRecord(department=booking.department, paperless=False))
-        return paperless_report(month, records, threshold)

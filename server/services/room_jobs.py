@@ -48,7 +48,8 @@ class RoomJobs:
                 )
                 if reason and end_session(tx, session, now, reason):
                     done.ended.append((session.id, reason))
-            for booking in tx.due_unstarted(now):
+            # A booking shorter than the grace is still judged once its grace has passed.
+            for booking in tx.due_unstarted(now, now - self.rules.booking_grace):
                 has_session = tx.has_session_between(
                     booking.room, booking.starts_at - EARLY_START, booking.ends_at
                 )

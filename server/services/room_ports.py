@@ -92,8 +92,9 @@ class RoomTransaction(Protocol):
     def set_booking_status(
         self, booking_id: int, status: str, reason: str | None, at: datetime
     ) -> None: ...
-    def due_unstarted(self, now: datetime) -> list[Booking]:
-        """Active bookings that have started by `now`."""
+    def due_unstarted(self, now: datetime, ended_after: datetime) -> list[Booking]:
+        """Active bookings that have started by `now` and end after `ended_after` (older ones
+        were judged long ago: re-reading every past booking each sweep grows without end)."""
         ...
 
     # sessions

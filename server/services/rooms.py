@@ -1,8 +1,8 @@
 """The meeting-rooms application layer: the site's rooms, and the services built over them.
 
 `RoomService` builds, over one store and clock, a service per job: `bookings`, `pairing`,
-`sessions`, `materials`, `jobs` (timed) and `figures` (ghosts, paperless); it also takes the
-room monitors' events inside the ingest transaction.
+`sessions`, `materials` and `jobs` (timed); it also takes the room monitors' events inside the
+ingest transaction. What facilities read from them is server.services.meeting_figures.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from contracts import RoomCastChanged, RoomDisplayChanged, RoomEvent, RoomOccupa
 from firmware_config.site import Site
 from server.domain.meetings import PairingRules, RoomStatus, SessionRules
 from server.services.ports import Clock, Transaction
-from server.services.room_bookings import MeetingFigures, RoomBookings
+from server.services.room_bookings import RoomBookings
 from server.services.room_directory import RoomDirectory
 from server.services.room_jobs import RoomJobs
 from server.services.room_pairing import RoomPairing
@@ -36,14 +36,13 @@ class RoomService:
         sessions: SessionRules | None = None,
         new_code: Callable[[int], str] | None = None,
     ) -> None:
-        rules = sessions or SessionRules()
+        self.rules = sessions or SessionRules()
         self.directory = RoomDirectory(site, store, clock)
         self.bookings = RoomBookings(self.directory)
         self.pairing = RoomPairing(self.directory, pairing or PairingRules(), new_code)
         self.sessions = MeetingSessions(self.directory)
         self.materials = RoomMaterials(self.sessions)
-        self.jobs = RoomJobs(self.directory, rules)
-        self.figures = MeetingFigures(self.directory, rules)
+        self.jobs = RoomJobs(self.directory, self.rules)
 
     # -- room monitor events (inside the ingest transaction) ---------------------------------
 

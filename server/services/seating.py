@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 
 from server.domain.occupancy import (
     DeskReason,
+    DeskState,
     DeskStatus,
     DeskTransition,
     assign,
@@ -26,6 +27,7 @@ from server.domain.refusals import Refusal, RefusalCode
 from server.domain.seat_holds import (
     BY_SENSOR,
     Hold,
+    away_too_long,
     claims_closed,
     judge_scan,
     release_due,
@@ -293,7 +295,35 @@ class Seating:
                 reason = release_due(current, now, self.site.grace, self.site.day_ends_at(hold.day))
                 if reason is not None:
                     changes += self._end(tx, current, now, reason)
+        if self.site.away_release:
+            changes += self._release_long_away(now)
         self._store.forget_answers(now - timedelta(days=1))
+        return changes
+
+    def away_too_long(self) -> list[tuple[Hold, datetime]]:
+        """Checked-in desks with nobody present past the site's limit now, and since when."""
+        now = self._clock.now()
+        out = []
+        for hold in self._store.long_away(now - self.site.away_limit):
+            status = self._store.desk(hold.desk)
+            if status is not None and status.holder == hold.staff_id:
+                out.append((hold, status.since))
+        return out
+
+    def _release_long_away(self, now: datetime) -> list[DeskStatus]:
+        changes: list[DeskStatus] = []
+        for hold in self._store.long_away(now - self.site.away_limit):
+            with self._store.transaction() as tx:
+                status = tx.lock_desk(hold.desk)
+                current = tx.hold(hold.id)
+                if current is None or not current.active or status is None:
+                    continue
+                # Re-checked under the lock: the person may have sat down since the query.
+                if status.holder != hold.staff_id or status.state is not DeskState.AWAY:
+                    continue
+                reason = away_too_long(status.since, now, self.site.away_limit)
+                if reason is not None:
+                    changes += self._end(tx, current, now, reason)
         return changes
 
     # -- internals ----------------------------------------------------------------------------

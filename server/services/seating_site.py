@@ -20,6 +20,9 @@ class SeatingSite:
     zone: ZoneInfo
     # Desks a presence sensor serves: a QR scan there must be confirmed (seat_holds.judge_scan).
     sensed: frozenset[str] = frozenset()
+    # Away too long: a checked-in desk with nobody present this long is released or flagged.
+    away_limit: timedelta = timedelta(hours=2)
+    away_release: bool = False
 
     @classmethod
     def of(cls, site: Site) -> "SeatingSite":
@@ -56,6 +59,8 @@ class SeatingSite:
             sensed=frozenset(
                 d for device in site.devices if device.kind == "desk" for d in device.desks
             ),
+            away_limit=timedelta(minutes=policy.away_limit_min),
+            away_release=policy.away_action == "release",
         )
 
     def day_of(self, now: datetime) -> date:

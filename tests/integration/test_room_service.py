@@ -4,8 +4,11 @@ from datetime import UTC, datetime, timedelta
 
 from contracts import RoomOccupancyChanged
 from server.adapters.database import make_engine, upgrade
+from server.adapters.meeting_history import SqlMeetingHistory
 from server.adapters.repository import SqlStore
 from server.adapters.room_repository import SqlRoomStore
+from server.domain.small_groups import Groups
+from server.services.meeting_figures import MeetingFigures
 from server.services.room_directory import Actor
 from server.services.rooms import RoomService
 from tests.fakes import FakeClock
@@ -43,7 +46,16 @@ def test_an_occupied_room_keeps_its_booking_and_it_counts_as_a_meeting_on_paper(
         clock.set(T0 + timedelta(hours=2, minutes=5))  # the later one is within its grace
         outcome = service.jobs.run_due(clock.now())
         assert outcome.released == []
-        report = service.figures.paperless("2026-11")
+        figures = MeetingFigures(
+            rooms,
+            SqlMeetingHistory(engine),
+            clock,
+            service.directory.zone,
+            {ROOM: 6},
+            service.rules,
+            lambda: Groups({"hr": 48}),
+        )
+        report = figures.paperless("2026-11")
         assert [(d.department, d.meetings, d.paperless_meetings) for d in report.departments] == [
             ("hr", 1, 0)
         ]

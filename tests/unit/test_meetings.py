@@ -10,7 +10,6 @@ from edge_agent.room_agent import RoomAgentConfig
 from edge_agent.runtime import AgentConfigError
 from server.domain.meetings import (
     Booking,
-    MeetingRecord,
     MeetingSession,
     MonitorLiveness,
     PdfInfo,
@@ -23,7 +22,6 @@ from server.domain.meetings import (
     ghost_meetings,
     judge_pdf,
     no_show_reason,
-    paperless_report,
 )
 from server.domain.refusals import Refusal, RefusalCode
 from server.domain.room_calendar import render_calendar
@@ -195,21 +193,6 @@ def test_pdf_rules_name_what_is_wrong() -> None:
     assert judge_pdf(scripted, rules) == Refusal(
         RefusalCode.PDF_ACTIVE_CONTENT, found=("JavaScript",)
     )
-
-
-def test_paperless_headline_counts_departments_at_the_threshold() -> None:
-    report = paperless_report(
-        "2026-11",
-        [
-            MeetingRecord("hr", True, pages=10, copies=4),
-            MeetingRecord("hr", True, pages=2, copies=0),
-            MeetingRecord("hr", False),
-            MeetingRecord("tax", True, pages=1, copies=1),
-        ],
-    )
-    by = {d.department: d for d in report.departments}
-    assert by["hr"].share == pytest.approx(0.6667, abs=1e-4) and by["hr"].pages_not_printed == 42
-    assert report.departments_at_threshold == 1 and report.headline_share == 0.5
 
 
 def test_ics_lines_are_folded_on_character_boundaries_and_escaped() -> None:

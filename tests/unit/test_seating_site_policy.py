@@ -7,7 +7,10 @@ from firmware_config.paths import demo_site_path
 from server.services.seating_site import SeatingSite
 
 DEMO = demo_site_path().read_text(encoding="utf-8")
-POLICY = "policy: {no_show_grace_min: 30, max_same_desk_days: 3, consolidate_zones: true}"
+POLICY = (
+    "policy: {no_show_grace_min: 30, max_same_desk_days: 3, consolidate_zones: true,\n"
+    '         away_limit_min: 90, away_action: release, working_hours: "08:30-17:15"}'
+)
 
 
 def with_policy(policy: str) -> str:
@@ -30,6 +33,10 @@ def test_the_policy_becomes_the_seating_rules() -> None:
     assert rules.rules.zone_rank["f2-a"] == 2, "zones not listed follow in file order"
     assert rules.end_of_day.isoformat() == "19:30:00"
     assert str(rules.zone) == "Asia/Tokyo"
+    # Away too long: two hours and flagged unless the site says otherwise.
+    assert rules.away_limit.total_seconds() == 2 * 3600 and not rules.away_release
+    demo = SeatingSite.of(parse_site(DEMO, "cityhall.yaml"))
+    assert demo.away_limit.total_seconds() == 90 * 60 and demo.away_release
 
 
 @pytest.mark.parametrize(
@@ -47,6 +54,12 @@ def test_the_policy_becomes_the_seating_rules() -> None:
         ),
         ("policy: {end_of_day: 19:30}", 'quote it: "19:30"'),
         ("policy: {max_same_desk_days: 0}", "policy.max_same_desk_days: expected a number ≥ 1"),
+        ("policy: {away_action: forget}", "policy.away_action: expected 'release' or 'flag'"),
+        (
+            "policy: {working_hours: '8:30-17:15'}",
+            'policy.working_hours: expected local hours as "HH:MM-HH:MM", e.g. "08:30-17:15"',
+        ),
+        ("policy: {working_hours: '18:00-09:00'}", "must end after they start"),
     ],
 )
 def test_a_policy_mistake_names_the_place_and_what_to_write(policy: str, message: str) -> None:
