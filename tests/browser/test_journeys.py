@@ -191,7 +191,12 @@ def test_staff_on_a_laptop_find_a_seat_in_words_and_claim_it(
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_staff_on_a_phone_open_on_their_team_tap_desks_and_check_in_by_qr(
-    browser_for: object, server: DemoServer, site: Site, lang: str, screenshot_dir: Path
+    browser_for: object,
+    server: DemoServer,
+    site: Site,
+    sensors: Publisher,
+    lang: str,
+    screenshot_dir: Path,
 ) -> None:
     words = WORDS[lang]
     shoot = Shots(screenshot_dir, "staff-phone", lang)
@@ -249,10 +254,21 @@ def test_staff_on_a_phone_open_on_their_team_tap_desks_and_check_in_by_qr(
     assert held and "/api" not in status.inner_text() and held not in status.inner_text()
     shoot(page, "checkin-elsewhere")
     check_page(page, f"check-in page, {lang}")
+    # Sit down, then scan: the desk's sensor sees the person, so the scan is their arrival.
+    assert held is not None
+    sensors.presence_many([(held, True, datetime.now(UTC))])
+    wait_until(
+        lambda: any(
+            d["id"] == held and d["state"] == "occupied" for d in server.floor("f2")["desks"]
+        ),
+        20,
+        "the desk's sensor seeing the person",
+    )
     page.goto(f"{server.url}/checkin/{held}")
     page.locator("#checkin").tap()
     expect(page.locator("#status")).to_contain_text(words["checked_in"])
     shoot(page, "checked-in")
+    sensors.presence_many([(held, False, datetime.now(UTC))])  # and leaves again
     page.locator("#release").tap()
 
 

@@ -2,7 +2,7 @@
 
 import asyncio
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import httpx
@@ -40,8 +40,13 @@ async def sign_in(client: httpx.AsyncClient, staff_id: str) -> dict[str, str]:
 
 
 def minted(rt: Runtime, staff_id: str) -> dict[str, str]:
-    """A session from the replica's own signer: what sign-in sets, without 4,000 more requests."""
-    cookie, session = rt.accounts.signer.issue(staff_id, "demo", rt.clock.now())
+    """A session as sign-in starts it (signed cookie, recorded so every replica honours it),
+    without 4,000 more requests."""
+    now = rt.clock.now()
+    cookie, session = rt.accounts.signer.issue(staff_id, "demo", now)
+    rt.accounts.sessions.start(
+        session.nonce, staff_id, "demo", now, timedelta(seconds=rt.settings.session_max_age_s), None
+    )
     return {
         "Cookie": f"{SESSION_COOKIE}={cookie}",
         CSRF_HEADER: rt.accounts.signer.csrf_token(session.nonce),
