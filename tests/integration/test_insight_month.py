@@ -154,11 +154,11 @@ def test_planning_plans_for_the_measured_peaks(
         assert need["needed"] == math.ceil(round(peak / 0.85, 6))
         assert need["change"] == need["needed"] - len(desks)
     # The what-if: office demand scales with the share of staff not working remotely.
-    remote: defaultdict[str, int] = defaultdict(int)
+    remote: defaultdict[str | None, int] = defaultdict(int)
     for day in month.days:
         if day.kind == "remote":
             remote[day.department] += 1
-    staff: defaultdict[str, int] = defaultdict(int)
+    staff: defaultdict[str | None, int] = defaultdict(int)
     for _, department in read_staff(demo_staff_path()):
         staff[department] += 1
     for key, row in rows.items():
