@@ -84,13 +84,14 @@ def logged_events(database_url: str, devices: set[str]) -> Counter[EventKey]:
     engine = make_engine(database_url)
     try:
         with engine.connect() as conn:
-            # seq 0: unsequenced messages (a status) the log keeps too; the ledger has none.
-            rows = conn.execute(
-                text("SELECT device, epoch, seq FROM event_log WHERE seq > 0")
-            ).all()
+            rows = conn.execute(text("SELECT event_id, device, epoch, seq FROM event_log")).all()
     finally:
         engine.dispose()
-    return Counter((str(d), int(e), int(s)) for d, e, s in rows if d in devices)
+    # Only sequenced events carry `device:epoch:seq` as their id; the log also keeps what the
+    # device said without a seq of its own (its status), under ids of another shape.
+    return Counter(
+        (str(d), int(e), int(s)) for i, d, e, s in rows if d in devices and i == f"{d}:{e}:{s}"
+    )
 
 
 def quarantined(database_url: str, devices: set[str]) -> int:
