@@ -27,7 +27,9 @@ SLOW_READ_EVERY_S = 2.0
 
 def _open(url: str) -> ClientConnection | None:
     try:
-        return connect(url, open_timeout=5, close_timeout=2)
+        # No client pings: a browser sends none, and a client that stops reading would time
+        # its own pings out (1011) before the server had to decide anything.
+        return connect(url, open_timeout=5, close_timeout=2, ping_interval=None)
     except (OSError, InvalidHandshake, TimeoutError):
         return None
 
@@ -37,7 +39,27 @@ def _close_code(exc: ConnectionClosed) -> int | None:
 
 
 @dataclass
-class ReadingClient:
+class _Background:
+    """A client that runs in a thread of its own until stopped."""
+
+    _stop: threading.Event = field(default_factory=threading.Event, kw_only=True)
+    _thread: threading.Thread | None = field(default=None, kw_only=True)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=type(self).__name__, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=15)
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+
+@dataclass
+class ReadingClient(_Background):
     """Keeps the floor's desk states the way a browser does, through any outage."""
 
     url: str
@@ -47,17 +69,6 @@ class ReadingClient:
     dropped: int = 0
     # (monotonic time, version) of every version this client learnt, to date other clients.
     timeline: list[tuple[float, int]] = field(default_factory=list)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="chaos-ws-reader", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=15)
 
     def first_seen(self, version: int) -> float | None:
         """When this client first learnt of `version` (or a later one)."""
@@ -138,7 +149,7 @@ class StuckClient:
 
 
 @dataclass
-class SlowClient:
+class SlowClient(_Background):
     """Reads one frame every two seconds; notes how far behind the reference it falls."""
 
     url: str
@@ -146,17 +157,6 @@ class SlowClient:
     dropped: int = 0
     max_lag_versions: int = 0  # while connected, since its last (re)connect
     max_lag_s: float = 0.0
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="chaos-ws-slow", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=15)
 
     def _run(self) -> None:
         while not self._stop.is_set():
