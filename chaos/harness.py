@@ -9,6 +9,7 @@ import contextlib
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,7 @@ class Stage:
     ledger: Ledger = field(default_factory=Ledger)
     postgres: PrivatePostgres | None = None  # the cluster a scenario may restart
     silent: set[str] = field(default_factory=set)  # devices left dead: their desks are unknown
+    orphans: int = 0  # processes a killed server left running
     _started: bool = False
 
     def __post_init__(self) -> None:
@@ -129,7 +131,8 @@ class Stage:
         server.start(timeout=90)
 
     def kill_server(self, server: ServerProcess) -> None:
-        kill_server(server)
+        """SIGKILL a server; a process of it that outlives it is noted against the scenario."""
+        self.orphans += len(kill_server(server))
 
     def _agent(self, gateway: str, desks: list[str]) -> AgentProcess:
         folder = self.workdir / "agents"
@@ -249,17 +252,19 @@ class Stage:
         """Settle, then hold the server's log and map (and the browsers, `live`) against the
         ledger; the agents are stopped last, since their offline status makes desks unknown."""
         verdict = Verdict(fault)
+        if self.orphans:
+            verdict.notes.append(f"{self.orphans} process(es) outlived their killed server")
         if not self.settle():
             verdict.notes.append(f"did not settle within {self.size.settle_s:.0f} s")
         states = self.desk_states()
         verdict.rebuild_differences = rebuild_differences(self.database_url, self.site.path)
         if live is not None:
             verdict.live = live()
+        # All at once: each agent takes up to its drain time to stop.
+        with ThreadPoolExecutor(max_workers=len(self.agents)) as pool:
+            list(pool.map(lambda agent: agent.stop(), self.agents.values()))
         for gateway, agent in self.agents.items():
-            if agent.running:
-                self.end_agent(gateway, kill=False)
-            else:
-                self.ledger.record(gateway, agent.outbox)
+            self.ledger.record(gateway, agent.outbox)
         devices = set(self.agents)
         verdict.quarantined = quarantined(self.database_url, devices)
         return judge(

@@ -81,18 +81,32 @@ def signal_server(server: ServerProcess, sig: signal.Signals) -> None:
             os.kill(pid, sig)
 
 
-def kill_server(server: ServerProcess) -> None:
-    """SIGKILL the server as a crash would, and reap it; its children are killed too."""
+def kill_server(server: ServerProcess, grace_s: float = 5.0) -> list[int]:
+    """SIGKILL the server as a crash would, and reap it. Returns the processes it had started
+    (its ingest worker) that were still alive `grace_s` later; those are killed then."""
     children = _children(server.pid)
     proc = server._proc
     if proc is None:
-        return
+        return []
     proc.kill()
     proc.wait(timeout=10)
     server._proc = None
-    for pid in children:
+    deadline = time.monotonic() + grace_s
+    while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    orphans = [pid for pid in children if _alive(pid)]
+    for pid in orphans:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
+    return orphans
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"  # a zombie has exited; only its parent's wait is missing
 
 
 def stop_server(server: ServerProcess) -> None:

@@ -44,7 +44,8 @@ def _phase(stage: Stage, quick: bool, full_s: float, quick_s: float) -> None:
 
 
 def server_kill(stage: Stage, quick: bool) -> Verdict:
-    server = stage.add_server()
+    # With the ingest worker (the advice on two cores): a crash must take the worker with it.
+    server = stage.add_server(stage.server_settings(ingest_worker=True))
     stage.start()
     for _ in range(2):
         _phase(stage, quick, 30, 6)
