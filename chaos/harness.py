@@ -119,13 +119,16 @@ class Stage:
 
     def add_server(self, settings: Settings | None = None) -> ServerProcess:
         """Start a `freeseat serve` process and wait until it is subscribed."""
-        server = ServerProcess(
-            settings or self.server_settings(),
-            self.workdir / "logs" / f"server-{len(self.servers)}.log",
-        )
+        settings = settings or self.server_settings()
+        server = ServerProcess(settings, self.workdir / "logs" / f"{settings.mqtt_client_id}.log")
         self.servers.append(server)
         server.start(timeout=90)
         return server
+
+    def add_servers(self, settings: list[Settings]) -> list[ServerProcess]:
+        """Start several servers at once (replicas), each waited for as `add_server` does."""
+        with ThreadPoolExecutor(max_workers=len(settings)) as pool:
+            return list(pool.map(self.add_server, settings))
 
     def restart_server(self, server: ServerProcess) -> None:
         server.start(timeout=90)

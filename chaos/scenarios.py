@@ -200,7 +200,8 @@ def postgres_restart(stage: Stage, quick: bool) -> Verdict:
     stage.add_server()
     stage.start()
     _phase(stage, quick, 30, 5)
-    stage.postgres.restart(down_s=5 if not quick else 3)
+    # Down longer than the pump retries one message (~6 s): a restart for an upgrade is.
+    stage.postgres.restart(down_s=12 if not quick else 8)
     _phase(stage, quick, 40, 10)
     return stage.verdict(SCENARIOS["postgres_restart"].fault)
 
@@ -212,10 +213,9 @@ def _is_ticker(server: ServerProcess) -> bool:
 
 
 def replicas(stage: Stage, quick: bool) -> Verdict:
-    servers = [
-        stage.add_server(stage.server_settings(name, scale_out=True, leader_retry_s=0.2))
-        for name in "abc"
-    ]
+    servers = stage.add_servers(
+        [stage.server_settings(name, scale_out=True, leader_retry_s=0.2) for name in "abc"]
+    )
     stage.start()
     stage.wait_for(lambda: any(_is_ticker(s) for s in servers), 30, "a replica holds the ticker")
     _phase(stage, quick, 20, 4)
