@@ -60,6 +60,8 @@ def chaos_run() -> Iterator[ChaosRun]:
         yield run
 
 
+# A scenario takes one to two and a half minutes on two busy cores (servers start, restart).
+@pytest.mark.timeout(600)
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_no_event_is_lost_or_applied_twice_and_every_desk_ends_right(
     chaos_run: ChaosRun, name: str
