@@ -323,6 +323,8 @@ def test_a_host_books_pairs_shares_a_page_and_ends_the_meeting(
     session_card = page.locator(".session-card")
     expect(session_card).to_have_count(1)
     expect(screen.locator("#title")).to_have_text("Budget review")  # pushed, no reload
+    # The room reads both languages: the host by both names the directory has.
+    expect(screen.locator("#host")).to_have_text(f"{host['name']} / {host['name_ja']}")
 
     pdf = tmp_path / "budget.pdf"
     pdf.write_bytes(agenda_pdf(3, title="Budget review"))
@@ -398,6 +400,8 @@ def test_a_host_books_pairs_shares_a_page_and_ends_the_meeting(
     ask = page.locator("#pair-ask")
     expect(ask).to_be_visible()
     expect(ask).to_contain_text("Council prep")
+    booker_person = people("hr")[2 + LANGS.index(lang)]
+    expect(ask).to_contain_text(booker_person["name_ja" if lang == "ja" else "name"])
     expect(page.locator(".session-card")).to_have_count(0)
     shoot(page, "pair-asks")
     check_page(page, f"host page, pairing asks, {lang}")
