@@ -9,9 +9,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-import httpx
 import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
@@ -22,14 +20,13 @@ from firmware_config.loader import load_site
 from firmware_config.paths import demo_site_path
 from firmware_config.site import Site
 from server.adapters.embedded_broker import MosquittoBroker
-from server.api.app import create_app
 from server.api.refusals import catalogue
 from server.settings import Settings
-from tests.support import ServerThread, wait_until
+from tests.browser.harness import ALL_DESKS_LIVE, FLOOR, DemoServer, shoot
+from tests.support import wait_until
 
 pytestmark = pytest.mark.browser
 
-FLOOR = "f3"
 STATES = ("free", "held", "occupied", "away", "unknown", "blocked")
 STATE_NAMES = {
     "en": ("Free", "Held", "Occupied", "Away", "Unknown", "Blocked"),
@@ -37,48 +34,8 @@ STATE_NAMES = {
 }
 LIVE_CHANGE_TIMEOUT_MS = 15_000
 
-# Resolved once in the page: every desk drawn and the feed live; answers performance.now(),
-# which counts from navigation start.
-ALL_DESKS_LIVE = """(n) => document.querySelectorAll('#floor-map [data-desk]').length === n
-    && document.querySelector('#live-status')?.dataset.live === 'true'
-    && performance.now()"""
 DESK_IN_STATE = """([id, state]) =>
     document.querySelector(`#floor-map [data-desk="${id}"]`)?.dataset.state === state"""
-
-
-class DemoServer:
-    """The freeseat server on the demo site; `stop()` then `start()` keeps its URL and DB."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        first = ServerThread(create_app(settings)).__enter__()
-        self._thread: ServerThread | None = first
-        self.port = first.port
-        self.url = first.url
-        self._wait_connected()
-
-    def _wait_connected(self) -> None:
-        wait_until(
-            lambda: httpx.get(f"{self.url}/api/health").json()["broker_connected"],
-            15,
-            "the server to connect to the broker",
-        )
-
-    def floor(self, floor_id: str = FLOOR) -> dict[str, Any]:
-        response = httpx.get(f"{self.url}/api/floors/{floor_id}")
-        response.raise_for_status()
-        body: dict[str, Any] = response.json()
-        return body
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._thread.__exit__(None, None, None)
-            self._thread = None
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = ServerThread(create_app(self.settings), self.port).__enter__()
-            self._wait_connected()
 
 
 class Sensors:
@@ -175,13 +132,6 @@ def open_floor(page: Page, server: DemoServer, desks: int) -> float:
 
 def wait_for_desk(page: Page, desk: str, state: str) -> None:
     page.wait_for_function(DESK_IN_STATE, arg=[desk, state], timeout=LIVE_CHANGE_TIMEOUT_MS)
-
-
-def shoot(page: Page, directory: Path, name: str) -> Path:
-    path = directory / f"{name}.png"
-    page.screenshot(path=str(path))
-    print(f"screenshot: {path}")
-    return path
 
 
 def test_busiest_floor_renders_every_desk_and_goes_live(

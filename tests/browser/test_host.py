@@ -15,8 +15,7 @@ from firmware_config.loader import load_site
 from firmware_config.paths import demo_site_path
 from firmware_config.site import Site
 from server.adapters.embedded_broker import MosquittoBroker
-from tests.browser.harness import demo_server, signed_in_client
-from tests.browser.test_floor_map import DemoServer, shoot
+from tests.browser.harness import DemoServer, demo_server, shoot, signed_in_client
 from tests.room_support import make_pdf
 
 pytestmark = pytest.mark.browser
