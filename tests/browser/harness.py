@@ -83,12 +83,14 @@ def demo_server(
     name: str,
     *,
     local_hour: int | None = None,
+    demo_mode: bool = True,
 ) -> Iterator[DemoServer]:
     """The demo city hall for one test module: its own SQLite file and client id, demo sign-in.
 
     `local_hour`: the site in a time zone where that is the hour now: the rush's MORNING_HOUR
     for tests that claim seats (after the site's end of day, 20:00, claims are refused),
-    EVENING_HOUR for what staff see after it.
+    EVENING_HOUR for what staff see after it. `demo_mode=False`: as production runs, nobody
+    signs in without a password.
     """
     if not mosquitto.running:
         mosquitto.start()
@@ -98,7 +100,7 @@ def demo_server(
         database_url=f"sqlite:///{db}",
         broker_url=mosquitto.url,
         mqtt_client_id=f"{name}-test-{uuid.uuid4().hex[:8]}",
-        demo_mode=True,
+        demo_mode=demo_mode,
         site_file=(
             at_local_hour(demo_site_path(), folder, local_hour) if local_hour is not None else None
         ),
@@ -148,6 +150,10 @@ class Publisher:
             infos.append(self._client.publish(topic, encode(event), qos=1))
         for info in infos:
             info.wait_for_publish(10)
+
+    def presence(self, desk: str, present: bool) -> None:
+        """One desk's reading now; returns once the broker has it (PUBACK)."""
+        self.presence_many([(desk, present, datetime.now(UTC))])
 
     def close(self) -> None:
         self._client.loop_stop()

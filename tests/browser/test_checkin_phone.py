@@ -12,8 +12,6 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from benchmarks.rush import MORNING_HOUR
-from firmware_config.loader import load_site
-from firmware_config.paths import demo_site_path
 from firmware_config.site import Site
 from server.adapters.embedded_broker import MosquittoBroker
 from tests.browser.harness import (
@@ -29,11 +27,6 @@ from tests.support import wait_until
 pytestmark = pytest.mark.browser
 
 FLOOR = "f3"
-
-
-@pytest.fixture(scope="module")
-def site() -> Site:
-    return load_site(demo_site_path())
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, exp
 
 from benchmarks.rush import MORNING_HOUR
 from edge_agent.room_simulation import agenda_pdf
-from firmware_config.loader import load_site
-from firmware_config.paths import demo_site_path, demo_staff_path
+from firmware_config.paths import demo_staff_path
 from firmware_config.site import Site
 from server.adapters.embedded_broker import MosquittoBroker
 from tests.browser.harness import (
@@ -60,11 +59,6 @@ WORDS = {
         "ended": "この会議は終了しました",
     },
 }
-
-
-@pytest.fixture(scope="module")
-def site() -> Site:
-    return load_site(demo_site_path())
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,6 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from benchmarks.rush import MORNING_HOUR
-from firmware_config.loader import load_site
-from firmware_config.paths import demo_site_path
 from firmware_config.site import Site
 from server.adapters.embedded_broker import MosquittoBroker
 from tests.browser.harness import (
@@ -32,11 +30,6 @@ pytestmark = pytest.mark.browser
 
 FLOOR = "f3"
 TIMEOUT_MS = 20_000
-
-
-@pytest.fixture(scope="module")
-def site() -> Site:
-    return load_site(demo_site_path())
 
 
 @pytest.fixture(scope="module")
