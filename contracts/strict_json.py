@@ -47,7 +47,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return body
 
 
-def load_json(payload: bytes | str) -> Any:
+def load_json(payload: bytes | bytearray | str) -> Any:
     """The JSON value of `payload`; ContractError (kind "malformed") for anything else."""
     try:
         return json.loads(
