@@ -46,6 +46,9 @@ CONTACT_LOST = "desk.contact_lost"  # a log record of the TTL sweep, never on th
 _LOGGED_CHANNELS = {"device.state": Channel.STATE, "device.status": Channel.STATUS}
 
 
+# The events kept in the event log under their event id.
+LoggedEvent = DeskPresenceChanged | DeviceBooted | ApStationsCounted | RoomEvent
+
 # ESPHome and Zigbee2MQTT devices have no boot counter; their stream is one server-numbered epoch.
 FOREIGN_EPOCH = 0
 
@@ -340,6 +343,8 @@ class Ingest:
             newer = desk is not None and supersedes(event.device, position, desk.reading)
         else:
             newer = is_newer(position, _cursor(device))
+        # The bytes as received are valid contract JSON (they decoded): no re-encoding.
+        wire = payload.decode() if payload is not None else encode(event).decode()
         stored = tx.add_event(
             EventRecord(
                 event_id=key,
@@ -347,14 +352,22 @@ class Ingest:
                 epoch=event.epoch,
                 seq=event.seq,
                 type=event.type,
-                # The bytes as received are valid contract JSON (they decoded): no re-encoding.
-                payload=payload.decode() if payload is not None else encode(event).decode(),
+                payload=wire,
                 at=event.at,
                 received_at=received_at,
                 applied=newer,
             )
         )
         if not stored:
+            logged = tx.logged_payload(key)
+            if logged is not None and not self._same_event(logged, event, wire):
+                # The id says "seen", the content says otherwise: a device that reused a
+                # sequence number (a reset counter, a second device with its id). Not applied,
+                # and not hidden among the duplicates either.
+                reason = f"event {key} was logged before with different content"
+                inbound = Inbound(self._event_topic(event.device), wire.encode(), received_at)
+                outcome.quarantine(tx, inbound, reason, "conflict")
+                return
             outcome.duplicates += 1
             return
         changes = _alive_changes(device, event.epoch, received_at)
@@ -382,6 +395,22 @@ class Ingest:
                 key,
                 reading,
             )
+
+    def _same_event(self, logged: str, event: LoggedEvent, wire: str) -> bool:
+        """Whether the logged payload is this event: the same text, or the same fields (an
+        agent of another version may write the same event with other spacing or key order)."""
+        if logged == wire:
+            return True
+        try:
+            before = decode(self._event_topic(event.device), logged).message
+        except ContractError:
+            return False
+        return bool(before == event)
+
+    def _event_topic(self, device: str) -> str:
+        info = self._index.devices.get(device)
+        kind = info.kind if info else "desk"
+        return f"{ROOT}/{VERSION}/{self._index.site_id}/{kind}/{device}/{Channel.EVENT.value}"
 
     def _heartbeat(
         self, tx: Transaction, state: DeviceState, received_at: datetime, outcome: BatchOutcome

@@ -51,6 +51,11 @@ class Transaction(Protocol):
         """Store the event; False when its event_id was stored before (a duplicate)."""
         ...
 
+    def logged_payload(self, event_id: str) -> str | None:
+        """The payload logged under this event id, None when none is: to tell a redelivery
+        from a different event that reuses the id."""
+        ...
+
     def preload(
         self,
         *,
