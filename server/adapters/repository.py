@@ -371,6 +371,8 @@ def _device_row(record: DeviceRecord) -> dict[str, Any]:
         "version": record.version,
         "battery": record.battery,
         "rssi": record.rssi,
+        "clock_skewed": record.clock_skewed,
+        "clock_skew_s": record.clock_skew_s,
     }
 
 
@@ -406,4 +408,6 @@ def _device(row: DeviceRow | Row[Any]) -> DeviceRecord:
         version=row.version,
         battery=row.battery,
         rssi=row.rssi,
+        clock_skewed=row.clock_skewed or 0,
+        clock_skew_s=row.clock_skew_s,
     )

@@ -4,7 +4,7 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from contracts import (
@@ -48,6 +48,11 @@ _LOGGED_CHANNELS = {"device.state": Channel.STATE, "device.status": Channel.STAT
 
 # The events kept in the event log under their event id.
 LoggedEvent = DeskPresenceChanged | DeviceBooted | ApStationsCounted | RoomEvent
+
+# How far a reading's `at` may be from its receive time before the device's clock is not
+# believed (FREESEAT_MAX_CLOCK_SKEW_S): the network and an outbox replay delay a reading by
+# seconds, not by hours; a reset RTC or a wrong time zone by much more.
+DEFAULT_MAX_CLOCK_SKEW = timedelta(minutes=5)
 
 # ESPHome and Zigbee2MQTT devices have no boot counter; their stream is one server-numbered epoch.
 FOREIGN_EPOCH = 0
@@ -129,8 +134,10 @@ class Ingest:
         store: Store,
         wifi: WifiPresence | None = None,
         rooms: RoomEventSink | None = None,
+        max_clock_skew: timedelta = DEFAULT_MAX_CLOCK_SKEW,
     ) -> None:
         self._index = index
+        self._max_clock_skew = max_clock_skew
         self._store = store
         self._wifi = wifi  # applies AP station counts; None where they need not be kept
         self._rooms = rooms  # applies room-monitor events; None where rooms are not served
@@ -371,6 +378,14 @@ class Ingest:
             outcome.duplicates += 1
             return
         changes = _alive_changes(device, event.epoch, received_at)
+        at = event.at
+        if abs(event.at - received_at) > self._max_clock_skew:
+            # A clock that far off would date the desk's change (and its history) wrongly, a
+            # day ahead even: the server's receive time is nearer the truth. Counted, so
+            # facilities see which device's clock to fix.
+            at = received_at
+            changes["clock_skewed"] = device.clock_skewed + 1
+            changes["clock_skew_s"] = (event.at - received_at).total_seconds()
         if is_newer(position, _cursor(device)):
             changes |= {"epoch": event.epoch, "seq": event.seq}
         if isinstance(event, DeviceBooted) and newer:
@@ -390,7 +405,7 @@ class Ingest:
                 tx,
                 event.desk,
                 event.present,
-                event.at,
+                at,
                 outcome,
                 key,
                 reading,

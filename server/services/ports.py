@@ -29,6 +29,8 @@ class DeviceRecord:
     version: str | None = None
     battery: float | None = None
     rssi: float | None = None
+    clock_skewed: int = 0  # readings whose device time was too far off to be believed
+    clock_skew_s: float | None = None  # the last such reading's offset, + ahead
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -13,7 +13,7 @@ from server.adapters.tables import EventRow, QuarantineRow
 from server.domain.occupancy import DeskState
 from server.services.ingest import Inbound
 from tests.fakes import FakeClock
-from tests.integration.test_ingest import EVENT_TOPIC, INDEX, Harness
+from tests.integration.test_ingest import DESK, EVENT_TOPIC, INDEX, Harness
 
 
 class Guarded(Harness):
@@ -57,3 +57,25 @@ def test_a_reused_event_id_with_other_content_is_quarantined_as_a_conflict(
         logged = conn.execute(select(EventRow.payload)).scalars().all()
     assert reason == "event gw-f1-a:1:5 was logged before with different content"
     assert logged == [first.decode()], "the log keeps the first"
+
+
+def test_a_device_clock_far_off_does_not_date_the_desk(guarded: Guarded) -> None:
+    h = guarded
+    now = h.clock.now()
+    tomorrow = h.presence_at(1, True, now + timedelta(days=1))
+    h.send(EVENT_TOPIC, tomorrow)
+    with h.store.transaction() as tx:
+        desk = tx.desk(DESK)
+        device = tx.device("gw-f1-a")
+    assert desk is not None and desk.state is DeskState.OCCUPIED
+    assert desk.since == now, "the receive time, not the device's tomorrow"
+    assert device is not None and device.clock_skewed == 1
+    assert device.clock_skew_s == pytest.approx(86400)
+    # Within the allowed skew the device's own time stands (it saw the change first).
+    h.clock.advance(600)
+    h.send(EVENT_TOPIC, h.presence_at(2, False, h.clock.now() - timedelta(seconds=30)))
+    with h.store.transaction() as tx:
+        desk = tx.desk(DESK)
+        device = tx.device("gw-f1-a")
+    assert desk is not None and desk.since == h.clock.now() - timedelta(seconds=30)
+    assert device is not None and device.clock_skewed == 1
