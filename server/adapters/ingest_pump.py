@@ -86,8 +86,7 @@ class IngestPump:
 
         Acks and live-feed changes still follow each batch's own commit, in batch order. The
         overlap keeps an ingest worker busy while this process acks; commits themselves never
-        overlap (one worker process, or one thread at a time), and a batch is applied only
-        after the one before it (also when that one waited out an outage).
+        overlap (one worker process, or one thread at a time).
         """
         finishing: asyncio.Future[BatchOutcome] | None = None
         commit: asyncio.Future[BatchOutcome | Exception] | None = None
@@ -150,14 +149,20 @@ class IngestPump:
         after: "asyncio.Future[BatchOutcome | Exception] | None" = None,
     ) -> BatchOutcome | Exception:
         """The committed outcome; or, when the batch fails with the database healthy, the
-        failure (after the retries). During an outage this waits, however long it lasts."""
-        if after is not None:
-            await asyncio.wait([after])
+        failure (after the retries). During an outage this waits, however long it lasts.
+
+        The first attempt goes at once, queued behind the batch before (`after`), so a worker
+        never idles between batches; a retry waits until that batch is through, so batches
+        held by an outage are applied in the order they came.
+        """
         failures = 0
         while True:
             try:
                 outcome = await self._apply(inbound)
             except Exception as exc:
+                if after is not None and not after.done():
+                    await asyncio.wait([after])
+                    continue
                 if await self._held_by_outage(exc):
                     continue
                 log.exception("applying %d message(s) failed", len(inbound))
