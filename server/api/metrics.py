@@ -66,11 +66,30 @@ def metrics(rt: Annotated[Runtime, Depends(runtime)]) -> PlainTextResponse:
         [(f'{{kind="{kind}"}}', n) for kind, n in sorted(totals.ignored.items())]
         or [('{kind="none"}', 0)],
     )
+    pump = rt.pump
     metric(
         "freeseat_ingest_queue",
         "gauge",
-        "Messages received and waiting for their commit.",
-        [("", rt.queue.qsize())],
+        "Messages received and waiting for their commit (and their acknowledgement).",
+        [("", rt.queue.qsize() + (pump.pending if pump else 0))],
+    )
+    metric(
+        "freeseat_ingest_database_outage",
+        "gauge",
+        "1 while the database cannot take ingest's writes and messages are held unacknowledged.",
+        [("", 1 if pump and pump.outage else 0)],
+    )
+    metric(
+        "freeseat_ingest_database_outage_seconds_total",
+        "counter",
+        "Time ingest has waited for the database (messages held, none lost).",
+        [("", pump.outage_seconds() if pump else 0)],
+    )
+    metric(
+        "freeseat_ingest_database_retries_total",
+        "counter",
+        "Attempts to apply held messages while the database was unavailable.",
+        [("", pump.outage_retries if pump else 0)],
     )
     connected = rt.bridge.connected if rt.bridge else False
     metric(

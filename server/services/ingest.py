@@ -4,7 +4,7 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from contracts import (
@@ -45,6 +45,14 @@ SENSOR_FAULT_REASON = DeskReason.SENSOR_FAULT
 CONTACT_LOST = "desk.contact_lost"  # a log record of the TTL sweep, never on the wire
 _LOGGED_CHANNELS = {"device.state": Channel.STATE, "device.status": Channel.STATUS}
 
+
+# The events kept in the event log under their event id.
+LoggedEvent = DeskPresenceChanged | DeviceBooted | ApStationsCounted | RoomEvent
+
+# How far a reading's `at` may be from its receive time before the device's clock is not
+# believed (FREESEAT_MAX_CLOCK_SKEW_S): the network and an outbox replay delay a reading by
+# seconds, not by hours; a reset RTC or a wrong time zone by much more.
+DEFAULT_MAX_CLOCK_SKEW = timedelta(minutes=5)
 
 # ESPHome and Zigbee2MQTT devices have no boot counter; their stream is one server-numbered epoch.
 FOREIGN_EPOCH = 0
@@ -126,8 +134,10 @@ class Ingest:
         store: Store,
         wifi: WifiPresence | None = None,
         rooms: RoomEventSink | None = None,
+        max_clock_skew: timedelta = DEFAULT_MAX_CLOCK_SKEW,
     ) -> None:
         self._index = index
+        self._max_clock_skew = max_clock_skew
         self._store = store
         self._wifi = wifi  # applies AP station counts; None where they need not be kept
         self._rooms = rooms  # applies room-monitor events; None where rooms are not served
@@ -340,6 +350,8 @@ class Ingest:
             newer = desk is not None and supersedes(event.device, position, desk.reading)
         else:
             newer = is_newer(position, _cursor(device))
+        # The bytes as received are valid contract JSON (they decoded): no re-encoding.
+        wire = payload.decode() if payload is not None else encode(event).decode()
         stored = tx.add_event(
             EventRecord(
                 event_id=key,
@@ -347,17 +359,33 @@ class Ingest:
                 epoch=event.epoch,
                 seq=event.seq,
                 type=event.type,
-                # The bytes as received are valid contract JSON (they decoded): no re-encoding.
-                payload=payload.decode() if payload is not None else encode(event).decode(),
+                payload=wire,
                 at=event.at,
                 received_at=received_at,
                 applied=newer,
             )
         )
         if not stored:
+            logged = tx.logged_payload(key)
+            if logged is not None and not self._same_event(logged, event, wire):
+                # The id says "seen", the content says otherwise: a device that reused a
+                # sequence number (a reset counter, a second device with its id). Not applied,
+                # and not hidden among the duplicates either.
+                reason = f"event {key} was logged before with different content"
+                inbound = Inbound(self._event_topic(event.device), wire.encode(), received_at)
+                outcome.quarantine(tx, inbound, reason, "conflict")
+                return
             outcome.duplicates += 1
             return
         changes = _alive_changes(device, event.epoch, received_at)
+        at = event.at
+        if abs(event.at - received_at) > self._max_clock_skew:
+            # A clock that far off would date the desk's change (and its history) wrongly, a
+            # day ahead even: the server's receive time is nearer the truth. Counted, so
+            # facilities see which device's clock to fix.
+            at = received_at
+            changes["clock_skewed"] = device.clock_skewed + 1
+            changes["clock_skew_s"] = (event.at - received_at).total_seconds()
         if is_newer(position, _cursor(device)):
             changes |= {"epoch": event.epoch, "seq": event.seq}
         if isinstance(event, DeviceBooted) and newer:
@@ -377,11 +405,27 @@ class Ingest:
                 tx,
                 event.desk,
                 event.present,
-                event.at,
+                at,
                 outcome,
                 key,
                 reading,
             )
+
+    def _same_event(self, logged: str, event: LoggedEvent, wire: str) -> bool:
+        """Whether the logged payload is this event: the same text, or the same fields (an
+        agent of another version may write the same event with other spacing or key order)."""
+        if logged == wire:
+            return True
+        try:
+            before = decode(self._event_topic(event.device), logged).message
+        except ContractError:
+            return False
+        return bool(before == event)
+
+    def _event_topic(self, device: str) -> str:
+        info = self._index.devices.get(device)
+        kind = info.kind if info else "desk"
+        return f"{ROOT}/{VERSION}/{self._index.site_id}/{kind}/{device}/{Channel.EVENT.value}"
 
     def _heartbeat(
         self, tx: Transaction, state: DeviceState, received_at: datetime, outcome: BatchOutcome
