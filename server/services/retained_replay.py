@@ -59,7 +59,10 @@ def judge(
         if received_at - said_at > ttl:
             return IGNORED
     if newer:
-        return Replay(applies=True, contact=said_at or received_at)
+        contact = said_at or received_at
+        if device is not None and device.last_seen is not None and contact <= device.last_seen:
+            return Replay(applies=True)  # a device clock behind ours: news, but no later contact
+        return Replay(applies=True, contact=contact)
     if device is None or (device.last_seen is None and device.status != "offline"):
         return Replay(applies=True, contact=received_at)
     if device.status == "offline" or device.last_seen is None:
