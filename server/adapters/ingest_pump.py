@@ -114,7 +114,7 @@ class IngestPump:
 
     def _inbound(self, batch: Sequence[Received]) -> list[Inbound]:
         received_at = self._clock.now()
-        return [Inbound(m.topic, m.payload, received_at) for m in batch]
+        return [Inbound(m.topic, m.payload, received_at, m.retained) for m in batch]
 
     async def _finish(
         self,

@@ -78,7 +78,7 @@ class IngestWorker:
     async def apply_batch(self, batch: Sequence[Inbound]) -> BatchOutcome:
         loop = asyncio.get_running_loop()
         # Plain tuples both ways: pickling dataclasses cost a sixth of the apply time.
-        wire = [(m.topic, m.payload, m.received_at) for m in batch]
+        wire = [(m.topic, m.payload, m.received_at, m.retained) for m in batch]
         try:
             return _outcome(await loop.run_in_executor(self._pool, _apply, wire))
         except BrokenProcessPool:
@@ -136,11 +136,11 @@ StatusTuple = tuple[
 OutcomeTuple = tuple[int, int, int, int, dict[str, int], list[StatusTuple], dict[str, int]]
 
 
-def _apply(wire: list[tuple[str, bytes, datetime]]) -> OutcomeTuple:
+def _apply(wire: list[tuple[str, bytes, datetime, bool]]) -> OutcomeTuple:
     if _ingest is None:
         raise RuntimeError("the ingest worker was not initialised")
     try:
-        outcome = _ingest.apply_batch([Inbound(topic, payload, at) for topic, payload, at in wire])
+        outcome = _ingest.apply_batch([Inbound(*message) for message in wire])
     except Exception as exc:
         # The driver's exception may not survive pickling (or arrive as another class): send
         # its kind across in plain strings.

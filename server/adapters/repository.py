@@ -23,6 +23,7 @@ from server.adapters.tables import (
     EventRow,
     QuarantineRow,
 )
+from server.adapters.tables_provisioning import DeviceRevocationRow
 from server.domain.occupancy import DeskReason, DeskState, DeskStatus, DeskTransition
 from server.domain.sequencing import Position, ReadingOrigin
 from server.services.ports import DeviceRecord, EventRecord
@@ -58,6 +59,7 @@ class SqlTransaction:
         self._events: list[dict[str, object]] = []
         self._transitions: list[dict[str, object]] = []
         self._quarantined: list[dict[str, object]] = []
+        self._revoked: frozenset[str] | None = None
 
     @property
     def session(self) -> Session:
@@ -186,6 +188,13 @@ class SqlTransaction:
                 "received_at": received_at,
             }
         )
+
+    def revoked_devices(self) -> frozenset[str]:
+        # Read once per transaction: every replica and the ingest worker see a revocation at
+        # their next batch, with no cache to invalidate.
+        if self._revoked is None:
+            self._revoked = frozenset(self._session.scalars(select(DeviceRevocationRow.device)))
+        return self._revoked
 
     def flush(self) -> None:
         """Send every kept write as bulk statements; the caller then commits."""

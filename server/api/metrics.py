@@ -61,8 +61,9 @@ def metrics(rt: Annotated[Runtime, Depends(runtime)]) -> PlainTextResponse:
     metric(
         "freeseat_ingest_ignored_total",
         "counter",
-        "Messages of known off-the-shelf devices that carry nothing to apply (a node's other "
-        "entities and log, a cleared retained topic, a reading of null): counted, not quarantined.",
+        "Messages of known devices that carry nothing to apply (a node's other entities and log, "
+        "a cleared retained topic, a reading of null, a retained message replayed by the broker "
+        "that is older than what the server knows): counted, not quarantined.",
         [(f'{{kind="{kind}"}}', n) for kind, n in sorted(totals.ignored.items())]
         or [('{kind="none"}', 0)],
     )

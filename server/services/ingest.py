@@ -30,10 +30,11 @@ from server.domain.occupancy import (
     sensed,
 )
 from server.domain.sequencing import Position, ReadingOrigin, is_newer, supersedes
+from server.services import retained_replay
 from server.services.off_the_shelf import read_foreign
 from server.services.ports import DeviceRecord, EventRecord, Store, Transaction
 from server.services.room_ports import RoomEventSink
-from server.services.site_index import SiteIndex
+from server.services.site_index import ForeignRoute, SiteIndex
 from server.services.wifi_presence import WifiPresence
 
 OFFLINE_REASON = DeskReason.SENSOR_OFFLINE
@@ -65,6 +66,8 @@ class Inbound:
     topic: str
     payload: bytes
     received_at: datetime
+    # Replayed by the broker from what it kept, not just published: see retained_replay.py.
+    retained: bool = False
 
 
 @dataclass
@@ -101,7 +104,7 @@ class BatchOutcome:
             self.changes[transition.desk] = transition.after
 
 
-RejectionKind = Literal["unknown_device", "wrong_site", "spoofed", "wrong_direction"]
+RejectionKind = Literal["unknown_device", "wrong_site", "spoofed", "wrong_direction", "revoked"]
 
 
 class Quarantined(Exception):
@@ -202,7 +205,12 @@ class Ingest:
         return outcome
 
     def _apply_one(self, tx: Transaction, message: Inbound, outcome: BatchOutcome) -> None:
-        self._apply_prepared(tx, self._prepare(message), outcome)
+        item = self._prepare(message)
+        if item.error is not None:
+            outcome.quarantine(tx, message, str(item.error), item.error.kind)
+            return
+        # The log records what was applied then: a revocation since does not rewrite history.
+        self._apply_fresh(tx, item, outcome)
 
     def _prepare(self, message: Inbound) -> "Prepared":
         """Decode and check a message outside the transaction (no database needed)."""
@@ -222,6 +230,71 @@ class Ingest:
         if item.error is not None:
             outcome.quarantine(tx, message, str(item.error), item.error.kind)
             return
+        sender = self._sender(item)
+        if sender is not None and sender in tx.revoked_devices():
+            # Its credentials are gone, but what the broker kept of it (a retained `online`,
+            # a queued heartbeat) is still delivered: it must never make the device alive.
+            reason = f"device {sender!r} was revoked: nothing it sends is applied"
+            outcome.quarantine(tx, message, reason, "revoked")
+            return
+        if message.retained and sender is not None:
+            self._apply_replayed(tx, item, sender, outcome)
+        else:
+            self._apply_fresh(tx, item, outcome)
+
+    def _sender(self, item: "Prepared") -> str | None:
+        """The device a checked message speaks for; None for a bridge or an unrouted topic."""
+        if item.body is not None:
+            return str(item.body.device)
+        route = self._index.foreign_route(item.message.topic)
+        return route.device if route is not None else None
+
+    def _apply_replayed(
+        self, tx: Transaction, item: "Prepared", sender: str, outcome: BatchOutcome
+    ) -> None:
+        """A message the broker replayed from what it kept: see retained_replay.py."""
+        message, body = item.message, item.body
+        device = tx.device(sender)
+        ttl_s = self._index.devices[sender].ttl_s
+        if isinstance(body, DeviceStatus):
+            if body.status == "offline":
+                self._apply_fresh(tx, item, outcome)  # a will: liveness always wins
+                return
+            epoch = None if device is None else device.status_epoch
+            replay = retained_replay.judge(
+                device,
+                message.received_at,
+                ttl_s,
+                newer=epoch is None or body.epoch > epoch,
+                said_at=body.at,
+            )
+        elif body is not None:
+            cursor = None if device is None else _cursor(device)
+            position = Position(body.epoch, body.seq)
+            replay = retained_replay.judge(
+                device,
+                message.received_at,
+                ttl_s,
+                newer=cursor is None or position > cursor,
+                said_at=body.at,
+            )
+        else:
+            if _foreign_will(self._index.foreign_route(message.topic), message.payload):
+                self._apply_fresh(tx, item, outcome)
+                return
+            replay = retained_replay.judge(device, message.received_at, ttl_s)
+        if not replay.applies:
+            outcome.ignored[retained_replay.IGNORED_KIND] += 1
+            return
+        when = replay.contact or message.received_at
+        self._apply_fresh(tx, replace(item, message=replace(message, received_at=when)), outcome)
+        after = tx.device(sender)
+        if replay.contact is None and after is not None and device is not None:
+            # Its content applied, but hearing it again is no news of the device.
+            tx.save_device(replace(after, last_seen=device.last_seen))
+
+    def _apply_fresh(self, tx: Transaction, item: "Prepared", outcome: BatchOutcome) -> None:
+        message = item.message
         if item.channel is None:
             self._apply_foreign(tx, message, outcome)
             return
@@ -575,6 +648,16 @@ class Ingest:
         if transition.visible:
             tx.record_transition(transition, cause)
         outcome.add(transition)
+
+
+def _foreign_will(route: ForeignRoute | None, payload: bytes) -> bool:
+    """An off-the-shelf device's (or its bridge's) offline message: it always applies."""
+    if route is None:
+        return False
+    try:
+        return read_foreign(route, payload).online is False
+    except ContractError:
+        return False  # the normal path quarantines it
 
 
 def _cursor(device: DeviceRecord) -> Position | None:

@@ -83,6 +83,9 @@ class Transaction(Protocol):
     def quarantine(
         self, topic: str, payload: bytes, reason: str, received_at: datetime
     ) -> None: ...
+    def revoked_devices(self) -> frozenset[str]:
+        """Devices whose credentials were revoked: nothing they send is applied again."""
+        ...
 
 
 class Store(Protocol):
