@@ -1,6 +1,5 @@
 """Encode payloads for a topic, and decode what arrives; decoding raises only ContractError."""
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -8,6 +7,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from contracts.errors import ContractError
 from contracts.events import DeviceCommand, DeviceEvent, DeviceState, DeviceStatus
+from contracts.strict_json import load_json
 from contracts.topics import Channel, Topic, parse_topic
 
 # Far above any legitimate message; a bound keeps a hostile device from costing memory.
@@ -41,15 +41,15 @@ def decode(topic: str, payload: bytes | bytearray | str) -> Decoded:
     """Parse and validate one MQTT message; any flaw raises ContractError with the reason."""
     parsed = parse_topic(topic)
     if isinstance(payload, str):
-        payload = payload.encode()
+        try:
+            payload = payload.encode()
+        except UnicodeEncodeError:
+            raise ContractError("payload is not UTF-8 text", "malformed") from None
     if len(payload) > MAX_PAYLOAD_BYTES:
         raise ContractError(
             f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD_BYTES}", "oversized"
         )
-    try:
-        data = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ContractError(f"payload is not JSON: {exc}", "malformed") from None
+    data = load_json(payload)
     if not isinstance(data, dict):
         raise ContractError(
             f"payload must be a JSON object, got {type(data).__name__}", "malformed"
@@ -60,6 +60,8 @@ def decode(topic: str, payload: bytes | bytearray | str) -> Decoded:
         message = _BY_CHANNEL[parsed.channel].validate_python(data)
     except ValidationError as exc:
         raise ContractError(_describe(exc, parsed.channel)) from None
+    except RecursionError:
+        raise ContractError("payload is nested too deeply", "malformed") from None
     if message.device != parsed.device:
         raise ContractError(
             f"payload device {message.device!r} does not match topic device {parsed.device!r}",

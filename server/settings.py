@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     # Apply batches in a worker process, so MQTT and the apply each have a core (see
     # server/adapters/ingest_worker.py); off in a single-core container.
     ingest_worker: bool = False
+    # A reading dated further than this from when it arrived is dated by the server instead
+    # (desks.since, history) and counted for the device in /api/devices.
+    max_clock_skew_s: float = Field(default=300, gt=0)
     # The least time between two deltas of one floor; a floor's first change after a quiet
     # spell goes out at once (see server/adapters/live_feed.py).
     live_tick_s: float = Field(default=0.1, gt=0)

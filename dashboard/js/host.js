@@ -4,7 +4,7 @@
 import { errorOf, fetchFloors, getJSON } from "./api.js";
 import { setupLanguageSwitch } from "./chrome.js";
 import { errorText, formatTime, localName, t } from "./i18n.js";
-import { roomName as labelOfRoom } from "./labels.js";
+import { hostName, roomName as labelOfRoom } from "./labels.js";
 import { loadSession, send, session } from "./session.js";
 import { renderSignIn } from "./sign_in.js";
 
@@ -77,7 +77,7 @@ async function loadConflicts() {
 function bookingLine(key, booking) {
   return booking
     ? el("p", { class: "booking", dataset: { booking: booking.id } },
-        t(key, { title: booking.title, host: booking.host_name, start: formatTime(booking.starts_at), end: formatTime(booking.ends_at) }))
+        t(key, { title: booking.title, host: hostName(booking), start: formatTime(booking.starts_at), end: formatTime(booking.ends_at) }))
     : null;
 }
 
@@ -92,7 +92,7 @@ function renderRooms() {
         el("div", { class: "room-card-head" }, el("strong", {}, localName(room)), status),
         el("p", { class: "room-meta" }, t("room.capacity", { n: room.capacity }), " · ", monitor),
         bookingLine("host.now", room.now),
-        room.session ? el("p", { class: "booking" }, t("host.sessionOpen", { title: titleOf(room.session), host: room.session.host_name })) : null,
+        room.session ? el("p", { class: "booking" }, t("host.sessionOpen", { title: titleOf(room.session), host: hostName(room.session) })) : null,
         bookingLine("host.next", room.next) ?? el("p", { class: "booking muted" }, t("host.nothingNext")),
         view.bookingFor === room.id ? bookingForm(room) : el("button", { type: "button", class: "action-button", dataset: { book: room.id }, onclick: () => {
           view.bookingFor = room.id;
@@ -201,7 +201,7 @@ function renderAsk() {
   const f = ask.facts;
   const answer = (booking) => pair({ ...ask.body, booking });
   box.replaceChildren(
-    el("p", { id: "pair-ask-text" }, t("host.askBooked", { room: labelOfRoom(f.room), host: f.host_name, title: f.title,
+    el("p", { id: "pair-ask-text" }, t("host.askBooked", { room: labelOfRoom(f.room), host: hostName(f), title: f.title,
       start: formatTime(f.starts_at), end: formatTime(f.ends_at) })),
     el("div", { class: "inline-form" },
       el("button", { type: "button", class: "action-button primary", dataset: { answer: "join" }, onclick: () => answer("join") }, t("host.askJoin")),

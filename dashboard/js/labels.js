@@ -23,6 +23,11 @@ function named(table, id) {
   return (lang() === "ja" && entry.name_ja) || entry.name || id;
 }
 
+/** A booking's or session's host in the page's language (the directory's `name_ja` in Japanese). */
+export function hostName(record) {
+  return (lang() === "ja" && record.host_name_ja) || record.host_name || "";
+}
+
 /** A desk as people read it, e.g. "3F A-04-04"; the id when the site does not know it. */
 export function deskLabel(id) {
   return LABELS.desks[id] ?? id ?? "";

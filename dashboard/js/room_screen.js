@@ -14,8 +14,14 @@ const $ = (id) => document.getElementById(id);
 const hm = (iso) => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 let rotation = null; // {at: ms when received, inS: seconds to the next code}
 
+/** The host as everyone in the room reads it: both names when the directory has a Japanese one. */
+function hostOf(record) {
+  const ja = record.host_name_ja;
+  return ja && ja !== record.host_name ? `${record.host_name} / ${ja}` : record.host_name;
+}
+
 function booking(b) {
-  return b ? `${hm(b.starts_at)}–${hm(b.ends_at)}  ${b.title} (${b.host_name})` : "—";
+  return b ? `${hm(b.starts_at)}–${hm(b.ends_at)}  ${b.title} (${hostOf(b)})` : "—";
 }
 
 /** A session's title; one started without a booking is "Meeting in <room>" in both languages. */
@@ -68,7 +74,7 @@ function render(state) {
     return;
   }
   $("title").textContent = titleOf(s, room);
-  $("host").textContent = s.host_name;
+  $("host").textContent = hostOf(s);
   $("since").textContent = hm(s.started_at);
   $("qr").innerHTML = state.qr_svg || ""; // SVG made by the server from the viewer's URL
   $("viewer").textContent = state.viewer_url || "";

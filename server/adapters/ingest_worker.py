@@ -10,7 +10,12 @@ The worker builds the same ingest handler as the server: the composition root pa
 initializer that builds it from the same settings and site (and calls `install`). It answers
 with the batch's outcome (counts and the desks whose state changed, for the live feed). If it
 dies, the batch fails like a database error: a new worker is started and the pump retries the
-batch.
+batch. A failure crosses back as a plain exception that keeps its kind: an outage of the
+database stays an outage (`DatabaseUnavailable`), so the pump waits instead of quarantining.
+
+The worker dies with its server: it watches its parent and exits when the server is gone, even
+after a SIGKILL that gave the server no chance to stop it (and with it goes multiprocessing's
+resource tracker, which lives as long as a process holds its pipe).
 """
 
 from __future__ import annotations
@@ -18,17 +23,23 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 
+from server.adapters.database_outage import DatabaseUnavailable, outage_reason
 from server.domain.occupancy import DeskReason, DeskState, DeskStatus
 from server.domain.sequencing import Position, ReadingOrigin
 from server.services.ingest import BatchOutcome, Inbound, Ingest
 
 _ingest: Ingest | None = None  # the worker process's handler, set once by `install`
+
+# How often the worker checks that its server still lives: how long it may outlive a SIGKILL.
+PARENT_CHECK_S = 0.5
 
 
 def install(ingest: Ingest) -> None:
@@ -55,8 +66,8 @@ class IngestWorker:
         return ProcessPoolExecutor(
             max_workers=1,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=self._initializer,
-            initargs=self._initargs,
+            initializer=_start_in_worker,
+            initargs=(os.getpid(), self._initializer, self._initargs),
         )
 
     def warm_up(self) -> int:
@@ -67,7 +78,7 @@ class IngestWorker:
     async def apply_batch(self, batch: Sequence[Inbound]) -> BatchOutcome:
         loop = asyncio.get_running_loop()
         # Plain tuples both ways: pickling dataclasses cost a sixth of the apply time.
-        wire = [(m.topic, m.payload, m.received_at) for m in batch]
+        wire = [(m.topic, m.payload, m.received_at, m.retained) for m in batch]
         try:
             return _outcome(await loop.run_in_executor(self._pool, _apply, wire))
         except BrokenProcessPool:
@@ -78,6 +89,25 @@ class IngestWorker:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _start_in_worker(
+    server_pid: int, initializer: Callable[..., None], initargs: tuple[object, ...]
+) -> None:
+    threading.Thread(
+        target=_exit_with_server, args=(server_pid,), name="server-watch", daemon=True
+    ).start()
+    initializer(*initargs)
+
+
+def _exit_with_server(server_pid: int) -> None:
+    # A killed server never tells its pool to stop, and the worker's own end of the call queue
+    # keeps it from ever seeing the pipe close: when the server is gone the worker is
+    # re-parented, and that is the sign to go. Nothing is lost: what it had not committed was
+    # not acknowledged, and the broker gives it to the next server.
+    while os.getppid() == server_pid:
+        time.sleep(PARENT_CHECK_S)
+    os._exit(0)
 
 
 def _ready() -> int:
@@ -106,10 +136,19 @@ StatusTuple = tuple[
 OutcomeTuple = tuple[int, int, int, int, dict[str, int], list[StatusTuple], dict[str, int]]
 
 
-def _apply(wire: list[tuple[str, bytes, datetime]]) -> OutcomeTuple:
+def _apply(wire: list[tuple[str, bytes, datetime, bool]]) -> OutcomeTuple:
     if _ingest is None:
         raise RuntimeError("the ingest worker was not initialised")
-    outcome = _ingest.apply_batch([Inbound(topic, payload, at) for topic, payload, at in wire])
+    try:
+        outcome = _ingest.apply_batch([Inbound(*message) for message in wire])
+    except Exception as exc:
+        # The driver's exception may not survive pickling (or arrive as another class): send
+        # its kind across in plain strings.
+        detail = f"{type(exc).__name__}: {exc}"
+        reason = outage_reason(exc)
+        if reason is not None:
+            raise DatabaseUnavailable(reason, detail) from None
+        raise RuntimeError(detail) from None
     changes = [_status_tuple(status) for status in outcome.changes.values()]
     return (
         outcome.applied,

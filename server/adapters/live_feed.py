@@ -12,6 +12,7 @@ import asyncio
 import collections
 import json
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,7 +54,7 @@ class Subscriber:
     broadcast appends one frame and wakes the waiting writers once.
     """
 
-    __slots__ = ("_channel", "_next", "_snapshot", "dropped", "floor")
+    __slots__ = ("_channel", "_next", "_snapshot", "dropped", "floor", "taken_at")
 
     def __init__(self, floor: str, channel: "FloorChannel", snapshot: str) -> None:
         self.floor = floor
@@ -61,6 +62,9 @@ class Subscriber:
         self._next = channel.sent  # the first frame after the snapshot
         self._snapshot: str | None = snapshot
         self.dropped = False
+        # When the oldest frame of the last `take` was made (time.monotonic()): the age of the
+        # oldest frame not yet sent, while the writer sends them.
+        self.taken_at = time.monotonic()
 
     @property
     def waiting(self) -> int:
@@ -72,10 +76,15 @@ class Subscriber:
         if self.dropped:
             return []
         taken = [] if self._snapshot is None else [self._snapshot]
+        if self._snapshot is not None:
+            self.taken_at = time.monotonic()
         self._snapshot = None
         log, sent = self._channel.log, self._channel.sent
         if self._next < sent:
-            taken += list(log)[len(log) - (sent - self._next) :]
+            new = list(log)[len(log) - (sent - self._next) :]
+            if not taken:
+                self.taken_at = new[0][1]
+            taken += [frame for frame, _ in new]
             self._next = sent
         return taken
 
@@ -95,14 +104,15 @@ class FloorChannel:
     # next change: a large floor's snapshot is ~100 KB, and a morning of reconnects is many.
     snapshot: str | None = None
     sent_at: float = float("-inf")  # the pacing clock's time of this floor's last delta
-    # The last frames sent (as many as a client may have waiting), and how many ever were.
-    log: collections.deque[str] = field(default_factory=collections.deque)
+    # The last frames sent (as many as a client may have waiting) with when each was made
+    # (time.monotonic()), and how many ever were.
+    log: collections.deque[tuple[str, float]] = field(default_factory=collections.deque)
     sent: int = 0
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     def append(self, frame: str, limit: int) -> list[Subscriber]:
         """Add a frame for every client and wake their writers; returns the clients it drops."""
-        self.log.append(frame)
+        self.log.append((frame, time.monotonic()))
         if len(self.log) > limit:
             self.log.popleft()
         self.sent += 1
@@ -164,6 +174,17 @@ class LiveFeedHub:
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
         self._channel(subscriber.floor).subscribers.discard(subscriber)
+
+    def drop(self, subscriber: Subscriber) -> bool:
+        """Cut off a client that fell behind (it is closed with 1013 and resyncs); counted once.
+
+        False when it was dropped already (by a broadcast that found it too far behind)."""
+        self.unsubscribe(subscriber)
+        if subscriber.dropped:
+            return False
+        subscriber.dropped = True
+        self.dropped_clients += 1
+        return True
 
     def client_count(self) -> int:
         return sum(len(channel.subscribers) for channel in self._floors.values())

@@ -31,6 +31,9 @@ class Received:
     payload: bytes
     mid: int
     qos: int
+    # Delivered because the broker kept it (a subscription replays retained messages), not
+    # because the device just published it: it may be hours old.
+    retained: bool = False
 
 
 class MqttBridge:
@@ -205,7 +208,9 @@ class MqttBridge:
             log.warning("disconnected from broker: %s", reason)
 
     def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
-        received = Received(message.topic, bytes(message.payload), message.mid, message.qos)
+        received = Received(
+            message.topic, bytes(message.payload), message.mid, message.qos, bool(message.retain)
+        )
         while not self._slots.acquire(timeout=0.5):
             if self._stopping.is_set():
                 return  # never acked, so the broker redelivers it to the next session

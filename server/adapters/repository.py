@@ -23,6 +23,7 @@ from server.adapters.tables import (
     EventRow,
     QuarantineRow,
 )
+from server.adapters.tables_provisioning import DeviceRevocationRow
 from server.domain.occupancy import DeskReason, DeskState, DeskStatus, DeskTransition
 from server.domain.sequencing import Position, ReadingOrigin
 from server.services.ports import DeviceRecord, EventRecord
@@ -52,11 +53,13 @@ class SqlTransaction:
         self._stored_devices: set[str] = set()
         self._dirty_desks: dict[str, DeskStatus] = {}
         self._dirty_devices: dict[str, DeviceRecord] = {}
-        self._event_ids: set[str] = set()
+        # Event ids logged (before, or in this transaction), with the payload logged under each.
+        self._logged: dict[str, str] = {}
         self._checked_event_ids: set[str] = set()
         self._events: list[dict[str, object]] = []
         self._transitions: list[dict[str, object]] = []
         self._quarantined: list[dict[str, object]] = []
+        self._revoked: frozenset[str] | None = None
 
     @property
     def session(self) -> Session:
@@ -77,9 +80,9 @@ class SqlTransaction:
         # After the locks: a replica that waited for them now sees the other's events.
         wanted = sorted(set(event_ids) - self._checked_event_ids)
         for chunk in _chunks(wanted):
-            self._event_ids.update(
-                self._session.scalars(select(EventRow.event_id).where(EventRow.event_id.in_(chunk)))
-            )
+            query = select(EventRow.event_id, EventRow.payload).where(EventRow.event_id.in_(chunk))
+            for event_id, payload in self._session.execute(query):
+                self._logged[event_id] = payload
         self._checked_event_ids.update(wanted)
 
     def _load_desks(self, ids: list[str]) -> None:
@@ -110,9 +113,9 @@ class SqlTransaction:
     def add_event(self, event: EventRecord) -> bool:
         if event.event_id not in self._checked_event_ids:
             self.preload(event_ids=[event.event_id])
-        if event.event_id in self._event_ids:
+        if event.event_id in self._logged:
             return False
-        self._event_ids.add(event.event_id)
+        self._logged[event.event_id] = event.payload
         self._events.append(
             {
                 "event_id": event.event_id,
@@ -127,6 +130,11 @@ class SqlTransaction:
             }
         )
         return True
+
+    def logged_payload(self, event_id: str) -> str | None:
+        if event_id not in self._checked_event_ids:
+            self.preload(event_ids=[event_id])
+        return self._logged.get(event_id)
 
     def device(self, device_id: str) -> DeviceRecord | None:
         if device_id not in self._devices:
@@ -180,6 +188,13 @@ class SqlTransaction:
                 "received_at": received_at,
             }
         )
+
+    def revoked_devices(self) -> frozenset[str]:
+        # Read once per transaction: every replica and the ingest worker see a revocation at
+        # their next batch, with no cache to invalidate.
+        if self._revoked is None:
+            self._revoked = frozenset(self._session.scalars(select(DeviceRevocationRow.device)))
+        return self._revoked
 
     def flush(self) -> None:
         """Send every kept write as bulk statements; the caller then commits."""
@@ -365,6 +380,8 @@ def _device_row(record: DeviceRecord) -> dict[str, Any]:
         "version": record.version,
         "battery": record.battery,
         "rssi": record.rssi,
+        "clock_skewed": record.clock_skewed,
+        "clock_skew_s": record.clock_skew_s,
     }
 
 
@@ -400,4 +417,6 @@ def _device(row: DeviceRow | Row[Any]) -> DeviceRecord:
         version=row.version,
         battery=row.battery,
         rssi=row.rssi,
+        clock_skewed=row.clock_skewed or 0,
+        clock_skew_s=row.clock_skew_s,
     )

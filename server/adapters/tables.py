@@ -91,6 +91,10 @@ class DeviceRow(Base):
     version: Mapped[str | None] = mapped_column(String(64), nullable=True)
     battery: Mapped[float | None] = mapped_column(Float, nullable=True)
     rssi: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # Readings dated further from their receive time than the allowed skew (and so dated by
+    # the server instead), and by how much the last one was off (seconds, + ahead).
+    clock_skewed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    clock_skew_s: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class EventRow(Base):

@@ -46,6 +46,7 @@ from server.api.room_changes import RoomChanges
 from server.composition.background import background
 from server.composition.directory_jobs import run_directory_jobs_forever
 from server.composition.runtime import Runtime
+from server.composition.serving import WEBSOCKET_OPTIONS
 from server.domain.meetings import PdfRules
 from server.domain.refusals import Refusal
 from server.services.ports import Clock
@@ -67,6 +68,8 @@ UVICORN_OPTIONS: dict[str, Any] = {
     "ws_per_message_deflate": False,
     # The app honours proxy headers itself, from FREESEAT_FORWARDED_ALLOW_IPS only.
     "proxy_headers": False,
+    # Pings that bound how far behind a live-feed client may be, and its close with 1013.
+    **WEBSOCKET_OPTIONS,
 }
 MATERIALS_PATH = r"/api/sessions/[^/]+/materials"
 

@@ -31,6 +31,13 @@ class DeviceOut(BaseModel):
     version: str | None = Field(description="agent or firmware version, when reported")
     battery: float | None = Field(description="percent, when reported")
     rssi: float | None = Field(description="dBm, when reported")
+    clock_skewed: int = Field(
+        description="readings dated too far from their arrival (FREESEAT_MAX_CLOCK_SKEW_S): "
+        "the server's time was used instead"
+    )
+    clock_skew_s: float | None = Field(
+        description="seconds the last such reading was off (positive: the device is ahead)"
+    )
     revoked_at: datetime | None
     revoked_by: str | None
 
@@ -50,6 +57,8 @@ def _out(view: DeviceView) -> DeviceOut:
         version=view.version,
         battery=view.battery,
         rssi=view.rssi,
+        clock_skewed=view.clock_skewed,
+        clock_skew_s=view.clock_skew_s,
         revoked_at=view.revoked_at,
         revoked_by=view.revoked_by,
     )

@@ -2,18 +2,27 @@
 
 import asyncio
 import contextlib
+import time
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlparse
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
 
 from server.composition.runtime import Runtime
+from server.composition.serving import CLOSE_TRY_AGAIN_LATER, FALL_BEHIND_EXTENSION, FELL_BEHIND
 
-# WebSocket close code 1013 "try again later": a client that fell behind resyncs.
-CLOSE_TRY_AGAIN_LATER = 1013
+# No frame waits longer than this to be sent: a client that cannot take it is closed (1013).
+MAX_LAG_S = 5.0
 
 
 async def live_feed(websocket: WebSocket) -> None:
-    """Stream one floor's desk states; a client that falls behind is closed with 1013."""
+    """Stream one floor's desk states; a client that falls behind is closed with 1013.
+
+    Behind means more frames waiting than the hub's queue bound, a frame unsent for
+    MAX_LAG_S, or (told by the server's protocol) pings answered late. The broadcast never
+    waits for a client: each has this task of its own, and a blocked send only blocks it.
+    """
     rt: Runtime = websocket.app.state.runtime
     floor = websocket.query_params.get("floor")
     if floor is None:
@@ -31,18 +40,22 @@ async def live_feed(websocket: WebSocket) -> None:
     subscriber = rt.hub.subscribe(floor)
     writer = asyncio.current_task()
     assert writer is not None
-    reader = asyncio.create_task(wait_for_close(websocket, writer))
+    reader = asyncio.create_task(wait_for_close(websocket, writer, lambda: rt.hub.drop(subscriber)))
     try:
         while True:
             await subscriber.wait()
             frames = subscriber.take()
             if subscriber.dropped:
-                await websocket.close(
-                    code=CLOSE_TRY_AGAIN_LATER, reason="client fell behind; resync"
-                )
+                await fall_behind(websocket)
                 return
-            for frame in frames:
-                await websocket.send_text(frame)
+            try:
+                async with asyncio.timeout(subscriber.taken_at + MAX_LAG_S - time.monotonic()):
+                    for frame in frames:
+                        await websocket.send_text(frame)
+            except TimeoutError:
+                rt.hub.drop(subscriber)
+                await fall_behind(websocket)
+                return
     except (WebSocketDisconnect, asyncio.CancelledError, RuntimeError):
         return
     finally:
@@ -50,12 +63,30 @@ async def live_feed(websocket: WebSocket) -> None:
         reader.cancel()
 
 
-async def wait_for_close(websocket: WebSocket, writer: asyncio.Task[None]) -> None:
-    """Cancel `writer` once the client goes away (clients send nothing we need)."""
+async def fall_behind(websocket: WebSocket) -> None:
+    """Close with 1013 even when the client's socket is full (then ASGI's close would wait)."""
+    extension: dict[str, Any] = websocket.scope.get("extensions", {}).get(FALL_BEHIND_EXTENSION)
+    if extension is not None:
+        extension["close"]()
+        return
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(MAX_LAG_S):
+            await websocket.close(code=CLOSE_TRY_AGAIN_LATER, reason=FELL_BEHIND)
+
+
+async def wait_for_close(
+    websocket: WebSocket,
+    writer: asyncio.Task[None],
+    fell_behind: Callable[[], object] = lambda: None,
+) -> None:
+    """Cancel `writer` once the client goes away (clients send nothing we need); a close for
+    falling behind, which the server's protocol makes when pings come back late, is counted."""
     with contextlib.suppress(Exception):
         while True:
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
+                if message.get("code") == CLOSE_TRY_AGAIN_LATER:
+                    fell_behind()
                 break
     writer.cancel()
 

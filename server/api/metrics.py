@@ -61,16 +61,36 @@ def metrics(rt: Annotated[Runtime, Depends(runtime)]) -> PlainTextResponse:
     metric(
         "freeseat_ingest_ignored_total",
         "counter",
-        "Messages of known off-the-shelf devices that carry nothing to apply (a node's other "
-        "entities and log, a cleared retained topic, a reading of null): counted, not quarantined.",
+        "Messages of known devices that carry nothing to apply (a node's other entities and log, "
+        "a cleared retained topic, a reading of null, a retained message replayed by the broker "
+        "that is older than what the server knows): counted, not quarantined.",
         [(f'{{kind="{kind}"}}', n) for kind, n in sorted(totals.ignored.items())]
         or [('{kind="none"}', 0)],
     )
+    pump = rt.pump
     metric(
         "freeseat_ingest_queue",
         "gauge",
-        "Messages received and waiting for their commit.",
-        [("", rt.queue.qsize())],
+        "Messages received and waiting for their commit (and their acknowledgement).",
+        [("", rt.queue.qsize() + (pump.pending if pump else 0))],
+    )
+    metric(
+        "freeseat_ingest_database_outage",
+        "gauge",
+        "1 while the database cannot take ingest's writes and messages are held unacknowledged.",
+        [("", 1 if pump and pump.outage else 0)],
+    )
+    metric(
+        "freeseat_ingest_database_outage_seconds_total",
+        "counter",
+        "Time ingest has waited for the database (messages held, none lost).",
+        [("", pump.outage_seconds() if pump else 0)],
+    )
+    metric(
+        "freeseat_ingest_database_retries_total",
+        "counter",
+        "Attempts to apply held messages while the database was unavailable.",
+        [("", pump.outage_retries if pump else 0)],
     )
     connected = rt.bridge.connected if rt.bridge else False
     metric(

@@ -154,7 +154,13 @@ def words(refusal: Refusal, lang: str, labels: Mapping[str, str] | None = None) 
     (ids by their `labels`, e.g. a desk's "3F A-04-04", where given)."""
     key = f"errors.{refusal.code.value}"
     template = catalogue(lang).get(key) or catalogue(DEFAULT_LANGUAGE)[key]
-    shown = {**refusal.facts, **(labels or {})}
+    # A fact `x_ja` (a host's Japanese name) stands in for `x` in Japanese when it has a value.
+    in_japanese = {
+        name[:-3]: value
+        for name, value in refusal.facts.items()
+        if lang == "ja" and name.endswith("_ja") and value
+    }
+    shown = {**refusal.facts, **in_japanese, **(labels or {})}
     return PLACEHOLDER.sub(lambda m: _fact(shown.get(m[1]), m[2], lang), template)
 
 

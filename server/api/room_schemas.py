@@ -34,7 +34,7 @@ def rooms_of(rt: Runtime) -> RoomService:
 
 
 def actor_of(person: Person) -> Actor:
-    return Actor(person.staff_id, person.name, person.department, person.role.value)
+    return Actor(person.staff_id, person.name, person.department, person.role.value, person.name_ja)
 
 
 class BookingOut(BaseModel):
@@ -44,6 +44,7 @@ class BookingOut(BaseModel):
     title: str
     host: str
     host_name: str
+    host_name_ja: str
     department: str | None
     starts_at: datetime
     ends_at: datetime
@@ -61,6 +62,7 @@ class BookingOut(BaseModel):
             title=b.title,
             host=b.host,
             host_name=b.host_name,
+            host_name_ja=b.host_name_ja,
             department=b.department,
             starts_at=b.starts_at,
             ends_at=b.ends_at,
@@ -105,6 +107,7 @@ class SessionSummary(BaseModel):
     room: str
     title: str
     host_name: str
+    host_name_ja: str
     started_at: datetime
     ended_at: datetime | None
     end_reason: str | None
@@ -120,6 +123,7 @@ class SessionSummary(BaseModel):
             room=s.room,
             title=s.title,
             host_name=s.host_name,
+            host_name_ja=s.host_name_ja,
             started_at=s.started_at,
             ended_at=s.ended_at,
             end_reason=s.end_reason,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -58,7 +59,9 @@ def ingest_parts(settings: Settings, site: Site, engine: Engine, clock: Clock) -
     wifi = wifi_presence(settings, site, engine, clock)
     room_store = SqlRoomStore(engine)
     rooms = RoomService(site, room_store, clock)
-    return IngestParts(store, index, wifi, rooms, room_store, Ingest(index, store, wifi, rooms))
+    skew = timedelta(seconds=settings.max_clock_skew_s)
+    ingest = Ingest(index, store, wifi, rooms, max_clock_skew=skew)
+    return IngestParts(store, index, wifi, rooms, room_store, ingest)
 
 
 def wifi_presence(settings: Settings, site: Site, engine: Engine, clock: Clock) -> WifiPresence:

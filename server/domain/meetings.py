@@ -84,6 +84,8 @@ class Booking:
     status_at: datetime | None
     created_at: datetime
     sequence: int
+    # The host's name in Japanese when the directory has one: pages in Japanese show it.
+    host_name_ja: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +105,7 @@ class MeetingSession:
     token: str
     current_material: int | None
     current_page: int | None
+    host_name_ja: str = ""
 
     @property
     def open(self) -> bool:

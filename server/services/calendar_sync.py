@@ -280,6 +280,7 @@ class CalendarSync:
                         title=title,
                         host=first.host,
                         host_name=first.host_name,
+                        host_name_ja=first.host_name_ja,
                         department=first.department,
                         starts_at=start,
                         ends_at=end,
@@ -320,6 +321,7 @@ class CalendarSync:
                                     host_name=host.name
                                     if host
                                     else event.organizer_name or event.organizer_email,
+                                    host_name_ja=host.name_ja if host else "",
                                     department=host.department if host else None,
                                     starts_at=start,
                                     ends_at=end,

@@ -53,6 +53,8 @@ class DeviceView:
     version: str | None
     battery: float | None
     rssi: float | None
+    clock_skewed: int  # readings whose device time was too far off, dated by the server
+    clock_skew_s: float | None  # how far off the last of them was (+ ahead)
     revoked_at: datetime | None
     revoked_by: str | None
 
@@ -141,6 +143,8 @@ class DeviceRegistry:
             version=record.version if record else None,
             battery=record.battery if record else None,
             rssi=record.rssi if record else None,
+            clock_skewed=record.clock_skewed if record else 0,
+            clock_skew_s=record.clock_skew_s if record else None,
             revoked_at=revocation.at if revocation else None,
             revoked_by=revocation.by if revocation else None,
         )

@@ -4,7 +4,7 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from contracts import (
@@ -30,10 +30,11 @@ from server.domain.occupancy import (
     sensed,
 )
 from server.domain.sequencing import Position, ReadingOrigin, is_newer, supersedes
+from server.services import retained_replay
 from server.services.off_the_shelf import read_foreign
 from server.services.ports import DeviceRecord, EventRecord, Store, Transaction
 from server.services.room_ports import RoomEventSink
-from server.services.site_index import SiteIndex
+from server.services.site_index import ForeignRoute, SiteIndex
 from server.services.wifi_presence import WifiPresence
 
 OFFLINE_REASON = DeskReason.SENSOR_OFFLINE
@@ -46,6 +47,14 @@ CONTACT_LOST = "desk.contact_lost"  # a log record of the TTL sweep, never on th
 _LOGGED_CHANNELS = {"device.state": Channel.STATE, "device.status": Channel.STATUS}
 
 
+# The events kept in the event log under their event id.
+LoggedEvent = DeskPresenceChanged | DeviceBooted | ApStationsCounted | RoomEvent
+
+# How far a reading's `at` may be from its receive time before the device's clock is not
+# believed (FREESEAT_MAX_CLOCK_SKEW_S): the network and an outbox replay delay a reading by
+# seconds, not by hours; a reset RTC or a wrong time zone by much more.
+DEFAULT_MAX_CLOCK_SKEW = timedelta(minutes=5)
+
 # ESPHome and Zigbee2MQTT devices have no boot counter; their stream is one server-numbered epoch.
 FOREIGN_EPOCH = 0
 
@@ -57,6 +66,8 @@ class Inbound:
     topic: str
     payload: bytes
     received_at: datetime
+    # Replayed by the broker from what it kept, not just published: see retained_replay.py.
+    retained: bool = False
 
 
 @dataclass
@@ -93,7 +104,7 @@ class BatchOutcome:
             self.changes[transition.desk] = transition.after
 
 
-RejectionKind = Literal["unknown_device", "wrong_site", "spoofed", "wrong_direction"]
+RejectionKind = Literal["unknown_device", "wrong_site", "spoofed", "wrong_direction", "revoked"]
 
 
 class Quarantined(Exception):
@@ -126,8 +137,10 @@ class Ingest:
         store: Store,
         wifi: WifiPresence | None = None,
         rooms: RoomEventSink | None = None,
+        max_clock_skew: timedelta = DEFAULT_MAX_CLOCK_SKEW,
     ) -> None:
         self._index = index
+        self._max_clock_skew = max_clock_skew
         self._store = store
         self._wifi = wifi  # applies AP station counts; None where they need not be kept
         self._rooms = rooms  # applies room-monitor events; None where rooms are not served
@@ -192,7 +205,12 @@ class Ingest:
         return outcome
 
     def _apply_one(self, tx: Transaction, message: Inbound, outcome: BatchOutcome) -> None:
-        self._apply_prepared(tx, self._prepare(message), outcome)
+        item = self._prepare(message)
+        if item.error is not None:
+            outcome.quarantine(tx, message, str(item.error), item.error.kind)
+            return
+        # The log records what was applied then: a revocation since does not rewrite history.
+        self._apply_fresh(tx, item, outcome)
 
     def _prepare(self, message: Inbound) -> "Prepared":
         """Decode and check a message outside the transaction (no database needed)."""
@@ -212,6 +230,71 @@ class Ingest:
         if item.error is not None:
             outcome.quarantine(tx, message, str(item.error), item.error.kind)
             return
+        sender = self._sender(item)
+        if sender is not None and sender in tx.revoked_devices():
+            # Its credentials are gone, but what the broker kept of it (a retained `online`,
+            # a queued heartbeat) is still delivered: it must never make the device alive.
+            reason = f"device {sender!r} was revoked: nothing it sends is applied"
+            outcome.quarantine(tx, message, reason, "revoked")
+            return
+        if message.retained and sender is not None:
+            self._apply_replayed(tx, item, sender, outcome)
+        else:
+            self._apply_fresh(tx, item, outcome)
+
+    def _sender(self, item: "Prepared") -> str | None:
+        """The device a checked message speaks for; None for a bridge or an unrouted topic."""
+        if item.body is not None:
+            return str(item.body.device)
+        route = self._index.foreign_route(item.message.topic)
+        return route.device if route is not None else None
+
+    def _apply_replayed(
+        self, tx: Transaction, item: "Prepared", sender: str, outcome: BatchOutcome
+    ) -> None:
+        """A message the broker replayed from what it kept: see retained_replay.py."""
+        message, body = item.message, item.body
+        device = tx.device(sender)
+        ttl_s = self._index.devices[sender].ttl_s
+        if isinstance(body, DeviceStatus):
+            if body.status == "offline":
+                self._apply_fresh(tx, item, outcome)  # a will: liveness always wins
+                return
+            epoch = None if device is None else device.status_epoch
+            replay = retained_replay.judge(
+                device,
+                message.received_at,
+                ttl_s,
+                newer=epoch is None or body.epoch > epoch,
+                said_at=body.at,
+            )
+        elif body is not None:
+            cursor = None if device is None else _cursor(device)
+            position = Position(body.epoch, body.seq)
+            replay = retained_replay.judge(
+                device,
+                message.received_at,
+                ttl_s,
+                newer=cursor is None or position > cursor,
+                said_at=body.at,
+            )
+        else:
+            if _foreign_will(self._index.foreign_route(message.topic), message.payload):
+                self._apply_fresh(tx, item, outcome)
+                return
+            replay = retained_replay.judge(device, message.received_at, ttl_s)
+        if not replay.applies:
+            outcome.ignored[retained_replay.IGNORED_KIND] += 1
+            return
+        when = replay.contact or message.received_at
+        self._apply_fresh(tx, replace(item, message=replace(message, received_at=when)), outcome)
+        after = tx.device(sender)
+        if replay.contact is None and after is not None and device is not None:
+            # Its content applied, but hearing it again is no news of the device.
+            tx.save_device(replace(after, last_seen=device.last_seen))
+
+    def _apply_fresh(self, tx: Transaction, item: "Prepared", outcome: BatchOutcome) -> None:
+        message = item.message
         if item.channel is None:
             self._apply_foreign(tx, message, outcome)
             return
@@ -340,6 +423,8 @@ class Ingest:
             newer = desk is not None and supersedes(event.device, position, desk.reading)
         else:
             newer = is_newer(position, _cursor(device))
+        # The bytes as received are valid contract JSON (they decoded): no re-encoding.
+        wire = payload.decode() if payload is not None else encode(event).decode()
         stored = tx.add_event(
             EventRecord(
                 event_id=key,
@@ -347,17 +432,33 @@ class Ingest:
                 epoch=event.epoch,
                 seq=event.seq,
                 type=event.type,
-                # The bytes as received are valid contract JSON (they decoded): no re-encoding.
-                payload=payload.decode() if payload is not None else encode(event).decode(),
+                payload=wire,
                 at=event.at,
                 received_at=received_at,
                 applied=newer,
             )
         )
         if not stored:
+            logged = tx.logged_payload(key)
+            if logged is not None and not self._same_event(logged, event, wire):
+                # The id says "seen", the content says otherwise: a device that reused a
+                # sequence number (a reset counter, a second device with its id). Not applied,
+                # and not hidden among the duplicates either.
+                reason = f"event {key} was logged before with different content"
+                inbound = Inbound(self._event_topic(event.device), wire.encode(), received_at)
+                outcome.quarantine(tx, inbound, reason, "conflict")
+                return
             outcome.duplicates += 1
             return
         changes = _alive_changes(device, event.epoch, received_at)
+        at = event.at
+        if abs(event.at - received_at) > self._max_clock_skew:
+            # A clock that far off would date the desk's change (and its history) wrongly, a
+            # day ahead even: the server's receive time is nearer the truth. Counted, so
+            # facilities see which device's clock to fix.
+            at = received_at
+            changes["clock_skewed"] = device.clock_skewed + 1
+            changes["clock_skew_s"] = (event.at - received_at).total_seconds()
         if is_newer(position, _cursor(device)):
             changes |= {"epoch": event.epoch, "seq": event.seq}
         if isinstance(event, DeviceBooted) and newer:
@@ -377,11 +478,27 @@ class Ingest:
                 tx,
                 event.desk,
                 event.present,
-                event.at,
+                at,
                 outcome,
                 key,
                 reading,
             )
+
+    def _same_event(self, logged: str, event: LoggedEvent, wire: str) -> bool:
+        """Whether the logged payload is this event: the same text, or the same fields (an
+        agent of another version may write the same event with other spacing or key order)."""
+        if logged == wire:
+            return True
+        try:
+            before = decode(self._event_topic(event.device), logged).message
+        except ContractError:
+            return False
+        return bool(before == event)
+
+    def _event_topic(self, device: str) -> str:
+        info = self._index.devices.get(device)
+        kind = info.kind if info else "desk"
+        return f"{ROOT}/{VERSION}/{self._index.site_id}/{kind}/{device}/{Channel.EVENT.value}"
 
     def _heartbeat(
         self, tx: Transaction, state: DeviceState, received_at: datetime, outcome: BatchOutcome
@@ -531,6 +648,16 @@ class Ingest:
         if transition.visible:
             tx.record_transition(transition, cause)
         outcome.add(transition)
+
+
+def _foreign_will(route: ForeignRoute | None, payload: bytes) -> bool:
+    """An off-the-shelf device's (or its bridge's) offline message: it always applies."""
+    if route is None:
+        return False
+    try:
+        return read_foreign(route, payload).online is False
+    except ContractError:
+        return False  # the normal path quarantines it
 
 
 def _cursor(device: DeviceRecord) -> Position | None:

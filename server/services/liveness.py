@@ -1,4 +1,4 @@
-"""The TTL sweep: desks whose sensor has gone quiet become unknown, never free."""
+"""The TTL sweep: desks whose sensor has gone quiet, or was revoked, become unknown, never free."""
 
 from datetime import datetime, timedelta
 
@@ -9,7 +9,8 @@ from server.services.site_index import SiteIndex
 
 
 class LivenessSweep:
-    """Marks desks unknown when their device's last report is older than its TTL."""
+    """Marks desks unknown when their device's last report is older than its TTL, or when the
+    device was revoked (whatever it, or the broker on its behalf, said since)."""
 
     def __init__(self, index: SiteIndex, store: Store, ingest: Ingest, clock: Clock) -> None:
         self._index = index
@@ -22,21 +23,32 @@ class LivenessSweep:
         now = self._clock.now()
         outcome = BatchOutcome()
         with self._store.transaction() as tx:
-            silent = [device.id for device in tx.devices() if self._silent(device, now)]
+            silent = {
+                device.id: DeskReason.SENSOR_SILENT
+                for device in tx.devices()
+                if self._silent(device, now)
+            }
+            # A revoked device is offline for good, whatever the broker still holds of it.
+            for device_id in sorted(tx.revoked_devices()):
+                info = self._index.devices.get(device_id)
+                if info is not None and info.kind == "desk":
+                    silent[device_id] = DeskReason.SENSOR_OFFLINE
             desks = {desk for device_id in silent for desk in self._index.devices[device_id].desks}
             tx.preload(desks=desks, devices=silent)
-            for device_id in silent:
-                device = tx.device(device_id)
-                if device is None or not self._silent(device, now):
+            for device_id, reason in sorted(silent.items()):
+                if reason is DeskReason.SENSOR_SILENT and not self._silent(
+                    tx.device(device_id), now
+                ):
                     continue  # it reported between the unlocked look and the lock
-                reason = DeskReason.SENSOR_SILENT
                 before = len(outcome.changes)
                 self._ingest.lose_contact(tx, device_id, now, reason, outcome)
                 if len(outcome.changes) != before:
                     self._ingest.log_contact_lost(tx, device_id, now, reason)
         return outcome
 
-    def _silent(self, device: DeviceRecord, now: datetime) -> bool:
+    def _silent(self, device: DeviceRecord | None, now: datetime) -> bool:
+        if device is None:
+            return False
         info = self._index.devices.get(device.id)
         if info is None or info.kind != "desk" or device.last_seen is None:
             return False

@@ -12,11 +12,11 @@ An empty payload clears a retained topic: it says nothing about the device.
 These carry no sequence numbers: order is broker order, and time is the server's receive time.
 """
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from contracts import ContractError
+from contracts.strict_json import load_json
 from server.services.site_index import ForeignRoute
 from server.services.zigbee_presence import PresenceKey, presence_keys, read_presence
 
@@ -61,9 +61,10 @@ def read_foreign(route: ForeignRoute, payload: bytes) -> ForeignReading:
 
 def _zigbee_state(text: str, keys: Sequence[PresenceKey]) -> ForeignReading:
     try:
-        body = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ContractError(f"Zigbee2MQTT state is not JSON: {exc}", "malformed") from None
+        body = load_json(text)
+    except ContractError as exc:
+        problem = str(exc).removeprefix("payload ")  # "is not JSON: ..." or "is nested ..."
+        raise ContractError(f"Zigbee2MQTT state {problem}", "malformed") from None
     if not isinstance(body, dict):
         raise ContractError("Zigbee2MQTT state must be a JSON object")
     battery = body.get("battery")
@@ -92,8 +93,8 @@ def _availability(text: str, *, allow_json: bool) -> bool:
         return _STATES[text]
     if allow_json:
         try:
-            body = json.loads(text)
-        except json.JSONDecodeError:
+            body = load_json(text)
+        except ContractError:
             body = None
         if isinstance(body, dict) and body.get("state") in _STATES:
             return _STATES[body["state"]]

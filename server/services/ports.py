@@ -29,6 +29,8 @@ class DeviceRecord:
     version: str | None = None
     battery: float | None = None
     rssi: float | None = None
+    clock_skewed: int = 0  # readings whose device time was too far off to be believed
+    clock_skew_s: float | None = None  # the last such reading's offset, + ahead
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,11 @@ class Transaction(Protocol):
 
     def add_event(self, event: EventRecord) -> bool:
         """Store the event; False when its event_id was stored before (a duplicate)."""
+        ...
+
+    def logged_payload(self, event_id: str) -> str | None:
+        """The payload logged under this event id, None when none is: to tell a redelivery
+        from a different event that reuses the id."""
         ...
 
     def preload(
@@ -76,6 +83,9 @@ class Transaction(Protocol):
     def quarantine(
         self, topic: str, payload: bytes, reason: str, received_at: datetime
     ) -> None: ...
+    def revoked_devices(self) -> frozenset[str]:
+        """Devices whose credentials were revoked: nothing they send is applied again."""
+        ...
 
 
 class Store(Protocol):

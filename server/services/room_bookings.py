@@ -55,6 +55,7 @@ class RoomBookings:
                                 title=title,
                                 host=actor.id,
                                 host_name=actor.name,
+                                host_name_ja=actor.name_ja,
                                 department=actor.department,
                                 starts_at=start,
                                 ends_at=end,

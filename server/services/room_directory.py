@@ -26,6 +26,7 @@ class Actor:
     name: str
     department: str | None
     role: str
+    name_ja: str = ""
 
     @property
     def oversees(self) -> bool:

@@ -146,7 +146,10 @@ class RoomPairing:
             if code.session_id == open_session.id:
                 return open_session, False  # a presenter joins the running session
             raise Refusal(
-                RefusalCode.ROOM_IN_SESSION, room=code.room, host_name=open_session.host_name
+                RefusalCode.ROOM_IN_SESSION,
+                room=code.room,
+                host_name=open_session.host_name,
+                host_name_ja=open_session.host_name_ja,
             )
         if code.session_id is not None:
             raise Refusal(RefusalCode.SESSION_ENDED, session=code.session_id)
@@ -163,6 +166,7 @@ class RoomPairing:
                     room=code.room,
                     title=booking.title,
                     host_name=booking.host_name,
+                    host_name_ja=booking.host_name_ja,
                     starts_at=booking.starts_at,
                     ends_at=booking.ends_at,
                 )
@@ -176,6 +180,7 @@ class RoomPairing:
                     booking_id=booking.id if booking else None,
                     host=actor.id,
                     host_name=actor.name,
+                    host_name_ja=actor.name_ja,
                     department=actor.department,
                     # No title of its own: pages word it ("Meeting in <room>") in their language.
                     title=booking.title if booking else "",

@@ -37,6 +37,7 @@ class NewBooking:
     ends_at: datetime
     series: str | None
     created_at: datetime
+    host_name_ja: str = ""
 
 
 @dataclass(frozen=True, slots=True)

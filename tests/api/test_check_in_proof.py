@@ -9,18 +9,21 @@ import pytest
 
 from firmware_config.site import AccessPoint, Site
 from server.adapters.embedded_broker import MosquittoBroker
-from tests.api.test_seating import (
+from tests.fakes import FakeClock
+from tests.seating_support import (
     A1,
     A2,
     A3,
     F1_DESKS,
     MORNING,
+    DeskSensors,
+    Running,
     app_for,
     free_desks,
+    in_process,
     seating_site,
+    sign_in_async,
 )
-from tests.fakes import FakeClock
-from tests.seating_support import DeskSensors, Running, in_process, sign_in_async
 from tests.support import small_site
 
 BSSID_F1 = "02:00:00:00:00:01"

@@ -407,6 +407,17 @@ def test_pairing_in_a_room_someone_else_booked_asks_whose_meeting_it_is(
             "Ito Naoko",
         )
         assert "that meeting or a meeting of your own" in answer["detail"]
+        # A Japanese page names the host as the directory writes the name in Japanese.
+        host.cookies.set("lang", "ja")
+        asked_ja = host.post("/api/pairing", json={"code": code, "room": ROOM}).json()
+        assert answer["host_name_ja"] == asked_ja["host_name_ja"] == "伊藤 直子"
+        assert "伊藤 直子" in asked_ja["detail"] and "Ito Naoko" not in asked_ja["detail"]
+        room_now = host.get(f"/api/rooms/{ROOM}").json()
+        assert (room_now["now"]["host_name"], room_now["now"]["host_name_ja"]) == (
+            "Ito Naoko",
+            "伊藤 直子",
+        )
+        host.cookies.delete("lang")
         # The code was not spent by the question: the same code starts the host's own meeting.
         own = host.post("/api/pairing", json={"code": code, "room": ROOM, "booking": "own"})
         assert own.status_code == 201, own.text

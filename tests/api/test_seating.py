@@ -8,83 +8,33 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import create_engine, select
 
-from firmware_config.site import Policy, Site
 from server.adapters.embedded_broker import MosquittoBroker
 from server.adapters.tables import DeskTransitionRow
-from server.api.app import create_app
-from server.composition.runtime import Runtime
-from server.domain.people import Person, Role
-from server.settings import Settings
 from tests.fakes import FakeClock
 from tests.seating_support import (
+    A1,
+    A2,
+    A3,
+    A4,
+    B1,
+    B2,
+    F1_DESKS,
+    MORNING,
     DeskSensors,
     Running,
+    app_for,
+    free_desks,
     in_process,
+    seating_site,
     seed_people,
     sign_in_async,
     staff,
 )
-from tests.support import small_site
-
-# 09:30 in Tokyo, the site's time zone: the working day has begun.
-MORNING = datetime(2026, 11, 30, 0, 30, tzinfo=UTC)
-A1, A2, A3, A4 = (f"desk-f1-a-01-{n:02d}" for n in range(1, 5))
-B1, B2 = "desk-f1-b-01-01", "desk-f1-b-01-02"
-F1_DESKS = [A1, A2, A3, A4, B1, B2, "desk-f1-b-01-03", "desk-f1-b-01-04"]
-TAX = staff(3, "tax", "t")
-WELFARE = staff(2, "welfare", "w")
-WHEELCHAIR = Person("w-acc", "Needs Access", "welfare", needs=frozenset({"accessible"}))
-FACILITIES = Person("fac1", "Facilities One", None, Role.FACILITIES)
-
-
-def seating_site(**policy: object) -> Site:
-    """The small site with one accessible desk (B2) and a standing desk (A4)."""
-    site = small_site()
-    floors = []
-    for floor in site.buildings[0].floors:
-        desks = [
-            d.model_copy(update={"equipment": ["accessible"]})
-            if d.id == B2
-            else d.model_copy(update={"equipment": ["standing"]})
-            if d.id == A4
-            else d
-            for d in floor.desks
-        ]
-        floors.append(floor.model_copy(update={"desks": desks}))
-    building = site.buildings[0].model_copy(update={"floors": floors})
-    return site.model_copy(update={"buildings": [building], "policy": Policy(**policy)})
 
 
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(MORNING)
-
-
-def app_for(database_url: str, clock: FakeClock, site: Site, broker: str | None = None):  # type: ignore[no-untyped-def]
-    seed_people(database_url, [*TAX, *WELFARE, WHEELCHAIR, FACILITIES])
-    settings = Settings(
-        database_url=database_url,
-        enable_mqtt=broker is not None,
-        broker_url=broker or "mqtt://127.0.0.1:1",
-        mqtt_client_id="seating-test-server",
-        demo_mode=True,
-        sweep_interval_s=3600,  # the test runs the timed jobs itself
-    )
-    return create_app(settings, clock=clock, site=site)
-
-
-async def free_desks(rt: Runtime, sensors: DeskSensors, desks: list[str], at: datetime) -> None:
-    """Sensors report nobody at `desks`; returns once the live map shows them free."""
-    for _ in range(500):  # events sent before the server subscribed would never reach it
-        if rt.bridge is not None and rt.bridge.connected:
-            break
-        await asyncio.sleep(0.02)
-    sensors.report(dict.fromkeys(desks, False), at)
-    for _ in range(500):
-        if all(rt.hub.states("f1").get(d, {}).get("state") == "free" for d in desks):
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("desks did not become free on the live map")
 
 
 def transitions(database_url: str, desk: str) -> list[tuple[str, str, str, str | None]]:

@@ -6,6 +6,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
+from firmware_config.loader import load_site
+from firmware_config.paths import demo_site_path
+from firmware_config.site import Site
+
 CHROMIUM = Path("/usr/bin/chromium")
 # The machine has no network beyond loopback: without these Chromium dials out and gets refused.
 CHROMIUM_ARGS = [
@@ -62,3 +66,9 @@ def screenshot_dir() -> Path:
     """test-output/screenshots/ under the repository root (gitignored)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+@pytest.fixture(scope="module")
+def site() -> Site:
+    """The bundled demo city hall (7 floors, 1,602 desks) that every browser module serves."""
+    return load_site(demo_site_path())

@@ -12,22 +12,21 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from benchmarks.rush import MORNING_HOUR
-from firmware_config.loader import load_site
-from firmware_config.paths import demo_site_path
 from firmware_config.site import Site
 from server.adapters.embedded_broker import MosquittoBroker
-from tests.browser.harness import Publisher, demo_server, report_free
-from tests.browser.test_floor_map import ALL_DESKS_LIVE, DemoServer, shoot
+from tests.browser.harness import (
+    ALL_DESKS_LIVE,
+    DemoServer,
+    Publisher,
+    demo_server,
+    report_free,
+    shoot,
+)
 from tests.support import wait_until
 
 pytestmark = pytest.mark.browser
 
 FLOOR = "f3"
-
-
-@pytest.fixture(scope="module")
-def site() -> Site:
-    return load_site(demo_site_path())
 
 
 @pytest.fixture(scope="module")

@@ -5,31 +5,20 @@ tests look at its busiest floor, f3 (312 desks), the way a member of staff would
 """
 
 import time
-import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-import httpx
-import paho.mqtt.client as mqtt
 import pytest
-from paho.mqtt.enums import CallbackAPIVersion
 from playwright.sync_api import Page, expect
 
-from contracts import DeskPresenceChanged, build_topic, encode
-from firmware_config.loader import load_site
-from firmware_config.paths import demo_site_path
 from firmware_config.site import Site
 from server.adapters.embedded_broker import MosquittoBroker
-from server.api.app import create_app
 from server.api.refusals import catalogue
-from server.settings import Settings
-from tests.support import ServerThread, wait_until
+from tests.browser.harness import ALL_DESKS_LIVE, FLOOR, DemoServer, Publisher, demo_server, shoot
+from tests.support import wait_until
 
 pytestmark = pytest.mark.browser
 
-FLOOR = "f3"
 STATES = ("free", "held", "occupied", "away", "unknown", "blocked")
 STATE_NAMES = {
     "en": ("Free", "Held", "Occupied", "Away", "Unknown", "Blocked"),
@@ -37,121 +26,21 @@ STATE_NAMES = {
 }
 LIVE_CHANGE_TIMEOUT_MS = 15_000
 
-# Resolved once in the page: every desk drawn and the feed live; answers performance.now(),
-# which counts from navigation start.
-ALL_DESKS_LIVE = """(n) => document.querySelectorAll('#floor-map [data-desk]').length === n
-    && document.querySelector('#live-status')?.dataset.live === 'true'
-    && performance.now()"""
 DESK_IN_STATE = """([id, state]) =>
     document.querySelector(`#floor-map [data-desk="${id}"]`)?.dataset.state === state"""
 
 
-class DemoServer:
-    """The freeseat server on the demo site; `stop()` then `start()` keeps its URL and DB."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        first = ServerThread(create_app(settings)).__enter__()
-        self._thread: ServerThread | None = first
-        self.port = first.port
-        self.url = first.url
-        self._wait_connected()
-
-    def _wait_connected(self) -> None:
-        wait_until(
-            lambda: httpx.get(f"{self.url}/api/health").json()["broker_connected"],
-            15,
-            "the server to connect to the broker",
-        )
-
-    def floor(self, floor_id: str = FLOOR) -> dict[str, Any]:
-        response = httpx.get(f"{self.url}/api/floors/{floor_id}")
-        response.raise_for_status()
-        body: dict[str, Any] = response.json()
-        return body
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._thread.__exit__(None, None, None)
-            self._thread = None
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = ServerThread(create_app(self.settings), self.port).__enter__()
-            self._wait_connected()
-
-
-class Sensors:
-    """Publishes desk presence the way a gateway does: QoS 1, one increasing seq per device."""
-
-    def __init__(self, broker: MosquittoBroker, site: Site) -> None:
-        self._site_id = site.site.id
-        self._device_of = {
-            desk: device.id
-            for device in site.devices
-            if device.kind == "desk"
-            for desk in device.desks
-        }
-        self._seq: dict[str, int] = {}
-        self._client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
-        self._client.connect(broker.host, broker.port)
-        self._client.loop_start()
-
-    def presence(self, desk: str, present: bool) -> None:
-        """Publish and return once the broker has the event (PUBACK)."""
-        device = self._device_of[desk]
-        seq = self._seq[device] = self._seq.get(device, 0) + 1
-        event = DeskPresenceChanged(
-            device=device,
-            epoch=1,
-            seq=seq,
-            at=datetime.now(UTC),
-            desk=desk,
-            present=present,
-            sensor="mmwave",
-        )
-        topic = build_topic(self._site_id, "desk", device, "event")
-        self._client.publish(topic, encode(event), qos=1).wait_for_publish(5)
-
-    def close(self) -> None:
-        self._client.loop_stop()
-        self._client.disconnect()
-
-
-@pytest.fixture(scope="module")
-def demo_site() -> Site:
-    return load_site(demo_site_path())
-
-
-@pytest.fixture(scope="module")
-def module_broker(mosquitto: MosquittoBroker) -> MosquittoBroker:
-    """The session's Mosquitto, running again if an earlier test stopped it."""
-    if not mosquitto.running:
-        mosquitto.start()
-    return mosquitto
-
-
 @pytest.fixture(scope="module")
 def server(
-    module_broker: MosquittoBroker, tmp_path_factory: pytest.TempPathFactory
+    mosquitto: MosquittoBroker, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DemoServer]:
-    db = tmp_path_factory.mktemp("browser") / "freeseat.db"
-    settings = Settings(
-        database_url=f"sqlite:///{db}",
-        broker_url=module_broker.url,
-        # Unique: the bridge keeps a persistent session, which must not outlive this module's DB.
-        mqtt_client_id=f"browser-test-{uuid.uuid4().hex[:8]}",
-    )
-    demo = DemoServer(settings)
-    try:
+    with demo_server(mosquitto, tmp_path_factory, "browser", demo_mode=False) as demo:
         yield demo
-    finally:
-        demo.stop()
 
 
 @pytest.fixture(scope="module")
-def sensors(module_broker: MosquittoBroker, demo_site: Site) -> Iterator[Sensors]:
-    publisher = Sensors(module_broker, demo_site)
+def sensors(server: DemoServer, mosquitto: MosquittoBroker, site: Site) -> Iterator[Publisher]:
+    publisher = Publisher(mosquitto, site)
     try:
         yield publisher
     finally:
@@ -159,8 +48,8 @@ def sensors(module_broker: MosquittoBroker, demo_site: Site) -> Iterator[Sensors
 
 
 @pytest.fixture(scope="module")
-def f3_desks(demo_site: Site) -> list[str]:
-    floor = demo_site.floor(FLOOR)
+def f3_desks(site: Site) -> list[str]:
+    floor = site.floor(FLOOR)
     assert floor is not None, "the demo site has no floor f3"
     return [desk.id for desk in floor.desks]
 
@@ -175,13 +64,6 @@ def open_floor(page: Page, server: DemoServer, desks: int) -> float:
 
 def wait_for_desk(page: Page, desk: str, state: str) -> None:
     page.wait_for_function(DESK_IN_STATE, arg=[desk, state], timeout=LIVE_CHANGE_TIMEOUT_MS)
-
-
-def shoot(page: Page, directory: Path, name: str) -> Path:
-    path = directory / f"{name}.png"
-    page.screenshot(path=str(path))
-    print(f"screenshot: {path}")
-    return path
 
 
 def test_busiest_floor_renders_every_desk_and_goes_live(
@@ -221,7 +103,7 @@ def test_busiest_floor_renders_every_desk_and_goes_live(
 def test_desk_changes_live_without_a_reload(
     page: Page,
     server: DemoServer,
-    sensors: Sensors,
+    sensors: Publisher,
     f3_desks: list[str],
     screenshot_dir: Path,
 ) -> None:
@@ -288,7 +170,7 @@ def test_clicking_a_desk_opens_its_details(
 def test_page_resyncs_after_a_server_restart(
     page: Page,
     server: DemoServer,
-    sensors: Sensors,
+    sensors: Publisher,
     f3_desks: list[str],
     screenshot_dir: Path,
 ) -> None:

@@ -11,22 +11,14 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import Page, expect
 
-from firmware_config.loader import load_site
-from firmware_config.paths import demo_site_path
 from firmware_config.site import Site
 from server.adapters.embedded_broker import MosquittoBroker
-from tests.browser.harness import demo_server, signed_in_client
-from tests.browser.test_floor_map import DemoServer, shoot
+from tests.browser.harness import DemoServer, demo_server, shoot, signed_in_client
 from tests.room_support import make_pdf
 
 pytestmark = pytest.mark.browser
 
 FLOOR = "f3"
-
-
-@pytest.fixture(scope="module")
-def site() -> Site:
-    return load_site(demo_site_path())
 
 
 @pytest.fixture(scope="module")

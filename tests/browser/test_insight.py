@@ -14,8 +14,8 @@ from playwright.sync_api import BrowserContext, Page, expect
 from pypdf import PdfReader
 
 from server.api.app import create_app
+from tests.browser.harness import shoot
 from tests.browser.page_checks import check_page
-from tests.browser.test_floor_map import shoot
 from tests.month_support import SimulatedMonth, paperless_by_month
 from tests.support import ServerThread
 

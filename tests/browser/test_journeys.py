@@ -18,13 +18,17 @@ from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, exp
 
 from benchmarks.rush import MORNING_HOUR
 from edge_agent.room_simulation import agenda_pdf
-from firmware_config.loader import load_site
-from firmware_config.paths import demo_site_path, demo_staff_path
+from firmware_config.paths import demo_staff_path
 from firmware_config.site import Site
 from server.adapters.embedded_broker import MosquittoBroker
-from tests.browser.harness import Publisher, demo_server, signed_in_client
+from tests.browser.harness import (
+    ALL_DESKS_LIVE,
+    DemoServer,
+    Publisher,
+    demo_server,
+    signed_in_client,
+)
 from tests.browser.page_checks import check_page
-from tests.browser.test_floor_map import ALL_DESKS_LIVE, DemoServer
 from tests.support import wait_until
 
 pytestmark = pytest.mark.browser
@@ -55,11 +59,6 @@ WORDS = {
         "ended": "この会議は終了しました",
     },
 }
-
-
-@pytest.fixture(scope="module")
-def site() -> Site:
-    return load_site(demo_site_path())
 
 
 @pytest.fixture(scope="module")
@@ -323,6 +322,8 @@ def test_a_host_books_pairs_shares_a_page_and_ends_the_meeting(
     session_card = page.locator(".session-card")
     expect(session_card).to_have_count(1)
     expect(screen.locator("#title")).to_have_text("Budget review")  # pushed, no reload
+    # The room reads both languages: the host by both names the directory has.
+    expect(screen.locator("#host")).to_have_text(f"{host['name']} / {host['name_ja']}")
 
     pdf = tmp_path / "budget.pdf"
     pdf.write_bytes(agenda_pdf(3, title="Budget review"))
@@ -398,6 +399,8 @@ def test_a_host_books_pairs_shares_a_page_and_ends_the_meeting(
     ask = page.locator("#pair-ask")
     expect(ask).to_be_visible()
     expect(ask).to_contain_text("Council prep")
+    booker_person = people("hr")[2 + LANGS.index(lang)]
+    expect(ask).to_contain_text(booker_person["name_ja" if lang == "ja" else "name"])
     expect(page.locator(".session-card")).to_have_count(0)
     shoot(page, "pair-asks")
     check_page(page, f"host page, pairing asks, {lang}")

@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from server.api.app import create_app
 from server.settings import Settings
-from tests.browser.test_floor_map import shoot
+from tests.browser.harness import shoot
 from tests.support import ServerThread
 
 pytestmark = pytest.mark.browser

@@ -45,7 +45,7 @@ def test_room_screen_shows_the_code_then_the_session_with_its_qr_and_page(
 
     # A meeting without a booking is worded by the screen, in both languages, by room name.
     expect(page.locator("#title")).to_have_text("Meeting in Room 1 / Room 1の会議")
-    expect(page.locator("#host")).to_have_text("Abe Shota")
+    expect(page.locator("#host")).to_have_text("Abe Shota / 阿部 翔太")  # both, like the title
     expect(page.locator("#materials")).to_contain_text("予算案.pdf (4 p) p.2/4")
     expect(page.locator("#materials .icon")).to_have_count(2)  # drawn, not emoji
     expect(page.locator("#stage")).to_be_visible()

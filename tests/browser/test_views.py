@@ -13,12 +13,16 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from firmware_config.loader import load_site
-from firmware_config.paths import demo_site_path
 from firmware_config.site import Site
 from server.adapters.embedded_broker import MosquittoBroker
-from tests.browser.harness import Publisher, demo_server, signed_in_client
-from tests.browser.test_floor_map import ALL_DESKS_LIVE, DemoServer, shoot
+from tests.browser.harness import (
+    ALL_DESKS_LIVE,
+    DemoServer,
+    Publisher,
+    demo_server,
+    shoot,
+    signed_in_client,
+)
 from tests.support import wait_until
 
 pytestmark = pytest.mark.browser
@@ -29,28 +33,16 @@ BURST = 500
 
 
 @pytest.fixture(scope="module")
-def site() -> Site:
-    return load_site(demo_site_path())
-
-
-@pytest.fixture(scope="module")
-def module_broker(mosquitto: MosquittoBroker) -> MosquittoBroker:
-    if not mosquitto.running:
-        mosquitto.start()
-    return mosquitto
-
-
-@pytest.fixture(scope="module")
 def server(
-    module_broker: MosquittoBroker, tmp_path_factory: pytest.TempPathFactory
+    mosquitto: MosquittoBroker, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DemoServer]:
-    with demo_server(module_broker, tmp_path_factory, "views") as demo:
+    with demo_server(mosquitto, tmp_path_factory, "views") as demo:
         yield demo
 
 
 @pytest.fixture(scope="module")
-def publisher(module_broker: MosquittoBroker, site: Site) -> Iterator[Publisher]:
-    pub = Publisher(module_broker, site)
+def publisher(mosquitto: MosquittoBroker, site: Site) -> Iterator[Publisher]:
+    pub = Publisher(mosquitto, site)
     try:
         yield pub
     finally:

@@ -1,12 +1,12 @@
 """The pump acks a message only after the transaction that applied it has committed."""
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, func, select
 
 from contracts import DeskPresenceChanged, build_topic, encode
 from server.adapters.database import make_engine, upgrade
@@ -14,10 +14,12 @@ from server.adapters.ingest_pump import IngestPump
 from server.adapters.live_feed import LiveFeedHub
 from server.adapters.mqtt_bridge import Received
 from server.adapters.repository import SqlStore, SqlTransaction
-from server.adapters.tables import QuarantineRow
-from server.services.ingest import Ingest
+from server.adapters.tables import EventRow, QuarantineRow
+from server.services.ingest import BatchOutcome, Inbound, Ingest
+from server.services.ports import Store
 from server.services.site_index import SiteIndex
 from tests.fakes import FakeClock
+from tests.outage_support import outage_for
 from tests.support import small_site
 
 INDEX = SiteIndex.from_site(small_site())
@@ -67,16 +69,39 @@ def parts(database_url: str) -> Iterator[tuple[JournalingStore, SqlStore, list[s
     engine.dispose()
 
 
-def make_pump(store: JournalingStore, journal: list[str]) -> IngestPump:
+class SteppedSleep:
+    """The pump's sleep: advances the fake clock instead of waiting, and runs a step per call."""
+
+    def __init__(self, clock: FakeClock, step: Callable[[int], None] = lambda _: None) -> None:
+        self.clock = clock
+        self.delays: list[float] = []
+        self._step = step
+
+    async def __call__(self, delay: float) -> None:
+        self.delays.append(delay)
+        self.clock.advance(delay)
+        self._step(len(self.delays))
+        await asyncio.sleep(0)
+
+
+def make_pump(
+    store: Store,
+    journal: list[str],
+    sleep: SteppedSleep | None = None,
+    apply: Callable[[list[Inbound]], Awaitable[BatchOutcome]] | None = None,
+) -> IngestPump:
+    clock = sleep.clock if sleep is not None else FakeClock()
     return IngestPump(
         queue=asyncio.Queue(),
         ingest=Ingest(INDEX, store),
         store=store,
         ack=lambda m: journal.append(f"ack {m.mid}"),
         live=LiveFeedHub(),
-        clock=FakeClock(),
+        clock=clock,
         batch_max=100,
         retry_delays=(0, 0),
+        apply=apply,
+        sleep=sleep or SteppedSleep(clock),
     )
 
 
@@ -91,22 +116,74 @@ async def test_nothing_is_acked_while_commits_fail(
     parts: tuple[JournalingStore, SqlStore, list[str]],
 ) -> None:
     store, _, journal = parts
-    store.failures_left = 2  # two failed attempts, then the database is back
-    outcome = await make_pump(store, journal).process([message(1), message(2)])
-    assert outcome.applied == 2
+    # The batch fails, and so does the empty transaction that probes the database: an outage,
+    # waited out; then the database is back.
+    store.failures_left = 2
+    pump = make_pump(store, journal)
+    outcome = await pump.process([message(1), message(2)])
+    assert outcome.applied == 2 and outcome.quarantined == 0
     assert journal == ["commit", "ack 1", "ack 2"]
+    assert pump.outage is None and pump.outage_retries == 1
 
 
-async def test_a_message_that_always_fails_is_quarantined_and_the_rest_flow(
+async def test_a_message_that_fails_alone_with_the_database_healthy_is_quarantined(
     parts: tuple[JournalingStore, SqlStore, list[str]],
 ) -> None:
     store, sql, journal = parts
-    # Batch fails 3 times (initial + 2 retries), then message 1 alone fails 3 times and is
-    # quarantined; message 2 alone commits.
-    store.failures_left = 6
-    outcome = await make_pump(store, journal).process([message(1), message(2)])
+    ingest = Ingest(INDEX, store)
+    poison = message(1)
+
+    async def apply(inbound: list[Inbound]) -> BatchOutcome:
+        if any(one.payload == poison.payload for one in inbound):
+            raise ValueError("this message trips a bug")
+        return await asyncio.to_thread(ingest.apply_batch, inbound)
+
+    pump = make_pump(store, journal, apply=apply)
+    outcome = await pump.process([poison, message(2)])
     assert outcome.quarantined == 1 and outcome.applied == 1
-    assert journal == ["commit", "ack 1", "commit", "ack 2"]
+    assert [entry for entry in journal if entry.startswith("ack")] == ["ack 1", "ack 2"]
+    assert pump.outage_retries == 0, "a healthy database is no outage"
     with sql.engine.connect() as conn:
         row = conn.execute(select(QuarantineRow)).one()
-    assert row.payload == message(1).payload and "could not be applied" in row.reason
+    assert row.payload == poison.payload
+    assert row.reason == "could not be applied: ValueError: this message trips a bug"
+
+
+async def test_a_database_outage_holds_the_batch_unacknowledged_and_quarantines_nothing(
+    database_url: str,
+) -> None:
+    """SQLite locked by another writer, or PostgreSQL refusing connections: wait, then apply."""
+    outage = outage_for(database_url)
+    upgrade(outage.url)
+    engine = make_engine(outage.url)
+    if engine.dialect.name == "sqlite":
+        # Fail fast on the lock instead of SQLite's 30 s busy timeout: the test sees the kind.
+        event.listen(engine, "connect", lambda conn, _: conn.execute("PRAGMA busy_timeout = 50"))
+    store = SqlStore(engine)
+    store.seed_desks(INDEX.desk_floor, datetime(2026, 11, 30, tzinfo=UTC))
+    journal: list[str] = []
+    seen: list[tuple[str | None, int]] = []
+
+    def step(n: int) -> None:
+        seen.append((pump.outage.reason if pump.outage else None, pump.pending))
+        if n == 4:
+            outage.end()
+
+    sleep = SteppedSleep(FakeClock(), step)
+    pump = make_pump(store, journal, sleep)
+    outage.start()
+    try:
+        outcome = await pump.process([message(1), message(2), message(3)])
+    finally:
+        outage.end()
+    reason = "database_locked" if engine.dialect.name == "sqlite" else "database_unreachable"
+    assert seen == [(reason, 3)] * 4, "held, unacknowledged, with the reason"
+    assert outcome.applied == 3 and outcome.quarantined == 0
+    assert journal == ["ack 1", "ack 2", "ack 3"]
+    assert sleep.delays == [0.2, 0.4, 0.8, 1.6], "capped exponential back-off"
+    assert pump.outage is None and pump.pending == 0
+    assert pump.outage_retries == 4 and pump.outage_seconds() == pytest.approx(3.0)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(QuarantineRow)).scalar() == 0
+        assert conn.execute(select(func.count()).select_from(EventRow)).scalar() == 3
+    engine.dispose()

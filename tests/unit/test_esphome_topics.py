@@ -4,7 +4,7 @@ import pytest
 
 from firmware_config.esphome_topics import object_id
 from firmware_config.loader import SiteError, parse_site
-from tests.unit.test_site_loader import SMALL_SITE
+from tests.site_files import SMALL_SITE
 
 DEVICES = "devices:\n"
 

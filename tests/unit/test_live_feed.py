@@ -1,6 +1,7 @@
 """The live-feed hub: snapshot then consecutive deltas, coalesced, slow clients cut off."""
 
 import json
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -74,6 +75,24 @@ def test_a_client_that_falls_behind_is_dropped_not_awaited() -> None:
     hub.publish([status("d1", DeskState.UNKNOWN)])
     hub.tick()
     assert frames(fast)[0]["version"] == 6  # the others carry on with consecutive versions
+
+
+def test_a_client_cut_off_twice_counts_once_and_its_oldest_unsent_frame_is_dated() -> None:
+    hub = LiveFeedHub(client_queue=3)
+    client = hub.subscribe("f1")
+    frames(client)
+    hub.publish([status("d1", DeskState.OCCUPIED)])
+    hub.tick()
+    made = time.monotonic()
+    hub.publish([status("d1", DeskState.FREE)])
+    hub.tick()
+    assert len(client.take()) == 2
+    # The writer's deadline runs from the oldest frame it holds, not from when it took it.
+    assert client.taken_at <= made
+    # Cut off by its writer (a send that took too long), then by the protocol (late pongs):
+    # one client that fell behind, counted once.
+    assert hub.drop(client) and not hub.drop(client)
+    assert hub.dropped_clients == 1 and hub.client_count() == 0
 
 
 def test_clients_joining_between_changes_share_one_snapshot_that_follows_each_tick() -> None:
