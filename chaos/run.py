@@ -102,7 +102,7 @@ def table(verdicts: list[Verdict]) -> str:
                 f" 1013, {v.live.diverged} off the final states"
             )
             if v.live.max_lag_s:
-                wrong += f", slow clients up to {v.live.max_lag_s:.0f} s behind"
+                wrong += f", slow clients read frames up to {v.live.max_lag_s:.0f} s late"
         held = "yes" if v.passed else "**no**: " + "; ".join(v.failures())
         lines.append(
             f"| {v.fault} | {v.events:,} | {v.lost:,} | {v.applied_twice:,} | {wrong} | {held} |"

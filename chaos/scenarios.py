@@ -13,6 +13,7 @@ import resource
 import signal
 import subprocess
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -257,8 +258,8 @@ def slow_clients(stage: Stage, quick: bool) -> Verdict:
         _phase(stage, quick, 60, 30)
 
         def live() -> LiveCounts:
-            for client in slow:
-                client.stop()
+            with ThreadPoolExecutor(max_workers=len(slow)) as pool:
+                list(pool.map(lambda client: client.stop(), slow))  # each drains its socket
             return counts([reference], stuck, slow, stage.queue_bound, stage.expected_states())
 
         verdict = stage.verdict(SCENARIOS["slow_clients"].fault, live=live)
