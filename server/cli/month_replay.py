@@ -26,14 +26,13 @@ from contracts import (
     build_topic,
     encode,
 )
-from edge_agent.office_month import (
+from edge_agent.month_happenings import (
     Attach,
     Book,
     Claim,
     EndSession,
     Happening,
     MarkRemote,
-    OfficeMonth,
     OpenMaterials,
     Pair,
     Presence,
@@ -42,6 +41,7 @@ from edge_agent.office_month import (
     RoomSensed,
     ScanQr,
 )
+from edge_agent.month_truth import OfficeMonth
 from edge_agent.room_simulation import TITLES, agenda_pdf
 from server.adapters.pdf_inspector import PypdfInspector
 from server.adapters.people_repository import SqlPeopleStore
