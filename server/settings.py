@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     # Apply batches in a worker process, so MQTT and the apply each have a core (see
     # server/adapters/ingest_worker.py); off in a single-core container.
     ingest_worker: bool = False
+    # Tell agents what each commit recorded (the applied watermark, DESIGN §5.1); their outboxes
+    # keep every event until then. Off only to measure its cost (`freeseat bench`).
+    ingest_watermarks: bool = True
     # The least time between two deltas of one floor; a floor's first change after a quiet
     # spell goes out at once (see server/adapters/live_feed.py).
     live_tick_s: float = Field(default=0.1, gt=0)

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from server.adapters.mqtt_bridge import Received
 from server.services.ingest import BatchOutcome, Inbound, Ingest
 from server.services.ports import Clock, LiveFeed, Store
+from server.services.recorded import RecordedSeqs
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +29,10 @@ class IngestPump:
         batch_max: int,
         retry_delays: Sequence[float] = RETRY_DELAYS_S,
         apply: Callable[[list[Inbound]], Awaitable[BatchOutcome]] | None = None,
+        watermarks: Callable[[RecordedSeqs], None] | None = None,
     ) -> None:
-        """`apply` commits a batch elsewhere (an ingest worker process); default: a thread."""
+        """`apply` commits a batch elsewhere (an ingest worker process); default: a thread.
+        `watermarks` tells agents what each commit recorded (server/adapters/watermarks.py)."""
         self._queue = queue
         self._ingest = ingest
         self._apply = apply or self._apply_in_thread
@@ -40,6 +43,7 @@ class IngestPump:
         self._clock = clock
         self._batch_max = batch_max
         self._retry_delays = tuple(retry_delays)
+        self._watermarks = watermarks
         self.totals = BatchOutcome()
         self.batches = 0
 
@@ -93,9 +97,12 @@ class IngestPump:
         else:
             for message in batch:
                 self._ack(message)
+        if self._watermarks is not None and outcome.recorded:
+            self._watermarks(outcome.recorded)  # committed: agents may forget these events
         self.batches += 1
         self.totals.merge(outcome)
         self.totals.changes.clear()  # totals count; the changes went to the live feed
+        self.totals.recorded.clear()
         self._live.publish(outcome.changes.values())
         return outcome
 

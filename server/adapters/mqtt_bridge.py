@@ -126,6 +126,11 @@ class MqttBridge:
             self._client.ack(received.mid, received.qos)
         self._slots.release()
 
+    def publish_retained(self, topic: str, payload: bytes) -> None:
+        """Publish the server's retained word to a device (its applied watermark), QoS 1 so an
+        agent that is away finds it queued in its session; paho's thread sends it."""
+        self._client.publish(topic, payload, qos=1, retain=True)
+
     def _on_connect(
         self, client: mqtt.Client, _userdata: Any, flags: Any, reason: Any, _properties: Any
     ) -> None:
