@@ -22,12 +22,15 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from contracts import (
+    AppliedRange,
     DeskPresenceChanged,
+    DeviceApplied,
     DeviceBooted,
     DeviceState,
     DeviceStatus,
     SensorClass,
     decode,
+    encode,
 )
 from edge_agent.desk_agent import DeskGateway, default_hold_times, run_desk_agent
 from edge_agent.runtime import ConnectionSettings, Outbox
@@ -58,7 +61,11 @@ class Seen:
 
 
 class Recorder:
-    """A plain paho subscriber with a persistent session, recording one site's messages."""
+    """A plain paho subscriber with a persistent session, recording one site's messages.
+
+    It answers every event as the server does once it has committed it: a retained
+    `device.applied` on the device's cmd topic, without which no agent empties its outbox.
+    """
 
     def __init__(self, broker: MosquittoBroker, site: str) -> None:
         self.site = site
@@ -88,6 +95,15 @@ class Recorder:
         seen = Seen(msg.topic, message, msg.retain, msg.properties, bool(msg.dup))
         with self._lock:
             self._seen.append(seen)
+        if isinstance(message, DeskPresenceChanged | DeviceBooted):
+            applied = DeviceApplied(
+                device=message.device,
+                at=message.at,
+                epoch=message.epoch,
+                applied=[AppliedRange(epoch=message.epoch, first=message.seq, last=message.seq)],
+            )
+            cmd = msg.topic.removesuffix("/event") + "/cmd"
+            client.publish(cmd, encode(applied), qos=1, retain=True)
 
     def seen(self) -> list[Seen]:
         with self._lock:
