@@ -105,5 +105,6 @@ def reach_broker(
             username=config.username,
             password=config.password,
             ca_file=config.ca_file,
+            resend_after_s=config.resend_after_s,
         )
     return BrokerReach(settings, found)

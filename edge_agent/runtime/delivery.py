@@ -3,7 +3,10 @@
 A broker PUBACK only says the broker holds a row, in memory until its next autosave; the row
 leaves the outbox when the server's applied watermark names it (see `applied`). Rows the broker
 took but the server has not recorded go again after a reconnect, or when the oldest of them has
-waited `resend_after_s` (doubling while the server stays silent); event ids make a copy harmless.
+waited `resend_after_s` although the server has since recorded later rows (the broker dropped
+it); event ids make a copy harmless. While the server records nothing at all (it is down, its
+backlog waits in the broker) the wait is four times longer: resending then would only grow the
+backlog. Each resend of the same oldest row doubles the wait, up to 16 times.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ ONLINE = -1
 
 # Resends of an unrecorded row back off up to this many times the timeout.
 _MAX_BACKOFF = 16
+# While no watermark has come since the oldest row went out, the wait is this many times longer.
+_SILENT_FACTOR = 4
 # Hand-off times are kept per this many seconds of sending, not per row.
 _MARK_GRANULARITY_S = 1.0
 
@@ -84,6 +89,7 @@ class OutboxDelivery:
         self._marks: deque[tuple[int, float]] = deque()
         self._oldest: int | None = None
         self._backoff = 1
+        self._last_heard: float | None = None  # when the last watermark came
         # Whether this run handed a row of the outbox's current epoch: until then, a server
         # that reports our epoch saw it from an earlier life of the device (a wiped outbox).
         self.handed_this_epoch = False
@@ -113,13 +119,14 @@ class OutboxDelivery:
     def applied_ranges(self, ranges: Iterable[AppliedRange]) -> int:
         """The server recorded these events: their rows leave the outbox. Returns how many."""
         deleted = sum(self._outbox.delete_applied(r.epoch, r.first, r.last) for r in ranges)
+        self._last_heard = self._monotonic()
         with self._counter_lock:
             self.applied += deleted
         return deleted
 
     def resend_if_due(self) -> bool:
         """Hand the outbox again when its oldest row has waited too long for the server;
-        True if it did. Called on the agent's tick; the wait doubles while nothing changes."""
+        True if it did. Called on the agent's tick (see the module's docstring for the waits)."""
         if not self._gate.is_set():
             return False  # the next connection hands everything again anyway
         oldest = self._outbox.first_id()
@@ -133,7 +140,9 @@ class OutboxDelivery:
             if not self._marks:
                 return False  # not handed yet in this pass
             handed_at = self._marks[0][1]
-        if self._monotonic() - handed_at < self._resend_after_s * self._backoff:
+        heard = self._last_heard is not None and self._last_heard > handed_at
+        factor = min(self._backoff * (1 if heard else _SILENT_FACTOR), _MAX_BACKOFF)
+        if self._monotonic() - handed_at < self._resend_after_s * factor:
             return False
         self._backoff = min(self._backoff * 2, _MAX_BACKOFF)
         with self._counter_lock:

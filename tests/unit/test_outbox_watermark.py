@@ -108,31 +108,48 @@ def test_a_gap_the_broker_lost_is_not_covered_by_later_rows(tmp_path: Path) -> N
     assert delivery.applied_ranges([AppliedRange(epoch=epoch + 1, first=1, last=9)]) == 0
 
 
-def test_unrecorded_rows_go_again_after_the_timeout_and_the_wait_doubles(tmp_path: Path) -> None:
-    outbox, delivery, client, clock = online(tmp_path, 3, resend_after_s=30.0)
+def test_a_row_the_server_skipped_goes_again_after_the_timeout_and_the_wait_doubles(
+    tmp_path: Path,
+) -> None:
+    outbox, delivery, client, clock = online(tmp_path, 4, resend_after_s=30.0)
     puback_all(delivery, client)
-    assert client.seqs() == [1, 2, 3]
+    assert client.seqs() == [1, 2, 3, 4]
+    clock.now += 1
+    # The server recorded 2-4: the broker lost 1 (a full queue, a crash).
+    delivery.applied_ranges([AppliedRange(epoch=outbox.epoch, first=2, last=4)])
 
-    clock.now += 29
+    clock.now += 28
     assert not delivery.resend_if_due()
     clock.now += 2
     assert delivery.resend_if_due()
-    assert client.seqs() == [1, 2, 3, 1, 2, 3], "the whole outbox again, in order"
+    assert client.seqs()[4:] == [1], "only what is left, in order"
 
-    # The server is still silent: the next resend waits twice as long.
+    # Still not recorded: the next resend waits twice as long.
+    clock.now += 1
+    delivery.applied_ranges([])  # a watermark about other rows: the server is alive
     clock.now += 31
     assert not delivery.resend_if_due()
     clock.now += 30
     assert delivery.resend_if_due()
     assert delivery.resends == 2
 
-    # Progress at the front resets the wait: only what is left goes, after the base timeout.
-    delivery.applied_ranges([AppliedRange(epoch=outbox.epoch, first=1, last=2)])
-    assert delivery.resend_if_due() is False
-    clock.now += 31
-    sent_before = len(client.sent)
+
+def test_a_silent_server_gets_no_resends_for_four_times_the_timeout(tmp_path: Path) -> None:
+    # The server is down and its backlog waits in the broker: resending would only grow it.
+    outbox, delivery, client, clock = online(tmp_path, 3, resend_after_s=30.0)
+    puback_all(delivery, client)
+    clock.now += 119
+    assert not delivery.resend_if_due()
+    clock.now += 2
     assert delivery.resend_if_due()
-    assert client.seqs()[sent_before:] == [3]
+    assert client.seqs() == [1, 2, 3, 1, 2, 3], "the whole outbox again, in order"
+    # Progress at the front resets the wait.
+    clock.now += 1
+    delivery.applied_ranges([AppliedRange(epoch=outbox.epoch, first=1, last=2)])
+    assert not delivery.resend_if_due()
+    clock.now += 30
+    assert delivery.resend_if_due()
+    assert client.seqs()[6:] == [3]
 
 
 def test_a_recorded_outbox_is_never_sent_again(tmp_path: Path) -> None:
