@@ -1,12 +1,12 @@
 """Outbox rows to the broker, in order, and the one place that decides when a row may go.
 
 A broker PUBACK only says the broker holds a row, in memory until its next autosave; the row
-leaves the outbox when the server's applied watermark names it (see `applied`). Rows the broker
-took but the server has not recorded go again after a reconnect, or when the oldest of them has
-waited `resend_after_s` although the server has since recorded later rows (the broker dropped
-it); event ids make a copy harmless. While the server records nothing at all (it is down, its
-backlog waits in the broker) the wait is four times longer: resending then would only grow the
-backlog. Each resend of the same oldest row doubles the wait, up to 16 times.
+leaves the outbox when the server's applied watermark names it (`applied_ranges`). Rows the
+broker took but the server has not recorded go again after a reconnect, or when the oldest of
+them has waited `resend_after_s` although the server has since recorded later rows (the broker
+dropped it); event ids make a copy harmless. While the server records nothing at all (it is
+down, its backlog waits in the broker) the wait is four times longer: resending then would only
+grow the backlog. Each resend of the same oldest row doubles the wait, up to 16 times.
 """
 
 from __future__ import annotations

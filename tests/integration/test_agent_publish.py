@@ -22,21 +22,19 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from contracts import (
-    AppliedRange,
     DeskPresenceChanged,
-    DeviceApplied,
     DeviceBooted,
     DeviceState,
     DeviceStatus,
     SensorClass,
     decode,
-    encode,
 )
 from edge_agent.desk_agent import DeskGateway, default_hold_times, run_desk_agent
 from edge_agent.runtime import ConnectionSettings, Outbox
 from edge_agent.sensors import QueuedSource, SensorReading
 from server.adapters.embedded_broker import MosquittoBroker
 from tests.fakes import FakeClock
+from tests.support import answer_as_server
 
 REPO = Path(__file__).resolve().parents[2]
 WAIT_S = 15.0
@@ -95,15 +93,7 @@ class Recorder:
         seen = Seen(msg.topic, message, msg.retain, msg.properties, bool(msg.dup))
         with self._lock:
             self._seen.append(seen)
-        if isinstance(message, DeskPresenceChanged | DeviceBooted):
-            applied = DeviceApplied(
-                device=message.device,
-                at=message.at,
-                epoch=message.epoch,
-                applied=[AppliedRange(epoch=message.epoch, first=message.seq, last=message.seq)],
-            )
-            cmd = msg.topic.removesuffix("/event") + "/cmd"
-            client.publish(cmd, encode(applied), qos=1, retain=True)
+        answer_as_server(client, msg.topic, message)
 
     def seen(self) -> list[Seen]:
         with self._lock:
