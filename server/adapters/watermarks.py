@@ -18,7 +18,7 @@ from server.services.site_index import SiteIndex
 # The contract's bound on ranges per message; a batch of 500 events never comes close.
 MAX_RANGES = 1000
 
-Publish = Callable[[str, bytes], None]
+Publish = Callable[[str, bytes], object]
 
 
 class Watermarks:
