@@ -33,6 +33,7 @@ from server.domain.sequencing import Position, ReadingOrigin, is_newer, supersed
 from server.services import retained_replay
 from server.services.off_the_shelf import read_foreign
 from server.services.ports import DeviceRecord, EventRecord, Store, Transaction
+from server.services.recorded import RecordedSeqs
 from server.services.room_ports import RoomEventSink
 from server.services.site_index import ForeignRoute, SiteIndex
 from server.services.wifi_presence import WifiPresence
@@ -83,6 +84,8 @@ class BatchOutcome:
     # Messages of known devices that carry nothing to apply (a node's other entities, its log,
     # a cleared retained topic), by kind: counted, never quarantined.
     ignored: Counter[str] = field(default_factory=Counter)
+    # Agents' events now in the log or quarantine, for their outboxes (the applied watermark).
+    recorded: RecordedSeqs = field(default_factory=RecordedSeqs)
 
     def quarantine(self, tx: Transaction, message: Inbound, reason: str, kind: str) -> None:
         """Keep a rejected message with its reason; it is acked like any other."""
@@ -98,6 +101,7 @@ class BatchOutcome:
         self.quarantine_kinds.update(part.quarantine_kinds)
         self.changes.update(part.changes)
         self.ignored.update(part.ignored)
+        self.recorded.merge(part.recorded)
 
     def add(self, transition: DeskTransition | None) -> None:
         if transition is not None and transition.visible:
@@ -126,6 +130,8 @@ class Prepared:
     body: Any = None
     channel: Channel | None = None
     error: ContractError | Quarantined | None = None
+    # A refused event of a known device: (device, epoch, seq), so its outbox may forget it.
+    refused: tuple[str, int, int] | None = None
 
 
 class Ingest:
@@ -221,14 +227,24 @@ class Ingest:
         try:
             decoded = decode(message.topic, message.payload)
             self._check_sender(decoded.topic, decoded.message)
-        except (ContractError, Quarantined) as exc:
+        except ContractError as exc:
             return Prepared(message, error=exc)
+        except Quarantined as exc:
+            body = decoded.message
+            refused = None
+            if exc.kind == "spoofed" and decoded.topic.channel is Channel.EVENT:
+                refused = (body.device, body.epoch, body.seq)
+            return Prepared(message, error=exc, refused=refused)
         return Prepared(message, decoded.message, decoded.topic.channel)
 
     def _apply_prepared(self, tx: Transaction, item: "Prepared", outcome: BatchOutcome) -> None:
         message = item.message
         if item.error is not None:
             outcome.quarantine(tx, message, str(item.error), item.error.kind)
+            if item.refused is not None:  # kept with its reason: the agent need not send it again
+                device, epoch, seq = item.refused
+                known = tx.device(device)
+                outcome.recorded.add(device, epoch, seq, (known.epoch or 0) if known else 0)
             return
         sender = self._sender(item)
         if sender is not None and sender in tx.revoked_devices():
@@ -438,6 +454,8 @@ class Ingest:
                 applied=newer,
             )
         )
+        if payload is not None:  # an agent's event, now logged: its outbox may forget it
+            outcome.recorded.add(event.device, event.epoch, event.seq, device.epoch or 0)
         if not stored:
             logged = tx.logged_payload(key)
             if logged is not None and not self._same_event(logged, event, wire):

@@ -34,6 +34,7 @@ from edge_agent.runtime import ConnectionSettings, Outbox
 from edge_agent.sensors import QueuedSource, SensorReading
 from server.adapters.embedded_broker import MosquittoBroker
 from tests.fakes import FakeClock
+from tests.support import answer_as_server
 
 REPO = Path(__file__).resolve().parents[2]
 WAIT_S = 15.0
@@ -58,7 +59,11 @@ class Seen:
 
 
 class Recorder:
-    """A plain paho subscriber with a persistent session, recording one site's messages."""
+    """A plain paho subscriber with a persistent session, recording one site's messages.
+
+    It answers every event as the server does once it has committed it: a retained
+    `device.applied` on the device's cmd topic, without which no agent empties its outbox.
+    """
 
     def __init__(self, broker: MosquittoBroker, site: str) -> None:
         self.site = site
@@ -88,6 +93,7 @@ class Recorder:
         seen = Seen(msg.topic, message, msg.retain, msg.properties, bool(msg.dup))
         with self._lock:
             self._seen.append(seen)
+        answer_as_server(client, msg.topic, message)
 
     def seen(self) -> list[Seen]:
         with self._lock:
