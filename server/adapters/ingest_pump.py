@@ -8,7 +8,8 @@ from datetime import datetime
 
 from server.adapters.database_outage import outage_reason
 from server.adapters.mqtt_bridge import Received
-from server.services.ingest import BatchOutcome, Inbound, Ingest
+from server.services.ingest import Ingest
+from server.services.ingest_batch import BatchOutcome, Inbound
 from server.services.ports import Clock, LiveFeed, Store
 from server.services.recorded import RecordedSeqs
 

@@ -34,7 +34,8 @@ from datetime import datetime
 from server.adapters.database_outage import DatabaseUnavailable, outage_reason
 from server.domain.occupancy import DeskReason, DeskState, DeskStatus
 from server.domain.sequencing import Position, ReadingOrigin
-from server.services.ingest import BatchOutcome, Inbound, Ingest
+from server.services.ingest import Ingest
+from server.services.ingest_batch import BatchOutcome, Inbound
 
 _ingest: Ingest | None = None  # the worker process's handler, set once by `install`
 

@@ -48,7 +48,7 @@ from server.adapters.people_repository import SqlPeopleStore
 from server.composition.runtime import Runtime
 from server.domain.people import Person
 from server.domain.refusals import Refusal
-from server.services.ingest import Inbound
+from server.services.ingest_batch import Inbound
 from server.services.room_directory import Actor
 from server.settings import Settings
 

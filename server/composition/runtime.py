@@ -131,7 +131,6 @@ class Runtime:
             sweep=LivenessSweep(
                 parts.index,
                 SqlStore(ticker_engine) if scale_out else parts.store,
-                parts.ingest,
                 clock,
             ),
             hub=hub,

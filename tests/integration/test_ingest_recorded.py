@@ -10,7 +10,8 @@ from contracts import DeskPresenceChanged, build_topic, encode
 from firmware_config.site import Device, EsphomeSource
 from server.adapters.database import make_engine, upgrade
 from server.adapters.repository import SqlStore
-from server.services.ingest import BatchOutcome, Inbound, Ingest
+from server.services.ingest import Ingest
+from server.services.ingest_batch import BatchOutcome, Inbound
 from server.services.site_index import SiteIndex
 from tests.off_the_shelf_support import site_with
 
