@@ -44,6 +44,11 @@ def run_ingest(ws: Workspace) -> ScenarioResult:
     return _run(ws, replicas=1)
 
 
+def run_ingest_with(ws: Workspace, name: str, **settings: Any) -> ScenarioResult:
+    """The ingest scenario with some server settings changed (one server, SQLite)."""
+    return _run(ws, replicas=1, name=name, overrides=settings)
+
+
 def run_ingest_replicas(ws: Workspace, replicas: int) -> ScenarioResult:
     """The same backlog drained by `replicas` servers on PostgreSQL, each owning a share of
     the device partitions. Reported per server-CPU-second, against one replica on PostgreSQL:
@@ -85,6 +90,7 @@ def _run(
     database_url: str | None = None,
     name: str = "ingest",
     bench: BenchSite | None = None,
+    overrides: dict[str, Any] | None = None,
 ) -> ScenarioResult:
     config = ws.config
     result = ScenarioResult(name, name)
@@ -92,6 +98,8 @@ def _run(
     events = EventSource(bench, seed=11).batch(config.backlog)
     with running_broker(ws.tmp / f"{name}-broker") as broker:
         base = ws.server_settings(name, broker.url, bench)
+        if overrides:
+            base = base.model_copy(update=overrides)
         if database_url is not None:
             base = base.model_copy(update={"database_url": database_url})
         settings = [

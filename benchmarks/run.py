@@ -22,6 +22,7 @@ from benchmarks.processes import raise_fd_limit
 from benchmarks.raw_limit import run_raw_limit
 from benchmarks.report import BenchReport, ScenarioResult, machine_info, merge_results, versions
 from benchmarks.rush import run_rush
+from benchmarks.watermarks import run_watermarks
 from benchmarks.workspace import Workspace
 from server.adapters.embedded_broker import mosquitto_config
 
@@ -38,6 +39,7 @@ SCENARIOS: dict[str, tuple[str, Scenario]] = {
     "ingest_pg_2": ("ingest, 2 replicas on PostgreSQL", lambda ws: run_ingest_replicas(ws, 2)),
     "ingest_pg_3": ("ingest, 3 replicas on PostgreSQL", lambda ws: run_ingest_replicas(ws, 3)),
     "ingest_sites": ("ingest, 20 buildings, 3 replicas", run_ingest_sites),
+    "watermarks": ("ingest with watermarks vs without", run_watermarks),
     "freshness": ("freshness", run_freshness),
     "fanout": ("fan-out", run_fanout),
     "footprint": ("footprint", run_footprint),

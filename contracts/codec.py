@@ -6,21 +6,21 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from contracts.errors import ContractError
-from contracts.events import DeviceCommand, DeviceEvent, DeviceState, DeviceStatus
+from contracts.events import DeviceCommandMessage, DeviceEvent, DeviceState, DeviceStatus
 from contracts.strict_json import load_json
 from contracts.topics import Channel, Topic, parse_topic
 
 # Far above any legitimate message; a bound keeps a hostile device from costing memory.
 MAX_PAYLOAD_BYTES = 16 * 1024
 
-Message = Any  # one of DeviceEvent | DeviceState | DeviceStatus | DeviceCommand
+Message = Any  # one of DeviceEvent | DeviceState | DeviceStatus | DeviceCommandMessage
 
 _EVENT: TypeAdapter[Any] = TypeAdapter(DeviceEvent)
 _BY_CHANNEL: dict[Channel, TypeAdapter[Any]] = {
     Channel.EVENT: _EVENT,
     Channel.STATE: TypeAdapter(DeviceState),
     Channel.STATUS: TypeAdapter(DeviceStatus),
-    Channel.CMD: TypeAdapter(DeviceCommand),
+    Channel.CMD: TypeAdapter(DeviceCommandMessage),
 }
 
 

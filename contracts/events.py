@@ -137,6 +137,36 @@ class DeviceCommand(_Message):
     command: Literal["identify", "resync"]
 
 
+class AppliedRange(BaseModel):
+    """Seqs `first`..`last` (inclusive) of one epoch, all recorded by the server."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    epoch: Counter
+    first: Counter
+    last: Counter
+
+
+class DeviceApplied(_Message):
+    """Retained on the device's cmd topic after each commit that recorded its events: the agent
+    deletes the outbox rows named here, and nothing else (a broker PUBACK is not enough).
+
+    Exact ranges rather than one watermark: a seq the broker dropped (queue limit, crash) leaves
+    a gap that a single high mark would hide. `epoch` is the newest the server has seen from the
+    device, so an agent that lost its outbox continues above it.
+    """
+
+    type: Literal["device.applied"] = "device.applied"
+    epoch: Counter = Field(description="The newest epoch the server has seen from this device")
+    applied: Annotated[list[AppliedRange], Field(max_length=1000)] = Field(
+        description="Event seqs the commit recorded (applied, stale, duplicate or refused)"
+    )
+
+
+# What the server sends on a device's cmd topic.
+DeviceCommandMessage = Annotated[DeviceCommand | DeviceApplied, Field(discriminator="type")]
+
+
 def event_id(event: DeskPresenceChanged | DeviceBooted | RoomEvent | ApEvent) -> str:
     """The idempotency key `device:epoch:seq`."""
     return f"{event.device}:{event.epoch}:{event.seq}"

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from contracts.events import DeviceCommand, DeviceEvent, DeviceState, DeviceStatus
+from contracts.events import DeviceCommandMessage, DeviceEvent, DeviceState, DeviceStatus
 from contracts.topics import ROOT, VERSION
 
 SCHEMA_FILE = "freeseat-v1.schema.json"
@@ -18,7 +18,7 @@ def contract_schema() -> dict[str, Any]:
         "event": TypeAdapter(DeviceEvent).json_schema(),
         "state": TypeAdapter(DeviceState).json_schema(),
         "status": TypeAdapter(DeviceStatus).json_schema(),
-        "cmd": TypeAdapter(DeviceCommand).json_schema(),
+        "cmd": TypeAdapter(DeviceCommandMessage).json_schema(),
     }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

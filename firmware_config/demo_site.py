@@ -1,26 +1,24 @@
 """The demo site, Aoba City Hall: a deterministic generator for its site file and staff directory.
 
 Run `python -m firmware_config.demo_site` to rewrite the shipped files after changing this
-module; a test fails while the shipped files differ from what it generates.
+module, demo_departments or demo_staff; a test fails while the shipped files differ from what
+it generates.
 """
 
-import csv
-import io
 import json
 import math
 import random
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 
+from firmware_config.demo_departments import DEPARTMENTS, DepartmentPlan
+from firmware_config.demo_staff import render_staff_csv
 from firmware_config.paths import demo_site_path, demo_staff_path
 
-__all__ = ["demo_site_path", "demo_staff_path", "main", "render_site_yaml", "render_staff_csv"]
+__all__ = ["demo_site_path", "demo_staff_path", "main", "render_site_yaml"]
 
-# Separate seeds so that changing the staff list never reshuffles the floor plans.
+# Its own seed, so that changing the staff list (demo_staff) never reshuffles the floor plans.
 _SITE_SEED = 20_240_401
-_STAFF_SEED = 20_240_402
-STAFF_COUNT = 2_000
 
 FLOOR_WIDTH = 64.0
 FLOOR_HEIGHT = 38.0
@@ -58,91 +56,7 @@ ROOM_PATTERNS = (
     (3.0, 3.0, 6.0, 4.5),
     (4.5, 9.0, 3.0),
 )
-
-
-@dataclass(frozen=True)
-class DepartmentPlan:
-    id: str
-    name: str
-    name_ja: str
-    short: str
-    floor: int
-    desks: int
-
-
-# Desks per department; staff are 2,000 against ~1,600 desks, a typical free-address ratio.
-# fmt: off
-DEPARTMENTS = tuple(
-    DepartmentPlan(*row)
-    for row in (
-        ("citizens", "Citizens Affairs Division", "市民課", "Citizens Affairs", 2, 96),
-        ("insurance-pension", "Health Insurance and Pension Division", "保険年金課",
-         "Insurance & Pension", 2, 84),
-        ("accounting", "Accounting Division", "会計課", "Accounting", 2, 50),
-        ("welfare", "Public Assistance Division", "生活福祉課", "Public Assistance", 3, 86),
-        ("child-family", "Child and Family Support Division", "子育て支援課", "Child & Family",
-         3, 84),
-        ("elderly-care", "Elderly and Long-term Care Division", "高齢介護課", "Elderly Care",
-         3, 78),
-        ("disability", "Disability Welfare Division", "障がい福祉課", "Disability", 3, 64),
-        ("tax", "Taxation Division", "税務課", "Taxation", 4, 152),
-        ("tax-collection", "Tax Collection Division", "納税課", "Tax Collection", 4, 88),
-        ("health", "Health Promotion Division", "健康推進課", "Health Promotion", 5, 72),
-        ("environment", "Environmental Policy Division", "環境政策課", "Environment", 5, 58),
-        ("commerce", "Commerce, Industry and Tourism Division", "商工観光課", "Commerce", 5, 52),
-        ("agriculture", "Agriculture Division", "農政課", "Agriculture", 5, 38),
-        ("urban-planning", "Urban Planning Division", "都市計画課", "Urban Planning", 6, 62),
-        ("roads", "Roads and Bridges Division", "道路課", "Roads", 6, 70),
-        ("building", "Building Guidance Division", "建築指導課", "Building Guidance", 6, 44),
-        ("parks", "Parks and Green Spaces Division", "公園緑地課", "Parks", 6, 34),
-        ("general-affairs", "General Affairs Division", "総務課", "General Affairs", 7, 46),
-        ("hr", "Human Resources Division", "人事課", "Human Resources", 7, 38),
-        ("finance", "Finance Division", "財政課", "Finance", 7, 36),
-        ("policy", "Policy Planning Division", "企画政策課", "Policy Planning", 7, 40),
-        ("digital", "Digital Transformation Division", "デジタル推進課", "Digital", 7, 40),
-        ("crisis", "Crisis Management Division", "危機管理課", "Crisis Management", 8, 40),
-        ("education", "Board of Education General Affairs Division", "教育総務課", "Education",
-         8, 72),
-        ("council", "City Council Secretariat", "議会事務局", "Council Secretariat", 8, 32),
-        ("public-relations", "Secretariat and Public Relations Division", "秘書広報課",
-         "Public Relations", 8, 46),
-    )
-)
-# fmt: on
 FLOOR_LEVELS = tuple(range(2, 9))
-
-FAMILY_NAMES = (
-    ("Sato", "佐藤"), ("Suzuki", "鈴木"), ("Takahashi", "高橋"), ("Tanaka", "田中"),
-    ("Ito", "伊藤"), ("Watanabe", "渡辺"), ("Yamamoto", "山本"), ("Nakamura", "中村"),
-    ("Kobayashi", "小林"), ("Kato", "加藤"), ("Yoshida", "吉田"), ("Yamada", "山田"),
-    ("Sasaki", "佐々木"), ("Yamaguchi", "山口"), ("Matsumoto", "松本"), ("Inoue", "井上"),
-    ("Kimura", "木村"), ("Hayashi", "林"), ("Saito", "斎藤"), ("Shimizu", "清水"),
-    ("Yamazaki", "山崎"), ("Mori", "森"), ("Abe", "阿部"), ("Ikeda", "池田"),
-    ("Hashimoto", "橋本"), ("Yamashita", "山下"), ("Ishikawa", "石川"), ("Nakajima", "中島"),
-    ("Maeda", "前田"), ("Fujita", "藤田"), ("Ogawa", "小川"), ("Goto", "後藤"),
-    ("Okada", "岡田"), ("Hasegawa", "長谷川"), ("Murakami", "村上"), ("Kondo", "近藤"),
-    ("Ishii", "石井"), ("Sakamoto", "坂本"), ("Endo", "遠藤"), ("Aoki", "青木"),
-    ("Fujii", "藤井"), ("Nishimura", "西村"), ("Fukuda", "福田"), ("Ota", "太田"),
-    ("Miura", "三浦"), ("Okamoto", "岡本"), ("Matsuda", "松田"), ("Nakagawa", "中川"),
-)  # fmt: skip
-GIVEN_NAMES = (
-    ("Haruto", "陽翔"), ("Sota", "蒼太"), ("Yuto", "悠斗"), ("Riku", "陸"), ("Ren", "蓮"),
-    ("Minato", "湊"), ("Kaito", "海斗"), ("Takumi", "拓海"), ("Daiki", "大輝"),
-    ("Shota", "翔太"), ("Kenta", "健太"), ("Hiroshi", "浩"), ("Takashi", "隆"),
-    ("Makoto", "誠"), ("Kenji", "健二"), ("Naoki", "直樹"), ("Tetsuya", "哲也"),
-    ("Kazuya", "和也"), ("Shinji", "慎二"), ("Masato", "雅人"), ("Ryota", "涼太"),
-    ("Yusuke", "祐介"), ("Kohei", "康平"), ("Yui", "結衣"), ("Hina", "陽菜"), ("Mei", "芽依"),
-    ("Sakura", "さくら"), ("Aoi", "葵"), ("Rin", "凛"), ("Mio", "美桜"), ("Yuna", "結菜"),
-    ("Akari", "明里"), ("Misaki", "美咲"), ("Haruka", "遥"), ("Nanami", "七海"),
-    ("Ayaka", "彩花"), ("Megumi", "恵"), ("Yoko", "洋子"), ("Keiko", "恵子"),
-    ("Tomoko", "智子"), ("Naoko", "直子"), ("Yumi", "由美"), ("Mariko", "真理子"),
-    ("Emi", "恵美"), ("Kana", "加奈"), ("Saki", "早紀"), ("Asuka", "明日香"),
-    ("Chihiro", "千尋"),
-)  # fmt: skip
-EMAIL_DOMAIN = "city-aoba.example"
-
-# Share of staff with each seating need; small, as in a real office.
-NEED_RATES = (("accessible", 0.012), ("dual-monitor", 0.025), ("standing", 0.015))
 
 
 @dataclass(frozen=True)
@@ -485,44 +399,6 @@ def render_site_yaml() -> str:
             for ap in floor.access_points
         ]
     return "\n".join(out) + "\n"
-
-
-def render_staff_csv() -> str:
-    """The demo staff directory's full text (2,000 fictional people); the same on every run."""
-    rng = random.Random(_STAFF_SEED)
-    total_desks = sum(d.desks for d in DEPARTMENTS)
-    # Largest-remainder shares: headcount in proportion to each department's desks.
-    exact = {d.id: STAFF_COUNT * d.desks / total_desks for d in DEPARTMENTS}
-    counts = {key: math.floor(value) for key, value in exact.items()}
-    short = STAFF_COUNT - sum(counts.values())
-    for key in sorted(exact, key=lambda k: (counts[k] - exact[k], k))[:short]:
-        counts[key] += 1
-    slots = [dept for dept, count in counts.items() for _ in range(count)]
-    rng.shuffle(slots)
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["staff_id", "name", "name_ja", "department", "needs", "email"])
-    emails: Counter[str] = Counter()
-    for number, department in enumerate(slots, start=1):
-        family, family_ja = rng.choice(FAMILY_NAMES)
-        given, given_ja = rng.choice(GIVEN_NAMES)
-        needs = [need for need, rate in NEED_RATES if rng.random() < rate]
-        local = f"{given}.{family}".lower()
-        emails[local] += 1
-        if emails[local] > 1:
-            local += str(emails[local])
-        writer.writerow(
-            [
-                f"s{number:05d}",
-                f"{family} {given}",
-                f"{family_ja} {given_ja}",
-                department,
-                ";".join(needs),
-                f"{local}@{EMAIL_DOMAIN}",
-            ]
-        )
-    return buffer.getvalue()
 
 
 def main() -> None:

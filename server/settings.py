@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     # A reading dated further than this from when it arrived is dated by the server instead
     # (desks.since, history) and counted for the device in /api/devices.
     max_clock_skew_s: float = Field(default=300, gt=0)
+    # Tell agents what each commit recorded (the applied watermark, DESIGN §5.1); their outboxes
+    # keep every event until then. Off only to measure its cost (`freeseat bench`).
+    ingest_watermarks: bool = True
     # The least time between two deltas of one floor; a floor's first change after a quiet
     # spell goes out at once (see server/adapters/live_feed.py).
     live_tick_s: float = Field(default=0.1, gt=0)

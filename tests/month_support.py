@@ -17,14 +17,8 @@ from pathlib import Path
 
 import yaml
 
-from edge_agent.office_month import (
-    MonthSettings,
-    OfficeMonth,
-    PersonDay,
-    plan_month,
-    read_staff,
-    subset,
-)
+from edge_agent.month_truth import MonthSettings, OfficeMonth, PersonDay
+from edge_agent.office_month import plan_month, read_staff, subset
 from firmware_config.loader import load_site
 from firmware_config.paths import demo_site_path, demo_staff_path
 from firmware_config.site import Site

@@ -12,7 +12,17 @@ import uvicorn
 from fastapi import FastAPI
 from paho.mqtt.enums import CallbackAPIVersion
 
-from contracts import decode
+from contracts import (
+    AppliedRange,
+    DeskPresenceChanged,
+    DeviceApplied,
+    DeviceBooted,
+    Kind,
+    build_topic,
+    decode,
+    encode,
+    parse_topic,
+)
 from firmware_config.site import (
     Building,
     Department,
@@ -143,6 +153,23 @@ class ServerThread:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self._thread.join(timeout=30)
+
+
+def answer_as_server(client: mqtt.Client, topic: str, message: object) -> None:
+    """Answer an agent's event as the server does once it has committed it: a retained
+    `device.applied` on the device's cmd topic, without which no agent empties its outbox.
+    For tests of agents with no server behind the broker."""
+    if not isinstance(message, DeskPresenceChanged | DeviceBooted):
+        return
+    parsed = parse_topic(topic)
+    applied = DeviceApplied(
+        device=message.device,
+        at=message.at,
+        epoch=message.epoch,
+        applied=[AppliedRange(epoch=message.epoch, first=message.seq, last=message.seq)],
+    )
+    cmd = build_topic(parsed.site, Kind(parsed.kind), parsed.device, "cmd")
+    client.publish(cmd, encode(applied), qos=1, retain=True)
 
 
 class ContractListener:

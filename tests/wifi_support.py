@@ -8,7 +8,8 @@ from typing import Any
 
 from contracts import ApStationsCounted, build_topic, encode
 from firmware_config.site import AccessPoint, Device, Site
-from server.services.ingest import Inbound, Ingest
+from server.services.ingest import Ingest
+from server.services.ingest_batch import Inbound
 from tests.support import small_site
 
 # Radio addresses of the test APs (infrastructure, not people): floor, AP -> BSSIDs.

@@ -56,6 +56,11 @@ class AgentConfig(BaseModel):
     outbox: Path = Field(description="SQLite outbox file; relative paths are from the config file")
     max_outbox_rows: Annotated[int, Field(ge=1, le=10_000_000)] = DEFAULT_MAX_ROWS
     heartbeat_s: Annotated[float, Field(gt=0, le=86_400)] = 30.0
+    resend_after_s: Annotated[float, Field(ge=1, le=86_400)] = Field(
+        default=30.0,
+        description="send outbox rows again when the server has not recorded the oldest this "
+        "long (docs/delivery.md)",
+    )
 
     @field_validator("broker")
     @classmethod

@@ -29,6 +29,9 @@ class ConnectionSettings:
     max_inflight: int = 20
     # Events handed to paho but not yet acknowledged; bounds memory and keeps mids unique.
     window: int = 1000
+    # How long the oldest outbox row may wait for the server's watermark before the outbox is
+    # sent again (doubling while the server stays silent).
+    resend_after_s: float = 30.0
 
     def client_setup(self, client_id: str) -> ClientSetup:
         """The paho setup of one device's client: a persistent session under its own id."""
@@ -102,5 +105,6 @@ def reach_broker(
             username=config.username,
             password=config.password,
             ca_file=config.ca_file,
+            resend_after_s=config.resend_after_s,
         )
     return BrokerReach(settings, found)

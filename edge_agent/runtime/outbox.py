@@ -1,4 +1,5 @@
-"""The durable outbox: events are written here before publishing, deleted once delivered."""
+"""The durable outbox: events are written here before publishing, deleted once the server says
+it has recorded them (its applied watermark), not when the broker merely took them."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ _SCHEMA = (
     " seq INTEGER NOT NULL,"
     " topic TEXT NOT NULL,"
     " payload BLOB NOT NULL)",
+    # The server names recorded events by (epoch, seq): deleting them must not scan a backlog.
+    "CREATE INDEX IF NOT EXISTS outbox_position ON outbox (epoch, seq)",
 )
 
 
@@ -29,7 +32,7 @@ class OutboxError(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class OutboxRow:
-    """One event waiting for the broker's PUBACK."""
+    """One event waiting for the server to record it."""
 
     id: int
     epoch: int
@@ -180,8 +183,50 @@ class Outbox:
             ).fetchall()
         return [OutboxRow(r[0], r[1], r[2], r[3], bytes(r[4])) for r in rows]
 
+    def delete_applied(self, epoch: int, first: int, last: int) -> int:
+        """Forget the rows of `epoch` with seq in first..last, which the server has recorded;
+        returns how many there were (0: already gone, or a late copy of an old watermark)."""
+        with self._lock:
+            if self._closed:
+                return 0  # the watermark is retained: the next start reads it again
+            cursor = self._db.execute(
+                "DELETE FROM outbox WHERE epoch = ? AND seq BETWEEN ? AND ?", (epoch, first, last)
+            )
+            self._pending -= cursor.rowcount
+            return cursor.rowcount
+
+    def first_id(self) -> int | None:
+        """The id of the oldest row still waiting, None when empty."""
+        with self._lock:
+            self._check_open()
+            row = self._db.execute("SELECT MIN(id) FROM outbox").fetchone()
+        return None if row[0] is None else int(row[0])
+
+    def continue_above(self, server_epoch: int, rewrite: Callable[[bytes, int], bytes]) -> bool:
+        """Move this run above `server_epoch` when the server has seen an epoch as high as ours
+        (the outbox file was wiped or restored): this epoch's rows take the new epoch, their
+        payloads rewritten by `rewrite(payload, epoch)`, so their event ids are new and the
+        server applies them instead of finding them stale or already logged. Seqs stay."""
+        with self._lock:
+            self._check_open()
+            if server_epoch < self._epoch:
+                return False
+            old, new = self._epoch, server_epoch + 1
+            with self._transaction():
+                rows = self._db.execute(
+                    "SELECT id, payload FROM outbox WHERE epoch = ?", (old,)
+                ).fetchall()
+                for row_id, payload in rows:
+                    self._db.execute(
+                        "UPDATE outbox SET epoch = ?, payload = ? WHERE id = ?",
+                        (new, rewrite(bytes(payload), new), row_id),
+                    )
+                self._set_meta("epoch", new)
+            self._epoch = new
+            return True
+
     def delete(self, row_id: int) -> bool:
-        """Forget a row the broker has acknowledged; False if it was already gone."""
+        """Forget a row the broker refused for good; False if it was already gone."""
         with self._lock:
             if self._closed:
                 # A late PUBACK after close: the row is replayed on the next start instead.

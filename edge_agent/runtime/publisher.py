@@ -14,14 +14,17 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
+from pydantic import TypeAdapter
 
 from contracts import (
     ApEvent,
     Channel,
     ContractError,
     DeskPresenceChanged,
+    DeviceApplied,
     DeviceBooted,
     DeviceCommand,
+    DeviceEvent,
     DeviceState,
     DeviceStatus,
     Kind,
@@ -42,6 +45,7 @@ log = logging.getLogger(__name__)
 
 SequencedEvent = DeskPresenceChanged | DeviceBooted | RoomEvent | ApEvent
 Event = TypeVar("Event", bound=SequencedEvent)
+_EVENTS: TypeAdapter[SequencedEvent] = TypeAdapter(DeviceEvent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +60,8 @@ class PublisherStats:
     events: int
     acked: int
     refused: int
+    applied: int
+    resends: int
     pending: int
     dropped: int
     states: int
@@ -113,7 +119,13 @@ class DevicePublisher:
         client.max_queued_messages_set(0)
         self._set_will(client)
         self._delivery = OutboxDelivery(
-            outbox, client, device=device, window=settings.window, on_online=self.heartbeat.request
+            outbox,
+            client,
+            device=device,
+            window=settings.window,
+            on_online=self.heartbeat.request,
+            resend_after_s=settings.resend_after_s,
+            monotonic=monotonic,
         )
         client.on_pre_connect = self._on_pre_connect
         client.on_connect = self._on_connect
@@ -147,9 +159,9 @@ class DevicePublisher:
         return self._delivery.gate.wait(timeout)
 
     def stop(self, *, drain_s: float = 2.0) -> None:
-        """Let the broker take what it can within drain_s, publish `offline`, and disconnect.
+        """Let the server record what it can within drain_s, publish `offline`, and disconnect.
 
-        Rows not yet acknowledged stay in the outbox and are replayed on the next start.
+        Rows the server has not recorded stay in the outbox and are replayed on the next start.
         """
         if not self._started:
             return
@@ -189,6 +201,8 @@ class DevicePublisher:
                 events=self._events,
                 acked=self._delivery.acked,
                 refused=self._delivery.refused,
+                applied=self._delivery.applied,
+                resends=self._delivery.resends,
                 pending=box.pending,
                 dropped=box.dropped,
                 states=self._states,
@@ -223,7 +237,10 @@ class DevicePublisher:
         """Publish the retained heartbeat (expiring after ~2 intervals) when due; True if sent.
 
         Heartbeats skip the outbox: only the newest one matters, and a stale one would lie.
+        Every agent calls this on each tick, so it also sends the outbox again when the server
+        has left its oldest row unrecorded too long (see OutboxDelivery.resend_if_due).
         """
+        self._delivery.resend_if_due()
         if not self.heartbeat.take() or not self._client.is_connected():
             return False
         state = DeviceState(
@@ -319,6 +336,9 @@ class DevicePublisher:
             log.warning("%s: ignored a command that breaks the contract: %s", self.device, exc)
             return
         command = decoded.message
+        if isinstance(command, DeviceApplied):
+            self._on_applied(command)
+            return
         if not isinstance(command, DeviceCommand):
             return
         # paho's thread: only flag the work; the agent's own thread does it on its next tick.
@@ -328,3 +348,35 @@ class DevicePublisher:
             log.warning("%s: identify requested by the server", self.device)
         if self._on_command is not None:
             self._on_command(command)
+
+    def _on_applied(self, applied: DeviceApplied) -> None:
+        """The server's watermark (paho's thread): continue above the server's epoch if it has
+        seen ours from an earlier life of the device, then forget the rows it recorded."""
+        own = self._outbox.epoch
+        # Equal epochs mean an earlier life only while this run has sent nothing of its own.
+        above = applied.epoch > own or (
+            applied.epoch == own and not self._delivery.handed_this_epoch
+        )
+        if above and self._outbox.continue_above(applied.epoch, _with_epoch):
+            self._delivery.handed_this_epoch = False
+            log.warning(
+                "%s: the server has seen epoch %d, this outbox only %d (wiped or restored?);"
+                " continuing at epoch %d",
+                self.device,
+                applied.epoch,
+                own,
+                self._outbox.epoch,
+            )
+            # Say online again under the new epoch: the server ignores a status older than the
+            # epoch it knows (a late will), and so would it this connection's.
+            info = self._client.publish(
+                self._status_topic, self._status("online"), qos=1, retain=True
+            )
+            self._delivery.track(info.mid, OTHER)
+            self._delivery.restart()
+        self._delivery.applied_ranges(applied.applied)
+
+
+def _with_epoch(payload: bytes, epoch: int) -> bytes:
+    """An outbox payload renumbered into `epoch` (same seq, so a new event id)."""
+    return encode(_EVENTS.validate_json(payload).model_copy(update={"epoch": epoch}))

@@ -8,8 +8,10 @@ from datetime import datetime
 
 from server.adapters.database_outage import outage_reason
 from server.adapters.mqtt_bridge import Received
-from server.services.ingest import BatchOutcome, Inbound, Ingest
+from server.services.ingest import Ingest
+from server.services.ingest_batch import BatchOutcome, Inbound
 from server.services.ports import Clock, LiveFeed, Store
+from server.services.recorded import RecordedSeqs
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +54,10 @@ class IngestPump:
         apply: Callable[[list[Inbound]], Awaitable[BatchOutcome]] | None = None,
         outage_backoff: tuple[float, float] = OUTAGE_BACKOFF_S,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        watermarks: Callable[[RecordedSeqs], None] | None = None,
     ) -> None:
-        """`apply` commits a batch elsewhere (an ingest worker process); default: a thread."""
+        """`apply` commits a batch elsewhere (an ingest worker process); default: a thread.
+        `watermarks` tells agents what each commit recorded (server/adapters/watermarks.py)."""
         self._queue = queue
         self._ingest = ingest
         self._apply = apply or self._apply_in_thread
@@ -67,6 +71,7 @@ class IngestPump:
         self._outage_backoff = outage_backoff
         self._backoff = outage_backoff[0]
         self._sleep = sleep
+        self._watermarks = watermarks
         self.totals = BatchOutcome()
         self.batches = 0
         # Taken off the queue and not yet acknowledged (held while the database is out).
@@ -137,9 +142,12 @@ class IngestPump:
             for message in batch:
                 self._ack(message)
             self.pending -= len(batch)
+        if self._watermarks is not None and outcome.recorded:
+            self._watermarks(outcome.recorded)  # committed: agents may forget these events
         self.batches += 1
         self.totals.merge(outcome)
         self.totals.changes.clear()  # totals count; the changes went to the live feed
+        self.totals.recorded.clear()
         self._live.publish(outcome.changes.values())
         return outcome
 

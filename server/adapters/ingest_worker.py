@@ -34,7 +34,8 @@ from datetime import datetime
 from server.adapters.database_outage import DatabaseUnavailable, outage_reason
 from server.domain.occupancy import DeskReason, DeskState, DeskStatus
 from server.domain.sequencing import Position, ReadingOrigin
-from server.services.ingest import BatchOutcome, Inbound, Ingest
+from server.services.ingest import Ingest
+from server.services.ingest_batch import BatchOutcome, Inbound
 
 _ingest: Ingest | None = None  # the worker process's handler, set once by `install`
 
@@ -133,7 +134,10 @@ StatusTuple = tuple[
     bool,
     str | None,
 ]
-OutcomeTuple = tuple[int, int, int, int, dict[str, int], list[StatusTuple], dict[str, int]]
+RecordedTuple = tuple[dict[str, int], dict[str, dict[int, list[int]]]]
+OutcomeTuple = tuple[
+    int, int, int, int, dict[str, int], list[StatusTuple], dict[str, int], RecordedTuple
+]
 
 
 def _apply(wire: list[tuple[str, bytes, datetime, bool]]) -> OutcomeTuple:
@@ -158,6 +162,7 @@ def _apply(wire: list[tuple[str, bytes, datetime, bool]]) -> OutcomeTuple:
         dict(outcome.quarantine_kinds),
         changes,
         dict(outcome.ignored),
+        (outcome.recorded.newest, outcome.recorded.seqs),
     )
 
 
@@ -181,9 +186,10 @@ def _status_tuple(s: DeskStatus) -> StatusTuple:
 
 
 def _outcome(wire: OutcomeTuple) -> BatchOutcome:
-    applied, stale, duplicates, quarantined, kinds, changes, ignored = wire
+    applied, stale, duplicates, quarantined, kinds, changes, ignored, recorded = wire
     outcome = BatchOutcome(applied, stale, duplicates, quarantined, Counter(kinds))
     outcome.ignored.update(ignored)
+    outcome.recorded.newest, outcome.recorded.seqs = recorded
     for (
         desk,
         floor,

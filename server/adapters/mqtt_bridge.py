@@ -129,6 +129,13 @@ class MqttBridge:
             self._client.ack(received.mid, received.qos)
         self._slots.release()
 
+    def publish_retained(self, topic: str, payload: bytes) -> None:
+        """Publish the server's retained word to a device (its applied watermark); paho's thread
+        sends it. QoS 0: nothing depends on its delivery (an agent that misses one sends those
+        rows again and is named in the next), and QoS 1 cost twice the CPU (paho tracks and
+        settles each publish): ~16 against ~7 µs per ingested event in the bench's batches."""
+        self._client.publish(topic, payload, qos=0, retain=True)
+
     def _on_connect(
         self, client: mqtt.Client, _userdata: Any, flags: Any, reason: Any, _properties: Any
     ) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import sessionmaker
 
 from server.adapters.database import WRITE_INTENT
 from server.adapters.repository import SqlTransaction
+from server.adapters.room_rows import MATERIAL_COLUMNS, booking_of, code_of, session_of, status_of
 from server.adapters.tables import DeviceRow
 from server.adapters.tables_rooms import (
     RoomBookingRow,
@@ -35,17 +36,6 @@ from server.services.room_ports import (
     NewBooking,
     PairingCode,
     RoomBusy,
-)
-
-_MATERIAL_COLUMNS = (
-    RoomMaterialRow.id,
-    RoomMaterialRow.session_id,
-    RoomMaterialRow.kind,
-    RoomMaterialRow.filename,
-    RoomMaterialRow.size,
-    RoomMaterialRow.pages,
-    RoomMaterialRow.sha256,
-    RoomMaterialRow.uploaded_at,
 )
 
 
@@ -76,7 +66,7 @@ class SqlRoomTransaction:
         )
         self._s.add(row)
         self._flush_booking()
-        return _booking(row)
+        return booking_of(row)
 
     def _flush_booking(self) -> None:
         """Write the pending booking change; the database's overlap refusal as BookingOverlap."""
@@ -97,11 +87,11 @@ class SqlRoomTransaction:
         row.title, row.starts_at, row.ends_at = title, starts_at, ends_at
         row.sequence += 1
         self._flush_booking()
-        return _booking(row)
+        return booking_of(row)
 
     def booking(self, booking_id: int) -> Booking | None:
         row = self._s.get(RoomBookingRow, booking_id)
-        return None if row is None else _booking(row)
+        return None if row is None else booking_of(row)
 
     def bookings(self, room: str | None, start: datetime, end: datetime) -> list[Booking]:
         query = select(RoomBookingRow).where(
@@ -110,7 +100,7 @@ class SqlRoomTransaction:
         if room is not None:
             query = query.where(RoomBookingRow.room == room)
         rows = self._s.scalars(query.order_by(RoomBookingRow.starts_at, RoomBookingRow.id))
-        return [_booking(row) for row in rows]
+        return [booking_of(row) for row in rows]
 
     def series_bookings(self) -> list[Booking]:
         rows = self._s.scalars(
@@ -118,7 +108,7 @@ class SqlRoomTransaction:
             .where(RoomBookingRow.series.is_not(None))
             .order_by(RoomBookingRow.starts_at)
         )
-        return [_booking(row) for row in rows]
+        return [booking_of(row) for row in rows]
 
     def set_booking_status(
         self, booking_id: int, status: str, reason: str | None, at: datetime
@@ -140,7 +130,7 @@ class SqlRoomTransaction:
                 RoomBookingRow.ends_at > ended_after,
             )
         )
-        return [_booking(row) for row in rows]
+        return [booking_of(row) for row in rows]
 
     # -- sessions ----------------------------------------------------------------------------
 
@@ -161,15 +151,15 @@ class SqlRoomTransaction:
             self._s.flush()
         except IntegrityError:
             raise RoomBusy(session.room) from None
-        return _session(row)
+        return session_of(row)
 
     def session(self, session_id: int) -> MeetingSession | None:
         row = self._s.get(RoomSessionRow, session_id)
-        return None if row is None else _session(row)
+        return None if row is None else session_of(row)
 
     def session_by_token(self, token: str) -> MeetingSession | None:
         row = self._s.scalar(select(RoomSessionRow).where(RoomSessionRow.token == token))
-        return None if row is None else _session(row)
+        return None if row is None else session_of(row)
 
     def open_session(self, room: str) -> MeetingSession | None:
         row = self._s.scalar(
@@ -177,11 +167,11 @@ class SqlRoomTransaction:
                 RoomSessionRow.room == room, RoomSessionRow.ended_at.is_(None)
             )
         )
-        return None if row is None else _session(row)
+        return None if row is None else session_of(row)
 
     def open_sessions(self) -> list[MeetingSession]:
         rows = self._s.scalars(select(RoomSessionRow).where(RoomSessionRow.ended_at.is_(None)))
-        return [_session(row) for row in rows]
+        return [session_of(row) for row in rows]
 
     def sessions_started(self, start: datetime, end: datetime) -> list[MeetingSession]:
         rows = self._s.scalars(
@@ -189,7 +179,7 @@ class SqlRoomTransaction:
             .where(RoomSessionRow.started_at >= start, RoomSessionRow.started_at < end)
             .order_by(RoomSessionRow.id)
         )
-        return [_session(row) for row in rows]
+        return [session_of(row) for row in rows]
 
     def has_session_between(self, room: str, start: datetime, end: datetime) -> bool:
         return bool(
@@ -274,7 +264,7 @@ class SqlRoomTransaction:
 
     def materials(self, session_id: int) -> list[Material]:
         rows = self._s.execute(
-            select(*_MATERIAL_COLUMNS)
+            select(*MATERIAL_COLUMNS)
             .where(RoomMaterialRow.session_id == session_id)
             .order_by(RoomMaterialRow.kind, RoomMaterialRow.id)
         )
@@ -329,7 +319,7 @@ class SqlRoomTransaction:
             .order_by(RoomPairingCodeRow.issued_at.desc(), RoomPairingCodeRow.id.desc())
             .limit(1)
         )
-        return None if row is None else _code(row)
+        return None if row is None else code_of(row)
 
     def add_code(
         self,
@@ -349,7 +339,7 @@ class SqlRoomTransaction:
         )
         self._s.add(row)
         self._s.flush()
-        return _code(row)
+        return code_of(row)
 
     def live_codes(self, code: str, now: datetime) -> list[PairingCode]:
         rows = self._s.scalars(
@@ -360,7 +350,7 @@ class SqlRoomTransaction:
                 RoomPairingCodeRow.expires_at > now,
             )
         )
-        return [_code(row) for row in rows]
+        return [code_of(row) for row in rows]
 
     def revoke_codes(self, room: str) -> None:
         self._s.execute(
@@ -402,10 +392,10 @@ class SqlRoomTransaction:
 
     def status(self, room: str) -> RoomStatus | None:
         row = self._s.get(RoomStatusRow, room)
-        return None if row is None else _status(row)
+        return None if row is None else status_of(row)
 
     def statuses(self) -> dict[str, RoomStatus]:
-        return {row.room: _status(row) for row in self._s.scalars(select(RoomStatusRow))}
+        return {row.room: status_of(row) for row in self._s.scalars(select(RoomStatusRow))}
 
     def save_status(self, status: RoomStatus, device: str) -> None:
         row = self._s.get(RoomStatusRow, status.room)
@@ -460,59 +450,3 @@ class SqlRoomStore:
             raise TypeError("room events join only a SqlTransaction")
         # The ingest transaction's own session: room state commits with the event log.
         return SqlRoomTransaction(tx.session)
-
-
-def _booking(row: RoomBookingRow) -> Booking:
-    return Booking(
-        id=row.id,
-        uid=row.uid,
-        room=row.room,
-        title=row.title,
-        host=row.host,
-        host_name=row.host_name,
-        host_name_ja=row.host_name_ja,
-        department=row.department,
-        starts_at=row.starts_at,
-        ends_at=row.ends_at,
-        series=row.series,
-        active=row.active,
-        status=row.status,
-        status_reason=row.status_reason,
-        status_at=row.status_at,
-        created_at=row.created_at,
-        sequence=row.sequence,
-    )
-
-
-def _session(row: RoomSessionRow) -> MeetingSession:
-    return MeetingSession(
-        id=row.id,
-        room=row.room,
-        booking_id=row.booking_id,
-        host=row.host,
-        host_name=row.host_name,
-        host_name_ja=row.host_name_ja,
-        department=row.department,
-        title=row.title,
-        started_at=row.started_at,
-        ended_at=row.ended_at,
-        end_reason=row.end_reason,
-        token=row.token,
-        current_material=row.current_material,
-        current_page=row.current_page,
-    )
-
-
-def _code(row: RoomPairingCodeRow) -> PairingCode:
-    return PairingCode(row.id, row.room, row.code, row.issued_at, row.expires_at, row.session_id)
-
-
-def _status(row: RoomStatusRow) -> RoomStatus:
-    return RoomStatus(
-        room=row.room,
-        display_connected=row.display_connected,
-        casting=row.casting,
-        cast_changed_at=row.cast_changed_at,
-        occupied=row.occupied,
-        occupancy_changed_at=row.occupancy_changed_at,
-    )

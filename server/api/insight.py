@@ -33,7 +33,7 @@ from server.api.pages import dashboard_page
 from server.composition.runtime import Runtime
 from server.domain.paperless import PaperlessReport
 from server.domain.planning import WhatIf
-from server.services.facilities_insight import (
+from server.services.insight_reports import (
     DarkZoneReport,
     DepartmentRatesReport,
     OfficeReport,

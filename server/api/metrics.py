@@ -14,7 +14,7 @@ from fastapi.responses import PlainTextResponse
 
 from server.api.deps import runtime
 from server.composition.runtime import Runtime
-from server.services.ingest import BatchOutcome
+from server.services.ingest_batch import BatchOutcome
 from server.settings import loopback_address
 
 router = APIRouter(tags=["health"])

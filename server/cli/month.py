@@ -31,7 +31,8 @@ def simulate_month(
     ] = None,
 ) -> None:
     """Simulate office weeks (people, desks, meeting rooms) and print the facilities figures."""
-    from edge_agent.office_month import MonthSettings, plan_month, read_staff, subset
+    from edge_agent.month_truth import MonthSettings
+    from edge_agent.office_month import plan_month, read_staff, subset
     from firmware_config.paths import demo_staff_path
     from server.cli.month_replay import ReplayClock, replay_month
     from server.cli.site import load_or_exit

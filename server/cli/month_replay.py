@@ -26,14 +26,13 @@ from contracts import (
     build_topic,
     encode,
 )
-from edge_agent.office_month import (
+from edge_agent.month_happenings import (
     Attach,
     Book,
     Claim,
     EndSession,
     Happening,
     MarkRemote,
-    OfficeMonth,
     OpenMaterials,
     Pair,
     Presence,
@@ -42,13 +41,14 @@ from edge_agent.office_month import (
     RoomSensed,
     ScanQr,
 )
+from edge_agent.month_truth import OfficeMonth
 from edge_agent.room_simulation import TITLES, agenda_pdf
 from server.adapters.pdf_inspector import PypdfInspector
 from server.adapters.people_repository import SqlPeopleStore
 from server.composition.runtime import Runtime
 from server.domain.people import Person
 from server.domain.refusals import Refusal
-from server.services.ingest import Inbound
+from server.services.ingest_batch import Inbound
 from server.services.room_directory import Actor
 from server.settings import Settings
 

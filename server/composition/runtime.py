@@ -28,6 +28,7 @@ from server.adapters.retention_store import SqlRetentionStore
 from server.adapters.room_repository import SqlRoomStore
 from server.adapters.seating_repository import SqlSeatingStore
 from server.adapters.system_clock import SystemClock
+from server.adapters.watermarks import Watermarks
 from server.adapters.wifi_store import SqlWifiStore
 from server.composition.accounts import Accounts, open_accounts
 from server.composition.directory import room_calendar_sync
@@ -130,7 +131,6 @@ class Runtime:
             sweep=LivenessSweep(
                 parts.index,
                 SqlStore(ticker_engine) if scale_out else parts.store,
-                parts.ingest,
                 clock,
             ),
             hub=hub,
@@ -326,6 +326,11 @@ class Runtime:
             clock=self.clock,
             batch_max=s.ingest_batch_max,
             apply=self.worker.apply_batch if self.worker is not None else None,
+            watermarks=(
+                Watermarks(self.bridge.publish_retained, self.index, self.clock).send
+                if s.ingest_watermarks
+                else None
+            ),
         )
         self.bridge.start()
         return self.pump

@@ -24,9 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from dateutil.rrule import rrulestr
-
-from server.domain.meetings import MAX_BOOKING, MAX_REPEATS, Booking
+from server.domain.meetings import MAX_BOOKING, Booking
 from server.domain.people import Person
 from server.services.calendar_ports import (
     CalendarConflict,
@@ -39,6 +37,7 @@ from server.services.calendar_ports import (
     RoomCalendars,
     SyncReport,
 )
+from server.services.calendar_recurrence import MAX_OCCURRENCES, occurrences, recurrence
 from server.services.ports import Clock
 from server.services.room_ports import BookingOverlap, NewBooking, RoomStore
 
@@ -47,8 +46,6 @@ log = logging.getLogger(__name__)
 DECLINED_PREFIX = "Declined: "
 CANCELLED_IN_CALENDAR = "cancelled in the room calendar"
 MAX_TITLE = 200
-# Occurrences freeseat books for one recurring event, at most (a year of weekly meetings).
-MAX_OCCURRENCES = MAX_REPEATS
 
 
 class PeopleByEmail(Protocol):
@@ -79,45 +76,6 @@ class Item:
 
 def key_of(booking: Booking) -> str:
     return booking.series or booking.uid
-
-
-def occurrences(event: CalendarEvent, limit: int = MAX_OCCURRENCES + 1) -> list[datetime]:
-    """The event's start times: DTSTART, RRULE and RDATEs, without EXDATEs (at most `limit`)."""
-    starts = {event.starts_at, *event.rdates}
-    if event.rrule:
-        rule = rrulestr(event.rrule, dtstart=event.starts_at)
-        for n, start in enumerate(rule):
-            if n >= limit:
-                break
-            starts.add(start)
-    excluded = set(event.exdates)
-    return sorted(s for s in starts if s not in excluded)[:limit]
-
-
-def recurrence(
-    starts: Sequence[datetime], base: CalendarEvent | None
-) -> tuple[str | None, tuple[datetime, ...], tuple[datetime, ...]]:
-    """(RRULE, EXDATEs, RDATEs) that give exactly `starts` (sorted), keeping `base`'s RRULE
-    when it still fits, else one week apart with gaps as EXDATEs, else RDATEs."""
-    if len(starts) <= 1:
-        return None, (), ()
-    first = starts[0]
-    if base is not None and base.rrule and base.starts_at == first:
-        expanded = occurrences(
-            CalendarEvent(
-                href="", etag="", uid="", title="", starts_at=first, ends_at=first, rrule=base.rrule
-            ),
-        )
-        if set(starts) <= set(expanded) and expanded[-1] == starts[-1]:
-            return base.rrule, tuple(s for s in expanded if s not in set(starts)), ()
-    week = timedelta(weeks=1)
-    steps = [(s - first) / week for s in starts]
-    if all(step == int(step) for step in steps):
-        count = int(steps[-1]) + 1
-        wanted = {int(step) for step in steps}
-        gaps = tuple(first + n * week for n in range(count) if n not in wanted)
-        return f"FREQ=WEEKLY;COUNT={count}", gaps, ()
-    return None, (), tuple(starts[1:])
 
 
 class CalendarSync:

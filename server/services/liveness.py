@@ -3,7 +3,8 @@
 from datetime import datetime, timedelta
 
 from server.domain.occupancy import DeskReason
-from server.services.ingest import BatchOutcome, Ingest
+from server.services.device_contact import log_contact_lost, lose_contact
+from server.services.ingest_batch import BatchOutcome
 from server.services.ports import Clock, DeviceRecord, Store
 from server.services.site_index import SiteIndex
 
@@ -12,10 +13,9 @@ class LivenessSweep:
     """Marks desks unknown when their device's last report is older than its TTL, or when the
     device was revoked (whatever it, or the broker on its behalf, said since)."""
 
-    def __init__(self, index: SiteIndex, store: Store, ingest: Ingest, clock: Clock) -> None:
+    def __init__(self, index: SiteIndex, store: Store, clock: Clock) -> None:
         self._index = index
         self._store = store
-        self._ingest = ingest
         self._clock = clock
 
     def run(self) -> BatchOutcome:
@@ -41,9 +41,9 @@ class LivenessSweep:
                 ):
                     continue  # it reported between the unlocked look and the lock
                 before = len(outcome.changes)
-                self._ingest.lose_contact(tx, device_id, now, reason, outcome)
+                lose_contact(self._index, tx, device_id, now, reason, outcome)
                 if len(outcome.changes) != before:
-                    self._ingest.log_contact_lost(tx, device_id, now, reason)
+                    log_contact_lost(tx, device_id, now, reason)
         return outcome
 
     def _silent(self, device: DeviceRecord | None, now: datetime) -> bool:

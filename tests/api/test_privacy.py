@@ -19,7 +19,7 @@ from server.adapters.tables import DeskTransitionRow
 from server.api.app import create_app
 from server.composition.runtime import Runtime
 from server.domain.people import Person, Role
-from server.services.ingest import Inbound
+from server.services.ingest_batch import Inbound
 from server.settings import Settings
 from tests.access_support import PASSWORD, PEOPLE, full_site, seed_accounts
 from tests.fakes import FakeClock

@@ -73,11 +73,20 @@ def desk_states(server_url: str, floor: str) -> dict[str, tuple[str, str]]:
 
 @contextmanager
 def agents_running(
-    configs: dict[str, Path], sources: dict[str, QueuedSource], broker_url: str
+    configs: dict[str, Path],
+    sources: dict[str, QueuedSource],
+    broker_url: str,
+    *,
+    resend_after_s: float = 30.0,
 ) -> Iterator[None]:
     stop = threading.Event()
     # Reconnect attempts every second, so the replay starts soon after the broker is back.
-    settings = ConnectionSettings(broker_url=broker_url, reconnect_min_s=1, reconnect_max_s=1)
+    settings = ConnectionSettings(
+        broker_url=broker_url,
+        reconnect_min_s=1,
+        reconnect_max_s=1,
+        resend_after_s=resend_after_s,
+    )
     threads = [
         threading.Thread(
             target=run_desk_agent,

@@ -20,7 +20,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import create_engine, text
 from websockets.sync.client import ClientConnection, connect
 
-from contracts import DeskPresenceChanged, build_topic, encode
+from contracts import DeskPresenceChanged, DeviceApplied, build_topic, encode
 from server.adapters.database import upgrade
 from server.adapters.embedded_broker import MosquittoBroker, free_port
 from server.api.app import create_app
@@ -28,7 +28,7 @@ from server.composition.runtime import Runtime
 from server.services.home_assistant import bridge_status_topic
 from server.settings import Settings
 from tests.fakes import FakeClock
-from tests.support import ServerThread, small_site, wait_until
+from tests.support import ContractListener, ServerThread, small_site, wait_until
 
 postgres_only = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 GATEWAYS = {
@@ -304,6 +304,45 @@ def test_a_replica_killed_mid_stream_loses_no_event_and_applies_none_twice(
             last = max(seq for seq in range(EVENTS_PER_GATEWAY) if seq % len(desks) == n)
             expected = "occupied" if presence(device, last).present else "free"
             assert states[desk] == expected, f"{desk} does not show its newest reading"
+
+
+@postgres_only
+def test_whichever_replica_commits_an_agents_event_tells_the_agent(
+    replica_env: dict[str, str],
+    replicas: list[ReplicaProcess],
+    broker: MosquittoBroker,
+    tmp_path: Path,
+) -> None:
+    # The applied watermark needs nothing shared: each replica names what it committed.
+    replicas += [ReplicaProcess(name, replica_env, tmp_path).start() for name in "ab"]
+    for replica in replicas:
+        wait_until(partial(replica.said, "/api/health", "broker_connected"), 60)
+    listener = ContractListener(broker.host, broker.port, "freeseat/v1/testhall/desk/+/cmd")
+    publisher = Publisher(broker)
+    try:
+        for seq in range(1, 51):
+            for device in GATEWAYS:
+                publisher.send(presence(device, seq))
+    finally:
+        publisher.close()
+
+    def named() -> dict[str, set[int]]:
+        seqs: dict[str, set[int]] = {device: set() for device in GATEWAYS}
+        for message in list(listener.messages):
+            if isinstance(message, DeviceApplied):
+                for part in message.applied:
+                    seqs[message.device].update(range(part.first, part.last + 1))
+        return seqs
+
+    try:
+        wait_until(
+            lambda: all(seqs >= set(range(1, 51)) for seqs in named().values()),
+            60,
+            "every gateway told of each of its 50 events",
+        )
+    finally:
+        listener.close()
+    assert sum(replica.get("/api/health").get("applied", 0) for replica in replicas) == 150
 
 
 @postgres_only

@@ -7,9 +7,8 @@ from __future__ import annotations
 import os
 import struct
 import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,17 +22,9 @@ from edge_agent.runtime import ConnectionSettings
 from edge_agent.sensors import SourceOpenError
 from server.adapters.embedded_broker import MosquittoBroker
 from tests.fakes import FakeClock
+from tests.support import wait_until
 
 WAIT_S = 15.0
-
-
-def eventually(check: Callable[[], bool], what: str, timeout: float = WAIT_S) -> None:
-    """Poll `check` until it holds; fail naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.02)
 
 
 def ld2410_report(state: int, distance_cm: int, energy: int) -> bytes:
@@ -166,19 +157,23 @@ hold_times:
     try:
         # The PIR pin reads low at start: its desk becomes known free. The radar has said
         # nothing yet, so its desk stays undecided.
-        eventually(lambda: subscriber.presence() == [("desk-pir", False)], "the pin's level")
+        wait_until(
+            lambda: subscriber.presence() == [("desk-pir", False)], WAIT_S, "the pin's level"
+        )
 
         clock.advance(5)
         os.write(module, b"\x00\x42" + ACK + ld2410_report(2, distance_cm=70, energy=55))
-        eventually(lambda: ("desk-radar", True) in subscriber.presence(), "someone seated")
+        wait_until(lambda: ("desk-radar", True) in subscriber.presence(), WAIT_S, "someone seated")
 
         clock.advance(5)
         os.write(module, ld2410_report(1, distance_cm=400, energy=90))  # leaves, walking past
-        eventually(lambda: ("desk-radar", False) in subscriber.presence(), "the desk emptied")
+        wait_until(
+            lambda: ("desk-radar", False) in subscriber.presence(), WAIT_S, "the desk emptied"
+        )
 
         clock.advance(5)
         (pin / "value").write_text("1\n")
-        eventually(lambda: ("desk-pir", True) in subscriber.presence(), "the PIR firing")
+        wait_until(lambda: ("desk-pir", True) in subscriber.presence(), WAIT_S, "the PIR firing")
     finally:
         stop.set()
         agent.join(WAIT_S)

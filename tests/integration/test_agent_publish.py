@@ -7,9 +7,8 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,18 +33,10 @@ from edge_agent.runtime import ConnectionSettings, Outbox
 from edge_agent.sensors import QueuedSource, SensorReading
 from server.adapters.embedded_broker import MosquittoBroker
 from tests.fakes import FakeClock
+from tests.support import answer_as_server, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 WAIT_S = 15.0
-
-
-def eventually(check: Callable[[], bool], what: str, timeout: float = WAIT_S) -> None:
-    """Poll `check` until it holds; fail naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.02)
 
 
 @dataclass(frozen=True)
@@ -58,7 +49,11 @@ class Seen:
 
 
 class Recorder:
-    """A plain paho subscriber with a persistent session, recording one site's messages."""
+    """A plain paho subscriber with a persistent session, recording one site's messages.
+
+    It answers every event as the server does once it has committed it: a retained
+    `device.applied` on the device's cmd topic, without which no agent empties its outbox.
+    """
 
     def __init__(self, broker: MosquittoBroker, site: str) -> None:
         self.site = site
@@ -88,6 +83,7 @@ class Recorder:
         seen = Seen(msg.topic, message, msg.retain, msg.properties, bool(msg.dup))
         with self._lock:
             self._seen.append(seen)
+        answer_as_server(client, msg.topic, message)
 
     def seen(self) -> list[Seen]:
         with self._lock:
@@ -229,7 +225,7 @@ def test_agent_events_arrive_in_order_with_consecutive_seq(
         for i in range(30):
             # Each desk's readings alternate, so every reading is a change.
             source.push("d-1" if i % 2 else "d-2", (i // 2) % 2 == 0, clock.advance(1))
-        eventually(lambda: len(recorder.presence(device)) >= 30, "30 presence events")
+        wait_until(lambda: len(recorder.presence(device)) >= 30, WAIT_S, "30 presence events")
 
     events = recorder.events(device)
     assert isinstance(events[0], DeviceBooted)
@@ -255,11 +251,13 @@ def test_events_accepted_during_a_broker_outage_are_all_delivered_in_order(
     try:
         assert gateway.publisher.wait_online(WAIT_S)
         gateway.tick(clock.now(), alternating("desk-1", clock, 5))
-        eventually(lambda: len(recorder.presence("gw-outage")) == 5, "5 events before the outage")
-        eventually(lambda: len(outbox) == 0, "the outbox to drain")
+        wait_until(
+            lambda: len(recorder.presence("gw-outage")) == 5, WAIT_S, "5 events before the outage"
+        )
+        wait_until(lambda: len(outbox) == 0, WAIT_S, "the outbox to drain")
 
         broker.stop()
-        eventually(lambda: not gateway.publisher.online, "the agent to notice the outage")
+        wait_until(lambda: not gateway.publisher.online, WAIT_S, "the agent to notice the outage")
         accepted = 0
         for _ in range(4):
             accepted += gateway.tick(clock.now(), alternating("desk-2", clock, 10))
@@ -267,8 +265,8 @@ def test_events_accepted_during_a_broker_outage_are_all_delivered_in_order(
         assert len(outbox) == 40, "every event accepted during the outage waits in the outbox"
 
         broker.start()
-        eventually(lambda: len(recorder.presence("gw-outage")) >= 45, "the replayed events")
-        eventually(lambda: len(outbox) == 0, "the outbox to drain after the outage")
+        wait_until(lambda: len(recorder.presence("gw-outage")) >= 45, WAIT_S, "the replayed events")
+        wait_until(lambda: len(outbox) == 0, WAIT_S, "the outbox to drain after the outage")
     finally:
         gateway.stop()
         outbox.close()
@@ -308,16 +306,18 @@ def test_status_is_online_with_the_epoch_and_the_will_says_offline_when_the_agen
         stderr=(tmp_path / "agent.log").open("wb"),
     )
     try:
-        eventually(
+        wait_until(
             lambda: any(s.status == "online" for s in recorder.statuses(device)),
+            WAIT_S,
             "the agent process to report online",
         )
         status = recorder.statuses(device)[-1]
         assert (status.status, status.epoch) == ("online", 1)
         proc.kill()  # no DISCONNECT: only the broker's will can tell the world
         proc.wait(WAIT_S)
-        eventually(
+        wait_until(
             lambda: recorder.statuses(device)[-1].status == "offline",
+            WAIT_S,
             "the last will after the agent died",
         )
         assert recorder.statuses(device)[-1].epoch == 1
@@ -329,7 +329,7 @@ def test_status_is_online_with_the_epoch_and_the_will_says_offline_when_the_agen
     # The retained status is what a server starting later sees.
     late = Recorder(broker, site)
     try:
-        eventually(lambda: bool(late.statuses(device)), "the retained status")
+        wait_until(lambda: bool(late.statuses(device)), WAIT_S, "the retained status")
         retained = next(s for s in late.seen() if isinstance(s.message, DeviceStatus))
         assert retained.retain and retained.message.status == "offline"
     finally:
@@ -337,21 +337,26 @@ def test_status_is_online_with_the_epoch_and_the_will_says_offline_when_the_agen
 
     # Restarted on the same outbox, the agent begins a new epoch.
     with running_agent(config, clock, QueuedSource()):
-        eventually(
+        wait_until(
             lambda: (
                 recorder.statuses(device)[-1].status == "online"
                 and recorder.statuses(device)[-1].epoch == 2
             ),
+            WAIT_S,
             "online with epoch 2 after the restart",
         )
-        eventually(lambda: any(e.epoch == 2 for e in recorder.events(device)), "booted in epoch 2")
+        wait_until(
+            lambda: any(e.epoch == 2 for e in recorder.events(device)), WAIT_S, "booted in epoch 2"
+        )
     booted = [(e.epoch, e.seq) for e in recorder.events(device) if isinstance(e, DeviceBooted)]
     # At least once: when the kill beat the PUBACK of epoch 1's boot to the outbox, the
     # restarted agent sends that event again (the server drops it by its id). The new epoch is
     # what must show: no other boot, and epoch 1's before epoch 2's.
     assert list(dict.fromkeys(booted)) == [(1, 1), (2, 1)]
-    eventually(
-        lambda: recorder.statuses(device)[-1].status == "offline", "a clean stop saying offline"
+    wait_until(
+        lambda: recorder.statuses(device)[-1].status == "offline",
+        WAIT_S,
+        "a clean stop saying offline",
     )
     assert recorder.statuses(device)[-1].epoch == 2
 
@@ -364,20 +369,23 @@ def test_a_dropped_connection_fires_the_will_then_reconnects_in_the_same_epoch(
     try:
         assert gateway.publisher.wait_online(WAIT_S)
         # Once `booted` is acknowledged nothing is in flight, so nothing is legitimately resent.
-        eventually(lambda: len(outbox) == 0, "the outbox to drain")
+        wait_until(lambda: len(outbox) == 0, WAIT_S, "the outbox to drain")
         sock = gateway.publisher.socket()
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
         sock.shutdown(socket.SHUT_RDWR)  # the network died under the agent
-        eventually(
+        wait_until(
             lambda: (
                 [s.status for s in recorder.statuses("gw-drop")][-3:]
                 == ["online", "offline", "online"]
             ),
+            WAIT_S,
             "online, the will, online again",
         )
         assert {s.epoch for s in recorder.statuses("gw-drop")} == {outbox.epoch}
         gateway.tick(clock.now(), alternating("desk-1", clock, 3))
-        eventually(lambda: len(recorder.presence("gw-drop")) == 3, "events after reconnecting")
+        wait_until(
+            lambda: len(recorder.presence("gw-drop")) == 3, WAIT_S, "events after reconnecting"
+        )
     finally:
         gateway.stop()
         outbox.close()
@@ -393,10 +401,11 @@ def test_heartbeat_is_retained_with_desks_and_expires_after_two_intervals(
         assert gateway.publisher.wait_online(WAIT_S)
         gateway.tick(clock.now(), [SensorReading("desk-1", True, clock.advance(1))])
         gateway.tick(clock.now(), [])  # the online hook asked for a heartbeat
-        eventually(
+        wait_until(
             lambda: any(
                 isinstance(s.message, DeviceState) and s.message.desks for s in recorder.seen()
             ),
+            WAIT_S,
             "a heartbeat listing desk-1",
         )
         beat = next(
@@ -412,8 +421,9 @@ def test_heartbeat_is_retained_with_desks_and_expires_after_two_intervals(
         outbox.close()
     late = Recorder(broker, site)
     try:
-        eventually(
+        wait_until(
             lambda: any(isinstance(s.message, DeviceState) and s.retain for s in late.seen()),
+            WAIT_S,
             "the retained heartbeat",
         )
     finally:

@@ -14,7 +14,7 @@ from server.domain.occupancy import DeskReason, DeskStatus
 from server.domain.people import Person
 from server.domain.planning import WhatIf
 from server.domain.refusals import Refusal, RefusalCode
-from server.services.ingest import Inbound
+from server.services.ingest_batch import Inbound
 from server.settings import Settings
 from tests.fakes import FakeClock
 from tests.seating_support import seed_people, staff

@@ -7,7 +7,12 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from firmware_config.mosquitto import MAX_QUEUED_MESSAGES, BrokerFiles, production_config
+from firmware_config.mosquitto import (
+    MAX_QUEUED_MESSAGES,
+    SITE_AUTOSAVE_S,
+    BrokerFiles,
+    production_config,
+)
 from server.adapters.embedded_broker import find_mosquitto, free_port, wait_for_port
 from tests.support import wait_until
 
@@ -25,6 +30,8 @@ def test_production_config_starts_mosquitto_and_refuses_anonymous(tmp_path: Path
     )
     assert f"max_queued_messages {MAX_QUEUED_MESSAGES}" in text
     assert "set_tcp_nodelay true" in text and "persistence true" in text
+    # A crash loses at most this much of what the broker held (the agents send it again).
+    assert f"autosave_interval {SITE_AUTOSAVE_S}" in text and SITE_AUTOSAVE_S <= 10
     # Logging to stderr here: the test machine has no syslog daemon.
     conf = tmp_path / "mosquitto.conf"
     conf.write_text(text.replace("log_dest syslog", "log_dest stderr") + "user root\n")

@@ -21,7 +21,8 @@ from server.adapters.tables import (
     QuarantineRow,
 )
 from server.domain.occupancy import DeskState
-from server.services.ingest import BatchOutcome, Inbound, Ingest
+from server.services.ingest import Ingest
+from server.services.ingest_batch import BatchOutcome, Inbound
 from server.services.liveness import LivenessSweep
 from server.services.site_index import SiteIndex
 from tests.fakes import FakeClock
@@ -39,7 +40,7 @@ class Harness:
         self.store = store
         self.clock = clock
         self.ingest = Ingest(INDEX, store)
-        self.sweep = LivenessSweep(INDEX, store, self.ingest, clock)
+        self.sweep = LivenessSweep(INDEX, store, clock)
 
     def send(self, topic: str, payload: bytes) -> None:
         self.ingest.apply_batch([Inbound(topic, payload, self.clock.now())])

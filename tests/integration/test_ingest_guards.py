@@ -11,7 +11,7 @@ from server.adapters.database import make_engine, upgrade
 from server.adapters.repository import SqlStore
 from server.adapters.tables import EventRow, QuarantineRow
 from server.domain.occupancy import DeskState
-from server.services.ingest import Inbound
+from server.services.ingest_batch import Inbound
 from tests.fakes import FakeClock
 from tests.integration.test_ingest import DESK, EVENT_TOPIC, INDEX, Harness
 

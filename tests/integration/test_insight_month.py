@@ -17,7 +17,8 @@ from datetime import date, timedelta
 import httpx
 import pytest
 
-from edge_agent.office_month import MonthSettings, plan_month, read_staff
+from edge_agent.month_truth import MonthSettings
+from edge_agent.office_month import plan_month, read_staff
 from firmware_config.loader import load_site
 from firmware_config.paths import demo_staff_path
 from server.api.app import create_app

@@ -17,7 +17,7 @@ import pytest
 from contracts import DeskPresenceChanged, DeviceState, DeviceStatus, build_topic, encode
 from server.api.app import create_app
 from server.composition.runtime import Runtime
-from server.services.ingest import Inbound
+from server.services.ingest_batch import Inbound
 from server.settings import Settings
 from tests.fakes import FakeClock
 from tests.signin import sign_in

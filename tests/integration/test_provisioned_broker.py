@@ -42,10 +42,15 @@ def test_devices_publish_only_their_own_topics_and_the_server_reads_all(tmp_path
             assert not gateway.publish(OWN, b"mine").is_failure
             refused = gateway.publish(OTHERS, b"spoofed")
             assert refused.is_failure and "not authorized" in str(refused).lower()
-            # The server reads its cmd topic, the gateway only its own.
-            server.publish(f"freeseat/v1/testhall/desk/{GATEWAY}/cmd", b"resync")
-            assert gateway.subscribe(f"freeseat/v1/testhall/desk/{GATEWAY}/cmd").value < 0x80
-            assert gateway.publish(f"freeseat/v1/testhall/desk/{GATEWAY}/cmd", b"x").is_failure
+            # The server writes the gateway's cmd topic (its retained applied watermark), the
+            # gateway reads its own and may not write it.
+            cmd = f"freeseat/v1/testhall/desk/{GATEWAY}/cmd"
+            assert not server.publish(cmd, b"watermark", retain=True).is_failure
+            assert gateway.subscribe(cmd).value < 0x80
+            wait_until(
+                lambda: cmd in gateway.topics(), what="the retained watermark at the gateway"
+            )
+            assert gateway.publish(cmd, b"x").is_failure
         with peer(broker.port, ESP_MMWAVE, passwords[ESP_MMWAVE], ESP_MMWAVE) as node:
             assert not node.publish(
                 f"{ESP_MMWAVE_PREFIX}/binary_sensor/desk-1/state", b"ON"

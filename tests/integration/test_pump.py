@@ -15,7 +15,8 @@ from server.adapters.live_feed import LiveFeedHub
 from server.adapters.mqtt_bridge import Received
 from server.adapters.repository import SqlStore, SqlTransaction
 from server.adapters.tables import EventRow, QuarantineRow
-from server.services.ingest import BatchOutcome, Inbound, Ingest
+from server.services.ingest import Ingest
+from server.services.ingest_batch import BatchOutcome, Inbound
 from server.services.ports import Store
 from server.services.site_index import SiteIndex
 from tests.fakes import FakeClock

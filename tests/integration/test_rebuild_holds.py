@@ -8,7 +8,8 @@ from server.adapters.database import make_engine, upgrade
 from server.adapters.repository import SqlStore
 from server.composition.commands import rebuild_state
 from server.domain.occupancy import DeskState, DeskTransition, assign
-from server.services.ingest import Inbound, Ingest
+from server.services.ingest import Ingest
+from server.services.ingest_batch import Inbound
 from server.services.site_index import SiteIndex
 from tests.support import small_site
 

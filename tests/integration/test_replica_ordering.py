@@ -16,7 +16,8 @@ from contracts import DeskPresenceChanged, build_topic, encode
 from server.adapters.database import make_engine, upgrade
 from server.adapters.repository import SqlStore
 from server.adapters.tables import EventRow
-from server.services.ingest import Inbound, Ingest
+from server.services.ingest import Ingest
+from server.services.ingest_batch import Inbound
 from server.services.ports import Transaction
 from server.services.site_index import SiteIndex
 from tests.fakes import FakeClock

@@ -27,6 +27,7 @@ from firmware_config.site import (
     Zone,
 )
 from server.adapters.embedded_broker import MosquittoBroker
+from tests.support import answer_as_server
 
 TZ = ZoneInfo("Asia/Tokyo")
 WAIT_S = 15.0
@@ -54,7 +55,8 @@ def small_site(site_id: str) -> Site:
 
 
 class Collector:
-    """Records and decodes everything published for one site."""
+    """Records and decodes everything published for one site, and answers each event with
+    the server's watermark."""
 
     def __init__(self, broker: MosquittoBroker, site: str) -> None:
         self._lock = threading.Lock()
@@ -76,9 +78,12 @@ class Collector:
     def _on_message(self, client: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
         with self._lock:
             try:
-                self.decoded.append(decode(msg.topic, msg.payload).message)
+                message = decode(msg.topic, msg.payload).message
             except ContractError as exc:
                 self.broken.append(f"{msg.topic}: {exc}")
+                return
+            self.decoded.append(message)
+        answer_as_server(client, msg.topic, message)
 
     def events(self) -> list[DeskPresenceChanged | DeviceBooted]:
         with self._lock:

@@ -17,7 +17,8 @@ from server.adapters.tables_wifi import (
     WifiZoneSampleRow,
 )
 from server.adapters.wifi_store import SqlWifiStore
-from server.services.ingest import Inbound, Ingest
+from server.services.ingest import Ingest
+from server.services.ingest_batch import Inbound
 from server.services.site_index import SiteIndex
 from server.services.wifi_presence import (
     DEFAULT_RETENTION,

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from server.services.calendar_ports import CalendarEvent
-from server.services.calendar_sync import occurrences, recurrence
+from server.services.calendar_recurrence import occurrences, recurrence
 
 MONDAY = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
 WEEK = timedelta(weeks=1)

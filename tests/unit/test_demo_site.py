@@ -8,7 +8,8 @@ from itertools import combinations, pairwise
 import pytest
 
 from contracts import is_valid_id
-from firmware_config.demo_site import render_site_yaml, render_staff_csv
+from firmware_config.demo_site import render_site_yaml
+from firmware_config.demo_staff import render_staff_csv
 from firmware_config.loader import load_site
 from firmware_config.paths import demo_site_path, demo_staff_path
 from firmware_config.site import Rect, Site

@@ -92,6 +92,9 @@ def test_cli_writes_a_file_for_every_device_and_broker_files(tmp_path: Path) -> 
     acl = (out / "mosquitto" / "acl").read_text()
     assert f"user {GATEWAY}\ntopic write freeseat/v1/testhall/desk/{GATEWAY}/event\n" in acl
     assert "pattern" not in acl and "topic write #" not in acl
+    # The server's applied watermark: the server writes every cmd topic, a device reads its own.
+    assert f"topic read freeseat/v1/testhall/desk/{GATEWAY}/cmd\n" in acl
+    assert "topic write freeseat/v1/testhall/+/+/cmd\n" in acl
     tls = (out / "mosquitto" / "tls-listener.conf").read_text()
     assert "listener 8883" in tls and "tls_version tlsv1.2" in tls
     env = (out / "server.env").read_text()
