@@ -7,6 +7,7 @@ import typer
 from server.cli.agents import agent_app, simulate
 from server.cli.bench import bench
 from server.cli.broker import broker_app
+from server.cli.chaos import chaos
 from server.cli.contracts import contracts_app
 from server.cli.database import db_app
 from server.cli.demo import demo
@@ -36,6 +37,7 @@ app.command("provision")(provision_command)
 app.command()(whereami)
 app.command()(connect)
 app.command()(bench)
+app.command()(chaos)
 app.command()(simulate)
 app.command("simulate-month")(simulate_month)
 

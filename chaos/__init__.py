@@ -1,0 +1,1 @@
+"""`freeseat chaos`: real faults against real processes, checked against an outside ledger."""
