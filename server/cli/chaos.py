@@ -20,6 +20,13 @@ def chaos(
 ) -> None:
     """Break the server, broker, agents and database mid-stream and check nothing was lost."""
     from chaos.run import main as chaos_main
+    from chaos.scenarios import SCENARIOS
+    from server.adapters.database import require_driver
+
+    chosen = [SCENARIOS[name] for name in only or SCENARIOS if name in SCENARIOS]
+    if any((s.database or database) == "postgresql" for s in chosen):
+        # Say what to install before any process starts, not in a traceback minutes later.
+        require_driver("postgresql://chaos")
 
     argv = (["--quick"] if quick else []) + ["--database", database]
     for name in only or []:
